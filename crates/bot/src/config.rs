@@ -1,0 +1,428 @@
+//! Configuration: defaults, then `--config FILE` (or `./bot-config.toml` when present), then
+//! environment variables `AMBASSADOR_BOT__SECTION__KEY`. `bot-config.example.toml` documents every key.
+
+use ambassador_core::{Account, Settings};
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub const ENV_PREFIX: &str = "AMBASSADOR_BOT";
+pub const DEFAULT_FILE: &str = "bot-config.toml";
+
+/// A secret value: never printed by `Debug`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl Secret {
+    pub fn is_empty(&self) -> bool {
+        self.0.trim().is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.is_empty() {
+            "<empty>"
+        } else {
+            "<redacted>"
+        })
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub program: ProgramConfig,
+    pub console: ConsoleConfig,
+    pub slack: SlackConfig,
+    pub matrix: MatrixConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DatabaseConfig {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: "sqlite://ambassador-bot.db".into(),
+            max_connections: 5,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProgramConfig {
+    pub office: Vec<String>,
+    pub time_zone: String,
+    pub kudos_daily_limit: u32,
+    pub thin_headcount_per_ambassador: u32,
+    pub many_ambassadors_per_region: u32,
+    pub max_text_chars: usize,
+}
+
+impl Default for ProgramConfig {
+    fn default() -> Self {
+        let s = Settings::default();
+        ProgramConfig {
+            office: s.office.iter().map(Account::to_string).collect(),
+            time_zone: s.time_zone.name().into(),
+            kudos_daily_limit: s.kudos_daily_limit,
+            thin_headcount_per_ambassador: s.thin_headcount_per_ambassador,
+            many_ambassadors_per_region: s.many_ambassadors_per_region,
+            max_text_chars: s.max_text_chars,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConsoleConfig {
+    pub user: String,
+    pub room: String,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig {
+            user: "admin".into(),
+            room: "general".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SlackConfig {
+    pub enabled: bool,
+    pub bot_token: Secret,
+    pub signing_secret: Secret,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MatrixConfig {
+    pub enabled: bool,
+    pub homeserver: String,
+    pub user: String,
+    pub password: Secret,
+    pub access_token: Secret,
+}
+
+/// Where the configuration came from, for messages.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub config: Config,
+    pub file: Option<PathBuf>,
+    /// Keys set in the file or the environment that no setting has.
+    pub unknown_keys: Vec<String>,
+}
+
+fn env_source() -> config::Environment {
+    config::Environment::with_prefix(ENV_PREFIX)
+        .prefix_separator("__")
+        .separator("__")
+        .list_separator(",")
+        .with_list_parse_key("program.office")
+        .try_parsing(true)
+}
+
+/// Loads the configuration. `explicit` must exist; otherwise `./bot-config.toml` is read if present.
+pub fn load(explicit: Option<&Path>) -> anyhow::Result<Loaded> {
+    let file = match explicit {
+        Some(p) => {
+            anyhow::ensure!(
+                p.is_file(),
+                "the configuration file {} does not exist",
+                p.display()
+            );
+            Some(p.to_path_buf())
+        }
+        None => Some(PathBuf::from(DEFAULT_FILE)).filter(|p| p.is_file()),
+    };
+    let mut user = config::Config::builder();
+    if let Some(f) = &file {
+        user = user.add_source(config::File::from(f.as_path()).format(config::FileFormat::Toml));
+    }
+    let user = user.add_source(env_source());
+    let overrides = user.clone().build().with_context(|| match &file {
+        Some(f) => format!("cannot read the configuration file {}", f.display()),
+        None => "cannot read the configuration from the environment".into(),
+    })?;
+    let given: serde_json::Value = overrides
+        .clone()
+        .try_deserialize()
+        .unwrap_or(serde_json::Value::Null);
+    let known = serde_json::to_value(Config::default())?;
+    let mut unknown_keys = Vec::new();
+    unknown(&given, &known, "", &mut unknown_keys);
+
+    let defaults = config::Config::try_from(&Config::default())?;
+    let merged = config::Config::builder()
+        .add_source(defaults)
+        .add_source(overrides)
+        .build()?;
+    let config: Config = merged
+        .try_deserialize()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Loaded {
+        config,
+        file,
+        unknown_keys,
+    })
+}
+
+fn unknown(
+    given: &serde_json::Value,
+    known: &serde_json::Value,
+    prefix: &str,
+    out: &mut Vec<String>,
+) {
+    let (Some(given), Some(known)) = (given.as_object(), known.as_object()) else {
+        return;
+    };
+    for (k, v) in given {
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match known.get(k) {
+            None => out.push(path),
+            Some(kv) if kv.is_object() => unknown(v, kv, &path, out),
+            Some(_) => {}
+        }
+    }
+}
+
+/// Every key of the configuration, as `section.key`.
+pub fn known_keys() -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Ok(serde_json::Value::Object(sections)) = serde_json::to_value(Config::default()) {
+        for (s, v) in sections {
+            if let serde_json::Value::Object(fields) = v {
+                keys.extend(fields.keys().map(|k| format!("{s}.{k}")));
+            }
+        }
+    }
+    keys
+}
+
+/// One thing wrong with a configuration, naming its key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.key, self.message)
+    }
+}
+
+fn env_name(key: &str) -> String {
+    format!("{ENV_PREFIX}__{}", key.replace('.', "__").to_uppercase())
+}
+
+impl Config {
+    /// Bad values and missing secrets, each with its key.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut p = Vec::new();
+        let mut bad = |key: &str, message: String| {
+            p.push(Problem {
+                key: key.into(),
+                message,
+            })
+        };
+        let url = self.database.url.trim();
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            bad(
+                "database.url",
+                format!(
+                    "`{url}` is not a database URL: use sqlite://FILE or postgres://USER@HOST/DB"
+                ),
+            );
+        }
+        if self.database.max_connections == 0 {
+            bad("database.max_connections", "must be at least 1".into());
+        }
+        for (i, a) in self.program.office.iter().enumerate() {
+            if let Err(e) = a.parse::<Account>() {
+                bad(&format!("program.office[{i}]"), e);
+            }
+        }
+        if self.program.time_zone.parse::<chrono_tz::Tz>().is_err() {
+            bad(
+                "program.time_zone",
+                format!(
+                    "`{}` is not an IANA time zone (e.g. Europe/Berlin, UTC)",
+                    self.program.time_zone
+                ),
+            );
+        }
+        if self.program.thin_headcount_per_ambassador == 0 {
+            bad(
+                "program.thin_headcount_per_ambassador",
+                "must be at least 1".into(),
+            );
+        }
+        if self.program.max_text_chars < 20 {
+            bad("program.max_text_chars", "must be at least 20".into());
+        }
+        if self.console.user.trim().is_empty() || self.console.user.contains(char::is_whitespace) {
+            bad("console.user", "must be one word".into());
+        }
+        if self.slack.enabled {
+            for (key, secret) in [
+                ("slack.bot_token", &self.slack.bot_token),
+                ("slack.signing_secret", &self.slack.signing_secret),
+            ] {
+                if secret.is_empty() {
+                    bad(
+                        key,
+                        format!(
+                            "Slack is enabled but this secret is missing (set it in the file or as {})",
+                            env_name(key)
+                        ),
+                    );
+                }
+            }
+        }
+        if self.matrix.enabled {
+            if self.matrix.homeserver.trim().is_empty() {
+                bad(
+                    "matrix.homeserver",
+                    "Matrix is enabled but no homeserver URL is set".into(),
+                );
+            }
+            if self.matrix.user.trim().is_empty() {
+                bad("matrix.user", "Matrix is enabled but no user is set".into());
+            }
+            if self.matrix.password.is_empty() && self.matrix.access_token.is_empty() {
+                bad(
+                    "matrix.password",
+                    format!(
+                        "Matrix is enabled but neither matrix.password nor matrix.access_token is set (or {})",
+                        env_name("matrix.access_token")
+                    ),
+                );
+            }
+        }
+        p
+    }
+
+    /// The program's rules. Fails on the first bad value; `problems` lists them all.
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        if let Some(first) = self
+            .problems()
+            .into_iter()
+            .find(|p| p.key.starts_with("program."))
+        {
+            anyhow::bail!("bad configuration: {first}");
+        }
+        Ok(Settings {
+            office: self
+                .program
+                .office
+                .iter()
+                .map(|a| a.parse::<Account>().map_err(anyhow::Error::msg))
+                .collect::<anyhow::Result<_>>()?,
+            time_zone: self.program.time_zone.parse().map_err(anyhow::Error::msg)?,
+            kudos_daily_limit: self.program.kudos_daily_limit,
+            thin_headcount_per_ambassador: self.program.thin_headcount_per_ambassador,
+            many_ambassadors_per_region: self.program.many_ambassadors_per_region,
+            max_text_chars: self.program.max_text_chars,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_match_the_core() {
+        let c = Config::default();
+        assert_eq!(c.problems(), vec![]);
+        let s = c.settings().unwrap();
+        assert_eq!(s.office, Settings::default().office);
+        assert_eq!(s.kudos_daily_limit, 5);
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug() {
+        let mut c = Config::default();
+        c.slack.bot_token = Secret("xoxb-very-secret".into());
+        assert!(!format!("{c:?}").contains("very-secret"));
+    }
+
+    #[test]
+    fn enabled_platforms_need_their_secrets() {
+        let mut c = Config::default();
+        c.slack.enabled = true;
+        c.matrix.enabled = true;
+        let keys: Vec<String> = c.problems().into_iter().map(|p| p.key).collect();
+        assert_eq!(
+            keys,
+            [
+                "slack.bot_token",
+                "slack.signing_secret",
+                "matrix.homeserver",
+                "matrix.user",
+                "matrix.password"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_key_is_documented_in_the_example() {
+        let example = include_str!("../../../bot-config.example.toml");
+        let parsed: serde_json::Value = config::Config::builder()
+            .add_source(config::File::from_str(example, config::FileFormat::Toml))
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap();
+        let mut extra = Vec::new();
+        unknown(
+            &parsed,
+            &serde_json::to_value(Config::default()).unwrap(),
+            "",
+            &mut extra,
+        );
+        assert_eq!(
+            extra,
+            Vec::<String>::new(),
+            "the example has keys no setting reads"
+        );
+        for key in known_keys() {
+            let (section, field) = key.split_once('.').unwrap();
+            assert!(
+                parsed[section].get(field).is_some(),
+                "bot-config.example.toml does not set `{key}`"
+            );
+        }
+        // Every key line has a comment right above it.
+        let lines: Vec<&str> = example.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let t = line.trim_start_matches('#').trim();
+            if t.contains(" = ") && !line.starts_with('#') {
+                assert!(
+                    i > 0 && lines[i - 1].starts_with('#'),
+                    "`{line}` in bot-config.example.toml has no comment above it"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! `ambassador-bot`: the binary. Configuration, wiring, the console and admin subcommands.
+
+mod config;
+mod console;
+mod demo;
+mod import;
+
+use ambassador_core::{Platform, Program, SystemClock};
+use ambassador_store::SqlStore;
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "ambassador-bot",
+    version,
+    about = "A chat bot that runs an InnerSource / open-source ambassador program",
+    long_about = "A chat bot that runs an InnerSource / open-source ambassador program: coverage of departments and regions, the ambassador roster, and kudos. Try it locally with `ambassador-bot console --demo`."
+)]
+struct Cli {
+    /// Configuration file (default: ./bot-config.toml when present, else built-in defaults).
+    #[arg(long, short, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Chat with the bot in this terminal (or drive it from a script through stdin).
+    Console {
+        /// Fill an empty database with a sample organization first.
+        #[arg(long)]
+        demo: bool,
+        /// Start as this user instead of console.user.
+        #[arg(long = "as", value_name = "NAME")]
+        user: Option<String>,
+    },
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Load departments and the roster from CSV files (idempotent).
+    Import {
+        /// CSV with columns name, region, headcount.
+        #[arg(long, value_name = "CSV")]
+        departments: Option<PathBuf>,
+        /// CSV with columns person, department, and optionally time_zone, display_name, since.
+        #[arg(long, value_name = "CSV")]
+        roster: Option<PathBuf>,
+        /// Platform of roster persons written without one (`ada` rather than `slack:U012AB3CD`).
+        #[arg(long, default_value = "console", value_name = "PLATFORM")]
+        platform: String,
+    },
+    /// Check the configuration: unknown keys, bad values, missing secrets.
+    CheckConfig,
+}
+
+fn init_logging(default_level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+async fn open_store(cfg: &config::Config) -> anyhow::Result<SqlStore> {
+    SqlStore::open(&cfg.database.url, cfg.database.max_connections)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact_url(&cfg.database.url)))
+}
+
+/// A database URL without its password, for messages.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The error and its causes, each said once (libraries often repeat their source in their message).
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(match cli.command {
+        Cmd::Console { .. } => "warn",
+        _ => "info",
+    });
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", error_chain(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let loaded = config::load(cli.config.as_deref())?;
+    if let Cmd::CheckConfig = cli.command {
+        return Ok(check_config(&loaded));
+    }
+    for key in &loaded.unknown_keys {
+        tracing::warn!(key = %key, "unknown configuration key ignored (see `ambassador-bot check-config`)");
+    }
+    let cfg = &loaded.config;
+    match cli.command {
+        Cmd::CheckConfig => unreachable!("handled above"),
+        Cmd::Migrate => {
+            let store = open_store(cfg).await?;
+            store.close().await;
+            println!("Database {} is up to date.", redact_url(&cfg.database.url));
+        }
+        Cmd::Console { demo, user } => {
+            let settings = cfg.settings()?;
+            let store = open_store(cfg).await?;
+            let program = Program::new(store, SystemClock, settings);
+            if demo {
+                if demo::fill(&program).await? {
+                    eprintln!(
+                        "[console] Loaded the demo organization: 8 departments in 3 regions, 8 ambassadors, some kudos."
+                    );
+                } else {
+                    eprintln!("[console] The database already has data; --demo left it as it is.");
+                }
+            }
+            let interactive = std::io::stdin().is_terminal();
+            if interactive {
+                eprintln!(
+                    "Ambassador Bot console. Try /ambassadors help, /ambassadors coverage, /kudos @ada for …; :help for directives, :quit to leave."
+                );
+            }
+            let user = user.unwrap_or_else(|| cfg.console.user.clone());
+            let mut console = console::Console::new(&user, &cfg.console.room, interactive);
+            let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+            let mut stdout = std::io::stdout();
+            console.run(&program, stdin, &mut stdout).await?;
+            program.store.close().await;
+        }
+        Cmd::Import {
+            departments,
+            roster,
+            platform,
+        } => {
+            anyhow::ensure!(
+                departments.is_some() || roster.is_some(),
+                "nothing to import: give --departments FILE and/or --roster FILE"
+            );
+            let platform: Platform = platform.parse().map_err(anyhow::Error::msg)?;
+            let settings = cfg.settings()?;
+            let store = open_store(cfg).await?;
+            let program = Program::new(store, SystemClock, settings);
+            let mut rejected = 0;
+            if let Some(path) = departments {
+                let report = import::departments(&program.store, &path).await?;
+                print_report(&report, "departments", &path);
+                rejected += report.rejected.len();
+            }
+            if let Some(path) = roster {
+                let report = import::roster(
+                    &program.store,
+                    &path,
+                    platform,
+                    program.settings.time_zone.name(),
+                    program.today(),
+                )
+                .await?;
+                print_report(&report, "roster", &path);
+                rejected += report.rejected.len();
+            }
+            program.store.close().await;
+            if rejected > 0 {
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_report(report: &import::Report, what: &str, path: &std::path::Path) {
+    println!("{}", report.summary(what));
+    for (line, reason) in &report.rejected {
+        println!("  rejected {}:{line}: {reason}", path.display());
+    }
+}
+
+fn check_config(loaded: &config::Loaded) -> ExitCode {
+    let source = match &loaded.file {
+        Some(f) => format!("{} and the environment", f.display()),
+        None => "defaults and the environment (no configuration file)".to_string(),
+    };
+    let known = config::known_keys();
+    let mut errors = 0;
+    for key in &loaded.unknown_keys {
+        let hint = ambassador_core::closest(key, known.iter().map(String::as_str), 1);
+        match hint.first() {
+            Some(h) => println!("error: {key}: unknown key (did you mean {h}?)"),
+            None => println!("error: {key}: unknown key"),
+        }
+        errors += 1;
+    }
+    for problem in loaded.config.problems() {
+        println!("error: {problem}");
+        errors += 1;
+    }
+    if errors == 0 {
+        let c = &loaded.config;
+        let platforms: Vec<&str> = [("slack", c.slack.enabled), ("matrix", c.matrix.enabled)]
+            .into_iter()
+            .filter_map(|(n, on)| on.then_some(n))
+            .collect();
+        println!(
+            "Configuration OK (from {source}). Database: {}. Platforms: {}.",
+            redact_url(&c.database.url),
+            if platforms.is_empty() {
+                "none enabled (the console works without)".to_string()
+            } else {
+                platforms.join(", ")
+            }
+        );
+        ExitCode::SUCCESS
+    } else {
+        println!("{errors} problem(s) in the configuration from {source}.");
+        ExitCode::FAILURE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://bot:s3cret@db:5432/amb"),
+            "postgres://bot:***@db:5432/amb"
+        );
+        assert_eq!(
+            redact_url("sqlite://ambassador-bot.db"),
+            "sqlite://ambassador-bot.db"
+        );
+    }
+}

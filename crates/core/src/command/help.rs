@@ -1,0 +1,129 @@
+//! Usage lines and the help table. Templates are written without the command prefix; renderers put
+//! `/` (Slack, console) or `!` (Matrix) in front.
+
+use super::Role;
+
+pub struct HelpEntry {
+    pub role: Role,
+    pub usage: &'static str,
+    pub example: &'static str,
+    pub what: &'static str,
+}
+
+/// Usage templates, named so parse errors can point at the right one.
+#[allow(non_snake_case)]
+pub mod USAGE {
+    pub const HELP: &str = "ambassadors help";
+    pub const COVERAGE: &str = "ambassadors coverage [region]";
+    pub const LIST: &str = "ambassadors list [region|department]";
+    pub const WHO: &str = "ambassadors who <department|region|@person>";
+    pub const KUDOS: &str = "kudos @person [@person …] for <what they did>";
+    pub const STEPDOWN: &str = "ambassadors stepdown";
+    pub const DEPT_ADD: &str = "ambassadors dept add <name> <region> [headcount]";
+    pub const DEPT_RENAME: &str = "ambassadors dept rename <name> to <new name>";
+    pub const DEPT_MOVE: &str = "ambassadors dept move <name> to <region>";
+    pub const DEPT_HEADCOUNT: &str = "ambassadors dept headcount <name> <number|none>";
+    pub const DEPT_REMOVE: &str = "ambassadors dept remove <name>";
+    pub const ADD: &str = "ambassadors add @person <department> [time zone]";
+    pub const REMOVE: &str = "ambassadors remove @person";
+    pub const PAUSE: &str = "ambassadors pause @person";
+    pub const RESUME: &str = "ambassadors resume @person";
+}
+
+const ENTRIES: &[HelpEntry] = &[
+    HelpEntry {
+        role: Role::Member,
+        usage: USAGE::HELP,
+        example: "ambassadors help",
+        what: "the commands you may use",
+    },
+    HelpEntry {
+        role: Role::Member,
+        usage: USAGE::COVERAGE,
+        example: "ambassadors coverage EMEA",
+        what: "which departments have an ambassador, too few, or none",
+    },
+    HelpEntry {
+        role: Role::Member,
+        usage: USAGE::LIST,
+        example: "ambassadors list \"Platform Engineering\"",
+        what: "the ambassadors, by region and department",
+    },
+    HelpEntry {
+        role: Role::Member,
+        usage: USAGE::WHO,
+        example: "ambassadors who Finance",
+        what: "find the ambassador of a department or region, or what someone covers",
+    },
+    HelpEntry {
+        role: Role::Member,
+        usage: USAGE::KUDOS,
+        example: "kudos @ada for the onboarding workshop #docs",
+        what: "thank someone publicly for something specific",
+    },
+    HelpEntry {
+        role: Role::Ambassador,
+        usage: USAGE::STEPDOWN,
+        example: "ambassadors stepdown",
+        what: "step down as ambassador (you become alumni, with thanks)",
+    },
+    HelpEntry {
+        role: Role::Office,
+        usage: USAGE::DEPT_ADD,
+        example: "ambassadors dept add \"Platform Engineering\" EMEA 120",
+        what: "add a department to the org map",
+    },
+    HelpEntry {
+        role: Role::Office,
+        usage: USAGE::DEPT_RENAME,
+        example: "ambassadors dept rename Platform to \"Platform Engineering\"",
+        what: "rename a department",
+    },
+    HelpEntry {
+        role: Role::Office,
+        usage: USAGE::DEPT_MOVE,
+        example: "ambassadors dept move Finance to Americas",
+        what: "move a department to another region",
+    },
+    HelpEntry {
+        role: Role::Office,
+        usage: USAGE::DEPT_HEADCOUNT,
+        example: "ambassadors dept headcount Finance 85",
+        what: "set (or clear) how many people a department has",
+    },
+    HelpEntry {
+        role: Role::Office,
+        usage: USAGE::DEPT_REMOVE,
+        example: "ambassadors dept remove Legal",
+        what: "remove a department that has no ambassadors",
+    },
+    HelpEntry {
+        role: Role::Office,
+        usage: USAGE::ADD,
+        example: "ambassadors add @ada \"Platform Engineering\" Europe/Berlin",
+        what: "make someone the ambassador of a department",
+    },
+    HelpEntry {
+        role: Role::Office,
+        usage: USAGE::REMOVE,
+        example: "ambassadors remove @ada",
+        what: "take someone off the roster",
+    },
+    HelpEntry {
+        role: Role::Office,
+        usage: USAGE::PAUSE,
+        example: "ambassadors pause @ada",
+        what: "pause an ambassador (leave, busy quarter)",
+    },
+    HelpEntry {
+        role: Role::Office,
+        usage: USAGE::RESUME,
+        example: "ambassadors resume @ada",
+        what: "make a paused ambassador active again",
+    },
+];
+
+/// The help entries a caller with `role` may use.
+pub fn help_entries(role: Role) -> impl Iterator<Item = &'static HelpEntry> {
+    ENTRIES.iter().filter(move |e| e.role <= role)
+}

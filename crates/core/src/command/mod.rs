@@ -1,0 +1,150 @@
+//! The command grammar shared by all platforms: `/ambassadors …` and `/kudos …` on Slack and in the
+//! console, `!ambassadors …` and `!kudos …` on Matrix. Parsing is pure ([`parse`]); handling is in
+//! [`crate::program`].
+
+mod help;
+mod parse;
+mod token;
+
+pub use help::{HelpEntry, USAGE, help_entries};
+pub use parse::{ParseError, Parsed, parse, tags_of};
+
+/// How a command names a person: the platform id as written (`ada` from `@ada`, `U012AB3CD` from
+/// `<@U012AB3CD|ada>`, `@ada:example.org` on Matrix).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mention(pub String);
+
+/// A department, a region, or a person: what `who` looks up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Person(Mention),
+    Name(String),
+}
+
+/// The program's commands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    /// `/ambassadors coverage [region]`
+    Coverage {
+        region: Option<String>,
+    },
+    /// `/ambassadors list [region|department]`
+    List {
+        scope: Option<String>,
+    },
+    /// `/ambassadors who <department|region|@person>`
+    Who {
+        target: Target,
+    },
+    /// `/ambassadors dept add <name> <region> [headcount]`
+    DeptAdd {
+        name: String,
+        region: String,
+        headcount: Option<u32>,
+    },
+    /// `/ambassadors dept rename <name> to <new name>`
+    DeptRename {
+        name: String,
+        new_name: String,
+    },
+    /// `/ambassadors dept move <name> to <region>`
+    DeptMove {
+        name: String,
+        region: String,
+    },
+    /// `/ambassadors dept headcount <name> <number|none>`
+    DeptHeadcount {
+        name: String,
+        headcount: Option<u32>,
+    },
+    /// `/ambassadors dept remove <name>`
+    DeptRemove {
+        name: String,
+    },
+    /// `/ambassadors add @person <department> [time zone]`
+    Add {
+        person: Mention,
+        department: String,
+        time_zone: Option<String>,
+    },
+    /// `/ambassadors remove @person`
+    Remove {
+        person: Mention,
+    },
+    /// `/ambassadors pause @person`
+    Pause {
+        person: Mention,
+    },
+    /// `/ambassadors resume @person`
+    Resume {
+        person: Mention,
+    },
+    /// `/ambassadors stepdown`
+    StepDown,
+    /// `/kudos @a [@b …] [for] <what they did>`
+    Kudos {
+        receivers: Vec<Mention>,
+        reason: String,
+        tags: Vec<String>,
+    },
+}
+
+impl Command {
+    /// A short stable name, for logs and metrics.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Help => "help",
+            Command::Coverage { .. } => "coverage",
+            Command::List { .. } => "list",
+            Command::Who { .. } => "who",
+            Command::DeptAdd { .. } => "dept-add",
+            Command::DeptRename { .. } => "dept-rename",
+            Command::DeptMove { .. } => "dept-move",
+            Command::DeptHeadcount { .. } => "dept-headcount",
+            Command::DeptRemove { .. } => "dept-remove",
+            Command::Add { .. } => "add",
+            Command::Remove { .. } => "remove",
+            Command::Pause { .. } => "pause",
+            Command::Resume { .. } => "resume",
+            Command::StepDown => "stepdown",
+            Command::Kudos { .. } => "kudos",
+        }
+    }
+
+    /// Who may run it.
+    pub fn required_role(&self) -> Role {
+        match self {
+            Command::DeptAdd { .. }
+            | Command::DeptRename { .. }
+            | Command::DeptMove { .. }
+            | Command::DeptHeadcount { .. }
+            | Command::DeptRemove { .. }
+            | Command::Add { .. }
+            | Command::Remove { .. }
+            | Command::Pause { .. }
+            | Command::Resume { .. } => Role::Office,
+            Command::StepDown => Role::Ambassador,
+            _ => Role::Member,
+        }
+    }
+}
+
+/// The caller's role. Ordered: the office may do what ambassadors may, and ambassadors what members may,
+/// except that stepping down needs a roster entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    Member,
+    Ambassador,
+    Office,
+}
+
+impl Role {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Role::Member => "everyone",
+            Role::Ambassador => "ambassadors",
+            Role::Office => "the program office",
+        }
+    }
+}

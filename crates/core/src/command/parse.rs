@@ -1,0 +1,656 @@
+//! The pure command parser.
+
+use super::help::USAGE;
+use super::token::{Token, tokenize};
+use super::{Command, Mention, Target};
+use crate::model::closest;
+
+/// A command line the bot recognized as addressed to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Parsed {
+    /// `/` or `!`: how the caller writes commands, so answers can show the same style.
+    pub prefix: char,
+    pub command: Result<Command, ParseError>,
+}
+
+/// What was wrong with a command, and how to write it right.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    pub message: String,
+    /// Usage templates (without prefix) to show.
+    pub usage: Vec<&'static str>,
+}
+
+impl ParseError {
+    fn new(message: impl Into<String>, usage: &[&'static str]) -> Self {
+        ParseError {
+            message: message.into(),
+            usage: usage.to_vec(),
+        }
+    }
+}
+
+type PResult<T> = std::result::Result<T, ParseError>;
+
+/// Parses a chat line. `None` when the line is not a command of this bot (ordinary chat, or another
+/// bot's command).
+pub fn parse(input: &str) -> Option<Parsed> {
+    let input = input.trim_start();
+    let prefix = input.chars().next().filter(|c| *c == '/' || *c == '!')?;
+    let body = &input[1..];
+    let name_end = body.find(char::is_whitespace).unwrap_or(body.len());
+    let name = body[..name_end].to_lowercase();
+    let rest = &body[name_end..];
+    let command = match name.as_str() {
+        "ambassadors" | "ambassador" => parse_ambassadors(rest),
+        "kudos" => parse_kudos(rest),
+        _ => return None,
+    };
+    Some(Parsed { prefix, command })
+}
+
+const SUBCOMMANDS: &[&str] = &[
+    "help", "coverage", "list", "who", "dept", "add", "remove", "pause", "resume", "stepdown",
+];
+
+fn parse_ambassadors(rest: &str) -> PResult<Command> {
+    let tokens = tokenize(rest);
+    let Some(first) = tokens.first() else {
+        return Ok(Command::Help);
+    };
+    let args = &tokens[1..];
+    let sub = if first.quoted {
+        String::new()
+    } else {
+        first.text.to_lowercase()
+    };
+    match sub.as_str() {
+        "help" | "?" | "-h" | "--help" => Ok(Command::Help),
+        "coverage" => Ok(Command::Coverage {
+            region: joined(args),
+        }),
+        "list" | "ls" => Ok(Command::List {
+            scope: joined(args),
+        }),
+        "who" => {
+            let target = match args {
+                [] => {
+                    return Err(ParseError::new(
+                        "Who are you looking for? Name a department, a region or a person.",
+                        &[USAGE::WHO],
+                    ));
+                }
+                [one] => match mention(one) {
+                    Some(m) => Target::Person(m),
+                    None => Target::Name(one.text.clone()),
+                },
+                many => Target::Name(join(many)),
+            };
+            Ok(Command::Who { target })
+        }
+        "dept" | "department" | "departments" | "depts" => parse_dept(args),
+        "add" => parse_add(args),
+        "remove" | "pause" | "resume" => {
+            let usage = match sub.as_str() {
+                "remove" => USAGE::REMOVE,
+                "pause" => USAGE::PAUSE,
+                _ => USAGE::RESUME,
+            };
+            let person = match args {
+                [one] => mention(one),
+                _ => None,
+            }
+            .ok_or_else(|| ParseError::new(format!("`{sub}` takes one @person."), &[usage]))?;
+            Ok(match sub.as_str() {
+                "remove" => Command::Remove { person },
+                "pause" => Command::Pause { person },
+                _ => Command::Resume { person },
+            })
+        }
+        "stepdown" | "step-down" => Ok(Command::StepDown),
+        "step"
+            if args
+                .first()
+                .is_some_and(|t| t.text.eq_ignore_ascii_case("down")) =>
+        {
+            Ok(Command::StepDown)
+        }
+        _ => {
+            let typed = &first.text;
+            let hint = closest(typed, SUBCOMMANDS.iter().copied(), 1);
+            let message = match hint.first() {
+                Some(h) => format!("I don't know the command `{typed}`. Did you mean `{h}`?"),
+                None => format!("I don't know the command `{typed}`."),
+            };
+            Err(ParseError::new(message, &[USAGE::HELP]))
+        }
+    }
+}
+
+fn parse_dept(args: &[Token]) -> PResult<Command> {
+    const ALL: &[&str] = &[
+        USAGE::DEPT_ADD,
+        USAGE::DEPT_RENAME,
+        USAGE::DEPT_MOVE,
+        USAGE::DEPT_HEADCOUNT,
+        USAGE::DEPT_REMOVE,
+    ];
+    let Some((verb, rest)) = args.split_first() else {
+        return Err(ParseError::new("What should I do with departments?", ALL));
+    };
+    match verb.text.to_lowercase().as_str() {
+        "add" | "new" | "create" => {
+            let (names, headcount) = match rest.split_last() {
+                Some((last, before)) if !last.quoted && looks_numeric(&last.text) => {
+                    (before, Some(headcount(&last.text, USAGE::DEPT_ADD)?))
+                }
+                _ => (rest, None),
+            };
+            let (name, region) = two_names(
+                names,
+                &["in"],
+                USAGE::DEPT_ADD,
+                "a department name and its region",
+            )?;
+            Ok(Command::DeptAdd {
+                name,
+                region,
+                headcount,
+            })
+        }
+        "rename" => {
+            let (name, new_name) = two_names(
+                rest,
+                &["to", "as"],
+                USAGE::DEPT_RENAME,
+                "the department and its new name",
+            )?;
+            Ok(Command::DeptRename { name, new_name })
+        }
+        "move" | "region" => {
+            let (name, region) = two_names(
+                rest,
+                &["to", "into"],
+                USAGE::DEPT_MOVE,
+                "the department and its new region",
+            )?;
+            Ok(Command::DeptMove { name, region })
+        }
+        "headcount" | "size" | "people" => {
+            let Some((last, before)) = rest.split_last().filter(|(_, b)| !b.is_empty()) else {
+                return Err(ParseError::new(
+                    "Give the department and its headcount.",
+                    &[USAGE::DEPT_HEADCOUNT],
+                ));
+            };
+            let value = match last.text.to_lowercase().as_str() {
+                "none" | "unknown" | "-" | "clear" => None,
+                t => Some(headcount(t, USAGE::DEPT_HEADCOUNT)?),
+            };
+            Ok(Command::DeptHeadcount {
+                name: join(before),
+                headcount: value,
+            })
+        }
+        "remove" | "delete" | "rm" => {
+            let name = joined(rest).ok_or_else(|| {
+                ParseError::new("Which department should I remove?", &[USAGE::DEPT_REMOVE])
+            })?;
+            Ok(Command::DeptRemove { name })
+        }
+        other => Err(ParseError::new(
+            format!("I don't know `dept {other}`."),
+            ALL,
+        )),
+    }
+}
+
+fn parse_add(args: &[Token]) -> PResult<Command> {
+    let Some((who, rest)) = args.split_first() else {
+        return Err(ParseError::new(
+            "Who should become an ambassador, and of which department?",
+            &[USAGE::ADD],
+        ));
+    };
+    let person = mention(who).ok_or_else(|| {
+        ParseError::new(
+            format!("Start with the person, as @name (not `{}`).", who.text),
+            &[USAGE::ADD],
+        )
+    })?;
+    let rest = match rest.split_first() {
+        Some((w, r))
+            if !w.quoted && matches!(w.text.to_lowercase().as_str(), "to" | "in" | "for") =>
+        {
+            r
+        }
+        _ => rest,
+    };
+    let (names, time_zone) = match rest.split_last() {
+        Some((last, before))
+            if !before.is_empty() && !last.quoted && looks_like_time_zone(&last.text) =>
+        {
+            (before, Some(last.text.clone()))
+        }
+        _ => (rest, None),
+    };
+    let department = joined(names)
+        .ok_or_else(|| ParseError::new("Which department will they represent?", &[USAGE::ADD]))?;
+    Ok(Command::Add {
+        person,
+        department,
+        time_zone,
+    })
+}
+
+fn parse_kudos(rest: &str) -> PResult<Command> {
+    let tokens = tokenize(rest);
+    let mut receivers: Vec<Mention> = Vec::new();
+    let mut reason_start = None;
+    for token in &tokens {
+        if reason_start.is_none()
+            && let Some(m) = mention(token)
+        {
+            if !receivers.contains(&m) {
+                receivers.push(m);
+            }
+            continue;
+        }
+        if reason_start.is_none() {
+            let word = token.text.to_lowercase();
+            if !token.quoted
+                && matches!(word.as_str(), "and" | "&" | "," | "+")
+                && !receivers.is_empty()
+            {
+                continue;
+            }
+            if !token.quoted && word == "for" && !receivers.is_empty() {
+                reason_start = Some(token.start + token.text.len());
+                continue;
+            }
+            reason_start = Some(token.start);
+        }
+    }
+    if receivers.is_empty() {
+        let message = if tokens.is_empty() {
+            "Who do you want to thank, and for what?"
+        } else {
+            "Start with the person you thank, as @name."
+        };
+        return Err(ParseError::new(message, &[USAGE::KUDOS]));
+    }
+    let reason = reason_start
+        .map(|s| rest[s..].trim().to_string())
+        .unwrap_or_default();
+    if reason.is_empty() {
+        return Err(ParseError::new(
+            "Say what they did: praise is specific.",
+            &[USAGE::KUDOS],
+        ));
+    }
+    let tags = tags_of(&reason);
+    Ok(Command::Kudos {
+        receivers,
+        reason,
+        tags,
+    })
+}
+
+/// `#tags` in a text, lower case, without `#`, each once, in order.
+pub fn tags_of(text: &str) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        let Some(tag) = word.strip_prefix('#') else {
+            continue;
+        };
+        let tag: String = tag
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '-' || *c == '_')
+            .flat_map(char::to_lowercase)
+            .collect();
+        if !tag.is_empty() && tag.chars().count() <= 40 && !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    tags
+}
+
+/// A person as written in a command: `@ada`, `<@U012AB3CD>`, `<@U012AB3CD|ada>`, `@ada:example.org`.
+fn mention(token: &Token) -> Option<Mention> {
+    if token.quoted {
+        return None;
+    }
+    let text = token.text.trim_end_matches([',', ';', '.', '!', '?', ')']);
+    if let Some(inner) = text.strip_prefix("<@").and_then(|t| t.strip_suffix('>')) {
+        let id = inner.split('|').next().unwrap_or("");
+        return (!id.is_empty()).then(|| Mention(id.to_string()));
+    }
+    let bare = text.strip_prefix('@')?;
+    let bare = bare
+        .strip_suffix(':')
+        .filter(|b| !b.contains(':'))
+        .unwrap_or(bare);
+    if bare.is_empty() {
+        return None;
+    }
+    if bare.contains(':') {
+        // A Matrix user id keeps its sigil.
+        Some(Mention(format!("@{bare}")))
+    } else {
+        Some(Mention(bare.to_string()))
+    }
+}
+
+fn looks_numeric(t: &str) -> bool {
+    let t = t.trim_start_matches(['-', '+']);
+    !t.is_empty()
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '_' || c == '.')
+        && t.chars().next().is_some_and(|c| c.is_ascii_digit())
+}
+
+fn headcount(t: &str, usage: &'static str) -> PResult<u32> {
+    let digits: String = t.chars().filter(|c| !matches!(c, ',' | '_')).collect();
+    match digits.parse::<u32>() {
+        Ok(n) if n <= 10_000_000 => Ok(n),
+        _ => Err(ParseError::new(
+            format!("`{t}` is not a headcount: write a whole number from 0 to 10,000,000."),
+            &[usage],
+        )),
+    }
+}
+
+fn looks_like_time_zone(t: &str) -> bool {
+    let upper = t.to_ascii_uppercase();
+    (t.contains('/') && t.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
+        || upper == "UTC"
+        || upper == "GMT"
+}
+
+/// Two names: exactly two words (quoted as needed), or words around a separator (`to`, `in` …).
+fn two_names(
+    tokens: &[Token],
+    separators: &[&str],
+    usage: &'static str,
+    what: &str,
+) -> PResult<(String, String)> {
+    if let Some(i) = tokens
+        .iter()
+        .position(|t| !t.quoted && separators.contains(&t.text.to_lowercase().as_str()))
+        .filter(|&i| i > 0 && i + 1 < tokens.len())
+    {
+        return Ok((join(&tokens[..i]), join(&tokens[i + 1..])));
+    }
+    match tokens {
+        [a, b] => Ok((a.text.clone(), b.text.clone())),
+        [] | [_] => Err(ParseError::new(format!("Give {what}."), &[usage])),
+        _ => Err(ParseError::new(
+            format!("Put names of several words in quotes, so I can tell {what} apart."),
+            &[usage],
+        )),
+    }
+}
+
+fn join(tokens: &[Token]) -> String {
+    tokens
+        .iter()
+        .map(|t| t.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn joined(tokens: &[Token]) -> Option<String> {
+    let s = join(tokens);
+    (!s.trim().is_empty()).then_some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(input: &str) -> Command {
+        parse(input).expect("a command").command.expect("valid")
+    }
+
+    fn err(input: &str) -> ParseError {
+        parse(input)
+            .expect("a command")
+            .command
+            .expect_err("an error")
+    }
+
+    fn m(s: &str) -> Mention {
+        Mention(s.to_string())
+    }
+
+    #[test]
+    fn ordinary_chat_and_other_commands_are_not_ours() {
+        assert_eq!(parse("hello there"), None);
+        assert_eq!(parse("/giphy cats"), None);
+        assert_eq!(parse(""), None);
+    }
+
+    #[test]
+    fn slack_and_matrix_forms_parse_alike() {
+        for p in ["/", "!"] {
+            let parsed = parse(&format!("{p}ambassadors coverage North America")).unwrap();
+            assert_eq!(parsed.prefix, p.chars().next().unwrap());
+            assert_eq!(
+                parsed.command,
+                Ok(Command::Coverage {
+                    region: Some("North America".into())
+                })
+            );
+        }
+        assert_eq!(ok("/AMBASSADORS"), Command::Help);
+        assert_eq!(ok("!ambassadors help"), Command::Help);
+    }
+
+    #[test]
+    fn kudos_with_several_receivers_for_and_tags() {
+        assert_eq!(
+            ok("/kudos @ada, @bob and <@U123|carol> for the great #Docs workshop!"),
+            Command::Kudos {
+                receivers: vec![m("ada"), m("bob"), m("U123")],
+                reason: "the great #Docs workshop!".into(),
+                tags: vec!["docs".into()],
+            }
+        );
+        assert_eq!(
+            ok("!kudos @bob:localhost fixed the build"),
+            Command::Kudos {
+                receivers: vec![m("@bob:localhost")],
+                reason: "fixed the build".into(),
+                tags: vec![],
+            }
+        );
+    }
+
+    #[test]
+    fn kudos_keeps_mentions_inside_the_reason_as_text_and_dedups_receivers() {
+        let Command::Kudos {
+            receivers, reason, ..
+        } = ok("/kudos @ada @ada for pairing with @bob")
+        else {
+            panic!()
+        };
+        assert_eq!(receivers, vec![m("ada")]);
+        assert_eq!(reason, "pairing with @bob");
+    }
+
+    #[test]
+    fn kudos_needs_someone_and_a_reason() {
+        assert!(err("/kudos").message.contains("Who"));
+        assert!(err("/kudos @ada").message.contains("praise is specific"));
+        assert!(
+            err("/kudos @ada for   ")
+                .message
+                .contains("praise is specific")
+        );
+        assert!(err("/kudos great job everyone").message.contains("@name"));
+    }
+
+    #[test]
+    fn dept_add_with_quotes_separator_and_headcount() {
+        let want = Command::DeptAdd {
+            name: "Platform Engineering".into(),
+            region: "EMEA".into(),
+            headcount: Some(1200),
+        };
+        assert_eq!(
+            ok(r#"/ambassadors dept add "Platform Engineering" EMEA 1,200"#),
+            want
+        );
+        assert_eq!(
+            ok("/ambassadors dept add Platform Engineering in EMEA 1200"),
+            want
+        );
+        assert_eq!(
+            ok("/ambassadors department add Legal \"North America\""),
+            Command::DeptAdd {
+                name: "Legal".into(),
+                region: "North America".into(),
+                headcount: None
+            }
+        );
+        assert!(
+            err("/ambassadors dept add Platform Engineering EMEA")
+                .message
+                .contains("quotes")
+        );
+        assert!(
+            err("/ambassadors dept add Legal EMEA -5")
+                .message
+                .contains("headcount")
+        );
+        assert!(
+            err("/ambassadors dept add Legal")
+                .message
+                .contains("region")
+        );
+    }
+
+    #[test]
+    fn dept_rename_move_headcount_remove() {
+        assert_eq!(
+            ok("/ambassadors dept rename Platform Eng to \"Platform Engineering\""),
+            Command::DeptRename {
+                name: "Platform Eng".into(),
+                new_name: "Platform Engineering".into()
+            }
+        );
+        assert_eq!(
+            ok("/ambassadors dept move Finance to North America"),
+            Command::DeptMove {
+                name: "Finance".into(),
+                region: "North America".into()
+            }
+        );
+        assert_eq!(
+            ok("/ambassadors dept headcount Data Science 85"),
+            Command::DeptHeadcount {
+                name: "Data Science".into(),
+                headcount: Some(85)
+            }
+        );
+        assert_eq!(
+            ok("/ambassadors dept headcount Legal none"),
+            Command::DeptHeadcount {
+                name: "Legal".into(),
+                headcount: None
+            }
+        );
+        assert_eq!(
+            ok("/ambassadors dept remove Data Science"),
+            Command::DeptRemove {
+                name: "Data Science".into()
+            }
+        );
+        assert_eq!(err("/ambassadors dept").usage.len(), 5);
+    }
+
+    #[test]
+    fn add_with_department_and_time_zone() {
+        assert_eq!(
+            ok("/ambassadors add @ada to Platform Engineering Europe/Berlin"),
+            Command::Add {
+                person: m("ada"),
+                department: "Platform Engineering".into(),
+                time_zone: Some("Europe/Berlin".into())
+            }
+        );
+        assert_eq!(
+            ok("/ambassadors add <@U1> Finance"),
+            Command::Add {
+                person: m("U1"),
+                department: "Finance".into(),
+                time_zone: None
+            }
+        );
+        assert!(
+            err("/ambassadors add ada Finance")
+                .message
+                .contains("@name")
+        );
+        assert!(err("/ambassadors add @ada").message.contains("department"));
+    }
+
+    #[test]
+    fn roster_changes_take_one_person() {
+        assert_eq!(
+            ok("/ambassadors pause @ada"),
+            Command::Pause { person: m("ada") }
+        );
+        assert_eq!(
+            ok("/ambassadors resume @ada"),
+            Command::Resume { person: m("ada") }
+        );
+        assert_eq!(
+            ok("/ambassadors remove @ada"),
+            Command::Remove { person: m("ada") }
+        );
+        assert!(err("/ambassadors remove").message.contains("@person"));
+        assert!(err("/ambassadors pause @ada @bob").message.contains("one"));
+    }
+
+    #[test]
+    fn who_takes_a_person_or_a_name() {
+        assert_eq!(
+            ok("/ambassadors who @ada"),
+            Command::Who {
+                target: Target::Person(m("ada"))
+            }
+        );
+        assert_eq!(
+            ok("/ambassadors who data science"),
+            Command::Who {
+                target: Target::Name("data science".into())
+            }
+        );
+        assert!(err("/ambassadors who").usage.contains(&USAGE::WHO));
+    }
+
+    #[test]
+    fn unknown_subcommands_get_a_suggestion() {
+        assert!(
+            err("/ambassadors coverag")
+                .message
+                .contains("Did you mean `coverage`")
+        );
+        assert_eq!(ok("/ambassadors step down"), Command::StepDown);
+    }
+
+    #[test]
+    fn odd_unicode_is_kept() {
+        assert_eq!(
+            ok("/ambassadors who 研究開発"),
+            Command::Who {
+                target: Target::Name("研究開発".into())
+            }
+        );
+        let Command::Kudos { receivers, .. } = ok("/kudos @zoë for 🎉 the launch") else {
+            panic!()
+        };
+        assert_eq!(receivers, vec![m("zoë")]);
+    }
+}

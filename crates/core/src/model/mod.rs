@@ -1,0 +1,230 @@
+//! Domain types: people and their platform accounts, the org map, the roster, kudos.
+
+mod names;
+
+pub use names::{closest, name_key, sanitize_text};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use std::fmt;
+use std::str::FromStr;
+
+/// A chat platform the bot talks on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Platform {
+    Console,
+    Slack,
+    Matrix,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 3] = [Platform::Console, Platform::Slack, Platform::Matrix];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Console => "console",
+            Platform::Slack => "slack",
+            Platform::Matrix => "matrix",
+        }
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Platform {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "console" => Ok(Platform::Console),
+            "slack" => Ok(Platform::Slack),
+            "matrix" => Ok(Platform::Matrix),
+            other => Err(format!(
+                "unknown platform `{other}` (expected console, slack or matrix)"
+            )),
+        }
+    }
+}
+
+/// A person's identity on one platform: `slack:U012AB3CD`, `matrix:@ada:example.org`, `console:ada`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Account {
+    pub platform: Platform,
+    pub id: String,
+}
+
+impl Account {
+    pub fn new(platform: Platform, id: impl Into<String>) -> Self {
+        Account {
+            platform,
+            id: id.into(),
+        }
+    }
+}
+
+impl fmt::Display for Account {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.platform, self.id)
+    }
+}
+
+impl FromStr for Account {
+    type Err = String;
+    /// `platform:id`; the id may itself contain colons (Matrix ids do).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (platform, id) = s.trim().split_once(':').ok_or_else(|| {
+            format!("`{s}` is not an account: write platform:id, e.g. slack:U012AB3CD or matrix:@ada:example.org")
+        })?;
+        let platform: Platform = platform.parse()?;
+        if id.trim().is_empty() {
+            return Err(format!("`{s}` has an empty id"));
+        }
+        Ok(Account::new(platform, id.trim()))
+    }
+}
+
+pub type PersonId = i64;
+pub type DepartmentId = i64;
+pub type KudosId = i64;
+
+/// Someone the bot knows: one platform account, a display name, maybe a time zone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    pub id: PersonId,
+    pub account: Account,
+    pub display_name: String,
+    /// An IANA time zone name, when known.
+    pub time_zone: Option<String>,
+}
+
+impl Person {
+    pub fn as_ref(&self) -> PersonRef {
+        PersonRef {
+            account: self.account.clone(),
+            display_name: self.display_name.clone(),
+        }
+    }
+}
+
+/// How a message names a person: enough for every adapter to render a mention.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PersonRef {
+    pub account: Account,
+    pub display_name: String,
+}
+
+/// A department of the organization, in one region, with an optional headcount.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Department {
+    pub id: DepartmentId,
+    pub name: String,
+    pub region: String,
+    pub headcount: Option<u32>,
+}
+
+/// What the program office writes to add a department.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewDepartment {
+    pub name: String,
+    pub region: String,
+    pub headcount: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AmbassadorStatus {
+    Active,
+    Paused,
+    Alumni,
+}
+
+impl AmbassadorStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AmbassadorStatus::Active => "active",
+            AmbassadorStatus::Paused => "paused",
+            AmbassadorStatus::Alumni => "alumni",
+        }
+    }
+}
+
+impl FromStr for AmbassadorStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "active" => Ok(AmbassadorStatus::Active),
+            "paused" => Ok(AmbassadorStatus::Paused),
+            "alumni" => Ok(AmbassadorStatus::Alumni),
+            other => Err(format!("unknown ambassador status `{other}`")),
+        }
+    }
+}
+
+/// One person's place on the roster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ambassador {
+    pub person: Person,
+    pub department: Department,
+    pub status: AmbassadorStatus,
+    /// The day the current term began.
+    pub since: NaiveDate,
+    /// The day the term ended (set when they become alumni).
+    pub until: Option<NaiveDate>,
+    /// The IANA time zone the ambassador's check-ins follow.
+    pub time_zone: String,
+}
+
+/// Which part of the roster to read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RosterFilter {
+    /// Only this region (matched by [`name_key`]).
+    pub region: Option<String>,
+    pub department: Option<DepartmentId>,
+    pub include_alumni: bool,
+}
+
+/// A department with the people who cover it, as the coverage report needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DepartmentCoverage {
+    pub department: Department,
+    /// Active ambassadors, sorted by display name.
+    pub active: Vec<PersonRef>,
+    /// How many of its ambassadors are paused.
+    pub paused: u32,
+}
+
+/// Kudos about to be recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewKudos {
+    pub giver: PersonId,
+    /// One or more receivers, without duplicates.
+    pub receivers: Vec<PersonId>,
+    pub reason: String,
+    /// Normalized tags (lower case, without `#`).
+    pub tags: Vec<String>,
+    pub given_at: DateTime<Utc>,
+    /// Where it was given (room or channel name/id).
+    pub room: String,
+}
+
+/// Recorded kudos.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Kudos {
+    pub id: KudosId,
+    pub giver: PersonRef,
+    pub receivers: Vec<PersonRef>,
+    pub reason: String,
+    pub tags: Vec<String>,
+    pub given_at: DateTime<Utc>,
+    pub room: String,
+}
+
+/// What happened to kudos offered under a daily limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KudosOutcome {
+    /// Recorded; the giver has now given this many since the start of the day (this one included).
+    Recorded { id: KudosId, given_today: u32 },
+    /// Not recorded: the giver had already given this many today.
+    LimitReached { given_today: u32 },
+}

@@ -1,0 +1,90 @@
+//! `/kudos @a [@b …] for <what they did>`: specific, public praise, within a daily limit.
+
+use super::{Caller, Outcome, Program, refuse};
+use crate::command::Mention;
+use crate::message::{Message, Reply, Rich};
+use crate::model::{KudosOutcome, NewKudos, Person, sanitize_text};
+use crate::ports::{Clock, Store};
+
+impl<S: Store, C: Clock> Program<S, C> {
+    pub(crate) async fn kudos(
+        &self,
+        caller: &Caller,
+        mentions: &[Mention],
+        reason: &str,
+        tags: Vec<String>,
+    ) -> Outcome {
+        let reason = sanitize_text(reason);
+        if reason.is_empty() {
+            return Err(refuse("Say what they did: praise is specific."));
+        }
+        let len = reason.chars().count();
+        if len > self.settings.max_text_chars {
+            return Err(refuse(format!(
+                "That is {len} characters; kudos take up to {}. Say it in fewer words, nothing was recorded.",
+                self.settings.max_text_chars
+            )));
+        }
+        let mut receivers: Vec<Person> = Vec::with_capacity(mentions.len());
+        for m in mentions {
+            let account = crate::model::Account::new(caller.person.account.platform, m.0.clone());
+            if caller.bot.as_ref() == Some(&account) {
+                return Err(refuse(
+                    "That's kind, but kudos are for people. Thank someone who helped you!",
+                ));
+            }
+            let person = self.mentioned(caller, m).await?;
+            if person.id == caller.person.id {
+                return Err(refuse(
+                    "You can't give kudos to yourself, but you surely know someone who deserves some!",
+                ));
+            }
+            if !receivers.iter().any(|r| r.id == person.id) {
+                receivers.push(person);
+            }
+        }
+        let limit = match self.settings.kudos_daily_limit {
+            0 => u32::MAX,
+            n => n,
+        };
+        let new = NewKudos {
+            giver: caller.person.id,
+            receivers: receivers.iter().map(|p| p.id).collect(),
+            reason: reason.clone(),
+            tags,
+            given_at: self.clock.now(),
+            room: caller.room.clone(),
+        };
+        let refs: Vec<_> = receivers.iter().map(Person::as_ref).collect();
+        match self.store.record_kudos(&new, limit, self.day_start()).await? {
+            KudosOutcome::LimitReached { given_today } => Err(refuse(
+                Rich::text(format!(
+                    "You have given your {given_today} kudos for today, the daily limit. It resets at midnight ({}). Nothing was recorded; here is your text to post again tomorrow: ",
+                    self.settings.time_zone
+                ))
+                .and_em(format!("for {reason}")),
+            )),
+            KudosOutcome::Recorded { given_today, .. } => {
+                let public = Message::text(
+                    Rich::text("🎉 Kudos to ")
+                        .and_mentions(&refs)
+                        .and(" from ")
+                        .and_mention(&caller.person.as_ref())
+                        .and(" for ")
+                        .and_strong(reason.clone()),
+                );
+                let left = if limit == u32::MAX {
+                    "Thank you for recognizing them!".to_string()
+                } else {
+                    let left = limit.saturating_sub(given_today);
+                    match left {
+                        0 => "Thank you for recognizing them! That was your last kudos for today.".into(),
+                        1 => "Thank you for recognizing them! You have 1 kudos left today.".into(),
+                        n => format!("Thank you for recognizing them! You have {n} kudos left today."),
+                    }
+                };
+                Ok(vec![Reply::room(public), Reply::caller(Message::text(left))])
+            }
+        }
+    }
+}

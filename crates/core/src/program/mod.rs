@@ -1,0 +1,307 @@
+//! The use cases: one file per thing a user does. [`Program::handle`] turns an inbound chat line into
+//! replies; adapters deliver them.
+
+mod coverage;
+mod directory;
+mod help;
+mod kudos;
+mod org;
+mod resolve;
+mod roster;
+
+pub use coverage::{CoverageReport, DepartmentLine, DepartmentStatus, RegionTotals};
+
+use crate::command::{Command, ParseError, Role, parse};
+use crate::message::{Message, Reply, Rich};
+use crate::model::{Account, Ambassador, AmbassadorStatus, Person, Platform};
+use crate::ports::{Clock, Store, StoreError};
+use chrono::{NaiveDate, TimeZone};
+use chrono_tz::Tz;
+
+/// The program's rules, from configuration.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Program office members (ISPO/OSPO staff).
+    pub office: Vec<Account>,
+    /// The program's own time zone: days for the kudos limit, default for ambassadors.
+    pub time_zone: Tz,
+    /// Kudos one person may give per day (0: no limit).
+    pub kudos_daily_limit: u32,
+    /// A department with more people than this per active ambassador is "thin".
+    pub thin_headcount_per_ambassador: u32,
+    /// A region with at least this many active ambassadors stands out as having many.
+    pub many_ambassadors_per_region: u32,
+    /// Longest kudos reason and name, in characters.
+    pub max_text_chars: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            office: vec![Account::new(Platform::Console, "admin")],
+            time_zone: Tz::UTC,
+            kudos_daily_limit: 5,
+            thin_headcount_per_ambassador: 150,
+            many_ambassadors_per_region: 5,
+            max_text_chars: 1000,
+        }
+    }
+}
+
+/// A chat line from a person, as an adapter hands it over.
+#[derive(Clone, Debug)]
+pub struct Inbound {
+    pub sender: Account,
+    /// The sender's display name as the platform shows it.
+    pub sender_name: String,
+    /// Where it was written (room or channel); for the record and for replies.
+    pub room: String,
+    pub text: String,
+    /// The bot's own account on this platform: kudos to it are refused.
+    pub bot: Option<Account>,
+    /// Whether mentioned people the bot has never seen may be created from the mention alone. True
+    /// where the platform vouches for mention ids (Slack `<@U…>`, Matrix ids); false in the console,
+    /// where a typo would otherwise invent a person.
+    pub create_mentioned: bool,
+}
+
+/// Who is asking, resolved once per command.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub person: Person,
+    pub role: Role,
+    pub ambassador: Option<Ambassador>,
+    pub room: String,
+    /// `/` or `!`, to show commands the way this caller writes them.
+    pub prefix: char,
+    pub bot: Option<Account>,
+    pub create_mentioned: bool,
+}
+
+impl Caller {
+    /// A command as this caller writes it: `cmd("ambassadors help")` is `/ambassadors help` or
+    /// `!ambassadors help`.
+    pub fn cmd(&self, template: &str) -> String {
+        format!("{}{template}", self.prefix)
+    }
+}
+
+/// Why a use case stopped: the user gets told, or the store failed.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    User(Message),
+    Store(StoreError),
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::Store(e)
+    }
+}
+
+pub(crate) type Outcome = Result<Vec<Reply>, Failure>;
+
+pub(crate) fn refuse(text: impl Into<Rich>) -> Failure {
+    Failure::User(Message::text(text))
+}
+
+/// The program: the store, the clock and the rules.
+pub struct Program<S, C> {
+    pub store: S,
+    pub clock: C,
+    pub settings: Settings,
+}
+
+impl<S: Store, C: Clock> Program<S, C> {
+    pub fn new(store: S, clock: C, settings: Settings) -> Self {
+        Program {
+            store,
+            clock,
+            settings,
+        }
+    }
+
+    /// Handles a chat line. `Ok(None)`: not a command of this bot, say nothing. `Err`: the store
+    /// failed; the adapter logs it and tells the user something went wrong (see [`apology`]).
+    pub async fn handle(&self, inbound: &Inbound) -> Result<Option<Vec<Reply>>, StoreError> {
+        let Some(parsed) = parse(&inbound.text) else {
+            return Ok(None);
+        };
+        let caller = self.caller(inbound, parsed.prefix).await?;
+        let command = match parsed.command {
+            Ok(command) => command,
+            Err(e) => return Ok(Some(vec![Reply::caller(usage_message(&caller, &e))])),
+        };
+        match self.run(&caller, command).await {
+            Ok(replies) => Ok(Some(replies)),
+            Err(Failure::User(message)) => Ok(Some(vec![Reply::caller(message)])),
+            Err(Failure::Store(e)) => Err(e),
+        }
+    }
+
+    async fn caller(&self, inbound: &Inbound, prefix: char) -> Result<Caller, StoreError> {
+        let person = match self.store.find_person(&inbound.sender).await? {
+            Some(p) if p.display_name == inbound.sender_name || inbound.sender_name.is_empty() => p,
+            _ => {
+                let name = crate::model::sanitize_text(&inbound.sender_name);
+                let name = if name.is_empty() {
+                    inbound.sender.id.clone()
+                } else {
+                    name
+                };
+                self.store.ensure_person(&inbound.sender, &name).await?
+            }
+        };
+        let ambassador = self
+            .store
+            .ambassador(person.id)
+            .await?
+            .filter(|a| a.status != AmbassadorStatus::Alumni);
+        let role = if self.settings.office.contains(&inbound.sender) {
+            Role::Office
+        } else if ambassador.is_some() {
+            Role::Ambassador
+        } else {
+            Role::Member
+        };
+        Ok(Caller {
+            person,
+            role,
+            ambassador,
+            room: inbound.room.clone(),
+            prefix,
+            bot: inbound.bot.clone(),
+            create_mentioned: inbound.create_mentioned,
+        })
+    }
+
+    async fn run(&self, caller: &Caller, command: Command) -> Outcome {
+        if command.required_role() == Role::Office && caller.role != Role::Office {
+            return Err(refuse(format!(
+                "Only the program office can do that (`{}`). If something in the org map or the roster is wrong, tell the program office.",
+                caller.cmd(&format!("ambassadors {}", command.name().replace('-', " ")))
+            )));
+        }
+        match command {
+            Command::Help => Ok(help::help(caller)),
+            Command::Coverage { region } => self.coverage(caller, region.as_deref()).await,
+            Command::List { scope } => self.list(caller, scope.as_deref()).await,
+            Command::Who { target } => self.who(caller, &target).await,
+            Command::DeptAdd {
+                name,
+                region,
+                headcount,
+            } => self.dept_add(caller, &name, &region, headcount).await,
+            Command::DeptRename { name, new_name } => {
+                self.dept_rename(caller, &name, &new_name).await
+            }
+            Command::DeptMove { name, region } => self.dept_move(caller, &name, &region).await,
+            Command::DeptHeadcount { name, headcount } => {
+                self.dept_headcount(caller, &name, headcount).await
+            }
+            Command::DeptRemove { name } => self.dept_remove(caller, &name).await,
+            Command::Add {
+                person,
+                department,
+                time_zone,
+            } => {
+                self.roster_add(caller, &person, &department, time_zone.as_deref())
+                    .await
+            }
+            Command::Remove { person } => self.roster_remove(caller, &person).await,
+            Command::Pause { person } => {
+                self.roster_status(caller, &person, AmbassadorStatus::Paused)
+                    .await
+            }
+            Command::Resume { person } => {
+                self.roster_status(caller, &person, AmbassadorStatus::Active)
+                    .await
+            }
+            Command::StepDown => self.step_down(caller).await,
+            Command::Kudos {
+                receivers,
+                reason,
+                tags,
+            } => self.kudos(caller, &receivers, &reason, tags).await,
+        }
+    }
+
+    /// Today in the program's time zone.
+    pub fn today(&self) -> NaiveDate {
+        self.clock
+            .now()
+            .with_timezone(&self.settings.time_zone)
+            .date_naive()
+    }
+
+    /// The instant today began in the program's time zone.
+    pub(crate) fn day_start(&self) -> chrono::DateTime<chrono::Utc> {
+        let tz = self.settings.time_zone;
+        let midnight = self.today().and_hms_opt(0, 0, 0).expect("midnight exists");
+        // Where midnight is skipped by a daylight-saving change, the day starts at the first instant.
+        tz.from_local_datetime(&midnight)
+            .earliest()
+            .or_else(|| {
+                tz.from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+                    .earliest()
+            })
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or_else(|| self.clock.now())
+    }
+}
+
+/// What to tell the user when the store failed: short, no internals.
+pub fn apology() -> Message {
+    Message::text(
+        "Sorry, something went wrong on my side and nothing was changed. Please try again in a minute; if it keeps happening, tell the program office.",
+    )
+}
+
+fn usage_message(caller: &Caller, e: &ParseError) -> Message {
+    let mut m = Message::text(e.message.clone());
+    let lines: Vec<Rich> = e
+        .usage
+        .iter()
+        .map(|u| Rich::new().and_code(caller.cmd(u)))
+        .collect();
+    if !lines.is_empty() {
+        m = m.paragraph("Usage:").list(lines);
+    }
+    m.context(
+        Rich::text("All commands: ")
+            .and_code(caller.cmd("ambassadors help"))
+            .and(". Names of several words go in quotes."),
+    )
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A share as a whole percentage, rounded down so 99.6% never shows as 100%.
+pub fn percent(part: u64, whole: u64) -> u64 {
+    (part * 100).checked_div(whole).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(1075), "1,075");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(percent(999, 1000), 99);
+        assert_eq!(percent(1, 0), 0);
+    }
+}

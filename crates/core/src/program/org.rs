@@ -1,0 +1,184 @@
+//! The org map, kept by the program office: add, rename, move, resize and remove departments.
+
+use super::resolve::{did_you_mean, regions};
+use super::{Caller, Failure, Outcome, Program, refuse, thousands};
+use crate::message::{Message, Reply, Rich};
+use crate::model::{NewDepartment, RosterFilter, closest, name_key, sanitize_text};
+use crate::ports::{Clock, Store, StoreError};
+
+const NAME_MAX: usize = 80;
+
+fn clean_name(raw: &str, what: &str) -> Result<String, Failure> {
+    let name = sanitize_text(raw).replace(['\n', '\t'], " ");
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        return Err(refuse(format!("The {what} name is empty.")));
+    }
+    if name.chars().count() > NAME_MAX {
+        return Err(refuse(format!(
+            "That {what} name is {} characters long; keep it under {NAME_MAX}.",
+            name.chars().count()
+        )));
+    }
+    Ok(name)
+}
+
+fn headcount_text(h: Option<u32>) -> String {
+    match h {
+        Some(h) => format!("{} people", thousands(u64::from(h))),
+        None => "headcount unknown".into(),
+    }
+}
+
+impl<S: Store, C: Clock> Program<S, C> {
+    /// The region as the org map already spells it, or the new name with a hint when it looks like a
+    /// typo of an existing one.
+    async fn region_for_write(&self, raw: &str) -> Result<(String, Option<String>), Failure> {
+        let name = clean_name(raw, "region")?;
+        let known = regions(&self.store.departments().await?);
+        let key = name_key(&name);
+        if let Some(existing) = known.iter().find(|r| name_key(r) == key) {
+            return Ok((existing.clone(), None));
+        }
+        let close = closest(&name, known.iter().map(String::as_str), 2);
+        let hint = (!close.is_empty()).then(|| {
+            format!(
+                "“{name}” is a new region.{} If it is a typo, move the department with `dept move`.",
+                did_you_mean(&close)
+            )
+        });
+        Ok((name, hint))
+    }
+
+    pub(crate) async fn dept_add(
+        &self,
+        caller: &Caller,
+        name: &str,
+        region: &str,
+        headcount: Option<u32>,
+    ) -> Outcome {
+        let name = clean_name(name, "department")?;
+        let (region, hint) = self.region_for_write(region).await?;
+        let new = NewDepartment {
+            name,
+            region,
+            headcount,
+        };
+        let d = match self.store.add_department(&new).await {
+            Ok(d) => d,
+            Err(StoreError::Conflict(_)) => {
+                let existing = self.store.department_by_name(&new.name).await?;
+                return Err(refuse(match existing {
+                    Some(e) => format!(
+                        "There is already a department called {} ({}).",
+                        e.name, e.region
+                    ),
+                    None => format!("There is already a department called {}.", new.name),
+                }));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let mut m = Message::text(
+            Rich::text("Added department ")
+                .and_strong(d.name.clone())
+                .and(format!(
+                    " in {} ({}). ",
+                    d.region,
+                    headcount_text(d.headcount)
+                ))
+                .and("It has no ambassador yet: ")
+                .and_code(caller.cmd(&format!("ambassadors add @person \"{}\"", d.name))),
+        );
+        if let Some(hint) = hint {
+            m = m.context(hint);
+        }
+        Ok(vec![Reply::caller(m)])
+    }
+
+    pub(crate) async fn dept_rename(&self, caller: &Caller, name: &str, new_name: &str) -> Outcome {
+        let d = self.department(caller, name).await?;
+        let new_name = clean_name(new_name, "department")?;
+        match self.store.rename_department(d.id, &new_name).await {
+            Ok(renamed) => Ok(vec![Reply::caller(Message::text(
+                Rich::text(format!("Renamed {} to ", d.name))
+                    .and_strong(renamed.name)
+                    .and("."),
+            ))]),
+            Err(StoreError::Conflict(_)) => Err(refuse(format!(
+                "There is already a department called {new_name}."
+            ))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub(crate) async fn dept_move(&self, caller: &Caller, name: &str, region: &str) -> Outcome {
+        let d = self.department(caller, name).await?;
+        let (region, hint) = self.region_for_write(region).await?;
+        if name_key(&region) == name_key(&d.region) {
+            return Err(refuse(format!("{} is already in {}.", d.name, d.region)));
+        }
+        let moved = self.store.set_department_region(d.id, &region).await?;
+        let mut m = Message::text(format!(
+            "Moved {} from {} to {}.",
+            moved.name, d.region, moved.region
+        ));
+        if let Some(hint) = hint {
+            m = m.context(hint);
+        }
+        Ok(vec![Reply::caller(m)])
+    }
+
+    pub(crate) async fn dept_headcount(
+        &self,
+        caller: &Caller,
+        name: &str,
+        headcount: Option<u32>,
+    ) -> Outcome {
+        let d = self.department(caller, name).await?;
+        let updated = self.store.set_headcount(d.id, headcount).await?;
+        Ok(vec![Reply::caller(Message::text(format!(
+            "{}: {} (was {}).",
+            updated.name,
+            headcount_text(updated.headcount),
+            headcount_text(d.headcount)
+        )))])
+    }
+
+    pub(crate) async fn dept_remove(&self, caller: &Caller, name: &str) -> Outcome {
+        let d = self.department(caller, name).await?;
+        match self.store.remove_department(d.id).await {
+            Ok(()) => Ok(vec![Reply::caller(Message::text(format!(
+                "Removed department {} ({}).",
+                d.name, d.region
+            )))]),
+            Err(StoreError::HasAmbassadors(n)) => {
+                let roster = self
+                    .store
+                    .roster(&RosterFilter {
+                        department: Some(d.id),
+                        ..RosterFilter::default()
+                    })
+                    .await?;
+                let people: Vec<_> = roster.iter().map(|a| a.person.as_ref()).collect();
+                let first = people
+                    .first()
+                    .map(|p| format!("@{}", p.display_name))
+                    .unwrap_or_else(|| "@person".into());
+                Err(Failure::User(Message::text(
+                    Rich::text(format!(
+                        "{} still has {n} ambassador{}: ",
+                        d.name,
+                        if n == 1 { "" } else { "s" }
+                    ))
+                    .and_mentions(&people)
+                    .and(". Nothing was removed. Move them to another department (")
+                    .and_code(caller.cmd(&format!("ambassadors add {first} <department>")))
+                    .and(") or take them off the roster (")
+                    .and_code(caller.cmd(&format!("ambassadors remove {first}")))
+                    .and(") first."),
+                )))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}

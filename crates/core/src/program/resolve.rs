@@ -1,0 +1,126 @@
+//! Turning what people typed into departments, regions and persons, with "did you mean" answers.
+
+use super::{Caller, Failure, Program, refuse};
+use crate::command::Mention;
+use crate::message::Rich;
+use crate::model::{Account, Department, Person, closest, name_key, sanitize_text};
+use crate::ports::{Clock, Store};
+
+/// A department or a region.
+pub(crate) enum Scope {
+    Department(Department),
+    Region(String),
+}
+
+/// "Did you mean A, B or C?" or nothing.
+pub(crate) fn did_you_mean(options: &[&str]) -> String {
+    match options {
+        [] => String::new(),
+        [one] => format!(" Did you mean {one}?"),
+        [init @ .., last] => format!(" Did you mean {} or {last}?", init.join(", ")),
+    }
+}
+
+/// The distinct region names of the org map, in order.
+pub(crate) fn regions(departments: &[Department]) -> Vec<String> {
+    let mut seen = std::collections::BTreeMap::new();
+    for d in departments {
+        seen.entry(name_key(&d.region))
+            .or_insert_with(|| d.region.clone());
+    }
+    seen.into_values().collect()
+}
+
+impl<S: Store, C: Clock> Program<S, C> {
+    pub(crate) async fn department(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> Result<Department, Failure> {
+        if let Some(d) = self.store.department_by_name(name).await? {
+            return Ok(d);
+        }
+        let all = self.store.departments().await?;
+        let names: Vec<&str> = all.iter().map(|d| d.name.as_str()).collect();
+        let hint = did_you_mean(&closest(name, names, 3));
+        Err(refuse(
+            Rich::text(format!(
+                "There is no department called “{}”.{hint} ",
+                name.trim()
+            ))
+            .and("All departments: ")
+            .and_code(caller.cmd("ambassadors coverage")),
+        ))
+    }
+
+    /// The region as the org map spells it.
+    pub(crate) async fn region(&self, caller: &Caller, name: &str) -> Result<String, Failure> {
+        let all = self.store.departments().await?;
+        let regions = regions(&all);
+        let key = name_key(name);
+        if let Some(r) = regions.iter().find(|r| name_key(r) == key) {
+            return Ok(r.clone());
+        }
+        let hint = did_you_mean(&closest(name, regions.iter().map(String::as_str), 3));
+        Err(refuse(
+            Rich::text(format!(
+                "There is no region called “{}”.{hint} ",
+                name.trim()
+            ))
+            .and("Regions: ")
+            .and(if regions.is_empty() {
+                "none yet".to_string()
+            } else {
+                regions.join(", ")
+            })
+            .and(format!(". See {}.", caller.cmd("ambassadors coverage"))),
+        ))
+    }
+
+    /// A department or else a region of that name.
+    pub(crate) async fn scope(&self, caller: &Caller, name: &str) -> Result<Scope, Failure> {
+        if let Some(d) = self.store.department_by_name(name).await? {
+            return Ok(Scope::Department(d));
+        }
+        let all = self.store.departments().await?;
+        let regions = regions(&all);
+        let key = name_key(name);
+        if let Some(r) = regions.iter().find(|r| name_key(r) == key) {
+            return Ok(Scope::Region(r.clone()));
+        }
+        let names = all
+            .iter()
+            .map(|d| d.name.as_str())
+            .chain(regions.iter().map(String::as_str));
+        let hint = did_you_mean(&closest(name, names, 3));
+        Err(refuse(
+            Rich::text(format!(
+                "There is no department or region called “{}”.{hint} ",
+                name.trim()
+            ))
+            .and("See ")
+            .and_code(caller.cmd("ambassadors coverage"))
+            .and("."),
+        ))
+    }
+
+    /// The person a mention names, on the caller's platform.
+    pub(crate) async fn mentioned(
+        &self,
+        caller: &Caller,
+        mention: &Mention,
+    ) -> Result<Person, Failure> {
+        let account = Account::new(caller.person.account.platform, mention.0.clone());
+        if let Some(p) = self.store.find_person(&account).await? {
+            return Ok(p);
+        }
+        if caller.create_mentioned {
+            let name = sanitize_text(&mention.0);
+            return Ok(self.store.ensure_person(&account, &name).await?);
+        }
+        Err(refuse(format!(
+            "I don't know @{} yet: nobody by that name has talked to me. Check the spelling.",
+            mention.0
+        )))
+    }
+}

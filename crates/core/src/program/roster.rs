@@ -1,0 +1,247 @@
+//! The roster: the office adds, removes, pauses and resumes ambassadors; an ambassador steps down.
+
+use super::{Caller, Failure, Outcome, Program, refuse};
+use crate::command::Mention;
+use crate::message::{Message, Reply, Rich};
+use crate::model::{Account, AmbassadorStatus, PersonRef, RosterFilter, closest};
+use crate::ports::{Clock, Store};
+use chrono_tz::{TZ_VARIANTS, Tz};
+
+/// An IANA time zone, in its canonical spelling; unknown ones get the closest names.
+pub(crate) fn time_zone(raw: &str) -> Result<Tz, Failure> {
+    if let Ok(tz) = raw.parse::<Tz>() {
+        return Ok(tz);
+    }
+    if let Ok(tz) = Tz::from_str_insensitive(raw) {
+        return Ok(tz);
+    }
+    let names: Vec<&str> = TZ_VARIANTS.iter().map(|t| t.name()).collect();
+    let close = closest(raw, names, 3);
+    Err(refuse(format!(
+        "“{raw}” is not a time zone I know.{} Use an IANA name such as Europe/Berlin or America/New_York.",
+        super::resolve::did_you_mean(&close)
+    )))
+}
+
+impl<S: Store, C: Clock> Program<S, C> {
+    pub(crate) async fn roster_add(
+        &self,
+        caller: &Caller,
+        mention: &Mention,
+        department: &str,
+        tz: Option<&str>,
+    ) -> Outcome {
+        let person = self.mentioned(caller, mention).await?;
+        let department = self.department(caller, department).await?;
+        let tz = match tz {
+            Some(raw) => time_zone(raw)?,
+            None => person
+                .time_zone
+                .as_deref()
+                .and_then(|t| t.parse::<Tz>().ok())
+                .unwrap_or(self.settings.time_zone),
+        };
+        let before = self.store.ambassador(person.id).await?;
+        if let Some(b) = &before
+            && b.department.id == department.id
+            && b.status == AmbassadorStatus::Active
+        {
+            return Err(refuse(Rich::new().and_mention(&person.as_ref()).and(
+                format!(" is already the ambassador of {}.", department.name),
+            )));
+        }
+        let a = self
+            .store
+            .add_ambassador(person.id, department.id, tz.name(), self.today())
+            .await?;
+        let p = person.as_ref();
+        let mut note = Rich::new().and_mention(&p).and(format!(
+            " is now the ambassador of {} ({}), time zone {}",
+            a.department.name, a.department.region, a.time_zone
+        ));
+        if let Some(b) = before.filter(|b| b.status != AmbassadorStatus::Alumni)
+            && b.department.id != a.department.id
+        {
+            note = note.and(format!(" (moved from {})", b.department.name));
+        }
+        let welcome = Message::new()
+            .heading(format!("Welcome, ambassador of {}!", a.department.name))
+            .paragraph(format!(
+                "You now represent {} ({}) in the ambassador program. Thank you for volunteering!",
+                a.department.name, a.department.region
+            ))
+            .list(vec![
+                "Be the contact for your department: people will find you with `who`.".into(),
+                "Pass on what works, and tell the program office what your department needs."
+                    .into(),
+                "Praise people for specific things with kudos.".into(),
+            ])
+            .context(Rich::text("Your commands: ").and_code(caller.cmd("ambassadors help")));
+        Ok(vec![
+            Reply::caller(Message::text(note.and("."))),
+            Reply::direct(p, welcome),
+        ])
+    }
+
+    pub(crate) async fn roster_remove(&self, caller: &Caller, mention: &Mention) -> Outcome {
+        let person = self.mentioned(caller, mention).await?;
+        let Some(a) = self.store.ambassador(person.id).await? else {
+            return Err(not_on_roster(&person.as_ref()));
+        };
+        self.store.remove_ambassador(person.id).await?;
+        Ok(vec![Reply::caller(Message::text(
+            Rich::text("Took ")
+                .and_mention(&person.as_ref())
+                .and(format!(
+                    " off the roster (was {} of {}).",
+                    a.status.as_str(),
+                    a.department.name
+                )),
+        ))])
+    }
+
+    pub(crate) async fn roster_status(
+        &self,
+        caller: &Caller,
+        mention: &Mention,
+        status: AmbassadorStatus,
+    ) -> Outcome {
+        let person = self.mentioned(caller, mention).await?;
+        let p = person.as_ref();
+        let Some(a) = self.store.ambassador(person.id).await? else {
+            return Err(not_on_roster(&p));
+        };
+        if a.status == AmbassadorStatus::Alumni {
+            return Err(refuse(
+                Rich::new()
+                    .and_mention(&p)
+                    .and(" is alumni. To bring them back: ")
+                    .and_code(caller.cmd(&format!(
+                        "ambassadors add @{} \"{}\"",
+                        mention.0, a.department.name
+                    ))),
+            ));
+        }
+        if a.status == status {
+            return Err(refuse(
+                Rich::new()
+                    .and_mention(&p)
+                    .and(format!(" is already {}.", status.as_str())),
+            ));
+        }
+        self.store
+            .set_ambassador_status(person.id, status, self.today())
+            .await?;
+        let text = match status {
+            AmbassadorStatus::Paused => format!(
+                " is paused as ambassador of {}; they no longer count for its coverage until resumed.",
+                a.department.name
+            ),
+            _ => format!(" is active again as ambassador of {}.", a.department.name),
+        };
+        Ok(vec![Reply::caller(Message::text(
+            Rich::new().and_mention(&p).and(text),
+        ))])
+    }
+
+    pub(crate) async fn step_down(&self, caller: &Caller) -> Outcome {
+        let Some(a) = &caller.ambassador else {
+            return Err(refuse(
+                "You are not on the ambassador roster, so there is nothing to step down from. Thank you for asking, though!",
+            ));
+        };
+        let today = self.today();
+        self.store
+            .set_ambassador_status(caller.person.id, AmbassadorStatus::Alumni, today)
+            .await?;
+        let me = caller.person.as_ref();
+        let months = (today - a.since).num_days() / 30;
+        let tenure = match months {
+            0 => String::new(),
+            1 => " for a month".into(),
+            n => format!(" for {n} months"),
+        };
+        let remaining: Vec<PersonRef> = self
+            .store
+            .roster(&RosterFilter {
+                department: Some(a.department.id),
+                ..RosterFilter::default()
+            })
+            .await?
+            .into_iter()
+            .filter(|x| x.status == AmbassadorStatus::Active)
+            .map(|x| x.person.as_ref())
+            .collect();
+        let coverage_now = if remaining.is_empty() {
+            Rich::text(format!(
+                "{} has no active ambassador now.",
+                a.department.name
+            ))
+        } else {
+            Rich::text(format!("{} is still covered by ", a.department.name))
+                .and_mentions(&remaining)
+                .and(".")
+        };
+        let thanks = Message::text(Rich::text("🎉 Thank you, ").and_mention(&me).and(format!(
+            ", for being the ambassador of {}{tenure}! You are alumni of the program now.",
+            a.department.name
+        )));
+        let mut replies = vec![
+            Reply::room(thanks),
+            Reply::caller(
+                Message::text(
+                    Rich::text("You stepped down gracefully. ").and(coverage_now.plain()),
+                )
+                .context("Changed your mind? The program office can add you again."),
+            ),
+        ];
+        for office in &self.settings.office {
+            if office == &caller.person.account {
+                continue;
+            }
+            let to = PersonRef {
+                account: office.clone(),
+                display_name: office_name(office),
+            };
+            replies.push(Reply::direct(
+                to,
+                Message::text(
+                    Rich::new()
+                        .and_mention(&me)
+                        .and(format!(
+                            " stepped down as ambassador of {}. ",
+                            a.department.name
+                        ))
+                        .and(coverage_now.plain()),
+                ),
+            ));
+        }
+        Ok(replies)
+    }
+}
+
+fn office_name(account: &Account) -> String {
+    account.id.trim_start_matches('@').to_string()
+}
+
+fn not_on_roster(p: &PersonRef) -> Failure {
+    refuse(
+        Rich::new()
+            .and_mention(p)
+            .and(" is not on the ambassador roster."),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_zones_are_canonical_and_typos_get_suggestions() {
+        assert_eq!(time_zone("europe/berlin").ok(), Some(Tz::Europe__Berlin));
+        let Err(Failure::User(m)) = time_zone("Europe/Berlim") else {
+            panic!("expected a user error")
+        };
+        assert!(crate::message::render_plain(&m).contains("Europe/Berlin"));
+    }
+}

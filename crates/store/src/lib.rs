@@ -1,0 +1,433 @@
+//! The [`Store`] port of ambassador-core over sqlx: SQLite (the embedded default) and PostgreSQL.
+//!
+//! One body of SQL serves both back-ends. [`SqlStore`] holds either pool, and every operation is
+//! written once inside `with_pool!`, which expands the same code for each pool type, so the two
+//! back-ends can only differ where the code says so explicitly (the PostgreSQL advisory lock in
+//! [`Store::record_kudos`]). The SQL sticks to what both accept: `$1` placeholders (SQLite binds
+//! them by number, repeats included), `ON CONFLICT`, `RETURNING`, `FILTER` and `string_agg` (SQLite
+//! 3.44 or later; the bundled one is newer). Orderings the contract promises are applied in Rust, so
+//! they do not depend on a database collation.
+//!
+//! The schema lives in the top-level `migrations/sqlite` and `migrations/postgres` directories and is
+//! embedded in the binary; [`SqlStore::migrate`] applies it.
+
+/// Runs `$body` against whichever pool `$store` holds. The body is expanded once per back-end, so
+/// it is type-checked against both; `$backend` (optional) names a [`Backend`] value for the rare
+/// statement only one of them needs.
+macro_rules! with_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        with_pool!($store, |$pool, _backend| $body)
+    };
+    ($store:expr, |$pool:ident, $backend:ident| $body:expr) => {
+        match &$store.pools {
+            $crate::Pools::Sqlite($pool) => {
+                let $backend = $crate::Backend::Sqlite;
+                $body
+            }
+            $crate::Pools::Postgres($pool) => {
+                let $backend = $crate::Backend::Postgres;
+                $body
+            }
+        }
+    };
+}
+
+mod error;
+mod kudos;
+mod org;
+mod people;
+mod roster;
+mod rows;
+
+use ambassador_core::{
+    Account, Ambassador, AmbassadorStatus, Department, DepartmentCoverage, DepartmentId, Kudos,
+    KudosOutcome, NewDepartment, NewKudos, Person, PersonId, RosterFilter, Store, StoreError,
+    StoreResult,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use error::DbResultExt;
+use sqlx::Connection;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{AssertSqlSafe, PgPool, SqlitePool};
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// Which database a [`SqlStore`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Pools {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The [`Store`] over a SQLite or PostgreSQL connection pool. Cheap to clone (the pool is shared).
+#[derive(Clone, Debug)]
+pub struct SqlStore {
+    pools: Pools,
+}
+
+/// How long a SQLite connection waits for another writer before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long connecting to PostgreSQL may take before it is reported as unreachable.
+const PG_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl SqlStore {
+    /// Connects without migrating. Accepts `sqlite:` URLs (`sqlite://ambassador-bot.db` relative to the
+    /// working directory, `sqlite:///abs/path.db`, `sqlite::memory:`; the file is created when missing)
+    /// and `postgres://` / `postgresql://` URLs. An in-memory SQLite database uses one connection, so
+    /// every caller sees the same database.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<SqlStore, StoreError> {
+        let max_connections = max_connections.max(1);
+        let (scheme, rest) = url.trim().split_once(':').unwrap_or(("", ""));
+        match scheme.to_ascii_lowercase().as_str() {
+            "sqlite" => {
+                let url = format!("sqlite:{rest}");
+                let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+                let mut options = SqliteConnectOptions::from_str(&url)
+                    .db()?
+                    .create_if_missing(true)
+                    .foreign_keys(true)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                    .synchronous(SqliteSynchronous::Normal);
+                let mut pool = SqlitePoolOptions::new();
+                if in_memory {
+                    // The database lives as long as its last connection: keep exactly one, forever.
+                    pool = pool
+                        .max_connections(1)
+                        .min_connections(1)
+                        .idle_timeout(None)
+                        .max_lifetime(None);
+                } else {
+                    options = options.journal_mode(SqliteJournalMode::Wal);
+                    pool = pool.max_connections(max_connections);
+                }
+                let pool = pool.connect_with(options).await.db()?;
+                tracing::debug!(in_memory, "connected to SQLite");
+                Ok(SqlStore::from_sqlite_pool(pool))
+            }
+            "postgres" | "postgresql" => {
+                let options = PgConnectOptions::from_str(url).db()?;
+                // One direct connection first: a refused connection or a bad password is reported
+                // at once and as itself, where the pool would retry until its timeout.
+                let probe =
+                    tokio::time::timeout(PG_CONNECT_TIMEOUT, PgConnection::connect_with(&options))
+                        .await
+                        .map_err(|_| {
+                            StoreError::Backend(
+                                format!(
+                                    "PostgreSQL did not answer within {} s",
+                                    PG_CONNECT_TIMEOUT.as_secs()
+                                )
+                                .into(),
+                            )
+                        })?
+                        .db()?;
+                let _ = probe.close().await;
+                let pool = PgPoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(PG_CONNECT_TIMEOUT)
+                    .connect_with(options)
+                    .await
+                    .db()?;
+                tracing::debug!("connected to PostgreSQL");
+                Ok(SqlStore::from_pg_pool(pool))
+            }
+            _ => {
+                // Only the scheme is repeated: the rest of a URL may hold a password.
+                let scheme = if scheme.is_empty() {
+                    "no scheme".to_owned()
+                } else {
+                    format!("scheme `{scheme}:`")
+                };
+                Err(StoreError::Backend(
+                    format!(
+                        "unsupported database URL ({scheme}): use sqlite: (e.g. \
+                         sqlite://ambassador-bot.db, sqlite:///var/lib/ambassador/bot.db or \
+                         sqlite::memory:) or postgres:// (also postgresql://, e.g. \
+                         postgres://user@host:5432/dbname)"
+                    )
+                    .into(),
+                ))
+            }
+        }
+    }
+
+    /// [`connect`](Self::connect), then [`migrate`](Self::migrate).
+    pub async fn open(url: &str, max_connections: u32) -> Result<SqlStore, StoreError> {
+        let store = SqlStore::connect(url, max_connections).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// A store over an existing SQLite pool (its connections should have foreign keys on, as
+    /// [`connect`](Self::connect) sets them).
+    pub fn from_sqlite_pool(pool: SqlitePool) -> SqlStore {
+        SqlStore {
+            pools: Pools::Sqlite(pool),
+        }
+    }
+
+    /// A store over an existing PostgreSQL pool (e.g. one whose connections set a `search_path`).
+    pub fn from_pg_pool(pool: PgPool) -> SqlStore {
+        SqlStore {
+            pools: Pools::Postgres(pool),
+        }
+    }
+
+    /// Applies the embedded migrations that have not run yet. Safe to call on every start.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let result = match &self.pools {
+            Pools::Sqlite(pool) => SQLITE_MIGRATOR.run(pool).await,
+            Pools::Postgres(pool) => POSTGRES_MIGRATOR.run(pool).await,
+        };
+        result.map_err(|e| StoreError::Backend(Box::new(e)))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match &self.pools {
+            Pools::Sqlite(_) => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Runs a raw SQL script of one or more statements, without bind parameters (for bulk-filling
+    /// benchmark data). Write instants in SQLite as `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00` (the form
+    /// the store binds, so that text order is time order) and dates as `YYYY-MM-DD`; fill the `*_key`
+    /// columns with `ambassador_core::name_key` of the names. On PostgreSQL, after inserting explicit
+    /// ids, move the identity sequences past them (`SELECT setval(pg_get_serial_sequence(...), ...)`).
+    #[doc(hidden)]
+    pub async fn execute_script(&self, sql: &str) -> Result<(), StoreError> {
+        with_pool!(self, |pool| {
+            sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+                .execute(pool)
+                .await
+                .db()?;
+        });
+        Ok(())
+    }
+
+    /// Closes every connection; later calls fail.
+    pub async fn close(&self) {
+        with_pool!(self, |pool| pool.close().await)
+    }
+}
+
+impl Store for SqlStore {
+    async fn ensure_person(&self, account: &Account, display_name: &str) -> StoreResult<Person> {
+        people::ensure_person(self, account, display_name).await
+    }
+
+    async fn find_person(&self, account: &Account) -> StoreResult<Option<Person>> {
+        people::find_person(self, account).await
+    }
+
+    async fn set_person_time_zone(
+        &self,
+        person: PersonId,
+        time_zone: Option<&str>,
+    ) -> StoreResult<()> {
+        people::set_person_time_zone(self, person, time_zone).await
+    }
+
+    async fn add_department(&self, department: &NewDepartment) -> StoreResult<Department> {
+        org::add_department(self, department).await
+    }
+
+    async fn rename_department(&self, id: DepartmentId, new_name: &str) -> StoreResult<Department> {
+        org::rename_department(self, id, new_name).await
+    }
+
+    async fn set_department_region(
+        &self,
+        id: DepartmentId,
+        region: &str,
+    ) -> StoreResult<Department> {
+        org::set_department_region(self, id, region).await
+    }
+
+    async fn set_headcount(
+        &self,
+        id: DepartmentId,
+        headcount: Option<u32>,
+    ) -> StoreResult<Department> {
+        org::set_headcount(self, id, headcount).await
+    }
+
+    async fn remove_department(&self, id: DepartmentId) -> StoreResult<()> {
+        org::remove_department(self, id).await
+    }
+
+    async fn departments(&self) -> StoreResult<Vec<Department>> {
+        org::departments(self).await
+    }
+
+    async fn department_by_name(&self, name: &str) -> StoreResult<Option<Department>> {
+        org::department_by_name(self, name).await
+    }
+
+    async fn add_ambassador(
+        &self,
+        person: PersonId,
+        department: DepartmentId,
+        time_zone: &str,
+        since: NaiveDate,
+    ) -> StoreResult<Ambassador> {
+        roster::add_ambassador(self, person, department, time_zone, since).await
+    }
+
+    async fn set_ambassador_status(
+        &self,
+        person: PersonId,
+        status: AmbassadorStatus,
+        on: NaiveDate,
+    ) -> StoreResult<Ambassador> {
+        roster::set_ambassador_status(self, person, status, on).await
+    }
+
+    async fn remove_ambassador(&self, person: PersonId) -> StoreResult<()> {
+        roster::remove_ambassador(self, person).await
+    }
+
+    async fn ambassador(&self, person: PersonId) -> StoreResult<Option<Ambassador>> {
+        roster::ambassador(self, person).await
+    }
+
+    async fn roster(&self, filter: &RosterFilter) -> StoreResult<Vec<Ambassador>> {
+        roster::roster(self, filter).await
+    }
+
+    async fn coverage(&self, region: Option<&str>) -> StoreResult<Vec<DepartmentCoverage>> {
+        roster::coverage(self, region).await
+    }
+
+    async fn record_kudos(
+        &self,
+        kudos: &NewKudos,
+        daily_limit: u32,
+        day_start: DateTime<Utc>,
+    ) -> StoreResult<KudosOutcome> {
+        kudos::record_kudos(self, kudos, daily_limit, day_start).await
+    }
+
+    async fn kudos_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Kudos>> {
+        kudos::kudos_between(self, from, to).await
+    }
+
+    async fn is_empty(&self) -> StoreResult<bool> {
+        let any: bool = with_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM departments) \
+                     OR EXISTS (SELECT 1 FROM people) \
+                     OR EXISTS (SELECT 1 FROM kudos)",
+            )
+            .fetch_one(pool)
+            .await
+            .db()?
+        });
+        Ok(!any)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn unknown_url_schemes_are_refused_with_the_accepted_ones_named() {
+        for url in [
+            "mysql://root:secret@localhost/bot",
+            "ambassador-bot.db",
+            "",
+            "http://example.org/db",
+        ] {
+            let error = SqlStore::connect(url, 1).await.unwrap_err().to_string();
+            assert!(error.contains("unsupported database URL"), "{error}");
+            assert!(
+                error.contains("sqlite:") && error.contains("postgres://"),
+                "{error}"
+            );
+            assert!(!error.contains("secret"), "the password leaked: {error}");
+        }
+    }
+
+    #[tokio::test]
+    async fn url_schemes_are_case_insensitive() {
+        let store = SqlStore::open("SQLite::memory:", 4).await.unwrap();
+        assert_eq!(store.backend(), Backend::Sqlite);
+        assert!(store.is_empty().await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn sqlite_binds_dollar_placeholders_by_number_and_repeats_them() {
+        let store = SqlStore::connect("sqlite::memory:", 1).await.unwrap();
+        assert_eq!(store.backend(), Backend::Sqlite);
+        let Pools::Sqlite(pool) = &store.pools else {
+            unreachable!()
+        };
+        let joined: String = sqlx::query_scalar("SELECT $2 || $1 || $2 || $1")
+            .bind("a")
+            .bind("b")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(joined, "baba");
+        let matched: bool = sqlx::query_scalar("SELECT $1 IS NULL OR $1 = 'x'")
+            .bind(None::<String>)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert!(matched);
+    }
+
+    #[tokio::test]
+    async fn sqlite_instants_sort_as_text_in_time_order() {
+        // given_at is TEXT in SQLite: the form sqlx binds must order like the instants it encodes.
+        let store = SqlStore::connect("sqlite::memory:", 1).await.unwrap();
+        let Pools::Sqlite(pool) = &store.pools else {
+            unreachable!()
+        };
+        let base = DateTime::parse_from_rfc3339("2024-05-01T09:00:00Z")
+            .unwrap()
+            .to_utc();
+        let later = [
+            base,
+            base + chrono::Duration::microseconds(1),
+            base + chrono::Duration::milliseconds(1),
+            base + chrono::Duration::milliseconds(120),
+            base + chrono::Duration::seconds(1),
+        ];
+        for pair in later.windows(2) {
+            let before: bool = sqlx::query_scalar("SELECT $1 < $2")
+                .bind(pair[0])
+                .bind(pair[1])
+                .fetch_one(pool)
+                .await
+                .unwrap();
+            assert!(before, "{} < {}", pair[0], pair[1]);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! People: one row per platform account.
+
+use crate::SqlStore;
+use crate::error::DbResultExt;
+use crate::rows::{PersonRow, person_columns};
+use ambassador_core::{Account, Person, PersonId, StoreError, StoreResult};
+
+pub(crate) async fn ensure_person(
+    store: &SqlStore,
+    account: &Account,
+    display_name: &str,
+) -> StoreResult<Person> {
+    let blank = display_name.trim().is_empty();
+    let platform = account.platform.as_str();
+    let row: PersonRow = with_pool!(store, |pool| {
+        // The common case (a known person, same name) only reads.
+        let found: Option<PersonRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            person_columns!(),
+            " FROM people WHERE platform = $1 AND external_id = $2"
+        ))
+        .bind(platform)
+        .bind(&account.id)
+        .fetch_optional(pool)
+        .await
+        .db()?;
+        if let Some(row) = found
+            && (blank || row.display_name == display_name)
+        {
+            return row.into_person();
+        }
+        // New (named after the account id until a name is known), or renamed. The upsert also
+        // settles a race between two first sightings; a blank name never replaces a stored one.
+        let name = if blank {
+            account.id.as_str()
+        } else {
+            display_name
+        };
+        sqlx::query_as(concat!(
+            "INSERT INTO people (platform, external_id, display_name) VALUES ($1, $2, $3) \
+             ON CONFLICT (platform, external_id) DO UPDATE SET display_name = \
+                 CASE WHEN $4 THEN people.display_name ELSE excluded.display_name END \
+             RETURNING ",
+            person_columns!()
+        ))
+        .bind(platform)
+        .bind(&account.id)
+        .bind(name)
+        .bind(blank)
+        .fetch_one(pool)
+        .await
+        .db()?
+    });
+    row.into_person()
+}
+
+pub(crate) async fn find_person(
+    store: &SqlStore,
+    account: &Account,
+) -> StoreResult<Option<Person>> {
+    let row: Option<PersonRow> = with_pool!(store, |pool| {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            person_columns!(),
+            " FROM people WHERE platform = $1 AND external_id = $2"
+        ))
+        .bind(account.platform.as_str())
+        .bind(&account.id)
+        .fetch_optional(pool)
+        .await
+        .db()?
+    });
+    row.map(PersonRow::into_person).transpose()
+}
+
+pub(crate) async fn set_person_time_zone(
+    store: &SqlStore,
+    person: PersonId,
+    time_zone: Option<&str>,
+) -> StoreResult<()> {
+    let updated = with_pool!(store, |pool| {
+        sqlx::query("UPDATE people SET time_zone = $1 WHERE id = $2")
+            .bind(time_zone)
+            .bind(person)
+            .execute(pool)
+            .await
+            .db()?
+            .rows_affected()
+    });
+    if updated == 0 {
+        return Err(StoreError::NotFound(format!("person {person}")));
+    }
+    Ok(())
+}

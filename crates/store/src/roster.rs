@@ -1,0 +1,358 @@
+//! The roster (who is ambassador for which department) and the coverage report.
+
+use crate::SqlStore;
+use crate::error::{DbResultExt, is_foreign_key_violation, to_store_error};
+use crate::rows::{AmbassadorRow, DepartmentRow, by_display_name, person_ref, select_ambassadors};
+use ambassador_core::{
+    Ambassador, AmbassadorStatus, DepartmentCoverage, DepartmentId, PersonId, PersonRef,
+    RosterFilter, StoreError, StoreResult, name_key,
+};
+use chrono::{NaiveDate, Utc};
+use std::collections::HashMap;
+
+pub(crate) async fn add_ambassador(
+    store: &SqlStore,
+    person: PersonId,
+    department: DepartmentId,
+    time_zone: &str,
+    since: NaiveDate,
+) -> StoreResult<Ambassador> {
+    let result: Result<AmbassadorRow, sqlx::Error> = with_pool!(store, |pool| {
+        async {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO ambassadors \
+                     (person_id, department_id, status, since, until, time_zone, updated_at) \
+                 VALUES ($1, $2, 'active', $3, NULL, $4, $5) \
+                 ON CONFLICT (person_id) DO UPDATE SET \
+                     department_id = excluded.department_id, status = 'active', \
+                     since = excluded.since, until = NULL, time_zone = excluded.time_zone, \
+                     updated_at = excluded.updated_at",
+            )
+            .bind(person)
+            .bind(department)
+            .bind(since)
+            .bind(time_zone)
+            .bind(Utc::now())
+            .execute(&mut *tx)
+            .await?;
+            let row = sqlx::query_as(concat!(select_ambassadors!(), " WHERE a.person_id = $1"))
+                .bind(person)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(row)
+        }
+        .await
+    });
+    match result {
+        Ok(row) => row.into_ambassador(),
+        Err(e) if is_foreign_key_violation(&e) => Err(missing_reference(store, person).await),
+        Err(e) => Err(to_store_error(e)),
+    }
+}
+
+/// Which reference of a roster entry does not exist.
+async fn missing_reference(store: &SqlStore, person: PersonId) -> StoreError {
+    let person_exists: Result<bool, StoreError> = with_pool!(store, |pool| {
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM people WHERE id = $1)")
+            .bind(person)
+            .fetch_one(pool)
+            .await
+            .db()
+    });
+    match person_exists {
+        Ok(false) => StoreError::NotFound(format!("person {person}")),
+        Ok(true) => StoreError::NotFound("department".to_owned()),
+        Err(e) => e,
+    }
+}
+
+pub(crate) async fn set_ambassador_status(
+    store: &SqlStore,
+    person: PersonId,
+    status: AmbassadorStatus,
+    on: NaiveDate,
+) -> StoreResult<Ambassador> {
+    let until = (status == AmbassadorStatus::Alumni).then_some(on);
+    let row: Option<AmbassadorRow> = with_pool!(store, |pool| {
+        async {
+            let mut tx = pool.begin().await?;
+            let updated = sqlx::query(
+                "UPDATE ambassadors SET status = $1, until = $2, updated_at = $3 \
+                 WHERE person_id = $4",
+            )
+            .bind(status.as_str())
+            .bind(until)
+            .bind(Utc::now())
+            .bind(person)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if updated == 0 {
+                return Ok(None);
+            }
+            let row = sqlx::query_as(concat!(select_ambassadors!(), " WHERE a.person_id = $1"))
+                .bind(person)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(Some(row))
+        }
+        .await
+        .db()?
+    });
+    row.ok_or_else(|| not_on_roster(person))?.into_ambassador()
+}
+
+fn not_on_roster(person: PersonId) -> StoreError {
+    StoreError::NotFound(format!("person {person} on the roster"))
+}
+
+pub(crate) async fn remove_ambassador(store: &SqlStore, person: PersonId) -> StoreResult<()> {
+    let deleted = with_pool!(store, |pool| {
+        sqlx::query("DELETE FROM ambassadors WHERE person_id = $1")
+            .bind(person)
+            .execute(pool)
+            .await
+            .db()?
+            .rows_affected()
+    });
+    if deleted == 0 {
+        return Err(not_on_roster(person));
+    }
+    Ok(())
+}
+
+pub(crate) async fn ambassador(
+    store: &SqlStore,
+    person: PersonId,
+) -> StoreResult<Option<Ambassador>> {
+    let row: Option<AmbassadorRow> = with_pool!(store, |pool| {
+        sqlx::query_as(concat!(select_ambassadors!(), " WHERE a.person_id = $1"))
+            .bind(person)
+            .fetch_optional(pool)
+            .await
+            .db()?
+    });
+    row.map(AmbassadorRow::into_ambassador).transpose()
+}
+
+pub(crate) async fn roster(
+    store: &SqlStore,
+    filter: &RosterFilter,
+) -> StoreResult<Vec<Ambassador>> {
+    let region = filter.region.as_deref().map(name_key);
+    let mut rows: Vec<AmbassadorRow> = with_pool!(store, |pool| {
+        sqlx::query_as(concat!(
+            select_ambassadors!(),
+            " WHERE ($1 IS NULL OR d.region_key = $1) \
+                AND ($2 IS NULL OR d.id = $2) \
+                AND ($3 OR a.status <> 'alumni')"
+        ))
+        .bind(region)
+        .bind(filter.department)
+        .bind(filter.include_alumni)
+        .fetch_all(pool)
+        .await
+        .db()?
+    });
+    rows.sort_by_cached_key(|row| {
+        (
+            row.region_key.clone(),
+            row.department_key.clone(),
+            row.department_id,
+            crate::rows::display_key(&row.display_name),
+            row.display_name.clone(),
+            row.person_id,
+        )
+    });
+    rows.into_iter()
+        .map(AmbassadorRow::into_ambassador)
+        .collect()
+}
+
+#[derive(sqlx::FromRow)]
+struct CoverageRow {
+    #[sqlx(flatten)]
+    department: DepartmentRow,
+    paused: i64,
+    /// The department's active ambassadors packed by [`unpack_people`]'s format; NULL for none.
+    active: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ActiveRow {
+    department_id: i64,
+    platform: String,
+    external_id: String,
+    display_name: String,
+}
+
+pub(crate) async fn coverage(
+    store: &SqlStore,
+    region: Option<&str>,
+) -> StoreResult<Vec<DepartmentCoverage>> {
+    let region = region.map(name_key);
+    // One row per department, its active ambassadors packed into one string, rather than one row
+    // per ambassador: decoding rows is most of the cost of a large report.
+    let mut rows: Vec<CoverageRow> = with_pool!(store, |pool| {
+        sqlx::query_as(
+            "SELECT d.id, d.name, d.name_key, d.region, d.region_key, d.headcount, \
+                    COALESCE(x.paused, 0) AS paused, x.active \
+             FROM departments d \
+             LEFT JOIN ( \
+                 SELECT a.department_id, \
+                        COUNT(*) FILTER (WHERE a.status = 'paused') AS paused, \
+                        string_agg( \
+                            p.platform || ' ' || length(p.external_id) || ' ' || p.external_id \
+                                || length(p.display_name) || ' ' || p.display_name, \
+                            '') FILTER (WHERE a.status = 'active') AS active \
+                 FROM ambassadors a \
+                 JOIN people p ON p.id = a.person_id \
+                 WHERE a.status <> 'alumni' \
+                   AND ($1 IS NULL OR a.department_id IN \
+                        (SELECT id FROM departments WHERE region_key = $1)) \
+                 GROUP BY a.department_id \
+             ) x ON x.department_id = d.id \
+             WHERE ($1 IS NULL OR d.region_key = $1)",
+        )
+        .bind(&region)
+        .fetch_all(pool)
+        .await
+        .db()?
+    });
+    rows.sort_unstable_by(|a, b| a.department.order(&b.department));
+
+    let unpacked: Option<Vec<Vec<PersonRef>>> = rows
+        .iter()
+        .map(|row| {
+            row.active
+                .as_deref()
+                .map_or(Some(Vec::new()), unpack_people)
+        })
+        .collect();
+    let mut active_lists = match unpacked {
+        Some(lists) => lists,
+        // A length the database counted differently from Rust (a NUL in SQLite text, a database
+        // not encoded in UTF-8): read the active ambassadors row by row instead.
+        None => active_rows(store, region.as_deref(), &rows).await?,
+    };
+
+    rows.into_iter()
+        .zip(active_lists.iter_mut())
+        .map(|(row, active)| {
+            active.sort_by(by_display_name);
+            Ok(DepartmentCoverage {
+                department: row.department.into_department()?,
+                active: std::mem::take(active),
+                paused: u32::try_from(row.paused).unwrap_or(u32::MAX),
+            })
+        })
+        .collect()
+}
+
+/// The active ambassadors of each of `rows`' departments, one query row per ambassador.
+async fn active_rows(
+    store: &SqlStore,
+    region: Option<&str>,
+    rows: &[CoverageRow],
+) -> StoreResult<Vec<Vec<PersonRef>>> {
+    let active: Vec<ActiveRow> = with_pool!(store, |pool| {
+        sqlx::query_as(
+            "SELECT a.department_id, p.platform, p.external_id, p.display_name \
+             FROM ambassadors a \
+             JOIN people p ON p.id = a.person_id \
+             JOIN departments d ON d.id = a.department_id \
+             WHERE a.status = 'active' AND ($1 IS NULL OR d.region_key = $1)",
+        )
+        .bind(region)
+        .fetch_all(pool)
+        .await
+        .db()?
+    });
+    let mut by_department: HashMap<i64, Vec<PersonRef>> = HashMap::new();
+    for row in active {
+        by_department
+            .entry(row.department_id)
+            .or_default()
+            .push(person_ref(
+                &row.platform,
+                row.external_id,
+                row.display_name,
+            )?);
+    }
+    Ok(rows
+        .iter()
+        .map(|row| by_department.remove(&row.department.id).unwrap_or_default())
+        .collect())
+}
+
+/// Reads people packed as `<platform> <n> <external id: n characters><m> <display name: m characters>`,
+/// one after the other. The lengths make any character in ids and names safe; `None` when the
+/// text does not follow the format.
+fn unpack_people(mut packed: &str) -> Option<Vec<PersonRef>> {
+    let mut people = Vec::new();
+    while !packed.is_empty() {
+        let (platform, rest) = packed.split_once(' ')?;
+        let (external_id, rest) = counted(rest)?;
+        let (display_name, rest) = counted(rest)?;
+        let person = person_ref(platform, external_id.to_owned(), display_name.to_owned()).ok()?;
+        people.push(person);
+        packed = rest;
+    }
+    Some(people)
+}
+
+/// Splits `<n> <n characters>...` into the `n` characters and the rest.
+fn counted(text: &str) -> Option<(&str, &str)> {
+    let (count, rest) = text.split_once(' ')?;
+    let count: usize = count.parse().ok()?;
+    let end = rest
+        .char_indices()
+        .map(|(at, _)| at)
+        .chain(std::iter::once(rest.len()))
+        .nth(count)?;
+    Some(rest.split_at(end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ambassador_core::{Account, Platform};
+
+    #[test]
+    fn packed_people_unpack_whatever_their_names_contain() {
+        let packed = "slack 5 U01236 4 3 Ad\
+                      matrix 16 @zoë:example.org7 Zoë 1 😀\
+                      console 0 0 ";
+        let people = unpack_people(packed).unwrap();
+        assert_eq!(
+            people,
+            [
+                PersonRef {
+                    account: Account::new(Platform::Slack, "U0123"),
+                    display_name: "4 3 Ad".to_owned(),
+                },
+                PersonRef {
+                    account: Account::new(Platform::Matrix, "@zoë:example.org"),
+                    display_name: "Zoë 1 😀".to_owned(),
+                },
+                PersonRef {
+                    account: Account::new(Platform::Console, ""),
+                    display_name: String::new(),
+                },
+            ]
+        );
+        assert_eq!(unpack_people(""), Some(vec![]));
+        for broken in [
+            "slack",
+            "slack 5 U01",
+            "slack 2 U12 x",
+            "irc 1 a1 b",
+            "slack x a1 b",
+        ] {
+            assert_eq!(unpack_people(broken), None, "{broken}");
+        }
+    }
+}

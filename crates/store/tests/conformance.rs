@@ -1,0 +1,1287 @@
+//! The store conformance suite: every case runs against SQLite and against PostgreSQL.
+//!
+//! SQLite cases use a fresh database file in a temporary directory. PostgreSQL cases need
+//! `TEST_POSTGRES_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`); each case gets its own schema,
+//! dropped at the end, so cases run in parallel. Without `TEST_POSTGRES_URL` the PostgreSQL half is
+//! skipped with a note, except under CI (`CI` set), where that is a failure.
+
+use ambassador_core::{
+    Account, AmbassadorStatus, Department, DepartmentCoverage, KudosOutcome, NewDepartment,
+    NewKudos, Person, PersonRef, Platform, RosterFilter, Store, StoreError,
+};
+use ambassador_store::{Backend, SqlStore};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+
+/// Generates `sqlite::<case>` and `postgres::<case>` tests for every case.
+macro_rules! conformance {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::harness::on_sqlite(super::$case).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::harness::on_postgres(super::$case).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    people_are_created_once_and_found_by_account,
+    display_names_follow_the_platform,
+    the_same_id_on_two_platforms_is_two_people,
+    person_time_zone_is_set_and_cleared,
+    departments_are_listed_by_region_then_name,
+    department_names_collide_regardless_of_case_width_and_spacing,
+    departments_can_be_renamed,
+    renaming_onto_another_departments_name_conflicts,
+    departments_move_between_regions,
+    headcount_is_set_and_cleared,
+    departments_are_looked_up_by_name_key,
+    removing_a_department_is_refused_while_it_has_ambassadors,
+    removing_a_department_takes_its_alumni_with_it,
+    ambassadors_are_added_and_read_back,
+    adding_an_ambassador_again_moves_them,
+    status_changes_set_and_clear_until,
+    ambassadors_are_removed_but_people_stay,
+    roster_filters_by_region_department_and_alumni,
+    roster_is_ordered_by_region_department_and_name,
+    coverage_counts_active_and_paused_and_ignores_alumni,
+    coverage_lists_uncovered_departments_in_order,
+    coverage_filters_by_region_key,
+    kudos_round_trip_with_receivers_and_tags,
+    kudos_between_is_half_open,
+    daily_limit_allows_exactly_the_limit,
+    daily_limit_counts_from_day_start,
+    concurrent_kudos_never_pass_the_limit,
+    kudos_with_unknown_people_are_refused,
+    is_empty_only_on_a_fresh_store,
+    unicode_names_round_trip,
+    migrations_are_idempotent,
+);
+
+// ---------------------------------------------------------------- helpers
+
+fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap()
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn slack(id: &str) -> Account {
+    Account::new(Platform::Slack, id)
+}
+
+async fn person(store: &SqlStore, id: &str, name: &str) -> Person {
+    store.ensure_person(&slack(id), name).await.unwrap()
+}
+
+async fn department(store: &SqlStore, name: &str, region: &str) -> Department {
+    store
+        .add_department(&NewDepartment {
+            name: name.to_owned(),
+            region: region.to_owned(),
+            headcount: None,
+        })
+        .await
+        .unwrap()
+}
+
+fn names(departments: &[Department]) -> Vec<&str> {
+    departments.iter().map(|d| d.name.as_str()).collect()
+}
+
+fn display_names(people: &[PersonRef]) -> Vec<&str> {
+    people.iter().map(|p| p.display_name.as_str()).collect()
+}
+
+fn kudos(giver: &Person, receivers: &[&Person], given_at: DateTime<Utc>) -> NewKudos {
+    NewKudos {
+        giver: giver.id,
+        receivers: receivers.iter().map(|p| p.id).collect(),
+        reason: "for the release notes".to_owned(),
+        tags: vec![],
+        given_at,
+        room: "#general".to_owned(),
+    }
+}
+
+fn recorded(outcome: KudosOutcome) -> (i64, u32) {
+    match outcome {
+        KudosOutcome::Recorded { id, given_today } => (id, given_today),
+        other => panic!("expected the kudos to be recorded, got {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------- people
+
+async fn people_are_created_once_and_found_by_account(store: SqlStore) {
+    assert_eq!(store.find_person(&slack("U1")).await.unwrap(), None);
+    let first = person(&store, "U1", "Ada").await;
+    let again = person(&store, "U1", "Ada").await;
+    assert_eq!(first, again);
+    assert_eq!(first.account, slack("U1"));
+    assert_eq!(first.display_name, "Ada");
+    assert_eq!(first.time_zone, None);
+    assert_eq!(
+        store.find_person(&slack("U1")).await.unwrap(),
+        Some(first.clone())
+    );
+    let other = person(&store, "U2", "Grace").await;
+    assert_ne!(other.id, first.id);
+}
+
+async fn display_names_follow_the_platform(store: SqlStore) {
+    let ada = person(&store, "U1", "Ada").await;
+    let renamed = person(&store, "U1", "Ada Lovelace").await;
+    assert_eq!(renamed.id, ada.id);
+    assert_eq!(renamed.display_name, "Ada Lovelace");
+    // A blank name (the platform did not say) keeps the known one.
+    let blank = person(&store, "U1", "  ").await;
+    assert_eq!(blank.display_name, "Ada Lovelace");
+    let found = store.find_person(&slack("U1")).await.unwrap().unwrap();
+    assert_eq!(found.display_name, "Ada Lovelace");
+    // Someone first seen without a name is known by their account id.
+    let nameless = person(&store, "U9", "").await;
+    assert_eq!(nameless.display_name, "U9");
+}
+
+async fn the_same_id_on_two_platforms_is_two_people(store: SqlStore) {
+    let on_slack = person(&store, "ada", "Ada").await;
+    let on_console = store
+        .ensure_person(&Account::new(Platform::Console, "ada"), "Ada")
+        .await
+        .unwrap();
+    let on_matrix = store
+        .ensure_person(&Account::new(Platform::Matrix, "@ada:example.org"), "Ada")
+        .await
+        .unwrap();
+    assert_ne!(on_slack.id, on_console.id);
+    assert_ne!(on_matrix.id, on_console.id);
+    assert_eq!(on_console.account.platform, Platform::Console);
+    let found = store
+        .find_person(&Account::new(Platform::Matrix, "@ada:example.org"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, on_matrix.id);
+    assert_eq!(found.account.id, "@ada:example.org");
+}
+
+async fn person_time_zone_is_set_and_cleared(store: SqlStore) {
+    let ada = person(&store, "U1", "Ada").await;
+    store
+        .set_person_time_zone(ada.id, Some("Europe/London"))
+        .await
+        .unwrap();
+    let found = store.find_person(&slack("U1")).await.unwrap().unwrap();
+    assert_eq!(found.time_zone.as_deref(), Some("Europe/London"));
+    // A later sighting does not forget it.
+    assert_eq!(
+        person(&store, "U1", "Ada L").await.time_zone.as_deref(),
+        Some("Europe/London")
+    );
+    store.set_person_time_zone(ada.id, None).await.unwrap();
+    let found = store.find_person(&slack("U1")).await.unwrap().unwrap();
+    assert_eq!(found.time_zone, None);
+    assert!(matches!(
+        store.set_person_time_zone(ada.id + 1000, Some("UTC")).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+// ---------------------------------------------------------------- org map
+
+async fn departments_are_listed_by_region_then_name(store: SqlStore) {
+    assert!(store.departments().await.unwrap().is_empty());
+    department(&store, "Sales", "EMEA").await;
+    department(&store, "legal", "Americas").await;
+    department(&store, "Finance", "emea").await;
+    department(&store, "Data Science", "americas").await;
+    department(&store, "Engineering", "APAC").await;
+    let listed = store.departments().await.unwrap();
+    assert_eq!(
+        names(&listed),
+        ["Data Science", "legal", "Engineering", "Finance", "Sales"]
+    );
+    // Names and regions come back as written.
+    assert_eq!(listed[0].region, "americas");
+    assert_eq!(listed[1].region, "Americas");
+}
+
+async fn department_names_collide_regardless_of_case_width_and_spacing(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    for clash in [
+        "finance",
+        "FINANCE ",
+        "  Finance",
+        "Ｆｉｎａｎｃｅ",
+        "ＦＩＮＡＮＣＥ",
+    ] {
+        let result = store
+            .add_department(&NewDepartment {
+                name: clash.to_owned(),
+                region: "APAC".to_owned(),
+                headcount: Some(3),
+            })
+            .await;
+        match result {
+            Err(StoreError::Conflict(message)) => assert!(
+                message.contains("Finance"),
+                "the conflict for `{clash}` should name the department, got `{message}`"
+            ),
+            other => panic!("`{clash}` should conflict with `Finance`, got {other:?}"),
+        }
+    }
+    let spaced = department(&store, "Platform  Engineering", "EMEA").await;
+    assert!(matches!(
+        store
+            .add_department(&NewDepartment {
+                name: "platform\u{3000}engineering".to_owned(),
+                region: "EMEA".to_owned(),
+                headcount: None,
+            })
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let listed = store.departments().await.unwrap();
+    assert_eq!(listed, vec![finance, spaced]);
+}
+
+async fn departments_can_be_renamed(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let renamed = store
+        .rename_department(finance.id, "Finance & Accounting")
+        .await
+        .unwrap();
+    assert_eq!(renamed.id, finance.id);
+    assert_eq!(renamed.name, "Finance & Accounting");
+    assert_eq!(renamed.region, "EMEA");
+    // Changing only the case of a department's own name is allowed.
+    let recased = store
+        .rename_department(finance.id, "FINANCE & ACCOUNTING")
+        .await
+        .unwrap();
+    assert_eq!(recased.name, "FINANCE & ACCOUNTING");
+    assert_eq!(
+        store
+            .department_by_name("finance & accounting")
+            .await
+            .unwrap(),
+        Some(recased.clone())
+    );
+    assert_eq!(store.department_by_name("Finance").await.unwrap(), None);
+    // The old name is free again.
+    department(&store, "Finance", "APAC").await;
+    assert!(matches!(
+        store.rename_department(finance.id + 1000, "Nope").await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn renaming_onto_another_departments_name_conflicts(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let legal = department(&store, "Legal", "EMEA").await;
+    match store.rename_department(legal.id, " finance").await {
+        Err(StoreError::Conflict(message)) => assert!(message.contains("Finance"), "{message}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    // Nothing changed.
+    assert_eq!(store.departments().await.unwrap(), vec![finance, legal]);
+}
+
+async fn departments_move_between_regions(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let moved = store
+        .set_department_region(finance.id, "Americas")
+        .await
+        .unwrap();
+    assert_eq!(moved.region, "Americas");
+    assert_eq!(moved.name, "Finance");
+    let in_americas = store.coverage(Some("AMERICAS")).await.unwrap();
+    assert_eq!(in_americas.len(), 1);
+    assert!(store.coverage(Some("EMEA")).await.unwrap().is_empty());
+    assert!(matches!(
+        store.set_department_region(finance.id + 1000, "APAC").await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn headcount_is_set_and_cleared(store: SqlStore) {
+    let finance = store
+        .add_department(&NewDepartment {
+            name: "Finance".to_owned(),
+            region: "EMEA".to_owned(),
+            headcount: Some(120),
+        })
+        .await
+        .unwrap();
+    assert_eq!(finance.headcount, Some(120));
+    let big = store
+        .set_headcount(finance.id, Some(u32::MAX))
+        .await
+        .unwrap();
+    assert_eq!(big.headcount, Some(u32::MAX));
+    let cleared = store.set_headcount(finance.id, None).await.unwrap();
+    assert_eq!(cleared.headcount, None);
+    assert_eq!(store.departments().await.unwrap()[0].headcount, None);
+    let zero = store.set_headcount(finance.id, Some(0)).await.unwrap();
+    assert_eq!(zero.headcount, Some(0));
+    assert!(matches!(
+        store.set_headcount(finance.id + 1000, Some(1)).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn departments_are_looked_up_by_name_key(store: SqlStore) {
+    let pe = department(&store, "Platform Engineering", "EMEA").await;
+    for spelling in [
+        "platform engineering",
+        "  PLATFORM   engineering ",
+        "Ｐｌａｔｆｏｒｍ\u{3000}Ｅｎｇｉｎｅｅｒｉｎｇ",
+    ] {
+        assert_eq!(
+            store.department_by_name(spelling).await.unwrap(),
+            Some(pe.clone()),
+            "`{spelling}`"
+        );
+    }
+    assert_eq!(store.department_by_name("platform").await.unwrap(), None);
+}
+
+async fn removing_a_department_is_refused_while_it_has_ambassadors(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let ada = person(&store, "U1", "Ada").await;
+    let grace = person(&store, "U2", "Grace").await;
+    let alan = person(&store, "U3", "Alan").await;
+    for p in [&ada, &grace, &alan] {
+        store
+            .add_ambassador(p.id, finance.id, "Europe/London", date(2024, 1, 1))
+            .await
+            .unwrap();
+    }
+    store
+        .set_ambassador_status(grace.id, AmbassadorStatus::Paused, date(2024, 2, 1))
+        .await
+        .unwrap();
+    store
+        .set_ambassador_status(alan.id, AmbassadorStatus::Alumni, date(2024, 2, 1))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.remove_department(finance.id).await,
+        Err(StoreError::HasAmbassadors(2))
+    ));
+    store.remove_ambassador(ada.id).await.unwrap();
+    // Paused ambassadors still hold the department.
+    assert!(matches!(
+        store.remove_department(finance.id).await,
+        Err(StoreError::HasAmbassadors(1))
+    ));
+    // A refused removal keeps everything, alumni included.
+    assert_eq!(store.departments().await.unwrap(), vec![finance.clone()]);
+    let alumni = store
+        .roster(&RosterFilter {
+            include_alumni: true,
+            ..RosterFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(alumni.len(), 2);
+}
+
+async fn removing_a_department_takes_its_alumni_with_it(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let legal = department(&store, "Legal", "EMEA").await;
+    let ada = person(&store, "U1", "Ada").await;
+    let grace = person(&store, "U2", "Grace").await;
+    store
+        .add_ambassador(ada.id, finance.id, "UTC", date(2024, 1, 1))
+        .await
+        .unwrap();
+    store
+        .set_ambassador_status(ada.id, AmbassadorStatus::Alumni, date(2024, 3, 1))
+        .await
+        .unwrap();
+    store
+        .add_ambassador(grace.id, legal.id, "UTC", date(2024, 1, 1))
+        .await
+        .unwrap();
+    store.remove_department(finance.id).await.unwrap();
+    assert_eq!(store.departments().await.unwrap(), vec![legal]);
+    assert_eq!(store.ambassador(ada.id).await.unwrap(), None);
+    // The person stays; other departments' ambassadors too.
+    assert!(store.find_person(&slack("U1")).await.unwrap().is_some());
+    assert!(store.ambassador(grace.id).await.unwrap().is_some());
+    assert!(matches!(
+        store.remove_department(finance.id).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+// ---------------------------------------------------------------- roster
+
+async fn ambassadors_are_added_and_read_back(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let ada = person(&store, "U1", "Ada").await;
+    assert_eq!(store.ambassador(ada.id).await.unwrap(), None);
+    let added = store
+        .add_ambassador(ada.id, finance.id, "Europe/Paris", date(2024, 4, 2))
+        .await
+        .unwrap();
+    assert_eq!(added.person, ada);
+    assert_eq!(added.department, finance);
+    assert_eq!(added.status, AmbassadorStatus::Active);
+    assert_eq!(added.since, date(2024, 4, 2));
+    assert_eq!(added.until, None);
+    assert_eq!(added.time_zone, "Europe/Paris");
+    assert_eq!(store.ambassador(ada.id).await.unwrap(), Some(added.clone()));
+    assert_eq!(
+        store.roster(&RosterFilter::default()).await.unwrap(),
+        vec![added]
+    );
+    // Unknown people or departments are refused.
+    assert!(matches!(
+        store
+            .add_ambassador(ada.id + 1000, finance.id, "UTC", date(2024, 1, 1))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store
+            .add_ambassador(ada.id, finance.id + 1000, "UTC", date(2024, 1, 1))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    // The failed attempt left the entry alone.
+    assert_eq!(
+        store.ambassador(ada.id).await.unwrap().unwrap().department,
+        finance
+    );
+}
+
+async fn adding_an_ambassador_again_moves_them(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let legal = department(&store, "Legal", "APAC").await;
+    let ada = person(&store, "U1", "Ada").await;
+    store
+        .add_ambassador(ada.id, finance.id, "Europe/London", date(2024, 1, 1))
+        .await
+        .unwrap();
+    store
+        .set_ambassador_status(ada.id, AmbassadorStatus::Alumni, date(2024, 6, 30))
+        .await
+        .unwrap();
+    let moved = store
+        .add_ambassador(ada.id, legal.id, "Asia/Tokyo", date(2024, 9, 1))
+        .await
+        .unwrap();
+    assert_eq!(moved.department, legal);
+    assert_eq!(moved.status, AmbassadorStatus::Active);
+    assert_eq!(moved.since, date(2024, 9, 1));
+    assert_eq!(moved.until, None);
+    assert_eq!(moved.time_zone, "Asia/Tokyo");
+    let roster = store
+        .roster(&RosterFilter {
+            include_alumni: true,
+            ..RosterFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(roster, vec![moved]);
+}
+
+async fn status_changes_set_and_clear_until(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let ada = person(&store, "U1", "Ada").await;
+    store
+        .add_ambassador(ada.id, finance.id, "UTC", date(2024, 1, 1))
+        .await
+        .unwrap();
+    let paused = store
+        .set_ambassador_status(ada.id, AmbassadorStatus::Paused, date(2024, 2, 1))
+        .await
+        .unwrap();
+    assert_eq!(paused.status, AmbassadorStatus::Paused);
+    assert_eq!(paused.until, None);
+    let alumni = store
+        .set_ambassador_status(ada.id, AmbassadorStatus::Alumni, date(2024, 3, 15))
+        .await
+        .unwrap();
+    assert_eq!(alumni.status, AmbassadorStatus::Alumni);
+    assert_eq!(alumni.until, Some(date(2024, 3, 15)));
+    assert_eq!(alumni.since, date(2024, 1, 1));
+    assert_eq!(store.ambassador(ada.id).await.unwrap(), Some(alumni));
+    let back = store
+        .set_ambassador_status(ada.id, AmbassadorStatus::Active, date(2024, 5, 1))
+        .await
+        .unwrap();
+    assert_eq!(back.status, AmbassadorStatus::Active);
+    assert_eq!(back.until, None);
+    let grace = person(&store, "U2", "Grace").await;
+    assert!(matches!(
+        store
+            .set_ambassador_status(grace.id, AmbassadorStatus::Paused, date(2024, 5, 1))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn ambassadors_are_removed_but_people_stay(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let ada = person(&store, "U1", "Ada").await;
+    store
+        .add_ambassador(ada.id, finance.id, "UTC", date(2024, 1, 1))
+        .await
+        .unwrap();
+    store.remove_ambassador(ada.id).await.unwrap();
+    assert_eq!(store.ambassador(ada.id).await.unwrap(), None);
+    assert_eq!(
+        store.find_person(&slack("U1")).await.unwrap(),
+        Some(ada.clone())
+    );
+    assert!(matches!(
+        store.remove_ambassador(ada.id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    // With no ambassadors left, the department can go.
+    store.remove_department(finance.id).await.unwrap();
+}
+
+async fn roster_filters_by_region_department_and_alumni(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let legal = department(&store, "Legal", "EMEA").await;
+    let sales = department(&store, "Sales", "Americas").await;
+    let ada = person(&store, "U1", "Ada").await;
+    let grace = person(&store, "U2", "Grace").await;
+    let alan = person(&store, "U3", "Alan").await;
+    let edsger = person(&store, "U4", "Edsger").await;
+    for (p, d) in [
+        (&ada, &finance),
+        (&grace, &legal),
+        (&alan, &sales),
+        (&edsger, &finance),
+    ] {
+        store
+            .add_ambassador(p.id, d.id, "UTC", date(2024, 1, 1))
+            .await
+            .unwrap();
+    }
+    store
+        .set_ambassador_status(edsger.id, AmbassadorStatus::Alumni, date(2024, 2, 1))
+        .await
+        .unwrap();
+    store
+        .set_ambassador_status(grace.id, AmbassadorStatus::Paused, date(2024, 2, 1))
+        .await
+        .unwrap();
+    let who = |roster: Vec<ambassador_core::Ambassador>| -> Vec<String> {
+        roster.into_iter().map(|a| a.person.display_name).collect()
+    };
+    let all = store.roster(&RosterFilter::default()).await.unwrap();
+    assert_eq!(who(all), ["Alan", "Ada", "Grace"]);
+    let emea = store
+        .roster(&RosterFilter {
+            region: Some(" emea ".to_owned()),
+            ..RosterFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(who(emea), ["Ada", "Grace"]);
+    let finance_only = store
+        .roster(&RosterFilter {
+            department: Some(finance.id),
+            ..RosterFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(who(finance_only), ["Ada"]);
+    let finance_with_alumni = store
+        .roster(&RosterFilter {
+            department: Some(finance.id),
+            include_alumni: true,
+            ..RosterFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(who(finance_with_alumni), ["Ada", "Edsger"]);
+    let both_filters = store
+        .roster(&RosterFilter {
+            region: Some("Americas".to_owned()),
+            department: Some(finance.id),
+            include_alumni: true,
+        })
+        .await
+        .unwrap();
+    assert!(both_filters.is_empty());
+    let nowhere = store
+        .roster(&RosterFilter {
+            region: Some("Antarctica".to_owned()),
+            ..RosterFilter::default()
+        })
+        .await
+        .unwrap();
+    assert!(nowhere.is_empty());
+}
+
+async fn roster_is_ordered_by_region_department_and_name(store: SqlStore) {
+    let zeta = department(&store, "Zeta", "apac").await;
+    let alpha = department(&store, "alpha", "EMEA").await;
+    let beta = department(&store, "Beta", "emea").await;
+    let entries = [
+        ("U1", "zoe", &alpha),
+        ("U2", "Bob", &beta),
+        ("U3", "Yan", &zeta),
+        ("U4", "amir", &alpha),
+        ("U5", "Anna", &beta),
+        ("U6", "Ben", &alpha),
+    ];
+    for (id, name, d) in entries {
+        let p = person(&store, id, name).await;
+        store
+            .add_ambassador(p.id, d.id, "UTC", date(2024, 1, 1))
+            .await
+            .unwrap();
+    }
+    let roster = store.roster(&RosterFilter::default()).await.unwrap();
+    let order: Vec<(&str, &str)> = roster
+        .iter()
+        .map(|a| (a.department.name.as_str(), a.person.display_name.as_str()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("Zeta", "Yan"),
+            ("alpha", "amir"),
+            ("alpha", "Ben"),
+            ("alpha", "zoe"),
+            ("Beta", "Anna"),
+            ("Beta", "Bob"),
+        ]
+    );
+}
+
+// ---------------------------------------------------------------- coverage
+
+async fn coverage_counts_active_and_paused_and_ignores_alumni(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let people = [
+        ("U1", "Grace", AmbassadorStatus::Active),
+        ("U2", "ada", AmbassadorStatus::Active),
+        ("U3", "Alan", AmbassadorStatus::Paused),
+        ("U4", "Barbara", AmbassadorStatus::Paused),
+        ("U5", "Edsger", AmbassadorStatus::Alumni),
+    ];
+    for (id, name, status) in people {
+        let p = person(&store, id, name).await;
+        store
+            .add_ambassador(p.id, finance.id, "UTC", date(2024, 1, 1))
+            .await
+            .unwrap();
+        if status != AmbassadorStatus::Active {
+            store
+                .set_ambassador_status(p.id, status, date(2024, 2, 1))
+                .await
+                .unwrap();
+        }
+    }
+    let coverage = store.coverage(None).await.unwrap();
+    assert_eq!(coverage.len(), 1);
+    let DepartmentCoverage {
+        department,
+        active,
+        paused,
+    } = &coverage[0];
+    assert_eq!(department, &finance);
+    assert_eq!(display_names(active), ["ada", "Grace"]);
+    assert_eq!(active[0].account, slack("U2"));
+    assert_eq!(*paused, 2);
+}
+
+async fn coverage_lists_uncovered_departments_in_order(store: SqlStore) {
+    let sales = department(&store, "Sales", "Americas").await;
+    let legal = department(&store, "Legal", "EMEA").await;
+    let finance = department(&store, "Finance", "EMEA").await;
+    let data = department(&store, "Data", "americas").await;
+    let ada = person(&store, "U1", "Ada").await;
+    store
+        .add_ambassador(ada.id, legal.id, "UTC", date(2024, 1, 1))
+        .await
+        .unwrap();
+    let coverage = store.coverage(None).await.unwrap();
+    let listed: Vec<&str> = coverage
+        .iter()
+        .map(|c| c.department.name.as_str())
+        .collect();
+    assert_eq!(listed, ["Data", "Sales", "Finance", "Legal"]);
+    for c in &coverage {
+        assert_eq!(c.paused, 0);
+        if c.department.id == legal.id {
+            assert_eq!(display_names(&c.active), ["Ada"]);
+        } else {
+            assert!(c.active.is_empty(), "{} has nobody", c.department.name);
+        }
+    }
+    let departments: Vec<Department> = coverage.into_iter().map(|c| c.department).collect();
+    assert_eq!(departments, vec![data, sales, finance, legal]);
+}
+
+async fn coverage_filters_by_region_key(store: SqlStore) {
+    let finance = department(&store, "Finance", "North America").await;
+    department(&store, "Legal", "EMEA").await;
+    let sales = department(&store, "Sales", "north  america").await;
+    let ada = person(&store, "U1", "Ada").await;
+    let grace = person(&store, "U2", "Grace").await;
+    store
+        .add_ambassador(ada.id, finance.id, "UTC", date(2024, 1, 1))
+        .await
+        .unwrap();
+    store
+        .add_ambassador(grace.id, sales.id, "UTC", date(2024, 1, 1))
+        .await
+        .unwrap();
+    let coverage = store.coverage(Some("NORTH AMERICA ")).await.unwrap();
+    let listed: Vec<(&str, Vec<&str>)> = coverage
+        .iter()
+        .map(|c| (c.department.name.as_str(), display_names(&c.active)))
+        .collect();
+    assert_eq!(listed, [("Finance", vec!["Ada"]), ("Sales", vec!["Grace"])]);
+    assert!(store.coverage(Some("APAC")).await.unwrap().is_empty());
+    assert_eq!(store.coverage(None).await.unwrap().len(), 3);
+}
+
+// ---------------------------------------------------------------- kudos
+
+async fn kudos_round_trip_with_receivers_and_tags(store: SqlStore) {
+    let ada = person(&store, "U1", "Ada").await;
+    let grace = person(&store, "U2", "grace").await;
+    let alan = person(&store, "U3", "Alan").await;
+    let given_at = at(2024, 5, 1, 9, 30, 15) + Duration::milliseconds(250);
+    let outcome = store
+        .record_kudos(
+            &NewKudos {
+                giver: ada.id,
+                receivers: vec![grace.id, alan.id],
+                reason: "shipping the release\non a Friday".to_owned(),
+                tags: vec!["teamwork".to_owned(), "release".to_owned()],
+                given_at,
+                room: "C024BE91L".to_owned(),
+            },
+            5,
+            at(2024, 5, 1, 0, 0, 0),
+        )
+        .await
+        .unwrap();
+    let (id, given_today) = recorded(outcome);
+    assert_eq!(given_today, 1);
+    let plain = recorded(
+        store
+            .record_kudos(
+                &kudos(&grace, &[&ada], given_at + Duration::minutes(1)),
+                5,
+                at(2024, 5, 1, 0, 0, 0),
+            )
+            .await
+            .unwrap(),
+    );
+    let read = store
+        .kudos_between(at(2024, 5, 1, 0, 0, 0), at(2024, 5, 2, 0, 0, 0))
+        .await
+        .unwrap();
+    assert_eq!(read.len(), 2);
+    let first = &read[0];
+    assert_eq!(first.id, id);
+    assert_eq!(first.giver, ada.as_ref());
+    assert_eq!(first.receivers, vec![alan.as_ref(), grace.as_ref()]);
+    assert_eq!(first.reason, "shipping the release\non a Friday");
+    assert_eq!(first.tags, ["teamwork", "release"]);
+    assert_eq!(first.given_at, given_at);
+    assert_eq!(first.room, "C024BE91L");
+    assert_eq!(read[1].id, plain.0);
+    assert!(read[1].tags.is_empty());
+    assert_eq!(read[1].receivers, vec![ada.as_ref()]);
+}
+
+async fn kudos_between_is_half_open(store: SqlStore) {
+    let ada = person(&store, "U1", "Ada").await;
+    let grace = person(&store, "U2", "Grace").await;
+    let times = [
+        at(2024, 4, 30, 23, 59, 59),
+        at(2024, 5, 1, 0, 0, 0),
+        at(2024, 5, 1, 12, 0, 0) + Duration::microseconds(1),
+        at(2024, 5, 7, 23, 59, 59) + Duration::milliseconds(999),
+        at(2024, 5, 8, 0, 0, 0),
+    ];
+    // Recorded out of order; read back oldest first.
+    for t in [times[3], times[0], times[4], times[2], times[1]] {
+        recorded(
+            store
+                .record_kudos(&kudos(&ada, &[&grace], t), 100, t - Duration::days(1))
+                .await
+                .unwrap(),
+        );
+    }
+    let week = store
+        .kudos_between(at(2024, 5, 1, 0, 0, 0), at(2024, 5, 8, 0, 0, 0))
+        .await
+        .unwrap();
+    let when: Vec<DateTime<Utc>> = week.iter().map(|k| k.given_at).collect();
+    assert_eq!(when, times[1..4]);
+    assert!(
+        store
+            .kudos_between(at(2024, 6, 1, 0, 0, 0), at(2024, 7, 1, 0, 0, 0))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let empty = store
+        .kudos_between(at(2024, 5, 1, 0, 0, 0), at(2024, 5, 1, 0, 0, 0))
+        .await
+        .unwrap();
+    assert!(empty.is_empty());
+}
+
+async fn daily_limit_allows_exactly_the_limit(store: SqlStore) {
+    let ada = person(&store, "U1", "Ada").await;
+    let grace = person(&store, "U2", "Grace").await;
+    let day = at(2024, 5, 1, 0, 0, 0);
+    for n in 1..=3 {
+        let (_, given_today) = recorded(
+            store
+                .record_kudos(&kudos(&ada, &[&grace], day + Duration::hours(n)), 3, day)
+                .await
+                .unwrap(),
+        );
+        assert_eq!(given_today, n as u32);
+    }
+    let refused = store
+        .record_kudos(&kudos(&ada, &[&grace], day + Duration::hours(5)), 3, day)
+        .await
+        .unwrap();
+    assert_eq!(refused, KudosOutcome::LimitReached { given_today: 3 });
+    // The refused kudos left no trace, and others may still give.
+    let today = store
+        .kudos_between(day, day + Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(today.len(), 3);
+    assert!(today.iter().all(|k| k.receivers == vec![grace.as_ref()]));
+    recorded(
+        store
+            .record_kudos(&kudos(&grace, &[&ada], day + Duration::hours(6)), 3, day)
+            .await
+            .unwrap(),
+    );
+    // A limit of zero refuses everything.
+    let ed = person(&store, "U3", "Edsger").await;
+    assert_eq!(
+        store
+            .record_kudos(&kudos(&ed, &[&ada], day + Duration::hours(7)), 0, day)
+            .await
+            .unwrap(),
+        KudosOutcome::LimitReached { given_today: 0 }
+    );
+}
+
+async fn daily_limit_counts_from_day_start(store: SqlStore) {
+    let ada = person(&store, "U1", "Ada").await;
+    let grace = person(&store, "U2", "Grace").await;
+    // Ada's day starts at 22:00 UTC (a UTC+2 midnight).
+    let day_start = at(2024, 5, 1, 22, 0, 0);
+    for t in [
+        day_start - Duration::seconds(1),
+        day_start - Duration::hours(3),
+    ] {
+        recorded(
+            store
+                .record_kudos(&kudos(&ada, &[&grace], t), 2, t - Duration::hours(1))
+                .await
+                .unwrap(),
+        );
+    }
+    // Kudos before the day started do not count against today's limit.
+    let (_, first) = recorded(
+        store
+            .record_kudos(&kudos(&ada, &[&grace], day_start), 2, day_start)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(first, 1);
+    let (_, second) = recorded(
+        store
+            .record_kudos(
+                &kudos(&ada, &[&grace], day_start + Duration::minutes(5)),
+                2,
+                day_start,
+            )
+            .await
+            .unwrap(),
+    );
+    assert_eq!(second, 2);
+    assert_eq!(
+        store
+            .record_kudos(
+                &kudos(&ada, &[&grace], day_start + Duration::minutes(6)),
+                2,
+                day_start,
+            )
+            .await
+            .unwrap(),
+        KudosOutcome::LimitReached { given_today: 2 }
+    );
+    // The next day starts fresh.
+    let next = day_start + Duration::days(1);
+    let (_, next_first) = recorded(
+        store
+            .record_kudos(&kudos(&ada, &[&grace], next), 2, next)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(next_first, 1);
+}
+
+async fn concurrent_kudos_never_pass_the_limit(store: SqlStore) {
+    let ada = person(&store, "U1", "Ada").await;
+    let grace = person(&store, "U2", "Grace").await;
+    let day = at(2024, 5, 1, 0, 0, 0);
+    let mut tasks = Vec::new();
+    for n in 0..10 {
+        let store = store.clone();
+        let new = kudos(&ada, &[&grace], day + Duration::minutes(n));
+        tasks.push(tokio::spawn(async move {
+            store.record_kudos(&new, 5, day).await.unwrap()
+        }));
+    }
+    let mut counts = Vec::new();
+    let mut refused = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            KudosOutcome::Recorded { given_today, .. } => counts.push(given_today),
+            KudosOutcome::LimitReached { given_today } => {
+                assert_eq!(given_today, 5);
+                refused += 1;
+            }
+        }
+    }
+    counts.sort_unstable();
+    assert_eq!(counts, [1, 2, 3, 4, 5]);
+    assert_eq!(refused, 5);
+    let stored = store
+        .kudos_between(day, day + Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 5);
+}
+
+async fn kudos_with_unknown_people_are_refused(store: SqlStore) {
+    let ada = person(&store, "U1", "Ada").await;
+    let day = at(2024, 5, 1, 0, 0, 0);
+    let mut to_nobody = kudos(&ada, &[], day);
+    to_nobody.receivers = vec![ada.id + 1000];
+    assert!(matches!(
+        store.record_kudos(&to_nobody, 5, day).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let mut from_nobody = kudos(&ada, &[&ada], day);
+    from_nobody.giver = ada.id + 1000;
+    assert!(matches!(
+        store.record_kudos(&from_nobody, 5, day).await,
+        Err(StoreError::NotFound(_))
+    ));
+    // Nothing half-recorded.
+    assert!(
+        store
+            .kudos_between(day, day + Duration::days(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+// ---------------------------------------------------------------- the store as a whole
+
+async fn is_empty_only_on_a_fresh_store(store: SqlStore) {
+    assert!(store.is_empty().await.unwrap());
+    person(&store, "U1", "Ada").await;
+    assert!(!store.is_empty().await.unwrap());
+    store.execute_script("DELETE FROM people").await.unwrap();
+    assert!(store.is_empty().await.unwrap());
+    // A department alone also counts.
+    let finance = department(&store, "Finance", "EMEA").await;
+    assert!(!store.is_empty().await.unwrap());
+    store.remove_department(finance.id).await.unwrap();
+    assert!(store.is_empty().await.unwrap());
+}
+
+async fn unicode_names_round_trip(store: SqlStore) {
+    let names = [
+        ("🚀 Launch Team", "🌍 Global"),
+        ("財務部", "アジア太平洋"),
+        ("قسم المالية", "الشرق الأوسط"),
+        ("Zürich Straße", "DACH"),
+    ];
+    for (name, region) in names {
+        department(&store, name, region).await;
+    }
+    let listed = store.departments().await.unwrap();
+    for (name, region) in names {
+        let found = store.department_by_name(name).await.unwrap().unwrap();
+        assert_eq!((found.name.as_str(), found.region.as_str()), (name, region));
+        assert!(listed.contains(&found));
+    }
+    let people = [
+        ("U1", "李雷"),
+        ("U2", "Zoë 😀"),
+        ("U3", "שרה כהן"),
+        ("U4", "👩🏽‍💻"),
+    ];
+    let mut persons = Vec::new();
+    for (id, name) in people {
+        let p = person(&store, id, name).await;
+        assert_eq!(p.display_name, name);
+        assert_eq!(
+            store
+                .find_person(&slack(id))
+                .await
+                .unwrap()
+                .unwrap()
+                .display_name,
+            name
+        );
+        persons.push(p);
+    }
+    let matrix = Account::new(Platform::Matrix, "@zoë:例え.jp");
+    let on_matrix = store.ensure_person(&matrix, "Zoë").await.unwrap();
+    assert_eq!(store.find_person(&matrix).await.unwrap(), Some(on_matrix));
+    let launch = store
+        .department_by_name("🚀 LAUNCH team")
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .add_ambassador(persons[2].id, launch.id, "Asia/Jerusalem", date(2024, 1, 1))
+        .await
+        .unwrap();
+    store
+        .add_ambassador(persons[3].id, launch.id, "UTC", date(2024, 1, 1))
+        .await
+        .unwrap();
+    let accented = store
+        .ensure_person(&slack("U5"), "Rene\u{301} 2 x")
+        .await
+        .unwrap();
+    store
+        .add_ambassador(accented.id, launch.id, "UTC", date(2024, 1, 1))
+        .await
+        .unwrap();
+    let coverage = store.coverage(Some("🌍 global")).await.unwrap();
+    assert_eq!(
+        display_names(&coverage[0].active),
+        ["Rene\u{301} 2 x", "שרה כהן", "👩🏽‍💻"]
+    );
+    assert_eq!(coverage[0].active[0].account, slack("U5"));
+    let day = at(2024, 5, 1, 0, 0, 0);
+    let mut new = kudos(&persons[0], &[&persons[1], &persons[3]], day);
+    new.reason = "谢谢! 🎉 شكرا".to_owned();
+    new.tags = vec!["感谢".to_owned(), "équipe".to_owned()];
+    new.room = "#общий".to_owned();
+    recorded(store.record_kudos(&new, 5, day).await.unwrap());
+    let read = store
+        .kudos_between(day, day + Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(read[0].reason, "谢谢! 🎉 شكرا");
+    assert_eq!(read[0].tags, ["感谢", "équipe"]);
+    assert_eq!(read[0].room, "#общий");
+    assert_eq!(read[0].giver.display_name, "李雷");
+}
+
+async fn migrations_are_idempotent(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    store.migrate().await.unwrap();
+    store.migrate().await.unwrap();
+    assert_eq!(store.departments().await.unwrap(), vec![finance]);
+}
+
+// ---------------------------------------------------------------- back-end specific
+
+mod sqlite_only {
+    use super::*;
+
+    #[tokio::test]
+    async fn opening_the_same_file_twice_migrates_once_and_keeps_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+        let first = SqlStore::open(&url, 2).await.unwrap();
+        assert_eq!(first.backend(), Backend::Sqlite);
+        department(&first, "Finance", "EMEA").await;
+        first.close().await;
+        let second = SqlStore::open(&url, 2).await.unwrap();
+        assert_eq!(names(&second.departments().await.unwrap()), ["Finance"]);
+        second.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_missing_file_is_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.db");
+        let store = SqlStore::open(&format!("sqlite:{}", path.display()), 1)
+            .await
+            .unwrap();
+        assert!(path.exists());
+        assert!(store.is_empty().await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn coverage_copes_with_nul_characters_in_names() {
+        // SQLite's length() stops at a NUL, so the packed coverage rows cannot be read; the
+        // report must still come out right.
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+        let store = SqlStore::open(&url, 2).await.unwrap();
+        let finance = department(&store, "Finance", "EMEA").await;
+        for (id, name) in [("U1", "A\0da"), ("U2", "Grace")] {
+            let p = person(&store, id, name).await;
+            store
+                .add_ambassador(p.id, finance.id, "UTC", date(2024, 1, 1))
+                .await
+                .unwrap();
+        }
+        let coverage = store.coverage(None).await.unwrap();
+        assert_eq!(display_names(&coverage[0].active), ["A\0da", "Grace"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn in_memory_databases_are_shared_by_all_callers() {
+        let store = SqlStore::open("sqlite::memory:", 8).await.unwrap();
+        department(&store, "Finance", "EMEA").await;
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                store.departments().await.unwrap().len()
+            }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.unwrap(), 1);
+        }
+        // A second in-memory store is a different database.
+        let other = SqlStore::open("sqlite::memory:", 1).await.unwrap();
+        assert!(other.is_empty().await.unwrap());
+    }
+}
+
+// ---------------------------------------------------------------- harness
+
+mod harness {
+    use ambassador_store::SqlStore;
+    use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+    use sqlx::{AssertSqlSafe, Connection, PgConnection};
+    use std::future::Future;
+    use std::str::FromStr;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    pub async fn on_sqlite<F, Fut>(case: F)
+    where
+        F: FnOnce(SqlStore) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("store.db").display());
+        let store = SqlStore::open(&url, 5)
+            .await
+            .expect("open a fresh SQLite store");
+        let outcome = tokio::spawn(case(store.clone())).await;
+        store.close().await;
+        if let Err(e) = outcome {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
+
+    /// The PostgreSQL server to test against, or `None` (after saying so) when there is none.
+    fn postgres_url() -> Option<String> {
+        match std::env::var("TEST_POSTGRES_URL") {
+            Ok(url) if !url.trim().is_empty() => Some(url),
+            _ => {
+                if std::env::var("CI").is_ok_and(|ci| !ci.is_empty()) {
+                    panic!(
+                        "TEST_POSTGRES_URL is not set, but CI is: the PostgreSQL half of the store \
+                         conformance suite must run in CI. Set it, e.g. \
+                         TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test"
+                    );
+                }
+                eprintln!(
+                    "skipped the PostgreSQL half of this case: TEST_POSTGRES_URL is not set \
+                     (e.g. TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test)"
+                );
+                None
+            }
+        }
+    }
+
+    fn unique_schema() -> String {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        format!(
+            "t_{}_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed),
+            nanos
+        )
+    }
+
+    pub async fn on_postgres<F, Fut>(case: F)
+    where
+        F: FnOnce(SqlStore) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let Some(url) = postgres_url() else { return };
+        let mut admin = PgConnection::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("TEST_POSTGRES_URL is set but unreachable: {e}"));
+        let schema = unique_schema();
+        sqlx::raw_sql(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+            .execute(&mut admin)
+            .await
+            .expect("create the test schema");
+
+        let options = PgConnectOptions::from_str(&url)
+            .expect("TEST_POSTGRES_URL is a PostgreSQL URL")
+            .options([("search_path", schema.as_str())]);
+        let pool = PgPoolOptions::new()
+            .max_connections(5)
+            .connect_with(options)
+            .await
+            .expect("connect to the test schema");
+        let store = SqlStore::from_pg_pool(pool);
+        let migrated = store.migrate().await;
+        let outcome = match &migrated {
+            Ok(()) => Some(tokio::spawn(case(store.clone())).await),
+            Err(_) => None,
+        };
+        store.close().await;
+
+        sqlx::raw_sql(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+            .execute(&mut admin)
+            .await
+            .expect("drop the test schema");
+        admin.close().await.ok();
+        migrated.expect("migrate the test schema");
+        if let Some(Err(e)) = outcome {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Running the `ambassador-bot` binary the way a user would.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_ambassador-bot")
+}
+
+/// A working directory of its own (with its own SQLite database) for one test.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+    pub env: Vec<(String, String)>,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        Sandbox {
+            dir: tempfile::tempdir().expect("temp dir"),
+            env: Vec::new(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn file(&self, name: &str, content: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, content).expect("write file");
+        p
+    }
+
+    pub fn with_env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Runs the binary with `args` and `stdin`, in the sandbox directory, with a clean
+    /// `AMBASSADOR_BOT__*` environment.
+    pub fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut cmd = Command::new(bin());
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, _) in std::env::vars() {
+            if k.starts_with("AMBASSADOR_BOT") {
+                cmd.env_remove(k);
+            }
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start ambassador-bot");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write stdin");
+        child.wait_with_output().expect("ambassador-bot runs")
+    }
+
+    /// A console session: the script on stdin, stdout returned. Fails the test on a non-zero exit.
+    pub fn console(&self, args: &[&str], script: &str) -> String {
+        let mut all = vec!["console"];
+        all.extend_from_slice(args);
+        let out = self.run(&all, script);
+        let stdout = String::from_utf8(out.stdout).expect("utf-8 stdout");
+        assert!(
+            out.status.success(),
+            "console exited with {}\nstdout:\n{stdout}\nstderr:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    }
+}
+
+/// The messages of a console transcript: each starts with `[where]`, indented lines belong to it.
+pub fn messages(transcript: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in transcript.lines() {
+        if line.starts_with('[') {
+            out.push(line.to_string());
+        } else if let Some(last) = out.last_mut() {
+            last.push('\n');
+            last.push_str(line);
+        } else {
+            panic!("a line before any message: {line:?}");
+        }
+    }
+    out
+}
+
+/// The one message containing `needle`.
+pub fn message_with<'a>(messages: &'a [String], needle: &str) -> &'a str {
+    let found: Vec<&String> = messages.iter().filter(|m| m.contains(needle)).collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one message with {needle:?} in {messages:#?}"
+    );
+    found[0]
+}
+
+/// The line of a message that mentions `needle`.
+pub fn line_with<'a>(message: &'a str, needle: &str) -> &'a str {
+    message
+        .lines()
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {needle:?} in\n{message}"))
+}
