@@ -362,3 +362,28 @@ fn directives_switch_user_and_room() {
         "plain chat gets no answer and :quit stops: {out}"
     );
 }
+
+#[test]
+fn postgresql_and_sqlite_give_the_same_transcript() {
+    let Some(schema) = support::PgSchema::new("console") else {
+        return;
+    };
+    let script = "/ambassadors coverage\n\
+                  :as bob\n\
+                  /kudos @ada @grace for the CI templates #ci\n\
+                  :as admin\n\
+                  /ambassadors dept add \"Zoë’s Café 🚀\" APAC 12\n\
+                  /ambassadors add @bob \"zoë’s café 🚀\" Asia/Tokyo\n\
+                  /ambassadors dept remove Finance\n\
+                  :as grace\n\
+                  /ambassadors stepdown\n\
+                  :as admin\n\
+                  /ambassadors coverage\n\
+                  /ambassadors list APAC\n";
+    let sqlite = Sandbox::new().console(&["--demo"], script);
+    let pg = Sandbox::new()
+        .with_env("AMBASSADOR_BOT__DATABASE__URL", &schema.url)
+        .console(&["--demo"], script);
+    assert_eq!(messages(&sqlite).len(), 12, "{sqlite}");
+    assert_eq!(sqlite, pg, "both back-ends answer the same");
+}

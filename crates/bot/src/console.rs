@@ -13,6 +13,7 @@ use ambassador_core::{
 };
 use std::io::Write;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+use tracing::Instrument;
 
 /// The bot's own account in the console: kudos to `@bot` are refused.
 pub const BOT_ID: &str = "bot";
@@ -146,7 +147,13 @@ impl Console {
             bot: Some(Account::new(Platform::Console, BOT_ID)),
             create_mentioned: false,
         };
-        let replies = match program.handle(&inbound).await {
+        let span = tracing::info_span!(
+            "inbound",
+            platform = "console",
+            room = %inbound.room,
+            user = %self.user
+        );
+        let replies = match program.handle(&inbound).instrument(span).await {
             Ok(Some(replies)) => replies,
             Ok(None) => {
                 if self.interactive {

@@ -245,6 +245,12 @@ fn parse_add(args: &[Token]) -> PResult<Command> {
 
 fn parse_kudos(rest: &str) -> PResult<Command> {
     let tokens = tokenize(rest);
+    if let [only] = tokens.as_slice()
+        && !only.quoted
+        && matches!(only.text.to_lowercase().as_str(), "help" | "?" | "--help")
+    {
+        return Ok(Command::Help);
+    }
     let mut receivers: Vec<Mention> = Vec::new();
     let mut reason_start = None;
     for token in &tokens {
@@ -488,6 +494,7 @@ mod tests {
                 .contains("praise is specific")
         );
         assert!(err("/kudos great job everyone").message.contains("@name"));
+        assert_eq!(ok("/kudos help"), Command::Help);
     }
 
     #[test]
