@@ -211,3 +211,32 @@ fn import_without_files_says_what_to_give() {
             .contains("give --departments FILE and/or --roster FILE")
     );
 }
+
+#[test]
+fn environment_variables_override_the_file() {
+    // The file makes bob the program office; the environment makes it carol, with a limit of 1.
+    let sb = Sandbox::new()
+        .with_env(
+            "AMBASSADOR_BOT__PROGRAM__OFFICE",
+            "console:carol,slack:U012AB3CD",
+        )
+        .with_env("AMBASSADOR_BOT__PROGRAM__KUDOS_DAILY_LIMIT", "1");
+    sb.file(
+        "bot-config.toml",
+        "[program]\n# the office\noffice = [\"console:bob\"]\nkudos_daily_limit = 9\n",
+    );
+    let out = sb.console(
+        &["--as", "bob"],
+        "/ambassadors dept add Finance EMEA 80\n:as carol\n/ambassadors dept add Finance EMEA 80\n:as admin\n/kudos @carol for the budget review\n",
+    );
+    let m = support::messages(&out);
+    assert!(
+        m[0].starts_with("[only bob] Only the program office can do that"),
+        "{out}"
+    );
+    assert!(
+        m[1].starts_with("[only carol] Added department *Finance*"),
+        "{out}"
+    );
+    assert!(m[3].contains("That was your last kudos for today"), "{out}");
+}

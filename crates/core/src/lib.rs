@@ -9,5 +9,8 @@ pub mod program;
 
 pub use message::{Audience, Block, Inline, Message, Reply, Rich, render_plain};
 pub use model::*;
-pub use ports::{Clock, ManualClock, Store, StoreError, StoreResult, SystemClock};
+pub use ports::{
+    Clock, Destination, ManualClock, Messenger, Outgoing, SendError, Store, StoreError,
+    StoreResult, SystemClock,
+};
 pub use program::{Inbound, Program, Settings, apology};

@@ -6,7 +6,7 @@ use crate::model::PersonRef;
 use unicode_width::UnicodeWidthStr;
 
 /// A run of text with simple emphasis and mentions.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Inline {
     Text(String),
     Strong(String),
@@ -16,7 +16,8 @@ pub enum Inline {
 }
 
 /// A line or paragraph of inline runs.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Rich(pub Vec<Inline>);
 
 impl Rich {
@@ -93,7 +94,7 @@ impl From<String> for Rich {
 }
 
 /// One block of a message.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Block {
     Heading(String),
     Paragraph(Rich),
@@ -113,7 +114,8 @@ pub enum Block {
 }
 
 /// A whole message.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Message {
     pub blocks: Vec<Block>,
 }
@@ -161,7 +163,7 @@ impl Message {
 }
 
 /// Who sees a reply.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Audience {
     /// Only the person who wrote the command (ephemeral on Slack, a direct reply elsewhere).
     Caller,
@@ -172,7 +174,7 @@ pub enum Audience {
 }
 
 /// A message the program wants delivered.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Reply {
     pub audience: Audience,
     pub message: Message,

@@ -169,3 +169,55 @@ impl Clock for ManualClock {
         *self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+/// Where an outgoing message goes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Destination {
+    /// The direct conversation with this person (found or created by the adapter).
+    Direct(Account),
+    /// A room or channel, by the platform's own id (`C0123…` on Slack, `!abc:server` on Matrix,
+    /// a room name in the console).
+    Room { platform: Platform, id: String },
+}
+
+impl Destination {
+    pub fn platform(&self) -> Platform {
+        match self {
+            Destination::Direct(a) => a.platform,
+            Destination::Room { platform, .. } => *platform,
+        }
+    }
+}
+
+/// A message on its way out, with the key that makes a re-send recognizable (a Matrix transaction
+/// id is derived from it; the outbox stores each key once).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Outgoing {
+    pub key: String,
+    pub to: Destination,
+    pub message: crate::message::Message,
+}
+
+/// Why a send failed, as the outbox needs to know it.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The platform asked to slow down (Slack 429 + Retry-After, Matrix M_LIMIT_EXCEEDED).
+    #[error("rate limited, retry after {0:?}")]
+    RateLimited(std::time::Duration),
+    /// Worth retrying later: network trouble, a 5xx, a timeout.
+    #[error("temporary failure: {0}")]
+    Transient(String),
+    /// Retrying will not help: unknown user, no permission, a message the platform refuses.
+    #[error("permanent failure: {0}")]
+    Permanent(String),
+}
+
+/// A platform that can deliver messages: what the outbox dispatcher sends through. Each adapter
+/// implements it; tests use fakes.
+pub trait Messenger: Send + Sync + 'static {
+    fn platform(&self) -> Platform;
+    /// Delivers one message. Must be safe to call again with the same `key` after an unknown
+    /// outcome: where the platform supports it (Matrix transaction ids), the key makes the re-send
+    /// a no-op.
+    fn send(&self, message: &Outgoing) -> impl Future<Output = Result<(), SendError>> + Send;
+}

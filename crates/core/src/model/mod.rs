@@ -9,7 +9,10 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A chat platform the bot talks on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Platform {
     Console,
     Slack,
@@ -49,7 +52,10 @@ impl FromStr for Platform {
 }
 
 /// A person's identity on one platform: `slack:U012AB3CD`, `matrix:@ada:example.org`, `console:ada`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(into = "String", try_from = "String")]
 pub struct Account {
     pub platform: Platform,
     pub id: String,
@@ -67,6 +73,19 @@ impl Account {
 impl fmt::Display for Account {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.platform, self.id)
+    }
+}
+
+impl From<Account> for String {
+    fn from(a: Account) -> String {
+        a.to_string()
+    }
+}
+
+impl TryFrom<String> for Account {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
     }
 }
 
@@ -109,7 +128,9 @@ impl Person {
 }
 
 /// How a message names a person: enough for every adapter to render a mention.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct PersonRef {
     pub account: Account,
     pub display_name: String,
