@@ -425,4 +425,68 @@ mod tests {
             .collect();
         assert_eq!(order, ["C", "B"]);
     }
+
+    #[test]
+    fn large_organizations_get_a_needs_attention_list() {
+        let settings = Settings::default();
+        // 100 departments in 4 regions: every 5th uncovered, every 7th thin, the rest covered.
+        let rows = (0..100u32)
+            .map(|i| {
+                let active = if i % 5 == 0 { 0 } else { 1 };
+                let headcount = if i % 7 == 0 { 1000 + i } else { 50 };
+                row(
+                    dept(
+                        &format!("D{i:03}"),
+                        &format!("R{}", i / 25),
+                        Some(headcount),
+                    ),
+                    active,
+                    0,
+                )
+            })
+            .collect();
+        let report = CoverageReport::build(rows, &settings);
+        let caller = Caller {
+            person: crate::model::Person {
+                id: 1,
+                account: Account::new(Platform::Console, "admin"),
+                display_name: "admin".into(),
+                time_zone: None,
+            },
+            role: crate::command::Role::Office,
+            ambassador: None,
+            room: "general".into(),
+            prefix: '/',
+            bot: None,
+            create_mentioned: false,
+        };
+        let text = crate::message::render_plain(&report.render(None, &settings, &caller));
+        assert!(
+            text.contains("*80 of 100* departments have an ambassador (80%)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("*Needs attention* — 20 uncovered, 12 thin"),
+            "{text}"
+        );
+        // Uncovered first, the largest first: D070 (1070 people) heads the list.
+        let first = text
+            .lines()
+            .skip_while(|l| !l.starts_with("Department"))
+            .nth(1)
+            .unwrap();
+        assert!(
+            first.starts_with("D070") && first.contains("✗ uncovered"),
+            "{first}"
+        );
+        assert!(text.contains("… and 7 more that need attention."), "{text}");
+        assert!(
+            text.contains("68 well-covered departments not listed"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("D001"),
+            "well-covered departments are not listed"
+        );
+    }
 }
