@@ -349,17 +349,21 @@ fn directives_switch_user_and_room() {
     let sb = Sandbox::new();
     let out = sb.console(
         &["--demo"],
-        ":in #random\n:as bob\n/kudos @ada for the docs\n:dm\n/kudos @grace for reviews\n:bogus\nhello, not a command\n:quit\n/ambassadors help\n",
+        ":in #random\n:as bob\n/kudos @ada for the docs\n:dm\n/kudos @grace for reviews\n:bogus\nhello, not a command\n:in general\nhello again\n:quit\n/ambassadors help\n",
     );
     let m = messages(&out);
     assert!(m[0].starts_with("[random] 🎉 Kudos to @ada from @bob"));
     assert!(m[1].starts_with("[only bob]"));
     assert!(m[2].starts_with("[dm:bob] 🎉 Kudos to @grace"));
     assert!(m[4].starts_with("[console] unknown directive `:bogus`"));
+    assert!(
+        m[5].starts_with("[dm:bob] I understand commands here"),
+        "a hint in a direct conversation"
+    );
     assert_eq!(
         m.len(),
-        5,
-        "plain chat gets no answer and :quit stops: {out}"
+        6,
+        "plain chat in a room gets no answer and :quit stops: {out}"
     );
 }
 

@@ -123,18 +123,24 @@ pub struct PgSchema {
     pub url: String,
 }
 
+/// Runs admin SQL on its own thread and runtime, so it works from sync and async tests alike.
 fn pg_admin(base: &str, sql: &str) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
-        let store = ambassador_store::SqlStore::connect(base, 1)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL at TEST_POSTGRES_URL is unreachable: {e}"));
-        store.execute_script(sql).await.expect("admin SQL");
-        store.close().await;
-    });
+    let (base, sql) = (base.to_string(), sql.to_string());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let store = ambassador_store::SqlStore::connect(&base, 1)
+                .await
+                .unwrap_or_else(|e| panic!("PostgreSQL at TEST_POSTGRES_URL is unreachable: {e}"));
+            store.execute_script(&sql).await.expect("admin SQL");
+            store.close().await;
+        });
+    })
+    .join()
+    .expect("admin SQL thread");
 }
 
 impl PgSchema {

@@ -77,6 +77,7 @@ fn inbound(user: &str, text: &str) -> Inbound {
         room: "general".into(),
         text: text.into(),
         bot: None,
+        direct: false,
         create_mentioned: false,
     }
 }

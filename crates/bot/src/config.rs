@@ -36,6 +36,10 @@ impl fmt::Debug for Secret {
 pub struct Config {
     pub database: DatabaseConfig,
     pub program: ProgramConfig,
+    pub checkins: CheckinsConfig,
+    pub digest: DigestConfig,
+    pub scheduler: SchedulerConfig,
+    pub outbox: OutboxConfig,
     pub console: ConsoleConfig,
     pub slack: SlackConfig,
     pub matrix: MatrixConfig,
@@ -80,6 +84,99 @@ impl Default for ProgramConfig {
             max_text_chars: s.max_text_chars,
         }
     }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CheckinsConfig {
+    pub schedule: String,
+    pub every_weeks: u32,
+    pub questions: Vec<String>,
+    pub remind_after: String,
+    pub close_after: String,
+    pub silent_rounds: u32,
+}
+
+fn duration_text(d: chrono::Duration) -> String {
+    humantime::format_duration(d.to_std().unwrap_or_default()).to_string()
+}
+
+impl Default for CheckinsConfig {
+    fn default() -> Self {
+        let c = ambassador_core::CheckinSettings::default();
+        CheckinsConfig {
+            schedule: c.schedule.text.clone(),
+            every_weeks: c.every_weeks,
+            questions: c.questions.clone(),
+            remind_after: duration_text(c.remind_after),
+            close_after: duration_text(c.close_after),
+            silent_rounds: c.silent_rounds,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DigestConfig {
+    pub schedule: String,
+    pub channels: Vec<String>,
+    pub empty_week: String,
+}
+
+impl Default for DigestConfig {
+    fn default() -> Self {
+        let d = ambassador_core::DigestSettings::default();
+        DigestConfig {
+            schedule: d.schedule.text.clone(),
+            channels: d.channels.iter().map(ToString::to_string).collect(),
+            empty_week: "short".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SchedulerConfig {
+    pub grace: String,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        SchedulerConfig {
+            grace: duration_text(Settings::default().grace),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OutboxConfig {
+    pub max_attempts: u32,
+    pub base_backoff: String,
+    pub max_backoff: String,
+    pub lease: String,
+    pub batch: u32,
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        let d = ambassador_core::DispatchSettings::default();
+        OutboxConfig {
+            max_attempts: d.max_attempts,
+            base_backoff: duration_text(d.base_backoff),
+            max_backoff: duration_text(d.max_backoff),
+            lease: duration_text(d.lease),
+            batch: d.batch,
+        }
+    }
+}
+
+/// A duration written like `2d`, `6h`, `90s`, `1h 30m`.
+pub fn parse_duration(text: &str) -> Result<chrono::Duration, String> {
+    humantime::parse_duration(text.trim())
+        .ok()
+        .and_then(|d| chrono::Duration::from_std(d).ok())
+        .ok_or_else(|| format!("`{text}` is not a duration: write e.g. 2d, 6h, 30m or 1h 30m"))
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -131,6 +228,8 @@ fn env_source() -> config::Environment {
         .separator("__")
         .list_separator(",")
         .with_list_parse_key("program.office")
+        .with_list_parse_key("digest.channels")
+        .with_list_parse_key("checkins.questions")
         .try_parsing(true)
 }
 
@@ -280,6 +379,69 @@ impl Config {
         if self.program.max_text_chars < 20 {
             bad("program.max_text_chars", "must be at least 20".into());
         }
+        if let Err(e) = ambassador_core::Cron::parse(&self.checkins.schedule) {
+            bad("checkins.schedule", e);
+        }
+        if self.checkins.every_weeks == 0 {
+            bad(
+                "checkins.every_weeks",
+                "must be at least 1 (2 for fortnightly)".into(),
+            );
+        }
+        if self.checkins.questions.iter().all(|q| q.trim().is_empty()) {
+            bad("checkins.questions", "give at least one question".into());
+        }
+        let remind = parse_duration(&self.checkins.remind_after);
+        let close = parse_duration(&self.checkins.close_after);
+        if let Err(e) = &remind {
+            bad("checkins.remind_after", e.clone());
+        }
+        if let Err(e) = &close {
+            bad("checkins.close_after", e.clone());
+        }
+        if let (Ok(r), Ok(c)) = (remind, close)
+            && r >= c
+        {
+            bad(
+                "checkins.remind_after",
+                format!(
+                    "must be shorter than checkins.close_after ({})",
+                    self.checkins.close_after
+                ),
+            );
+        }
+        if let Err(e) = ambassador_core::Cron::parse(&self.digest.schedule) {
+            bad("digest.schedule", e);
+        }
+        for (i, c) in self.digest.channels.iter().enumerate() {
+            if let Err(e) = c.parse::<ambassador_core::Destination>() {
+                bad(&format!("digest.channels[{i}]"), e);
+            }
+        }
+        if !matches!(self.digest.empty_week.as_str(), "short" | "skip") {
+            bad(
+                "digest.empty_week",
+                format!("`{}`: use short or skip", self.digest.empty_week),
+            );
+        }
+        if let Err(e) = parse_duration(&self.scheduler.grace) {
+            bad("scheduler.grace", e);
+        }
+        for (key, value) in [
+            ("outbox.base_backoff", &self.outbox.base_backoff),
+            ("outbox.max_backoff", &self.outbox.max_backoff),
+            ("outbox.lease", &self.outbox.lease),
+        ] {
+            if let Err(e) = parse_duration(value) {
+                bad(key, e);
+            }
+        }
+        if self.outbox.max_attempts == 0 || self.outbox.batch == 0 {
+            bad(
+                "outbox.max_attempts",
+                "outbox.max_attempts and outbox.batch must be at least 1".into(),
+            );
+        }
         if self.console.user.trim().is_empty() || self.console.user.contains(char::is_whitespace) {
             bad("console.user", "must be one word".into());
         }
@@ -324,13 +486,14 @@ impl Config {
 
     /// The program's rules. Fails on the first bad value; `problems` lists them all.
     pub fn settings(&self) -> anyhow::Result<Settings> {
-        if let Some(first) = self
-            .problems()
-            .into_iter()
-            .find(|p| p.key.starts_with("program."))
-        {
+        if let Some(first) = self.problems().into_iter().find(|p| {
+            ["program.", "checkins.", "digest.", "scheduler."]
+                .iter()
+                .any(|s| p.key.starts_with(s))
+        }) {
             anyhow::bail!("bad configuration: {first}");
         }
+        let d = |s: &str| parse_duration(s).map_err(anyhow::Error::msg);
         Ok(Settings {
             office: self
                 .program
@@ -343,6 +506,49 @@ impl Config {
             thin_headcount_per_ambassador: self.program.thin_headcount_per_ambassador,
             many_ambassadors_per_region: self.program.many_ambassadors_per_region,
             max_text_chars: self.program.max_text_chars,
+            checkins: ambassador_core::CheckinSettings {
+                schedule: ambassador_core::Cron::parse(&self.checkins.schedule)
+                    .map_err(anyhow::Error::msg)?,
+                every_weeks: self.checkins.every_weeks,
+                questions: self
+                    .checkins
+                    .questions
+                    .iter()
+                    .filter(|q| !q.trim().is_empty())
+                    .cloned()
+                    .collect(),
+                remind_after: d(&self.checkins.remind_after)?,
+                close_after: d(&self.checkins.close_after)?,
+                silent_rounds: self.checkins.silent_rounds,
+            },
+            digest: ambassador_core::DigestSettings {
+                schedule: ambassador_core::Cron::parse(&self.digest.schedule)
+                    .map_err(anyhow::Error::msg)?,
+                channels: self
+                    .digest
+                    .channels
+                    .iter()
+                    .map(|c| c.parse().map_err(anyhow::Error::msg))
+                    .collect::<anyhow::Result<_>>()?,
+                empty_week: if self.digest.empty_week == "skip" {
+                    ambassador_core::EmptyWeek::Skip
+                } else {
+                    ambassador_core::EmptyWeek::Short
+                },
+            },
+            grace: d(&self.scheduler.grace)?,
+        })
+    }
+
+    /// How the outbox dispatcher behaves.
+    pub fn dispatch(&self) -> anyhow::Result<ambassador_core::DispatchSettings> {
+        let d = |s: &str| parse_duration(s).map_err(anyhow::Error::msg);
+        Ok(ambassador_core::DispatchSettings {
+            max_attempts: self.outbox.max_attempts.max(1),
+            lease: d(&self.outbox.lease)?,
+            batch: self.outbox.batch.max(1),
+            base_backoff: d(&self.outbox.base_backoff)?,
+            max_backoff: d(&self.outbox.max_backoff)?,
         })
     }
 }

@@ -3,17 +3,63 @@
 //! Contract (scripts and the scenario tests rely on it):
 //! - lines come from stdin; on a terminal there is a prompt, from a pipe none, and the process exits 0
 //!   at end of input;
-//! - `:as NAME`, `:in ROOM`, `:dm`, `:quit` (and `:help`) are directives; anything else is a chat line
-//!   from the current user (`/kudos …` or `!kudos …`);
+//! - `:as NAME`, `:in ROOM`, `:dm`, `:clock [+7d|+3h|TIME]`, `:quit` (and `:help`) are directives;
+//!   anything else is a chat line from the current user (`/kudos …` or `!kudos …`);
+//! - the console runs the scheduler on its own clock (simulated: `:clock +7d` advances it and runs
+//!   every job that fell due, in order) and delivers the outbox: scheduled messages print like
+//!   replies, `[dm:NAME]` or `[ROOM]`;
 //! - every line the bot prints starts with where it goes: `[ROOM]`, `[dm:NAME]` or `[only NAME]`, and
 //!   the following lines of the same message are indented; each reply is flushed as it is produced.
 
 use ambassador_core::{
-    Account, Audience, Clock, Inbound, Platform, Program, Reply, Store, apology, render_plain,
+    Account, Audience, Clock, Destination, DispatchSettings, Dispatcher, Inbound, Message,
+    Messenger, Outgoing, Platform, Program, Reply, SendError, SimClock, Store, apology,
+    render_plain,
 };
+use chrono::{DateTime, Utc};
 use std::io::Write;
+use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 use tracing::Instrument;
+
+/// Where the console writes: shared by the console and its messenger.
+pub type Out = Arc<Mutex<dyn Write + Send>>;
+
+/// The console's program: any store, the console's simulated clock.
+pub type ConsoleProgram<S> = Program<S, Arc<SimClock>>;
+
+/// Writes a message the console way: `[tag] first line`, following lines indented.
+fn write_message(out: &Out, tag: &str, message: &Message) -> std::io::Result<()> {
+    let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
+    for (i, line) in render_plain(message).lines().enumerate() {
+        if i == 0 {
+            writeln!(out, "[{tag}] {line}")?;
+        } else if !line.trim().is_empty() {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    out.flush()
+}
+
+/// The console as a platform the outbox delivers to: it prints.
+pub struct ConsoleMessenger {
+    out: Out,
+}
+
+impl Messenger for ConsoleMessenger {
+    fn platform(&self) -> Platform {
+        Platform::Console
+    }
+
+    async fn send(&self, message: &Outgoing) -> Result<(), SendError> {
+        let tag = match &message.to {
+            Destination::Direct(a) => format!("dm:{}", a.id),
+            Destination::Room { id, .. } => id.clone(),
+        };
+        write_message(&self.out, &tag, &message.message)
+            .map_err(|e| SendError::Transient(format!("cannot write to the console: {e}")))
+    }
+}
 
 /// The bot's own account in the console: kudos to `@bot` are refused.
 pub const BOT_ID: &str = "bot";
@@ -29,15 +75,72 @@ pub struct Console {
     user: String,
     place: Place,
     interactive: bool,
+    out: Out,
+    dispatcher: Dispatcher<ConsoleMessenger>,
 }
 
 impl Console {
-    pub fn new(user: &str, room: &str, interactive: bool) -> Self {
+    pub fn new(
+        user: &str,
+        room: &str,
+        interactive: bool,
+        out: Out,
+        dispatch: DispatchSettings,
+    ) -> Self {
         Console {
             user: user.to_string(),
             place: Place::Room(room.to_string()),
             interactive,
+            dispatcher: Dispatcher::new(ConsoleMessenger { out: out.clone() }, dispatch),
+            out,
         }
+    }
+
+    fn line(&self, text: &str) -> anyhow::Result<()> {
+        let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        writeln!(out, "{text}")?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// Runs the jobs that fell due by the program's clock, then delivers the outbox.
+    pub async fn catch_up<S: Store>(&self, program: &ConsoleProgram<S>) -> anyhow::Result<()> {
+        let report = program.tick().await?;
+        for (job, occurrence) in &report.skipped {
+            tracing::warn!(%job, %occurrence, "occurrence skipped: found past the grace window (the bot was down)");
+        }
+        loop {
+            let sent = self
+                .dispatcher
+                .dispatch_once(&program.store, &program.clock)
+                .await?;
+            for (key, error) in &sent.dead {
+                tracing::error!(%key, %error, "message given up on");
+            }
+            if sent.claimed == 0 {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Moves the clock to `target`, stopping at every occurrence on the way, in order.
+    async fn advance<S: Store>(
+        &self,
+        program: &ConsoleProgram<S>,
+        target: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        loop {
+            let now = program.clock.now();
+            match program.next_due(now, target).await? {
+                Some(next) => {
+                    program.clock.set(next);
+                    self.catch_up(program).await?;
+                }
+                None => break,
+            }
+        }
+        program.clock.set(target);
+        self.catch_up(program).await
     }
 
     fn room_label(&self) -> String {
@@ -48,21 +151,22 @@ impl Console {
     }
 
     /// Reads and answers lines until end of input or `:quit`.
-    pub async fn run<S: Store, C: Clock>(
+    pub async fn run<S: Store>(
         &mut self,
-        program: &Program<S, C>,
+        program: &ConsoleProgram<S>,
         input: impl AsyncBufRead + Unpin,
-        out: &mut impl Write,
     ) -> anyhow::Result<()> {
         let mut lines = input.lines();
+        self.catch_up(program).await?;
         loop {
             if self.interactive {
+                let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
                 write!(out, "{}@{}> ", self.user, self.room_label())?;
                 out.flush()?;
             }
             let Some(line) = lines.next_line().await? else {
                 if self.interactive {
-                    writeln!(out)?;
+                    self.line("")?;
                 }
                 return Ok(());
             };
@@ -71,21 +175,21 @@ impl Console {
                 continue;
             }
             if let Some(directive) = line.trim_start().strip_prefix(':') {
-                if !self.directive(program, directive, out).await? {
+                if !self.directive(program, directive).await? {
                     return Ok(());
                 }
                 continue;
             }
-            self.say(program, line, out).await?;
+            self.say(program, line).await?;
+            self.catch_up(program).await?;
         }
     }
 
     /// Applies a directive; false to stop.
-    async fn directive<S: Store, C: Clock>(
+    async fn directive<S: Store>(
         &mut self,
-        program: &Program<S, C>,
+        program: &ConsoleProgram<S>,
         directive: &str,
-        out: &mut impl Write,
     ) -> anyhow::Result<bool> {
         let mut words = directive.split_whitespace();
         let name = words.next().unwrap_or("");
@@ -99,52 +203,64 @@ impl Console {
                     .ensure_person(&Account::new(Platform::Console, user), user)
                     .await?;
                 self.user = user.to_string();
-                self.note(out, &format!("you are now {user}"))?;
+                self.note(&format!("you are now {user}"))?;
             }
             ("in", [room]) => {
                 self.place = Place::Room(room.trim_start_matches('#').to_string());
-                self.note(out, &format!("you are now in {}", self.room_label()))?;
+                self.note(&format!("you are now in {}", self.room_label()))?;
             }
             ("dm", []) => {
                 self.place = Place::Direct;
-                self.note(out, "you are now talking to the bot directly")?;
+                self.note("you are now talking to the bot directly")?;
+            }
+            ("clock", []) => self.show_clock(program)?,
+            ("clock", [when]) => {
+                let now = program.clock.now();
+                match clock_target(now, when) {
+                    Ok(target) if target < now => self.line(&format!(
+                        "[console] the clock only moves forward; it is {}",
+                        clock_text(now)
+                    ))?,
+                    Ok(target) => {
+                        self.advance(program, target).await?;
+                        self.show_clock(program)?;
+                    }
+                    Err(e) => self.line(&format!("[console] {e}"))?,
+                }
             }
             ("help", []) => {
-                writeln!(
-                    out,
-                    "[console] :as NAME (act as NAME) · :in ROOM (post in ROOM) · :dm (talk to the bot directly) · :quit\n  Commands: /ambassadors help"
+                self.line(
+                    "[console] :as NAME (act as NAME) · :in ROOM (post in ROOM) · :dm (talk to the bot directly) · :clock [+7d|+3h|2027-03-29T09:00:00Z] · :quit\n  Commands: /ambassadors help",
                 )?;
             }
             _ => {
-                writeln!(
-                    out,
-                    "[console] unknown directive `:{directive}`: use :as NAME, :in ROOM, :dm, :quit or :help"
-                )?;
+                self.line(&format!(
+                    "[console] unknown directive `:{directive}`: use :as NAME, :in ROOM, :dm, :clock, :quit or :help"
+                ))?;
             }
         }
-        out.flush()?;
         Ok(true)
     }
 
-    fn note(&self, out: &mut impl Write, text: &str) -> anyhow::Result<()> {
+    fn show_clock<S: Store>(&self, program: &ConsoleProgram<S>) -> anyhow::Result<()> {
+        self.line(&format!("[clock] {}", clock_text(program.clock.now())))
+    }
+
+    fn note(&self, text: &str) -> anyhow::Result<()> {
         if self.interactive {
-            writeln!(out, "[console] {text}")?;
+            self.line(&format!("[console] {text}"))?;
         }
         Ok(())
     }
 
-    async fn say<S: Store, C: Clock>(
-        &self,
-        program: &Program<S, C>,
-        text: &str,
-        out: &mut impl Write,
-    ) -> anyhow::Result<()> {
+    async fn say<S: Store>(&self, program: &ConsoleProgram<S>, text: &str) -> anyhow::Result<()> {
         let inbound = Inbound {
             sender: Account::new(Platform::Console, self.user.clone()),
             sender_name: self.user.clone(),
             room: self.room_label(),
             text: text.to_string(),
             bot: Some(Account::new(Platform::Console, BOT_ID)),
+            direct: self.place == Place::Direct,
             create_mentioned: false,
         };
         let span = tracing::info_span!(
@@ -156,12 +272,7 @@ impl Console {
         let replies = match program.handle(&inbound).instrument(span).await {
             Ok(Some(replies)) => replies,
             Ok(None) => {
-                if self.interactive {
-                    writeln!(
-                        out,
-                        "[console] (not a command for the bot; try /ambassadors help)"
-                    )?;
-                }
+                self.note("(not a command for the bot; try /ambassadors help)")?;
                 return Ok(());
             }
             Err(e) => {
@@ -170,29 +281,45 @@ impl Console {
             }
         };
         for reply in &replies {
-            self.print(reply, out)?;
+            self.print(reply)?;
         }
-        out.flush()?;
         Ok(())
     }
 
-    fn print(&self, reply: &Reply, out: &mut impl Write) -> anyhow::Result<()> {
+    fn print(&self, reply: &Reply) -> anyhow::Result<()> {
         let tag = match (&reply.audience, &self.place) {
-            (Audience::Direct(p), _) => format!("dm:{}", p.display_name),
+            (Audience::Direct(p), _) => format!("dm:{}", p.account.id),
             (_, Place::Direct) => format!("dm:{}", self.user),
             (Audience::Room, Place::Room(r)) => r.clone(),
             (Audience::Caller, Place::Room(_)) => format!("only {}", self.user),
         };
-        let text = render_plain(&reply.message);
-        for (i, line) in text.lines().enumerate() {
-            if i == 0 {
-                writeln!(out, "[{tag}] {line}")?;
-            } else if line.trim().is_empty() {
-                continue;
-            } else {
-                writeln!(out, "  {line}")?;
-            }
-        }
+        write_message(&self.out, &tag, &reply.message)?;
         Ok(())
     }
+}
+
+/// `Monday 2027-03-29 09:00 UTC`.
+fn clock_text(t: DateTime<Utc>) -> String {
+    t.format("%A %Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// `+7d`, `+3h`, `+1h 30m`, `2027-03-29T09:00:00Z`, `2027-03-29 09:00` or `2027-03-29` (UTC).
+fn clock_target(now: DateTime<Utc>, when: &str) -> Result<DateTime<Utc>, String> {
+    if let Some(by) = when.strip_prefix('+') {
+        return crate::config::parse_duration(by).map(|d| now + d);
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(when) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    for format in ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(when, format) {
+            return Ok(t.and_utc());
+        }
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(when, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc());
+    }
+    Err(format!(
+        "`{when}` is not a time: write +7d, +3h, 2027-03-29T09:00:00Z or 2027-03-29"
+    ))
 }

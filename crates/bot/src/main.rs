@@ -5,13 +5,14 @@ mod console;
 mod demo;
 mod import;
 
-use ambassador_core::{Platform, Program, SystemClock};
+use ambassador_core::{Platform, Program, SimClock, SystemClock};
 use ambassador_store::SqlStore;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 
 #[derive(Parser)]
 #[command(
@@ -38,6 +39,10 @@ enum Cmd {
         /// Start as this user instead of console.user.
         #[arg(long = "as", value_name = "NAME")]
         user: Option<String>,
+        /// Run on a simulated clock that starts at TIME (e.g. 2027-03-29T08:00:00Z) and only moves
+        /// with `:clock`; without it the console clock follows the real time.
+        #[arg(long, value_name = "TIME")]
+        clock: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Apply the database migrations and exit.
     Migrate,
@@ -55,6 +60,12 @@ enum Cmd {
     },
     /// Check the configuration: unknown keys, bad values, missing secrets.
     CheckConfig,
+    /// List the outbox: messages waiting to be sent and messages given up on.
+    Outbox {
+        /// Also list messages already sent (the newest 200).
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 fn init_logging(default_level: &str) {
@@ -135,10 +146,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             store.close().await;
             println!("Database {} is up to date.", redact_url(&cfg.database.url));
         }
-        Cmd::Console { demo, user } => {
+        Cmd::Console { demo, user, clock } => {
             let settings = cfg.settings()?;
+            let dispatch = cfg.dispatch()?;
             let store = open_store(cfg).await?;
-            let program = Program::new(store, SystemClock, settings);
+            let clock = Arc::new(match clock {
+                Some(at) => SimClock::frozen(at),
+                None => SimClock::real(),
+            });
+            let program = Program::new(store, clock, settings);
             if demo {
                 if demo::fill(&program).await? {
                     eprintln!(
@@ -155,11 +171,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
             let user = user.unwrap_or_else(|| cfg.console.user.clone());
-            let mut console = console::Console::new(&user, &cfg.console.room, interactive);
+            let out: console::Out = Arc::new(Mutex::new(std::io::stdout()));
+            let mut console =
+                console::Console::new(&user, &cfg.console.room, interactive, out, dispatch);
             let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-            let mut stdout = std::io::stdout();
-            console.run(&program, stdin, &mut stdout).await?;
+            console.run(&program, stdin).await?;
             program.store.close().await;
+        }
+        Cmd::Outbox { all } => {
+            let store = open_store(cfg).await?;
+            print_outbox(&store, all).await?;
+            store.close().await;
         }
         Cmd::Import {
             departments,
@@ -199,6 +221,48 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn print_outbox(store: &SqlStore, all: bool) -> anyhow::Result<()> {
+    use ambassador_core::{OutboxStatus, Store};
+    let stats = store.outbox_stats().await?;
+    println!(
+        "Outbox: {} pending, {} failed, {} sent{}",
+        stats.pending,
+        stats.failed,
+        stats.sent,
+        stats
+            .oldest_pending
+            .map(|t| format!(
+                "; oldest pending since {}",
+                t.format("%Y-%m-%d %H:%M:%S UTC")
+            ))
+            .unwrap_or_default()
+    );
+    let statuses: &[OutboxStatus] = if all {
+        &[]
+    } else {
+        &[OutboxStatus::Pending, OutboxStatus::Failed]
+    };
+    for item in store.outbox_items(statuses, 200).await? {
+        let when = match item.status {
+            OutboxStatus::Sent => item.sent_at.unwrap_or(item.next_attempt_at),
+            _ => item.next_attempt_at,
+        };
+        println!(
+            "{:>6}  {:<7}  attempts {:>2}  {}  {}  {}{}",
+            item.id,
+            item.status.as_str(),
+            item.attempts,
+            when.format("%Y-%m-%d %H:%M:%S"),
+            item.outgoing.to,
+            item.outgoing.key,
+            item.last_error
+                .map(|e| format!("\n        last error: {e}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
 }
 
 fn print_report(report: &import::Report, what: &str, path: &std::path::Path) {

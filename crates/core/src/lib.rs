@@ -7,10 +7,13 @@ pub mod model;
 pub mod ports;
 pub mod program;
 
-pub use message::{Audience, Block, Inline, Message, Reply, Rich, render_plain};
+pub use message::{Audience, Block, Inline, Message, Reply, Rich, render_plain, split_message};
 pub use model::*;
 pub use ports::{
-    Clock, Destination, ManualClock, Messenger, Outgoing, SendError, Store, StoreError,
+    Clock, Destination, ManualClock, Messenger, Outgoing, SendError, SimClock, Store, StoreError,
     StoreResult, SystemClock,
 };
-pub use program::{Inbound, Program, Settings, apology};
+pub use program::{
+    CheckinSettings, Cron, DigestSettings, DispatchReport, DispatchSettings, Dispatcher, EmptyWeek,
+    Inbound, Job, JobKind, Program, Settings, TickReport, apology,
+};

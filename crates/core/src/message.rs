@@ -352,3 +352,104 @@ mod tests {
         );
     }
 }
+
+/// Splits a message into parts of at most `max_blocks` blocks and about `max_chars` characters of
+/// plain text each, at block boundaries (a long list is cut between items). A heading stays with
+/// what follows it.
+pub fn split_message(message: &Message, max_blocks: usize, max_chars: usize) -> Vec<Message> {
+    let max_blocks = max_blocks.max(2);
+    // Cut oversized lists first.
+    let mut blocks: Vec<Block> = Vec::new();
+    for block in &message.blocks {
+        match block {
+            Block::List(items) => {
+                let mut chunk: Vec<Rich> = Vec::new();
+                let mut chars = 0;
+                for item in items {
+                    let len = item.plain().chars().count() + 2;
+                    if !chunk.is_empty() && chars + len > max_chars {
+                        blocks.push(Block::List(std::mem::take(&mut chunk)));
+                        chars = 0;
+                    }
+                    chars += len;
+                    chunk.push(item.clone());
+                }
+                if !chunk.is_empty() {
+                    blocks.push(Block::List(chunk));
+                }
+            }
+            other => blocks.push(other.clone()),
+        }
+    }
+    let mut parts: Vec<Message> = Vec::new();
+    let mut current = Message::new();
+    let mut chars = 0;
+    for block in blocks {
+        let len = render_plain(&Message {
+            blocks: vec![block.clone()],
+        })
+        .chars()
+        .count();
+        let full = current.blocks.len() >= max_blocks
+            || (chars + len > max_chars && !current.blocks.is_empty());
+        if full {
+            // Do not leave a heading or a group title alone at the end of a part.
+            let carry = match current.blocks.last() {
+                Some(Block::Heading(_)) | Some(Block::Paragraph(_)) if current.blocks.len() > 1 => {
+                    current.blocks.pop()
+                }
+                _ => None,
+            };
+            parts.push(std::mem::take(&mut current));
+            chars = 0;
+            if let Some(c) = carry {
+                chars += render_plain(&Message {
+                    blocks: vec![c.clone()],
+                })
+                .chars()
+                .count();
+                current.blocks.push(c);
+            }
+        }
+        chars += len;
+        current.blocks.push(block);
+    }
+    if !current.blocks.is_empty() || parts.is_empty() {
+        parts.push(current);
+    }
+    parts
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+
+    #[test]
+    fn long_messages_split_between_blocks_and_list_items() {
+        let items: Vec<Rich> = (0..300)
+            .map(|i| Rich::text(format!("item number {i:03} with some text")))
+            .collect();
+        let m = Message::new()
+            .heading("Digest")
+            .paragraph("intro")
+            .list(items);
+        let parts = split_message(&m, 40, 3000);
+        assert!(parts.len() > 2);
+        let mut seen = 0;
+        for p in &parts {
+            assert!(p.blocks.len() <= 40);
+            assert!(
+                render_plain(p).chars().count() <= 3000 + 200,
+                "{}",
+                render_plain(p).len()
+            );
+            for b in &p.blocks {
+                if let Block::List(items) = b {
+                    seen += items.len();
+                }
+            }
+        }
+        assert_eq!(seen, 300, "no item lost or doubled");
+        assert_eq!(split_message(&Message::text("short"), 40, 3000).len(), 1);
+    }
+}

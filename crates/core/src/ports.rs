@@ -130,6 +130,139 @@ pub trait Store: Send + Sync + 'static {
 
     /// True when the store holds no department, no person and no kudos (a fresh database).
     fn is_empty(&self) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    // ---- check-ins ----
+
+    /// Pauses check-in prompts up to and including `until` (None: resume). `NotFound` when the
+    /// person is not on the roster.
+    fn set_checkins_paused_until(
+        &self,
+        person: PersonId,
+        until: Option<NaiveDate>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The distinct time zones of active ambassadors, sorted.
+    fn ambassador_time_zones(&self) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
+    /// The person's check-in that still takes answers at `now`: `closes_at > now` and status open,
+    /// answered or skipped; the newest round when several.
+    fn current_checkin(
+        &self,
+        person: PersonId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Option<Checkin>>> + Send;
+    /// Appends `text` to the answer (joined with a newline), or replaces it when `replace`. A
+    /// non-empty answer makes the status `answered` and sets `answered_at` the first time.
+    /// `NotFound` when there is no such check-in.
+    fn write_checkin_answer(
+        &self,
+        round: RoundId,
+        person: PersonId,
+        text: &str,
+        replace: bool,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Checkin>> + Send;
+    /// `NotFound` when there is no such check-in.
+    fn set_checkin_status(
+        &self,
+        round: RoundId,
+        person: PersonId,
+        status: CheckinStatus,
+    ) -> impl Future<Output = StoreResult<Checkin>> + Send;
+    /// Check-ins matching the filter with their ambassador (roster entry, alumni included), newest
+    /// round first, then by region key, department name key and display name.
+    fn checkins(
+        &self,
+        filter: &CheckinFilter,
+    ) -> impl Future<Output = StoreResult<Vec<CheckinEntry>>> + Send;
+
+    // ---- scheduler ----
+
+    /// Claims `(job, occurrence)` and applies `effects` in one transaction. `Ok(false)` when the
+    /// occurrence was already claimed (done or skipped) by anyone: then nothing is written. Two
+    /// concurrent callers (threads, processes, replicas) never both get `true`.
+    fn commit_occurrence(
+        &self,
+        job: &str,
+        occurrence: DateTime<Utc>,
+        at: DateTime<Utc>,
+        effects: &Effects,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Records `(job, occurrence)` as skipped unless it is claimed already; `Ok(false)` then.
+    fn skip_occurrence(
+        &self,
+        job: &str,
+        occurrence: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Claimed occurrences in `[from, to)`, ordered by occurrence then job.
+    fn job_runs(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<JobRun>>> + Send;
+    /// Up to when the scheduler has looked at `job` (None: never).
+    fn scheduler_cursor(
+        &self,
+        job: &str,
+    ) -> impl Future<Output = StoreResult<Option<DateTime<Utc>>>> + Send;
+    /// Moves the cursor of `job` to `until`; never moves it back.
+    fn advance_scheduler_cursor(
+        &self,
+        job: &str,
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Applies effects without a claim (decisions of commands), in one transaction.
+    fn apply(
+        &self,
+        effects: &Effects,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The newest digest snapshot with `occurrence < before`.
+    fn last_digest_snapshot(
+        &self,
+        before: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Option<DigestSnapshot>>> + Send;
+
+    // ---- outbox ----
+
+    /// Leases up to `limit` pending items for these platforms whose `next_attempt_at <= now` and
+    /// whose lease (if any) ran out, ordered by `next_attempt_at` then id: they are not handed out
+    /// again until `now + lease`, so a dispatcher that dies leaves them to another after the lease.
+    fn claim_outbox(
+        &self,
+        platforms: &[Platform],
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<OutboxItem>>> + Send;
+    /// Marks an item sent (and releases its lease).
+    fn outbox_sent(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Puts an item back for a later attempt at `next_attempt_at`, releasing its lease; a failed
+    /// attempt (`count_attempt`) increments `attempts`. `error` becomes `last_error`.
+    fn outbox_retry(
+        &self,
+        id: i64,
+        next_attempt_at: DateTime<Utc>,
+        error: Option<&str>,
+        count_attempt: bool,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Gives up on an item (dead letter), counting the attempt.
+    fn outbox_failed(
+        &self,
+        id: i64,
+        error: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Items with these statuses (all when empty), oldest first.
+    fn outbox_items(
+        &self,
+        statuses: &[OutboxStatus],
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<OutboxItem>>> + Send;
+    fn outbox_stats(&self) -> impl Future<Output = StoreResult<OutboxStats>> + Send;
 }
 
 /// Where the program reads the time. The real clock in production; a settable one in tests.
@@ -180,6 +313,33 @@ pub enum Destination {
     Room { platform: Platform, id: String },
 }
 
+impl std::fmt::Display for Destination {
+    /// `dm:slack:U012AB3CD` or `matrix:!room:example.org`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Destination::Direct(a) => write!(f, "dm:{a}"),
+            Destination::Room { platform, id } => write!(f, "{platform}:{id}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Destination {
+    type Err = String;
+    /// `platform:room` (a channel) or `dm:platform:id` (a person).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some(account) = s.trim().strip_prefix("dm:") {
+            return Ok(Destination::Direct(account.parse()?));
+        }
+        let a: Account = s.parse().map_err(|_| {
+            format!("`{s}` is not a channel: write platform:room, e.g. slack:C0123ABCD, matrix:!abc:example.org or console:general")
+        })?;
+        Ok(Destination::Room {
+            platform: a.platform,
+            id: a.id,
+        })
+    }
+}
+
 impl Destination {
     pub fn platform(&self) -> Platform {
         match self {
@@ -220,4 +380,51 @@ pub trait Messenger: Send + Sync + 'static {
     /// outcome: where the platform supports it (Matrix transaction ids), the key makes the re-send
     /// a no-op.
     fn send(&self, message: &Outgoing) -> impl Future<Output = Result<(), SendError>> + Send;
+}
+
+/// The console's clock: the real time shifted by an offset that `:clock` moves, or, once frozen,
+/// a fixed instant that only `:clock` moves (deterministic scenarios).
+#[derive(Debug, Default)]
+pub struct SimClock {
+    state: std::sync::Mutex<SimState>,
+}
+
+#[derive(Debug, Default)]
+struct SimState {
+    offset: chrono::Duration,
+    frozen: Option<DateTime<Utc>>,
+}
+
+impl SimClock {
+    /// Follows the real clock.
+    pub fn real() -> Self {
+        SimClock::default()
+    }
+    /// Stands still at `at` until moved.
+    pub fn frozen(at: DateTime<Utc>) -> Self {
+        let clock = SimClock::default();
+        clock.state.lock().unwrap_or_else(|e| e.into_inner()).frozen = Some(at);
+        clock
+    }
+    /// Moves the clock to `at` (frozen clocks stay frozen there).
+    pub fn set(&self, at: DateTime<Utc>) {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        match s.frozen {
+            Some(_) => s.frozen = Some(at),
+            None => s.offset = at - Utc::now(),
+        }
+    }
+}
+
+impl Clock for SimClock {
+    fn now(&self) -> DateTime<Utc> {
+        let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.frozen.unwrap_or_else(|| Utc::now() + s.offset)
+    }
+}
+
+impl<T: Clock> Clock for std::sync::Arc<T> {
+    fn now(&self) -> DateTime<Utc> {
+        (**self).now()
+    }
 }

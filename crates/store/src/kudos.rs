@@ -2,14 +2,14 @@
 
 use crate::error::{DbResultExt, is_foreign_key_violation, to_store_error};
 use crate::rows::{by_display_name, person_ref};
-use crate::{Backend, SqlStore};
+use crate::{Backend, SqlStore, to_micros};
 use ambassador_core::{Kudos, KudosOutcome, NewKudos, PersonRef, StoreError, StoreResult};
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 /// The first key of the PostgreSQL advisory locks that serialize one giver's kudos ("kudo"). The
-/// two-key lock space is separate from the one-`bigint` space other code (sqlx's migrator, job
-/// claims) uses, so these locks never wait on theirs.
+/// two-key lock space is separate from the one-`bigint` space other code (sqlx's migrator)
+/// uses, so these locks never wait on theirs.
 const KUDOS_LOCK_CLASS: i32 = 0x6B75_646F;
 
 pub(crate) async fn record_kudos(
@@ -18,7 +18,6 @@ pub(crate) async fn record_kudos(
     daily_limit: u32,
     day_start: DateTime<Utc>,
 ) -> StoreResult<KudosOutcome> {
-    // Both back-ends keep the same instant: PostgreSQL stores microseconds.
     let given_at = to_micros(kudos.given_at);
     let day_start = to_micros(day_start);
     let tags = kudos.tags.join(" ");
@@ -88,10 +87,6 @@ pub(crate) async fn record_kudos(
         ))),
         Err(e) => Err(to_store_error(e)),
     }
-}
-
-fn to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
-    at.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(at)
 }
 
 #[derive(sqlx::FromRow)]

@@ -3,10 +3,17 @@
 //! One body of SQL serves both back-ends. [`SqlStore`] holds either pool, and every operation is
 //! written once inside `with_pool!`, which expands the same code for each pool type, so the two
 //! back-ends can only differ where the code says so explicitly (the PostgreSQL advisory lock in
-//! [`Store::record_kudos`]). The SQL sticks to what both accept: `$1` placeholders (SQLite binds
-//! them by number, repeats included), `ON CONFLICT`, `RETURNING`, `FILTER` and `string_agg` (SQLite
-//! 3.44 or later; the bundled one is newer). Orderings the contract promises are applied in Rust, so
-//! they do not depend on a database collation.
+//! [`Store::record_kudos`], `FOR UPDATE SKIP LOCKED` in [`Store::claim_outbox`]). The SQL sticks
+//! to what both accept: `$1` placeholders (SQLite binds them by number, repeats included),
+//! `ON CONFLICT` (with `DO UPDATE ... WHERE`), `RETURNING`, `FILTER`, `string_agg` (SQLite 3.44 or
+//! later; the bundled one is newer), multi-row `VALUES` and row values (`(a, b) IN (VALUES ...)`).
+//! A list of choices from a small fixed set (platforms, statuses) is bound as one parameter per
+//! possible value, NULL for the unwanted ones, so the statement stays the same. Orderings the
+//! contract promises are applied in Rust, so they do not depend on a database collation.
+//!
+//! Every transaction starts with a write (SQLite then takes its write lock at once, instead of
+//! failing to upgrade a read that another writer made stale), and every instant is cut to
+//! microseconds (`to_micros`) so both back-ends give back what was written.
 //!
 //! The schema lives in the top-level `migrations/sqlite` and `migrations/postgres` directories and is
 //! embedded in the binary; [`SqlStore::migrate`] applies it.
@@ -32,19 +39,23 @@ macro_rules! with_pool {
     };
 }
 
+mod checkins;
 mod error;
 mod kudos;
 mod org;
+mod outbox;
 mod people;
 mod roster;
 mod rows;
+mod scheduler;
 
 use ambassador_core::{
-    Account, Ambassador, AmbassadorStatus, Department, DepartmentCoverage, DepartmentId, Kudos,
-    KudosOutcome, NewDepartment, NewKudos, Person, PersonId, RosterFilter, Store, StoreError,
-    StoreResult,
+    Account, Ambassador, AmbassadorStatus, Checkin, CheckinEntry, CheckinFilter, CheckinStatus,
+    Department, DepartmentCoverage, DepartmentId, DigestSnapshot, Effects, JobRun, Kudos,
+    KudosOutcome, NewDepartment, NewKudos, OutboxItem, OutboxStats, OutboxStatus, Person, PersonId,
+    Platform, RosterFilter, RoundId, Store, StoreError, StoreResult,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, Utc};
 use error::DbResultExt;
 use sqlx::Connection;
 use sqlx::migrate::Migrator;
@@ -57,6 +68,12 @@ use std::time::Duration;
 
 static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// `at` as both back-ends keep it: PostgreSQL stores microseconds, so every instant is cut to them
+/// before it is written or compared (an instant read back equals the one written).
+pub(crate) fn to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(at)
+}
 
 /// Which database a [`SqlStore`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -349,6 +366,132 @@ impl Store for SqlStore {
             .db()?
         });
         Ok(!any)
+    }
+
+    async fn set_checkins_paused_until(
+        &self,
+        person: PersonId,
+        until: Option<NaiveDate>,
+    ) -> StoreResult<()> {
+        roster::set_checkins_paused_until(self, person, until).await
+    }
+
+    async fn ambassador_time_zones(&self) -> StoreResult<Vec<String>> {
+        roster::ambassador_time_zones(self).await
+    }
+
+    async fn current_checkin(
+        &self,
+        person: PersonId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Checkin>> {
+        checkins::current_checkin(self, person, now).await
+    }
+
+    async fn write_checkin_answer(
+        &self,
+        round: RoundId,
+        person: PersonId,
+        text: &str,
+        replace: bool,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Checkin> {
+        checkins::write_checkin_answer(self, round, person, text, replace, at).await
+    }
+
+    async fn set_checkin_status(
+        &self,
+        round: RoundId,
+        person: PersonId,
+        status: CheckinStatus,
+    ) -> StoreResult<Checkin> {
+        checkins::set_checkin_status(self, round, person, status).await
+    }
+
+    async fn checkins(&self, filter: &CheckinFilter) -> StoreResult<Vec<CheckinEntry>> {
+        checkins::checkins(self, filter).await
+    }
+
+    async fn commit_occurrence(
+        &self,
+        job: &str,
+        occurrence: DateTime<Utc>,
+        at: DateTime<Utc>,
+        effects: &Effects,
+    ) -> StoreResult<bool> {
+        scheduler::commit(self, Some((job, occurrence)), effects, at).await
+    }
+
+    async fn skip_occurrence(
+        &self,
+        job: &str,
+        occurrence: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        scheduler::skip_occurrence(self, job, occurrence, at).await
+    }
+
+    async fn job_runs(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<JobRun>> {
+        scheduler::job_runs(self, from, to).await
+    }
+
+    async fn scheduler_cursor(&self, job: &str) -> StoreResult<Option<DateTime<Utc>>> {
+        scheduler::scheduler_cursor(self, job).await
+    }
+
+    async fn advance_scheduler_cursor(&self, job: &str, until: DateTime<Utc>) -> StoreResult<()> {
+        scheduler::advance_scheduler_cursor(self, job, until).await
+    }
+
+    async fn apply(&self, effects: &Effects, at: DateTime<Utc>) -> StoreResult<()> {
+        scheduler::commit(self, None, effects, at).await.map(drop)
+    }
+
+    async fn last_digest_snapshot(
+        &self,
+        before: DateTime<Utc>,
+    ) -> StoreResult<Option<DigestSnapshot>> {
+        scheduler::last_digest_snapshot(self, before).await
+    }
+
+    async fn claim_outbox(
+        &self,
+        platforms: &[Platform],
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> StoreResult<Vec<OutboxItem>> {
+        outbox::claim_outbox(self, platforms, now, lease, limit).await
+    }
+
+    async fn outbox_sent(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        outbox::outbox_sent(self, id, at).await
+    }
+
+    async fn outbox_retry(
+        &self,
+        id: i64,
+        next_attempt_at: DateTime<Utc>,
+        error: Option<&str>,
+        count_attempt: bool,
+    ) -> StoreResult<()> {
+        outbox::outbox_retry(self, id, next_attempt_at, error, count_attempt).await
+    }
+
+    async fn outbox_failed(&self, id: i64, error: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        outbox::outbox_failed(self, id, error, at).await
+    }
+
+    async fn outbox_items(
+        &self,
+        statuses: &[OutboxStatus],
+        limit: u32,
+    ) -> StoreResult<Vec<OutboxItem>> {
+        outbox::outbox_items(self, statuses, limit).await
+    }
+
+    async fn outbox_stats(&self) -> StoreResult<OutboxStats> {
+        outbox::outbox_stats(self).await
     }
 }
 

@@ -148,28 +148,59 @@ pub(crate) async fn roster(
             select_ambassadors!(),
             " WHERE ($1 IS NULL OR d.region_key = $1) \
                 AND ($2 IS NULL OR d.id = $2) \
-                AND ($3 OR a.status <> 'alumni')"
+                AND (CASE WHEN $4 IS NULL THEN ($3 OR a.status <> 'alumni') \
+                          ELSE a.status = $4 END) \
+                AND ($5 IS NULL OR a.time_zone = $5)"
         ))
         .bind(region)
         .bind(filter.department)
         .bind(filter.include_alumni)
+        .bind(filter.status.map(AmbassadorStatus::as_str))
+        .bind(filter.time_zone.as_deref())
         .fetch_all(pool)
         .await
         .db()?
     });
-    rows.sort_by_cached_key(|row| {
-        (
-            row.region_key.clone(),
-            row.department_key.clone(),
-            row.department_id,
-            crate::rows::display_key(&row.display_name),
-            row.display_name.clone(),
-            row.person_id,
-        )
-    });
+    rows.sort_by_cached_key(AmbassadorRow::order_key);
     rows.into_iter()
         .map(AmbassadorRow::into_ambassador)
         .collect()
+}
+
+pub(crate) async fn set_checkins_paused_until(
+    store: &SqlStore,
+    person: PersonId,
+    until: Option<NaiveDate>,
+) -> StoreResult<()> {
+    let updated = with_pool!(store, |pool| {
+        sqlx::query(
+            "UPDATE ambassadors SET checkins_paused_until = $1, updated_at = $2 \
+             WHERE person_id = $3",
+        )
+        .bind(until)
+        .bind(Utc::now())
+        .bind(person)
+        .execute(pool)
+        .await
+        .db()?
+        .rows_affected()
+    });
+    if updated == 0 {
+        return Err(not_on_roster(person));
+    }
+    Ok(())
+}
+
+pub(crate) async fn ambassador_time_zones(store: &SqlStore) -> StoreResult<Vec<String>> {
+    let mut zones: Vec<String> = with_pool!(store, |pool| {
+        sqlx::query_scalar("SELECT DISTINCT time_zone FROM ambassadors WHERE status = 'active'")
+            .fetch_all(pool)
+            .await
+            .db()?
+    });
+    // Sorted here, not by the database's collation.
+    zones.sort_unstable();
+    Ok(zones)
 }
 
 #[derive(sqlx::FromRow)]

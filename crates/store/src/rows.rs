@@ -5,9 +5,10 @@
 
 use crate::error::corrupt;
 use ambassador_core::{
-    Account, Ambassador, AmbassadorStatus, Department, Person, PersonRef, Platform, StoreResult,
+    Account, Ambassador, AmbassadorStatus, Checkin, CheckinStatus, Department, Person, PersonRef,
+    Platform, StoreResult,
 };
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use std::cmp::Ordering;
 
 /// The person columns, in [`PersonRow`]'s order.
@@ -24,22 +25,44 @@ macro_rules! department_columns {
     };
 }
 
+/// The columns of a roster entry `a` with its person `p` and department `d`, in
+/// [`AmbassadorRow`]'s order.
+macro_rules! ambassador_columns {
+    () => {
+        "p.id AS person_id, p.platform, p.external_id, p.display_name, \
+         p.time_zone AS person_time_zone, \
+         d.id AS department_id, d.name AS department_name, d.name_key AS department_key, \
+         d.region, d.region_key, d.headcount, \
+         a.status, a.since, a.until, a.time_zone, a.checkins_paused_until"
+    };
+}
+
 /// Roster entries joined with their person and department, in [`AmbassadorRow`]'s order; append a
 /// `WHERE` clause.
 macro_rules! select_ambassadors {
     () => {
-        "SELECT p.id AS person_id, p.platform, p.external_id, p.display_name, \
-                p.time_zone AS person_time_zone, \
-                d.id AS department_id, d.name AS department_name, d.name_key AS department_key, \
-                d.region, d.region_key, d.headcount, \
-                a.status, a.since, a.until, a.time_zone \
-         FROM ambassadors a \
-         JOIN people p ON p.id = a.person_id \
-         JOIN departments d ON d.id = a.department_id"
+        concat!(
+            "SELECT ",
+            $crate::rows::ambassador_columns!(),
+            " FROM ambassadors a \
+              JOIN people p ON p.id = a.person_id \
+              JOIN departments d ON d.id = a.department_id"
+        )
     };
 }
 
-pub(crate) use {department_columns, person_columns, select_ambassadors};
+/// The columns of a check-in, in [`CheckinRow`]'s order (its person id is `person_id`); for
+/// `SELECT` and `RETURNING` on the `checkins` table alone.
+macro_rules! checkin_columns {
+    () => {
+        "round, person_id, status AS checkin_status, prompted_at, closes_at, reminded_at, answer, \
+         answered_at, flagged"
+    };
+}
+
+pub(crate) use {
+    ambassador_columns, checkin_columns, department_columns, person_columns, select_ambassadors,
+};
 
 pub(crate) fn account(platform: &str, external_id: String) -> StoreResult<Account> {
     let platform: Platform = platform
@@ -151,6 +174,7 @@ pub(crate) struct AmbassadorRow {
     pub since: NaiveDate,
     pub until: Option<NaiveDate>,
     pub time_zone: String,
+    pub checkins_paused_until: Option<NaiveDate>,
 }
 
 impl AmbassadorRow {
@@ -172,6 +196,52 @@ impl AmbassadorRow {
             since: self.since,
             until: self.until,
             time_zone: self.time_zone,
+            checkins_paused_until: self.checkins_paused_until,
+        })
+    }
+
+    /// The order of [`ambassador_core::Store::roster`]: region key, department name key, display
+    /// name (case-insensitively, then exactly), then ids so that ties come out stable.
+    pub fn order_key(&self) -> (String, String, i64, String, String, i64) {
+        (
+            self.region_key.clone(),
+            self.department_key.clone(),
+            self.department_id,
+            display_key(&self.display_name),
+            self.display_name.clone(),
+            self.person_id,
+        )
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CheckinRow {
+    pub round: NaiveDate,
+    pub person_id: i64,
+    pub checkin_status: String,
+    pub prompted_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub reminded_at: Option<DateTime<Utc>>,
+    pub answer: String,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub flagged: bool,
+}
+
+impl CheckinRow {
+    pub fn into_checkin(self) -> StoreResult<Checkin> {
+        Ok(Checkin {
+            round: self.round,
+            person: self.person_id,
+            status: self
+                .checkin_status
+                .parse::<CheckinStatus>()
+                .map_err(|e| corrupt(format!("check-in status: {e}")))?,
+            prompted_at: self.prompted_at,
+            closes_at: self.closes_at,
+            reminded_at: self.reminded_at,
+            answer: self.answer,
+            answered_at: self.answered_at,
+            flagged: self.flagged,
         })
     }
 }

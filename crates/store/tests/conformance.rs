@@ -6,8 +6,10 @@
 //! skipped with a note, except under CI (`CI` set), where that is a failure.
 
 use ambassador_core::{
-    Account, AmbassadorStatus, Department, DepartmentCoverage, KudosOutcome, NewDepartment,
-    NewKudos, Person, PersonRef, Platform, RosterFilter, Store, StoreError,
+    Account, AmbassadorStatus, Checkin, CheckinFilter, CheckinStatus, Department,
+    DepartmentCoverage, Destination, DigestSnapshot, Effects, JobRun, JobRunStatus, KudosOutcome,
+    Message, NewCheckin, NewDepartment, NewKudos, OutboxItem, OutboxStats, OutboxStatus, Outgoing,
+    Person, PersonRef, Platform, Rich, RosterFilter, Store, StoreError,
 };
 use ambassador_store::{Backend, SqlStore};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
@@ -66,6 +68,24 @@ conformance!(
     is_empty_only_on_a_fresh_store,
     unicode_names_round_trip,
     migrations_are_idempotent,
+    an_occurrence_is_claimed_once_across_concurrent_callers,
+    a_skipped_occurrence_is_never_committed,
+    job_runs_are_listed_by_occurrence_then_job_in_a_half_open_range,
+    the_scheduler_cursor_never_moves_back,
+    the_last_digest_snapshot_is_the_newest_before_the_instant,
+    effects_are_insert_or_ignore,
+    missed_reminded_and_flagged_mark_only_what_they_should,
+    twenty_thousand_rows_commit_in_one_call,
+    answers_append_or_replace_and_answered_at_is_set_once,
+    concurrent_answers_all_land,
+    the_current_checkin_is_the_newest_still_taking_answers,
+    checkins_are_filtered_and_ordered_for_the_office,
+    checkins_pause_until_a_day_and_resume,
+    roster_filters_by_time_zone_and_status,
+    the_outbox_hands_out_due_items_of_the_asked_platforms,
+    outbox_leases_keep_items_until_they_run_out,
+    concurrent_claimers_never_get_the_same_item,
+    outbox_items_move_between_pending_sent_and_failed,
 );
 
 // ---------------------------------------------------------------- helpers
@@ -620,6 +640,7 @@ async fn roster_filters_by_region_department_and_alumni(store: SqlStore) {
             region: Some("Americas".to_owned()),
             department: Some(finance.id),
             include_alumni: true,
+            ..RosterFilter::default()
         })
         .await
         .unwrap();
@@ -1111,6 +1132,1382 @@ async fn migrations_are_idempotent(store: SqlStore) {
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
     assert_eq!(store.departments().await.unwrap(), vec![finance]);
+}
+
+// ---------------------------------------------------------------- rhythm helpers
+
+fn message(text: &str) -> Message {
+    Message::text(Rich::text(text))
+}
+
+fn dm(key: &str, to: &Account) -> Outgoing {
+    Outgoing {
+        key: key.to_owned(),
+        to: Destination::Direct(to.clone()),
+        message: message(&format!("Hello from {key}")),
+    }
+}
+
+fn room_message(key: &str, platform: Platform, room: &str) -> Outgoing {
+    Outgoing {
+        key: key.to_owned(),
+        to: Destination::Room {
+            platform,
+            id: room.to_owned(),
+        },
+        message: Message::new()
+            .heading("Weekly digest")
+            .paragraph(Rich::text("Thanks to ").and_strong("everyone")),
+    }
+}
+
+/// A person on the roster of `department`, active, in `time_zone`.
+async fn ambassador(
+    store: &SqlStore,
+    id: &str,
+    name: &str,
+    department: &Department,
+    time_zone: &str,
+) -> Person {
+    let p = person(store, id, name).await;
+    store
+        .add_ambassador(p.id, department.id, time_zone, date(2024, 1, 1))
+        .await
+        .unwrap();
+    p
+}
+
+/// A check-in of round `round` prompted at 09:00 UTC that day and closing three days later.
+fn opening(round: NaiveDate, person: &Person) -> NewCheckin {
+    let prompted_at = Utc.from_utc_datetime(&round.and_hms_opt(9, 0, 0).unwrap());
+    NewCheckin {
+        round,
+        person: person.id,
+        prompted_at,
+        closes_at: prompted_at + Duration::days(3),
+    }
+}
+
+fn open_checkins(checkins: Vec<NewCheckin>) -> Effects {
+    Effects {
+        open_checkins: checkins,
+        ..Effects::default()
+    }
+}
+
+fn queue(outbox: Vec<Outgoing>) -> Effects {
+    Effects {
+        outbox,
+        ..Effects::default()
+    }
+}
+
+async fn checkin_of(store: &SqlStore, round: NaiveDate, person: &Person) -> Checkin {
+    let found = store
+        .checkins(&CheckinFilter {
+            from_round: Some(round),
+            to_round: Some(round),
+            person: Some(person.id),
+            ..CheckinFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "one check-in of {} in {round}", person.id);
+    found.into_iter().next().unwrap().checkin
+}
+
+fn keys(items: &[OutboxItem]) -> Vec<&str> {
+    items.iter().map(|i| i.outgoing.key.as_str()).collect()
+}
+
+async fn all_items(store: &SqlStore) -> Vec<OutboxItem> {
+    store.outbox_items(&[], 100_000).await.unwrap()
+}
+
+const LEASE: Duration = Duration::minutes(5);
+
+// ---------------------------------------------------------------- scheduler
+
+async fn an_occurrence_is_claimed_once_across_concurrent_callers(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "Europe/Paris").await;
+    let occurrence = at(2024, 5, 6, 7, 0, 0);
+    let round = date(2024, 5, 6);
+    let effects = Effects {
+        outbox: (0..40)
+            .map(|i| dm(&format!("prompt/{i}"), &slack(&format!("U{i}"))))
+            .collect(),
+        open_checkins: vec![opening(round, &ada)],
+        digest_snapshot: Some(DigestSnapshot {
+            occurrence,
+            departments_covered: 1,
+            departments_total: 1,
+        }),
+        ..Effects::default()
+    };
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = store.clone();
+        let effects = effects.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .commit_occurrence(
+                    "checkin-prompt@Europe/Paris",
+                    occurrence,
+                    occurrence + Duration::seconds(i),
+                    &effects,
+                )
+                .await
+                .unwrap()
+        }));
+    }
+    let mut won = 0;
+    for task in tasks {
+        won += usize::from(task.await.unwrap());
+    }
+    assert_eq!(won, 1, "exactly one caller claims the occurrence");
+    // The effects are there, once.
+    let items = all_items(&store).await;
+    assert_eq!(items.len(), 40);
+    let mut unique: Vec<&str> = keys(&items);
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), 40);
+    assert_eq!(store.outbox_stats().await.unwrap().pending, 40);
+    assert_eq!(
+        checkin_of(&store, round, &ada).await.status,
+        CheckinStatus::Open
+    );
+    let runs = store
+        .job_runs(occurrence, occurrence + Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].job, "checkin-prompt@Europe/Paris");
+    assert_eq!(runs[0].status, JobRunStatus::Done);
+    assert_eq!(
+        store
+            .last_digest_snapshot(occurrence + Duration::days(1))
+            .await
+            .unwrap()
+            .map(|s| s.departments_covered),
+        Some(1)
+    );
+    // Later callers (a restart, another replica) find it claimed and write nothing.
+    let more = queue(vec![dm("prompt/late", &slack("U99"))]);
+    assert!(
+        !store
+            .commit_occurrence("checkin-prompt@Europe/Paris", occurrence, occurrence, &more)
+            .await
+            .unwrap()
+    );
+    assert_eq!(all_items(&store).await.len(), 40);
+}
+
+async fn a_skipped_occurrence_is_never_committed(store: SqlStore) {
+    let occurrence = at(2024, 5, 6, 9, 0, 0);
+    let now = at(2024, 5, 9, 12, 0, 0);
+    assert!(
+        store
+            .skip_occurrence("digest", occurrence, now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .skip_occurrence("digest", occurrence, now)
+            .await
+            .unwrap()
+    );
+    let effects = Effects {
+        outbox: vec![room_message("digest/1", Platform::Slack, "C1")],
+        digest_snapshot: Some(DigestSnapshot {
+            occurrence,
+            departments_covered: 1,
+            departments_total: 2,
+        }),
+        ..Effects::default()
+    };
+    assert!(
+        !store
+            .commit_occurrence("digest", occurrence, now, &effects)
+            .await
+            .unwrap()
+    );
+    assert!(all_items(&store).await.is_empty());
+    assert_eq!(store.last_digest_snapshot(now).await.unwrap(), None);
+    // The same instant of another job is a different occurrence; once done it cannot be skipped.
+    assert!(
+        store
+            .commit_occurrence("reminder", occurrence, now, &Effects::default())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .skip_occurrence("reminder", occurrence, now)
+            .await
+            .unwrap()
+    );
+    let runs = store
+        .job_runs(occurrence, occurrence + Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        runs,
+        [
+            JobRun {
+                job: "digest".to_owned(),
+                occurrence,
+                status: JobRunStatus::Skipped,
+                ran_at: now,
+            },
+            JobRun {
+                job: "reminder".to_owned(),
+                occurrence,
+                status: JobRunStatus::Done,
+                ran_at: now,
+            },
+        ]
+    );
+}
+
+async fn job_runs_are_listed_by_occurrence_then_job_in_a_half_open_range(store: SqlStore) {
+    let (t1, t2, t3) = (
+        at(2024, 5, 6, 9, 0, 0),
+        at(2024, 5, 6, 10, 0, 0),
+        at(2024, 5, 6, 11, 0, 0),
+    );
+    let now = at(2024, 5, 6, 12, 0, 0);
+    for (job, occurrence) in [("b", t2), ("a", t2), ("c", t1), ("a", t3)] {
+        assert!(
+            store
+                .commit_occurrence(job, occurrence, now, &Effects::default())
+                .await
+                .unwrap()
+        );
+    }
+    let listed: Vec<(String, DateTime<Utc>)> = store
+        .job_runs(t1, t3)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.job, r.occurrence))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("c".to_owned(), t1),
+            ("a".to_owned(), t2),
+            ("b".to_owned(), t2)
+        ]
+    );
+    assert!(store.job_runs(t3, t3).await.unwrap().is_empty());
+}
+
+async fn the_scheduler_cursor_never_moves_back(store: SqlStore) {
+    assert_eq!(store.scheduler_cursor("digest").await.unwrap(), None);
+    let (t1, t2, t3) = (
+        at(2024, 5, 6, 9, 0, 0),
+        at(2024, 5, 6, 10, 0, 0),
+        at(2024, 5, 6, 11, 0, 0),
+    );
+    store.advance_scheduler_cursor("digest", t2).await.unwrap();
+    assert_eq!(store.scheduler_cursor("digest").await.unwrap(), Some(t2));
+    store.advance_scheduler_cursor("digest", t1).await.unwrap();
+    assert_eq!(store.scheduler_cursor("digest").await.unwrap(), Some(t2));
+    store.advance_scheduler_cursor("digest", t2).await.unwrap();
+    store.advance_scheduler_cursor("digest", t3).await.unwrap();
+    assert_eq!(store.scheduler_cursor("digest").await.unwrap(), Some(t3));
+    assert_eq!(store.scheduler_cursor("reminder").await.unwrap(), None);
+    store
+        .advance_scheduler_cursor("reminder", t1)
+        .await
+        .unwrap();
+    assert_eq!(store.scheduler_cursor("reminder").await.unwrap(), Some(t1));
+    assert_eq!(store.scheduler_cursor("digest").await.unwrap(), Some(t3));
+}
+
+async fn the_last_digest_snapshot_is_the_newest_before_the_instant(store: SqlStore) {
+    let snapshot = |occurrence, covered| DigestSnapshot {
+        occurrence,
+        departments_covered: covered,
+        departments_total: 10,
+    };
+    let (d1, d2, d3) = (
+        at(2024, 5, 6, 9, 0, 0),
+        at(2024, 5, 13, 9, 0, 0),
+        at(2024, 5, 20, 9, 0, 0),
+    );
+    assert_eq!(store.last_digest_snapshot(d3).await.unwrap(), None);
+    for (occurrence, covered) in [(d2, 5), (d1, 3), (d3, 6)] {
+        let effects = Effects {
+            digest_snapshot: Some(snapshot(occurrence, covered)),
+            ..Effects::default()
+        };
+        assert!(
+            store
+                .commit_occurrence("digest", occurrence, occurrence, &effects)
+                .await
+                .unwrap()
+        );
+    }
+    assert_eq!(store.last_digest_snapshot(d1).await.unwrap(), None);
+    assert_eq!(
+        store.last_digest_snapshot(d2).await.unwrap(),
+        Some(snapshot(d1, 3))
+    );
+    assert_eq!(
+        store
+            .last_digest_snapshot(d2 + Duration::seconds(1))
+            .await
+            .unwrap(),
+        Some(snapshot(d2, 5))
+    );
+    assert_eq!(
+        store
+            .last_digest_snapshot(at(2030, 1, 1, 0, 0, 0))
+            .await
+            .unwrap(),
+        Some(snapshot(d3, 6))
+    );
+    // A snapshot of an occurrence already recorded is not replaced.
+    store
+        .apply(
+            &Effects {
+                digest_snapshot: Some(snapshot(d1, 9)),
+                ..Effects::default()
+            },
+            d3,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.last_digest_snapshot(d2).await.unwrap(),
+        Some(snapshot(d1, 3))
+    );
+}
+
+async fn effects_are_insert_or_ignore(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "UTC").await;
+    let grace = ambassador(&store, "U2", "Grace", &finance, "UTC").await;
+    let round = date(2024, 5, 6);
+    let t0 = at(2024, 5, 6, 9, 0, 0);
+    let first = Effects {
+        outbox: vec![
+            dm("prompt/ada", &ada.account),
+            dm("prompt/ada", &ada.account),
+            room_message("office/1", Platform::Slack, "C0FFICE"),
+        ],
+        open_checkins: vec![opening(round, &ada)],
+        ..Effects::default()
+    };
+    store.apply(&first, t0).await.unwrap();
+    let items = all_items(&store).await;
+    assert_eq!(keys(&items), ["prompt/ada", "office/1"]);
+    // What the outbox gives back is what went in.
+    assert_eq!(items[0].outgoing, first.outbox[0]);
+    assert_eq!(items[1].outgoing, first.outbox[2]);
+    assert_eq!(items[0].created_at, t0);
+    assert_eq!(items[0].next_attempt_at, t0);
+    assert_eq!(items[0].status, OutboxStatus::Pending);
+    assert_eq!(items[0].attempts, 0);
+    let answered = store
+        .write_checkin_answer(round, ada.id, "All good", false, t0 + Duration::hours(1))
+        .await
+        .unwrap();
+
+    // The same keys again, with other content and later: nothing changes; new keys are added.
+    let mut changed = dm("prompt/ada", &ada.account);
+    changed.message = message("Something else");
+    let mut reopened = opening(round, &ada);
+    reopened.closes_at += Duration::days(7);
+    let again = Effects {
+        outbox: vec![changed, dm("prompt/grace", &grace.account)],
+        open_checkins: vec![reopened, opening(round, &grace)],
+        ..Effects::default()
+    };
+    let t1 = t0 + Duration::days(1);
+    store.apply(&again, t1).await.unwrap();
+    let after = all_items(&store).await;
+    assert_eq!(keys(&after), ["prompt/ada", "office/1", "prompt/grace"]);
+    assert_eq!(&after[..2], &items[..]);
+    assert_eq!(after[2].created_at, t1);
+    assert_eq!(checkin_of(&store, round, &ada).await, answered);
+    assert_eq!(
+        checkin_of(&store, round, &grace).await.status,
+        CheckinStatus::Open
+    );
+    // Empty effects write nothing and succeed.
+    store.apply(&Effects::default(), t1).await.unwrap();
+    assert_eq!(all_items(&store).await.len(), 3);
+}
+
+async fn missed_reminded_and_flagged_mark_only_what_they_should(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "UTC").await;
+    let grace = ambassador(&store, "U2", "Grace", &finance, "UTC").await;
+    let alan = ambassador(&store, "U3", "Alan", &finance, "UTC").await;
+    let round = date(2024, 5, 6);
+    let t0 = at(2024, 5, 6, 9, 0, 0);
+    store
+        .apply(
+            &open_checkins(vec![
+                opening(round, &ada),
+                opening(round, &grace),
+                opening(round, &alan),
+            ]),
+            t0,
+        )
+        .await
+        .unwrap();
+    store
+        .write_checkin_answer(round, ada.id, "Shipped", false, t0 + Duration::hours(2))
+        .await
+        .unwrap();
+    store
+        .set_checkin_status(round, grace.id, CheckinStatus::Skipped)
+        .await
+        .unwrap();
+
+    let reminded_at = t0 + Duration::days(1);
+    store
+        .commit_occurrence(
+            "checkin-reminder@UTC",
+            reminded_at,
+            reminded_at,
+            &Effects {
+                reminded: vec![(round, alan.id)],
+                ..Effects::default()
+            },
+        )
+        .await
+        .unwrap();
+    let closed_at = t0 + Duration::days(3);
+    let everyone = vec![
+        (round, ada.id),
+        (round, grace.id),
+        (round, alan.id),
+        // A check-in that does not exist is no reason to fail.
+        (date(2020, 1, 6), alan.id),
+    ];
+    assert!(
+        store
+            .commit_occurrence(
+                "checkin-close@UTC",
+                closed_at,
+                closed_at,
+                &Effects {
+                    missed: everyone,
+                    flagged: vec![(round, alan.id)],
+                    ..Effects::default()
+                },
+            )
+            .await
+            .unwrap()
+    );
+    let ada_checkin = checkin_of(&store, round, &ada).await;
+    assert_eq!(ada_checkin.status, CheckinStatus::Answered);
+    assert_eq!(ada_checkin.answer, "Shipped");
+    assert_eq!(ada_checkin.reminded_at, None);
+    assert!(!ada_checkin.flagged);
+    assert_eq!(
+        checkin_of(&store, round, &grace).await.status,
+        CheckinStatus::Skipped
+    );
+    let alan_checkin = checkin_of(&store, round, &alan).await;
+    assert_eq!(alan_checkin.status, CheckinStatus::Missed);
+    assert_eq!(alan_checkin.reminded_at, Some(reminded_at));
+    assert!(alan_checkin.flagged);
+    assert_eq!(alan_checkin.answered_at, None);
+    assert_eq!(alan_checkin.prompted_at, t0);
+    assert_eq!(alan_checkin.closes_at, t0 + Duration::days(3));
+}
+
+async fn twenty_thousand_rows_commit_in_one_call(store: SqlStore) {
+    const N: usize = 20_000;
+    // People straight in SQL (one statement both back-ends accept): ids 1..=N in a fresh store.
+    store
+        .execute_script(&format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {N}) \
+             INSERT INTO people (platform, external_id, display_name) \
+             SELECT 'slack', 'U' || i, 'Person ' || i FROM n"
+        ))
+        .await
+        .unwrap();
+    let last = store
+        .find_person(&slack(&format!("U{N}")))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(last.id, N as i64);
+    let round = date(2024, 5, 6);
+    let t0 = at(2024, 5, 6, 9, 0, 0);
+    let effects = Effects {
+        outbox: (1..=N)
+            .map(|i| {
+                let mut out = dm(&format!("prompt/{round}/{i}"), &slack(&format!("U{i}")));
+                out.message = Message::new()
+                    .heading("Check-in time")
+                    .paragraph(Rich::text("How did the last two weeks go? ").and_em("Challenges"))
+                    .list(vec![
+                        Rich::text("What went well"),
+                        Rich::text("What you need from the program office"),
+                    ]);
+                out
+            })
+            .collect(),
+        open_checkins: (1..=N as i64)
+            .map(|person| NewCheckin {
+                round,
+                person,
+                prompted_at: t0,
+                closes_at: t0 + Duration::days(3),
+            })
+            .collect(),
+        ..Effects::default()
+    };
+    let started = std::time::Instant::now();
+    assert!(
+        store
+            .commit_occurrence("checkin-prompt@UTC", t0, t0, &effects)
+            .await
+            .unwrap()
+    );
+    let took = started.elapsed();
+    println!(
+        "{}: committed {N} outbox rows and {N} check-ins in one call in {took:?}",
+        store.backend()
+    );
+    let pairs: Vec<(NaiveDate, i64)> = (1..=N as i64).map(|person| (round, person)).collect();
+    let marks = Effects {
+        reminded: pairs.clone(),
+        missed: pairs.clone(),
+        flagged: pairs,
+        ..Effects::default()
+    };
+    let started = std::time::Instant::now();
+    let closed = t0 + Duration::days(3);
+    assert!(
+        store
+            .commit_occurrence("checkin-close@UTC", closed, closed, &marks)
+            .await
+            .unwrap()
+    );
+    println!(
+        "{}: marked {N} check-ins reminded, missed and flagged in one call in {:?}",
+        store.backend(),
+        started.elapsed()
+    );
+    let stats = store.outbox_stats().await.unwrap();
+    assert_eq!(stats.pending, N as u64);
+    assert_eq!(stats.oldest_pending, Some(t0));
+    let items = all_items(&store).await;
+    assert_eq!(items.len(), N);
+    assert_eq!(items[N - 1].outgoing, effects.outbox[N - 1]);
+    for person in [1, N as i64 / 2, N as i64] {
+        // Missed, so no longer current: setting the status it has reads it back unchanged.
+        let checkin = store
+            .set_checkin_status(round, person, CheckinStatus::Missed)
+            .await
+            .unwrap();
+        assert!(checkin.flagged);
+        assert_eq!(checkin.reminded_at, Some(closed));
+    }
+}
+
+// ---------------------------------------------------------------- check-ins
+
+async fn answers_append_or_replace_and_answered_at_is_set_once(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "UTC").await;
+    let grace = ambassador(&store, "U2", "Grace", &finance, "UTC").await;
+    let round = date(2024, 5, 6);
+    let t0 = at(2024, 5, 6, 9, 0, 0);
+    store
+        .apply(
+            &open_checkins(vec![opening(round, &ada), opening(round, &grace)]),
+            t0,
+        )
+        .await
+        .unwrap();
+    let (t1, t2, t3) = (
+        t0 + Duration::hours(1),
+        t0 + Duration::hours(2),
+        t0 + Duration::hours(3),
+    );
+    let first = store
+        .write_checkin_answer(round, ada.id, "Shipped the docs", false, t1)
+        .await
+        .unwrap();
+    assert_eq!(first.answer, "Shipped the docs");
+    assert_eq!(first.status, CheckinStatus::Answered);
+    assert_eq!(first.answered_at, Some(t1));
+    let second = store
+        .write_checkin_answer(round, ada.id, "Need a budget", false, t2)
+        .await
+        .unwrap();
+    assert_eq!(second.answer, "Shipped the docs\nNeed a budget");
+    assert_eq!(second.answered_at, Some(t1));
+    let replaced = store
+        .write_checkin_answer(round, ada.id, "Only this — ça va 👍", true, t3)
+        .await
+        .unwrap();
+    assert_eq!(replaced.answer, "Only this — ça va 👍");
+    assert_eq!(replaced.answered_at, Some(t1));
+    assert_eq!(checkin_of(&store, round, &ada).await, replaced);
+
+    // An empty answer changes nothing.
+    let empty = store
+        .write_checkin_answer(round, grace.id, "", false, t1)
+        .await
+        .unwrap();
+    assert_eq!(empty.answer, "");
+    assert_eq!(empty.status, CheckinStatus::Open);
+    assert_eq!(empty.answered_at, None);
+    // A skipped check-in that gets an answer after all is answered.
+    let skipped = store
+        .set_checkin_status(round, grace.id, CheckinStatus::Skipped)
+        .await
+        .unwrap();
+    assert_eq!(skipped.status, CheckinStatus::Skipped);
+    let late = store
+        .write_checkin_answer(round, grace.id, "Back after all", false, t2)
+        .await
+        .unwrap();
+    assert_eq!(late.status, CheckinStatus::Answered);
+    assert_eq!(late.answered_at, Some(t2));
+
+    let elsewhere = date(2024, 5, 20);
+    assert!(matches!(
+        store
+            .write_checkin_answer(elsewhere, ada.id, "x", false, t1)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store
+            .set_checkin_status(elsewhere, ada.id, CheckinStatus::Skipped)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn concurrent_answers_all_land(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "UTC").await;
+    let round = date(2024, 5, 6);
+    let t0 = at(2024, 5, 6, 9, 0, 0);
+    store
+        .apply(&open_checkins(vec![opening(round, &ada)]), t0)
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .write_checkin_answer(round, ada.id, &format!("line {i}"), false, t0)
+                .await
+                .unwrap();
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let answer = checkin_of(&store, round, &ada).await.answer;
+    let mut lines: Vec<&str> = answer.lines().collect();
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        (0..8).map(|i| format!("line {i}")).collect::<Vec<_>>()
+    );
+}
+
+async fn the_current_checkin_is_the_newest_still_taking_answers(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "UTC").await;
+    let grace = ambassador(&store, "U2", "Grace", &finance, "UTC").await;
+    let (r1, r2) = (date(2024, 5, 6), date(2024, 5, 8));
+    store
+        .apply(
+            &open_checkins(vec![opening(r1, &ada), opening(r2, &ada)]),
+            at(2024, 5, 6, 9, 0, 0),
+        )
+        .await
+        .unwrap();
+    let current = |now| {
+        let store = store.clone();
+        async move {
+            store
+                .current_checkin(ada.id, now)
+                .await
+                .unwrap()
+                .map(|c| c.round)
+        }
+    };
+    // r1 closes on the 9th at 09:00, r2 on the 11th at 09:00.
+    let both_open = at(2024, 5, 8, 12, 0, 0);
+    assert_eq!(current(both_open).await, Some(r2));
+    assert_eq!(current(at(2024, 5, 6, 10, 0, 0)).await, Some(r2));
+    store
+        .write_checkin_answer(r2, ada.id, "done", false, both_open)
+        .await
+        .unwrap();
+    assert_eq!(current(both_open).await, Some(r2));
+    store
+        .set_checkin_status(r2, ada.id, CheckinStatus::Skipped)
+        .await
+        .unwrap();
+    assert_eq!(current(both_open).await, Some(r2));
+    // A missed check-in takes no answers; the older round still does.
+    store
+        .set_checkin_status(r2, ada.id, CheckinStatus::Missed)
+        .await
+        .unwrap();
+    assert_eq!(current(both_open).await, Some(r1));
+    store
+        .set_checkin_status(r2, ada.id, CheckinStatus::Open)
+        .await
+        .unwrap();
+    // closes_at is exclusive.
+    assert_eq!(current(at(2024, 5, 9, 8, 59, 59)).await, Some(r2));
+    store
+        .set_checkin_status(r2, ada.id, CheckinStatus::Missed)
+        .await
+        .unwrap();
+    assert_eq!(current(at(2024, 5, 9, 8, 59, 59)).await, Some(r1));
+    assert_eq!(current(at(2024, 5, 9, 9, 0, 0)).await, None);
+    assert_eq!(
+        store.current_checkin(grace.id, both_open).await.unwrap(),
+        None
+    );
+}
+
+async fn checkins_are_filtered_and_ordered_for_the_office(store: SqlStore) {
+    let zeta = department(&store, "Zeta", "apac").await;
+    let alpha = department(&store, "alpha", "EMEA").await;
+    let beta = department(&store, "Beta", "emea").await;
+    let yan = ambassador(&store, "U1", "Yan", &zeta, "Asia/Tokyo").await;
+    let zoe = ambassador(&store, "U2", "zoe", &alpha, "UTC").await;
+    let amir = ambassador(&store, "U3", "amir", &alpha, "UTC").await;
+    let bob = ambassador(&store, "U4", "Bob", &beta, "UTC").await;
+    let (r1, r2) = (date(2024, 5, 6), date(2024, 5, 20));
+    let t0 = at(2024, 5, 6, 9, 0, 0);
+    store
+        .apply(
+            &open_checkins(vec![
+                opening(r1, &bob),
+                opening(r1, &zoe),
+                opening(r1, &amir),
+                opening(r1, &yan),
+                opening(r2, &zoe),
+                opening(r2, &yan),
+                opening(r2, &amir),
+            ]),
+            t0,
+        )
+        .await
+        .unwrap();
+    store
+        .write_checkin_answer(r1, zoe.id, "Ran a workshop", false, t0)
+        .await
+        .unwrap();
+    // Answered, then skipped after all: the answer stays.
+    store
+        .set_checkin_status(r1, zoe.id, CheckinStatus::Skipped)
+        .await
+        .unwrap();
+    store
+        .write_checkin_answer(r2, amir.id, "Need time", false, t0)
+        .await
+        .unwrap();
+    store
+        .set_checkin_status(r1, yan.id, CheckinStatus::Skipped)
+        .await
+        .unwrap();
+    // Alumni keep their check-ins.
+    store
+        .set_ambassador_status(bob.id, AmbassadorStatus::Alumni, date(2024, 5, 10))
+        .await
+        .unwrap();
+
+    let read = |filter: CheckinFilter| {
+        let store = store.clone();
+        async move {
+            store
+                .checkins(&filter)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| (e.checkin.round, e.ambassador.person.display_name))
+                .collect::<Vec<_>>()
+        }
+    };
+    let row = |round: NaiveDate, name: &str| (round, name.to_owned());
+    assert_eq!(
+        read(CheckinFilter::default()).await,
+        [
+            row(r2, "Yan"),
+            row(r2, "amir"),
+            row(r2, "zoe"),
+            row(r1, "Yan"),
+            row(r1, "amir"),
+            row(r1, "zoe"),
+            row(r1, "Bob"),
+        ]
+    );
+    assert_eq!(
+        read(CheckinFilter {
+            from_round: Some(r2),
+            ..CheckinFilter::default()
+        })
+        .await,
+        [row(r2, "Yan"), row(r2, "amir"), row(r2, "zoe")]
+    );
+    assert_eq!(
+        read(CheckinFilter {
+            to_round: Some(r1),
+            person: Some(bob.id),
+            ..CheckinFilter::default()
+        })
+        .await,
+        [row(r1, "Bob")]
+    );
+    assert!(
+        read(CheckinFilter {
+            from_round: Some(date(2024, 5, 7)),
+            to_round: Some(date(2024, 5, 19)),
+            ..CheckinFilter::default()
+        })
+        .await
+        .is_empty()
+    );
+    assert_eq!(
+        read(CheckinFilter {
+            person: Some(zoe.id),
+            ..CheckinFilter::default()
+        })
+        .await,
+        [row(r2, "zoe"), row(r1, "zoe")]
+    );
+    assert_eq!(
+        read(CheckinFilter {
+            statuses: vec![CheckinStatus::Answered],
+            ..CheckinFilter::default()
+        })
+        .await,
+        [row(r2, "amir")]
+    );
+    assert_eq!(
+        read(CheckinFilter {
+            statuses: vec![CheckinStatus::Skipped, CheckinStatus::Open],
+            ..CheckinFilter::default()
+        })
+        .await,
+        [
+            row(r2, "Yan"),
+            row(r2, "zoe"),
+            row(r1, "Yan"),
+            row(r1, "amir"),
+            row(r1, "zoe"),
+            row(r1, "Bob"),
+        ]
+    );
+    assert_eq!(
+        read(CheckinFilter {
+            answered_only: true,
+            ..CheckinFilter::default()
+        })
+        .await,
+        [row(r2, "amir"), row(r1, "zoe")]
+    );
+    assert_eq!(
+        read(CheckinFilter {
+            answered_only: true,
+            statuses: vec![CheckinStatus::Skipped],
+            ..CheckinFilter::default()
+        })
+        .await,
+        [row(r1, "zoe")]
+    );
+    // Each entry carries the roster entry as `ambassador` reads it.
+    let entries = store
+        .checkins(&CheckinFilter {
+            person: Some(bob.id),
+            ..CheckinFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        Some(entries[0].ambassador.clone()),
+        store.ambassador(bob.id).await.unwrap()
+    );
+    assert_eq!(entries[0].ambassador.status, AmbassadorStatus::Alumni);
+    assert_eq!(entries[0].checkin.person, bob.id);
+    assert_eq!(entries[0].checkin.status, CheckinStatus::Open);
+    let zoe_r1 = checkin_of(&store, r1, &zoe).await;
+    assert_eq!(zoe_r1.status, CheckinStatus::Skipped);
+    assert_eq!(zoe_r1.answer, "Ran a workshop");
+}
+
+async fn checkins_pause_until_a_day_and_resume(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "UTC").await;
+    assert_eq!(
+        store
+            .ambassador(ada.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .checkins_paused_until,
+        None
+    );
+    store
+        .set_checkins_paused_until(ada.id, Some(date(2024, 8, 31)))
+        .await
+        .unwrap();
+    let paused = store.ambassador(ada.id).await.unwrap().unwrap();
+    assert_eq!(paused.checkins_paused_until, Some(date(2024, 8, 31)));
+    assert_eq!(paused.status, AmbassadorStatus::Active);
+    assert_eq!(
+        store.roster(&RosterFilter::default()).await.unwrap(),
+        vec![paused]
+    );
+    store.set_checkins_paused_until(ada.id, None).await.unwrap();
+    assert_eq!(
+        store
+            .ambassador(ada.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .checkins_paused_until,
+        None
+    );
+    let grace = person(&store, "U2", "Grace").await;
+    assert!(matches!(
+        store
+            .set_checkins_paused_until(grace.id, Some(date(2024, 8, 31)))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn roster_filters_by_time_zone_and_status(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let legal = department(&store, "Legal", "EMEA").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "Europe/Paris").await;
+    let grace = ambassador(&store, "U2", "Grace", &finance, "Asia/Tokyo").await;
+    let alan = ambassador(&store, "U3", "Alan", &finance, "Europe/Paris").await;
+    ambassador(&store, "U4", "Edsger", &legal, "America/New_York").await;
+    ambassador(&store, "U5", "Bob", &legal, "Europe/Paris").await;
+    store
+        .set_ambassador_status(grace.id, AmbassadorStatus::Paused, date(2024, 2, 1))
+        .await
+        .unwrap();
+    store
+        .set_ambassador_status(alan.id, AmbassadorStatus::Alumni, date(2024, 2, 1))
+        .await
+        .unwrap();
+    let who = |filter: RosterFilter| {
+        let store = store.clone();
+        async move {
+            store
+                .roster(&filter)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|a| a.person.display_name)
+                .collect::<Vec<_>>()
+        }
+    };
+    let paris = Some("Europe/Paris".to_owned());
+    assert_eq!(
+        who(RosterFilter {
+            time_zone: paris.clone(),
+            ..RosterFilter::default()
+        })
+        .await,
+        ["Ada", "Bob"]
+    );
+    assert_eq!(
+        who(RosterFilter {
+            time_zone: paris.clone(),
+            include_alumni: true,
+            ..RosterFilter::default()
+        })
+        .await,
+        ["Ada", "Alan", "Bob"]
+    );
+    // Time zones match exactly.
+    assert!(
+        who(RosterFilter {
+            time_zone: Some("europe/paris".to_owned()),
+            ..RosterFilter::default()
+        })
+        .await
+        .is_empty()
+    );
+    // A status overrides include_alumni either way.
+    assert_eq!(
+        who(RosterFilter {
+            status: Some(AmbassadorStatus::Alumni),
+            ..RosterFilter::default()
+        })
+        .await,
+        ["Alan"]
+    );
+    assert_eq!(
+        who(RosterFilter {
+            status: Some(AmbassadorStatus::Active),
+            include_alumni: true,
+            ..RosterFilter::default()
+        })
+        .await,
+        ["Ada", "Bob", "Edsger"]
+    );
+    assert_eq!(
+        who(RosterFilter {
+            status: Some(AmbassadorStatus::Paused),
+            ..RosterFilter::default()
+        })
+        .await,
+        ["Grace"]
+    );
+    assert_eq!(
+        who(RosterFilter {
+            status: Some(AmbassadorStatus::Active),
+            time_zone: paris,
+            department: Some(legal.id),
+            ..RosterFilter::default()
+        })
+        .await,
+        ["Bob"]
+    );
+    // The zones the scheduler runs check-ins in: active ambassadors' only, once each, sorted.
+    assert_eq!(
+        store.ambassador_time_zones().await.unwrap(),
+        ["America/New_York", "Europe/Paris"]
+    );
+    store
+        .set_ambassador_status(ada.id, AmbassadorStatus::Paused, date(2024, 3, 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.ambassador_time_zones().await.unwrap(),
+        ["America/New_York", "Europe/Paris"]
+    );
+}
+
+// ---------------------------------------------------------------- outbox
+
+async fn the_outbox_hands_out_due_items_of_the_asked_platforms(store: SqlStore) {
+    let t0 = at(2024, 5, 6, 9, 0, 0);
+    let matrix_user = Account::new(Platform::Matrix, "@ada:example.org");
+    store
+        .apply(
+            &queue(vec![
+                dm("s1", &slack("U1")),
+                room_message("m1", Platform::Matrix, "!room:example.org"),
+                dm("c1", &Account::new(Platform::Console, "ada")),
+                dm("m2", &matrix_user),
+            ]),
+            t0,
+        )
+        .await
+        .unwrap();
+    let t1 = t0 + Duration::minutes(1);
+    store
+        .apply(
+            &queue(
+                (2..=6)
+                    .map(|i| dm(&format!("s{i}"), &slack("U1")))
+                    .collect(),
+            ),
+            t1,
+        )
+        .await
+        .unwrap();
+
+    // Not due yet.
+    assert!(
+        store
+            .claim_outbox(&[Platform::Slack], t0 - Duration::seconds(1), LEASE, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .claim_outbox(&[], t1, LEASE, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let slack_now = store
+        .claim_outbox(&[Platform::Slack], t0, LEASE, 10)
+        .await
+        .unwrap();
+    assert_eq!(keys(&slack_now), ["s1"]);
+    assert_eq!(slack_now[0].outgoing, dm("s1", &slack("U1")));
+    assert_eq!(slack_now[0].status, OutboxStatus::Pending);
+    let matrix_and_console = store
+        .claim_outbox(&[Platform::Matrix, Platform::Console], t1, LEASE, 10)
+        .await
+        .unwrap();
+    assert_eq!(keys(&matrix_and_console), ["m1", "c1", "m2"]);
+    assert_eq!(
+        matrix_and_console[2].outgoing.to,
+        Destination::Direct(matrix_user)
+    );
+    // The limit takes the first due, in order.
+    let two = store
+        .claim_outbox(&[Platform::Slack], t1, LEASE, 2)
+        .await
+        .unwrap();
+    assert_eq!(keys(&two), ["s2", "s3"]);
+    // A retry moves an item behind the others.
+    store
+        .outbox_retry(two[0].id, t1 + Duration::seconds(30), None, false)
+        .await
+        .unwrap();
+    let rest = store
+        .claim_outbox(&[Platform::Slack], t1 + Duration::seconds(30), LEASE, 10)
+        .await
+        .unwrap();
+    assert_eq!(keys(&rest), ["s4", "s5", "s6", "s2"]);
+    assert!(
+        store
+            .claim_outbox(&Platform::ALL, t1 + Duration::seconds(30), LEASE, 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn outbox_leases_keep_items_until_they_run_out(store: SqlStore) {
+    let t0 = at(2024, 5, 6, 9, 0, 0);
+    store
+        .apply(&queue(vec![dm("k1", &slack("U1"))]), t0)
+        .await
+        .unwrap();
+    let lease = Duration::seconds(60);
+    let claim = |now| {
+        let store = store.clone();
+        async move {
+            keys(
+                &store
+                    .claim_outbox(&[Platform::Slack], now, lease, 10)
+                    .await
+                    .unwrap(),
+            )
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(claim(t0).await, ["k1"]);
+    assert!(claim(t0).await.is_empty());
+    assert!(claim(t0 + Duration::seconds(59)).await.is_empty());
+    // The dispatcher that held it died: after the lease another gets it, with a new lease.
+    assert_eq!(claim(t0 + Duration::seconds(60)).await, ["k1"]);
+    assert!(claim(t0 + Duration::seconds(90)).await.is_empty());
+    // A retry releases the lease: due again at once when asked to be.
+    let id = all_items(&store).await[0].id;
+    store
+        .outbox_retry(id, t0 + Duration::seconds(95), Some("timeout"), true)
+        .await
+        .unwrap();
+    assert!(claim(t0 + Duration::seconds(94)).await.is_empty());
+    assert_eq!(claim(t0 + Duration::seconds(95)).await, ["k1"]);
+    // Sent items are never handed out again.
+    store
+        .outbox_sent(id, t0 + Duration::seconds(96))
+        .await
+        .unwrap();
+    assert!(claim(t0 + Duration::days(1)).await.is_empty());
+}
+
+async fn concurrent_claimers_never_get_the_same_item(store: SqlStore) {
+    let t0 = at(2024, 5, 6, 9, 0, 0);
+    store
+        .apply(
+            &queue(
+                (0..200)
+                    .map(|i| dm(&format!("k{i:03}"), &slack(&format!("U{i}"))))
+                    .collect(),
+            ),
+            t0,
+        )
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let batch = store
+                    .claim_outbox(&[Platform::Slack], t0, LEASE, 10)
+                    .await
+                    .unwrap();
+                if batch.is_empty() {
+                    return mine;
+                }
+                assert!(batch.len() <= 10);
+                mine.extend(batch.into_iter().map(|item| item.id));
+                tokio::task::yield_now().await;
+            }
+        }));
+    }
+    let mut claimed = Vec::new();
+    for task in tasks {
+        claimed.extend(task.await.unwrap());
+    }
+    let total = claimed.len();
+    claimed.sort_unstable();
+    claimed.dedup();
+    assert_eq!(claimed.len(), total, "an item went to two claimers");
+    assert_eq!(total, 200, "every item was claimed");
+}
+
+async fn outbox_items_move_between_pending_sent_and_failed(store: SqlStore) {
+    assert_eq!(store.outbox_stats().await.unwrap(), OutboxStats::default());
+    let t0 = at(2024, 5, 6, 9, 0, 0);
+    store
+        .apply(
+            &queue(vec![
+                dm("a", &slack("U1")),
+                dm("b", &slack("U2")),
+                dm("c", &slack("U3")),
+            ]),
+            t0,
+        )
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_outbox(&[Platform::Slack], t0, LEASE, 10)
+        .await
+        .unwrap();
+    let [a, b, c] = [claimed[0].id, claimed[1].id, claimed[2].id];
+    let t1 = t0 + Duration::seconds(1);
+    store.outbox_sent(a, t1).await.unwrap();
+    store
+        .outbox_retry(b, t0 + Duration::minutes(1), Some("HTTP 503"), true)
+        .await
+        .unwrap();
+    store.outbox_failed(c, "user_not_found", t1).await.unwrap();
+    let by_key = |items: Vec<OutboxItem>, key: &str| {
+        items
+            .into_iter()
+            .find(|i| i.outgoing.key == key)
+            .unwrap_or_else(|| panic!("item {key}"))
+    };
+    let items = all_items(&store).await;
+    let sent = by_key(items.clone(), "a");
+    assert_eq!(sent.status, OutboxStatus::Sent);
+    assert_eq!(sent.sent_at, Some(t1));
+    assert_eq!(sent.attempts, 0);
+    let retried = by_key(items.clone(), "b");
+    assert_eq!(retried.status, OutboxStatus::Pending);
+    assert_eq!(retried.attempts, 1);
+    assert_eq!(retried.last_error.as_deref(), Some("HTTP 503"));
+    assert_eq!(retried.next_attempt_at, t0 + Duration::minutes(1));
+    assert_eq!(retried.sent_at, None);
+    let failed = by_key(items, "c");
+    assert_eq!(failed.status, OutboxStatus::Failed);
+    assert_eq!(failed.attempts, 1);
+    assert_eq!(failed.last_error.as_deref(), Some("user_not_found"));
+
+    // A rate-limit answer does not count as an attempt.
+    store
+        .outbox_retry(b, t0 + Duration::minutes(2), Some("rate limited"), false)
+        .await
+        .unwrap();
+    store
+        .outbox_retry(b, t0 + Duration::minutes(3), Some("HTTP 502"), true)
+        .await
+        .unwrap();
+    let retried = by_key(all_items(&store).await, "b");
+    assert_eq!(retried.attempts, 2);
+    assert_eq!(retried.last_error.as_deref(), Some("HTTP 502"));
+    assert_eq!(retried.next_attempt_at, t0 + Duration::minutes(3));
+
+    // Finished items stay finished when a slow dispatcher reports late.
+    store.outbox_failed(a, "timeout", t1).await.unwrap();
+    store
+        .outbox_retry(c, t1, Some("again"), true)
+        .await
+        .unwrap();
+    let items = all_items(&store).await;
+    assert_eq!(by_key(items.clone(), "a").status, OutboxStatus::Sent);
+    assert_eq!(by_key(items.clone(), "c").status, OutboxStatus::Failed);
+    assert_eq!(by_key(items, "c").attempts, 1);
+    assert!(
+        store
+            .claim_outbox(&[Platform::Slack], t1, LEASE, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Listing by status, oldest first.
+    let t2 = t0 + Duration::hours(1);
+    store
+        .apply(&queue(vec![dm("d", &slack("U4"))]), t2)
+        .await
+        .unwrap();
+    let list = |statuses: Vec<OutboxStatus>, limit| {
+        let store = store.clone();
+        async move {
+            keys(&store.outbox_items(&statuses, limit).await.unwrap())
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(list(vec![], 100).await, ["a", "b", "c", "d"]);
+    assert_eq!(list(vec![], 2).await, ["a", "b"]);
+    assert_eq!(list(vec![OutboxStatus::Pending], 100).await, ["b", "d"]);
+    assert_eq!(list(vec![OutboxStatus::Sent], 100).await, ["a"]);
+    assert_eq!(
+        list(vec![OutboxStatus::Failed, OutboxStatus::Sent], 100).await,
+        ["a", "c"]
+    );
+    assert_eq!(
+        store.outbox_stats().await.unwrap(),
+        OutboxStats {
+            pending: 2,
+            failed: 1,
+            sent: 1,
+            oldest_pending: Some(t0),
+        }
+    );
+    store.outbox_sent(b, t2).await.unwrap();
+    assert_eq!(
+        store.outbox_stats().await.unwrap(),
+        OutboxStats {
+            pending: 1,
+            failed: 1,
+            sent: 2,
+            oldest_pending: Some(t2),
+        }
+    );
+
+    let unknown = a + b + c + 1000;
+    assert!(matches!(
+        store.outbox_sent(unknown, t2).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.outbox_retry(unknown, t2, None, true).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.outbox_failed(unknown, "x", t2).await,
+        Err(StoreError::NotFound(_))
+    ));
 }
 
 // ---------------------------------------------------------------- back-end specific

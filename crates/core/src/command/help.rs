@@ -28,6 +28,14 @@ pub mod USAGE {
     pub const REMOVE: &str = "ambassadors remove @person";
     pub const PAUSE: &str = "ambassadors pause @person";
     pub const RESUME: &str = "ambassadors resume @person";
+    pub const CHECKIN: &str = "checkin <your answer>";
+    pub const CHECKIN_SHOW: &str = "checkin show";
+    pub const CHECKIN_EDIT: &str = "checkin edit <your whole answer>";
+    pub const CHECKIN_SKIP: &str = "checkin skip";
+    pub const CHECKIN_PAUSE: &str = "checkin pause until <YYYY-MM-DD>";
+    pub const CHECKIN_RESUME: &str = "checkin resume";
+    pub const CHECKINS: &str = "ambassadors checkins";
+    pub const FEEDBACK: &str = "ambassadors feedback [department|region] [since YYYY-MM-DD]";
 }
 
 const ENTRIES: &[HelpEntry] = &[
@@ -66,6 +74,42 @@ const ENTRIES: &[HelpEntry] = &[
         usage: USAGE::STEPDOWN,
         example: "ambassadors stepdown",
         what: "step down as ambassador (you become alumni, with thanks)",
+    },
+    HelpEntry {
+        role: Role::Ambassador,
+        usage: USAGE::CHECKIN,
+        example: "checkin We ran two InnerSource office hours; the build team needs a CI sponsor.",
+        what: "answer the open check-in (or just reply to the prompt in our direct conversation)",
+    },
+    HelpEntry {
+        role: Role::Ambassador,
+        usage: USAGE::CHECKIN_SHOW,
+        example: "checkin edit We ran three office hours, not two.",
+        what: "see your answer; `checkin edit` replaces it while the round is open",
+    },
+    HelpEntry {
+        role: Role::Ambassador,
+        usage: USAGE::CHECKIN_SKIP,
+        example: "checkin skip",
+        what: "skip this round (no reminder, not counted as missed)",
+    },
+    HelpEntry {
+        role: Role::Ambassador,
+        usage: USAGE::CHECKIN_PAUSE,
+        example: "checkin pause until 2027-01-10",
+        what: "no check-ins until a date (vacation); `checkin resume` to get them again",
+    },
+    HelpEntry {
+        role: Role::Office,
+        usage: USAGE::CHECKINS,
+        example: "ambassadors checkins",
+        what: "recent check-in rounds: response rate, time to answer, who is missing",
+    },
+    HelpEntry {
+        role: Role::Office,
+        usage: USAGE::FEEDBACK,
+        example: "ambassadors feedback EMEA since 2027-01-01",
+        what: "check-in answers grouped by region and department, newest first",
     },
     HelpEntry {
         role: Role::Office,

@@ -7,7 +7,7 @@ mod parse;
 mod token;
 
 pub use help::{HelpEntry, USAGE, help_entries};
-pub use parse::{ParseError, Parsed, parse, tags_of};
+pub use parse::{ParseError, Parsed, parse, parse_date, tags_of};
 
 /// How a command names a person: the platform id as written (`ada` from `@ada`, `U012AB3CD` from
 /// `<@U012AB3CD|ada>`, `@ada:example.org` on Matrix).
@@ -82,6 +82,15 @@ pub enum Command {
     },
     /// `/ambassadors stepdown`
     StepDown,
+    /// `/checkin …`: an ambassador answers, shows, edits or skips their check-in, or pauses them.
+    Checkin(CheckinCommand),
+    /// `/ambassadors checkins`: the office's view of recent rounds.
+    Checkins,
+    /// `/ambassadors feedback [department|region] [since DATE]`
+    Feedback {
+        scope: Option<String>,
+        since: Option<chrono::NaiveDate>,
+    },
     /// `/kudos @a [@b …] [for] <what they did>`
     Kudos {
         receivers: Vec<Mention>,
@@ -108,6 +117,9 @@ impl Command {
             Command::Pause { .. } => "pause",
             Command::Resume { .. } => "resume",
             Command::StepDown => "stepdown",
+            Command::Checkin(c) => c.name(),
+            Command::Checkins => "checkins",
+            Command::Feedback { .. } => "feedback",
             Command::Kudos { .. } => "kudos",
         }
     }
@@ -123,9 +135,41 @@ impl Command {
             | Command::Add { .. }
             | Command::Remove { .. }
             | Command::Pause { .. }
-            | Command::Resume { .. } => Role::Office,
-            Command::StepDown => Role::Ambassador,
+            | Command::Resume { .. }
+            | Command::Checkins
+            | Command::Feedback { .. } => Role::Office,
+            Command::StepDown | Command::Checkin(_) => Role::Ambassador,
             _ => Role::Member,
+        }
+    }
+}
+
+/// What `/checkin` does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CheckinCommand {
+    /// `/checkin <text>`: add to the answer of the open round.
+    Answer(String),
+    /// `/checkin show`
+    Show,
+    /// `/checkin edit <text>`: replace the answer.
+    Edit(String),
+    /// `/checkin skip`
+    Skip,
+    /// `/checkin pause until 2027-01-10`
+    PauseUntil(chrono::NaiveDate),
+    /// `/checkin resume`
+    Resume,
+}
+
+impl CheckinCommand {
+    pub fn name(&self) -> &'static str {
+        match self {
+            CheckinCommand::Answer(_) => "checkin",
+            CheckinCommand::Show => "checkin-show",
+            CheckinCommand::Edit(_) => "checkin-edit",
+            CheckinCommand::Skip => "checkin-skip",
+            CheckinCommand::PauseUntil(_) => "checkin-pause",
+            CheckinCommand::Resume => "checkin-resume",
         }
     }
 }

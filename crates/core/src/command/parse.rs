@@ -44,6 +44,7 @@ pub fn parse(input: &str) -> Option<Parsed> {
     let command = match name.as_str() {
         "ambassadors" | "ambassador" => parse_ambassadors(rest),
         "kudos" => parse_kudos(rest),
+        "checkin" | "check-in" => parse_checkin(rest),
         _ => return None,
     };
     Some(Parsed { prefix, command })
@@ -51,6 +52,7 @@ pub fn parse(input: &str) -> Option<Parsed> {
 
 const SUBCOMMANDS: &[&str] = &[
     "help", "coverage", "list", "who", "dept", "add", "remove", "pause", "resume", "stepdown",
+    "checkins", "feedback",
 ];
 
 fn parse_ambassadors(rest: &str) -> PResult<Command> {
@@ -108,6 +110,19 @@ fn parse_ambassadors(rest: &str) -> PResult<Command> {
             })
         }
         "stepdown" | "step-down" => Ok(Command::StepDown),
+        "checkins" | "check-ins" => Ok(Command::Checkins),
+        "feedback" => {
+            let (scope_tokens, since) = match args {
+                [before @ .., word, date] if word.text.eq_ignore_ascii_case("since") => {
+                    (before, Some(parse_date(&date.text, USAGE::FEEDBACK)?))
+                }
+                _ => (args, None),
+            };
+            Ok(Command::Feedback {
+                scope: joined(scope_tokens),
+                since,
+            })
+        }
         "step"
             if args
                 .first()
@@ -299,6 +314,58 @@ fn parse_kudos(rest: &str) -> PResult<Command> {
         receivers,
         reason,
         tags,
+    })
+}
+
+fn parse_checkin(rest: &str) -> PResult<Command> {
+    use super::CheckinCommand as C;
+    let tokens = tokenize(rest);
+    let Some(first) = tokens.first() else {
+        return Ok(Command::Checkin(C::Show));
+    };
+    let word = if first.quoted {
+        String::new()
+    } else {
+        first.text.to_lowercase()
+    };
+    let after_first = rest[first.start + first.text.len()..].trim();
+    let cmd = match (word.as_str(), &tokens[1..]) {
+        ("show", []) => C::Show,
+        ("skip", []) => C::Skip,
+        ("resume", []) => C::Resume,
+        ("help", []) => return Ok(Command::Help),
+        ("edit", []) => {
+            return Err(ParseError::new(
+                "Give your whole new answer after `edit`.",
+                &[USAGE::CHECKIN_EDIT],
+            ));
+        }
+        ("edit", _) => C::Edit(after_first.to_string()),
+        ("pause", args) => {
+            let date = match args {
+                [until, date] if until.text.eq_ignore_ascii_case("until") => date,
+                [date] => date,
+                _ => {
+                    return Err(ParseError::new(
+                        "Until when? Give the last day of your absence as YYYY-MM-DD, e.g. 2027-01-10.",
+                        &[USAGE::CHECKIN_PAUSE, USAGE::CHECKIN_RESUME],
+                    ));
+                }
+            };
+            C::PauseUntil(parse_date(&date.text, USAGE::CHECKIN_PAUSE)?)
+        }
+        _ => C::Answer(rest.trim().to_string()),
+    };
+    Ok(Command::Checkin(cmd))
+}
+
+/// A calendar date written `YYYY-MM-DD`.
+pub fn parse_date(text: &str, usage: &'static str) -> PResult<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        ParseError::new(
+            format!("`{text}` is not a date: write it as YYYY-MM-DD, e.g. 2027-01-10."),
+            &[usage],
+        )
     })
 }
 
@@ -645,6 +712,41 @@ mod tests {
                 .contains("Did you mean `coverage`")
         );
         assert_eq!(ok("/ambassadors step down"), Command::StepDown);
+    }
+
+    #[test]
+    fn checkin_subcommands_and_answers() {
+        use crate::command::CheckinCommand as C;
+        assert_eq!(ok("/checkin"), Command::Checkin(C::Show));
+        assert_eq!(ok("/checkin show"), Command::Checkin(C::Show));
+        assert_eq!(ok("!checkin skip"), Command::Checkin(C::Skip));
+        assert_eq!(
+            ok("/checkin edit  Two office hours, one workshop."),
+            Command::Checkin(C::Edit("Two office hours, one workshop.".into()))
+        );
+        assert_eq!(
+            ok("/checkin pause until 2027-01-10"),
+            Command::Checkin(C::PauseUntil(
+                chrono::NaiveDate::from_ymd_opt(2027, 1, 10).unwrap()
+            ))
+        );
+        assert!(
+            err("/checkin pause until next week")
+                .message
+                .contains("YYYY-MM-DD")
+        );
+        assert_eq!(
+            ok("/checkin Show-and-tell went well"),
+            Command::Checkin(C::Answer("Show-and-tell went well".into()))
+        );
+        assert_eq!(
+            ok("/ambassadors feedback Platform Engineering since 2027-01-01"),
+            Command::Feedback {
+                scope: Some("Platform Engineering".into()),
+                since: chrono::NaiveDate::from_ymd_opt(2027, 1, 1)
+            }
+        );
+        assert_eq!(ok("/ambassadors checkins"), Command::Checkins);
     }
 
     #[test]

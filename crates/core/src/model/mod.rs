@@ -1,8 +1,10 @@
 //! Domain types: people and their platform accounts, the org map, the roster, kudos.
 
 mod names;
+mod rhythm;
 
 pub use names::{closest, name_key, sanitize_text};
+pub use rhythm::*;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use std::fmt;
@@ -194,6 +196,8 @@ pub struct Ambassador {
     pub until: Option<NaiveDate>,
     /// The IANA time zone the ambassador's check-ins follow.
     pub time_zone: String,
+    /// No check-in prompts up to and including this day (vacation).
+    pub checkins_paused_until: Option<NaiveDate>,
 }
 
 /// Which part of the roster to read.
@@ -203,6 +207,10 @@ pub struct RosterFilter {
     pub region: Option<String>,
     pub department: Option<DepartmentId>,
     pub include_alumni: bool,
+    /// Only ambassadors whose check-ins follow this time zone (exact IANA name).
+    pub time_zone: Option<String>,
+    /// Only this status (overrides `include_alumni`).
+    pub status: Option<AmbassadorStatus>,
 }
 
 /// A department with the people who cover it, as the coverage report needs it.

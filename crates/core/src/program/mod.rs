@@ -1,15 +1,22 @@
 //! The use cases: one file per thing a user does. [`Program::handle`] turns an inbound chat line into
 //! replies; adapters deliver them.
 
+mod checkin;
+mod checkin_views;
 mod coverage;
+mod digest;
 mod directory;
 mod help;
 mod kudos;
 mod org;
+mod outbox;
 mod resolve;
 mod roster;
+mod schedule;
 
 pub use coverage::{CoverageReport, DepartmentLine, DepartmentStatus, RegionTotals};
+pub use outbox::{DispatchReport, DispatchSettings, Dispatcher, backoff};
+pub use schedule::{Cron, Job, JobKind, TickReport, in_cadence, resolve_local};
 
 use crate::command::{Command, ParseError, Role, parse};
 use crate::message::{Message, Reply, Rich};
@@ -33,6 +40,77 @@ pub struct Settings {
     pub many_ambassadors_per_region: u32,
     /// Longest kudos reason and name, in characters.
     pub max_text_chars: usize,
+    pub checkins: CheckinSettings,
+    pub digest: DigestSettings,
+    /// Occurrences missed while the bot was down run late within this window, and are skipped
+    /// beyond it.
+    pub grace: chrono::Duration,
+}
+
+/// When and how ambassadors are asked to check in.
+#[derive(Clone, Debug)]
+pub struct CheckinSettings {
+    /// When prompts go out, in each ambassador's own time zone.
+    pub schedule: Cron,
+    /// Keep every n-th week of the schedule (2: fortnightly).
+    pub every_weeks: u32,
+    pub questions: Vec<String>,
+    /// One reminder this long after the prompt to those who have not answered.
+    pub remind_after: chrono::Duration,
+    /// The round closes this long after the prompt; unanswered check-ins become missed.
+    pub close_after: chrono::Duration,
+    /// An ambassador silent this many rounds in a row is reported to the office, once.
+    pub silent_rounds: u32,
+}
+
+impl Default for CheckinSettings {
+    fn default() -> Self {
+        CheckinSettings {
+            schedule: Cron::parse("0 9 * * Mon").expect("valid default"),
+            every_weeks: 1,
+            questions: vec![
+                "What challenges did you or your department meet?".into(),
+                "What went well: successes worth sharing?".into(),
+                "What opportunities do you see for InnerSource here?".into(),
+                "What do you need from the program office?".into(),
+            ],
+            remind_after: chrono::Duration::days(2),
+            close_after: chrono::Duration::days(6),
+            silent_rounds: 2,
+        }
+    }
+}
+
+/// What an empty week's digest does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EmptyWeek {
+    /// Post one short line.
+    Short,
+    /// Post nothing.
+    Skip,
+}
+
+/// The weekly digest.
+#[derive(Clone, Debug)]
+pub struct DigestSettings {
+    /// When it is posted, in the program's time zone.
+    pub schedule: Cron,
+    /// Where it is posted.
+    pub channels: Vec<crate::ports::Destination>,
+    pub empty_week: EmptyWeek,
+}
+
+impl Default for DigestSettings {
+    fn default() -> Self {
+        DigestSettings {
+            schedule: Cron::parse("0 15 * * Fri").expect("valid default"),
+            channels: vec![crate::ports::Destination::Room {
+                platform: Platform::Console,
+                id: "general".into(),
+            }],
+            empty_week: EmptyWeek::Short,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -44,6 +122,9 @@ impl Default for Settings {
             thin_headcount_per_ambassador: 150,
             many_ambassadors_per_region: 5,
             max_text_chars: 1000,
+            checkins: CheckinSettings::default(),
+            digest: DigestSettings::default(),
+            grace: chrono::Duration::hours(6),
         }
     }
 }
@@ -59,6 +140,9 @@ pub struct Inbound {
     pub text: String,
     /// The bot's own account on this platform: kudos to it are refused.
     pub bot: Option<Account>,
+    /// Whether the line was written in a direct conversation with the bot (where plain text is a
+    /// check-in answer).
+    pub direct: bool,
     /// Whether mentioned people the bot has never seen may be created from the mention alone. True
     /// where the platform vouches for mention ids (Slack `<@U…>`, Matrix ids); false in the console,
     /// where a typo would otherwise invent a person.
@@ -125,6 +209,14 @@ impl<S: Store, C: Clock> Program<S, C> {
     /// failed; the adapter logs it and tells the user something went wrong (see [`apology`]).
     pub async fn handle(&self, inbound: &Inbound) -> Result<Option<Vec<Reply>>, StoreError> {
         let Some(parsed) = parse(&inbound.text) else {
+            if inbound.direct && !inbound.text.trim().is_empty() {
+                let caller = self.caller(inbound, '/').await?;
+                return match self.direct_text(&caller, &inbound.text).await {
+                    Ok(replies) => Ok(Some(replies)),
+                    Err(Failure::User(message)) => Ok(Some(vec![Reply::caller(message)])),
+                    Err(Failure::Store(e)) => Err(e),
+                };
+            }
             return Ok(None);
         };
         let caller = self.caller(inbound, parsed.prefix).await?;
@@ -218,6 +310,11 @@ impl<S: Store, C: Clock> Program<S, C> {
                     .await
             }
             Command::StepDown => self.step_down(caller).await,
+            Command::Checkin(c) => self.checkin_command(caller, c).await,
+            Command::Checkins => self.checkins_view(caller).await,
+            Command::Feedback { scope, since } => {
+                self.feedback_view(caller, scope.as_deref(), since).await
+            }
             Command::Kudos {
                 receivers,
                 reason,

@@ -3,7 +3,7 @@
 use super::{Caller, Failure, Outcome, Program, refuse};
 use crate::command::Mention;
 use crate::message::{Message, Reply, Rich};
-use crate::model::{Account, AmbassadorStatus, PersonRef, RosterFilter, closest};
+use crate::model::{AmbassadorStatus, PersonRef, RosterFilter, closest};
 use crate::ports::{Clock, Store};
 use chrono_tz::{TZ_VARIANTS, Tz};
 
@@ -199,10 +199,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             if office == &caller.person.account {
                 continue;
             }
-            let to = PersonRef {
-                account: office.clone(),
-                display_name: office_name(office),
-            };
+            let to = super::checkin::office_ref(office);
             replies.push(Reply::direct(
                 to,
                 Message::text(
@@ -218,10 +215,6 @@ impl<S: Store, C: Clock> Program<S, C> {
         }
         Ok(replies)
     }
-}
-
-fn office_name(account: &Account) -> String {
-    account.id.trim_start_matches('@').to_string()
 }
 
 fn not_on_roster(p: &PersonRef) -> Failure {

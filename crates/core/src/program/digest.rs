@@ -1,0 +1,197 @@
+//! The weekly digest: kudos of the week by region and department, new and departing ambassadors,
+//! coverage and its change, check-in participation (a rate, never names).
+
+use super::checkin_views::RoundStats;
+use super::{EmptyWeek, Program, percent};
+use crate::message::{Message, Rich, split_message};
+use crate::model::{AmbassadorStatus, CheckinFilter, DigestSnapshot, Effects, Kudos, RosterFilter};
+use crate::ports::{Clock, Outgoing, Store, StoreResult};
+use chrono::{DateTime, Duration, Utc};
+use std::collections::{BTreeMap, HashMap};
+
+/// Digest parts stay under these sizes (platform message limits).
+const MAX_BLOCKS: usize = 40;
+const MAX_CHARS: usize = 3500;
+/// Kudos lines per list block.
+const KUDOS_PER_BLOCK: usize = 15;
+
+impl<S: Store, C: Clock> Program<S, C> {
+    pub(crate) async fn plan_digest(&self, occurrence: DateTime<Utc>) -> StoreResult<Effects> {
+        let mut effects = Effects::default();
+        let tz = self.settings.time_zone;
+        let week_start = occurrence - Duration::days(7);
+        let (from_day, to_day) = (
+            week_start.with_timezone(&tz).date_naive(),
+            occurrence.with_timezone(&tz).date_naive(),
+        );
+
+        let kudos = self.store.kudos_between(week_start, occurrence).await?;
+        let roster = self
+            .store
+            .roster(&RosterFilter {
+                include_alumni: true,
+                ..RosterFilter::default()
+            })
+            .await?;
+        let home: HashMap<_, _> = roster
+            .iter()
+            .map(|a| {
+                (
+                    a.person.account.clone(),
+                    (a.department.region.clone(), a.department.name.clone()),
+                )
+            })
+            .collect();
+        let joined: Vec<_> = roster
+            .iter()
+            .filter(|a| {
+                a.status != AmbassadorStatus::Alumni && a.since > from_day && a.since <= to_day
+            })
+            .collect();
+        let left: Vec<_> = roster
+            .iter()
+            .filter(|a| {
+                a.status == AmbassadorStatus::Alumni
+                    && a.until.is_some_and(|u| u > from_day && u <= to_day)
+            })
+            .collect();
+
+        let coverage = self.store.coverage(None).await?;
+        let covered = coverage.iter().filter(|c| !c.active.is_empty()).count() as u32;
+        let total = coverage.len() as u32;
+        let previous = self.store.last_digest_snapshot(occurrence).await?;
+        effects.digest_snapshot = Some(DigestSnapshot {
+            occurrence,
+            departments_covered: covered,
+            departments_total: total,
+        });
+
+        // Participation in the latest round that closed before the digest.
+        let checkins = self
+            .store
+            .checkins(&CheckinFilter {
+                from_round: Some(from_day - Duration::days(14)),
+                ..CheckinFilter::default()
+            })
+            .await?;
+        let latest_closed = checkins
+            .iter()
+            .filter(|e| e.checkin.closes_at <= occurrence)
+            .map(|e| e.checkin.round)
+            .max();
+        let participation = latest_closed.map(|round| {
+            let list: Vec<_> = checkins
+                .iter()
+                .filter(|e| e.checkin.round == round)
+                .collect();
+            (round, RoundStats::of(&list))
+        });
+
+        let quiet = kudos.is_empty() && joined.is_empty() && left.is_empty();
+        if quiet && self.settings.digest.empty_week == EmptyWeek::Skip {
+            return Ok(effects);
+        }
+        let mut m = Message::new().heading(format!("Weekly digest — week to {to_day}"));
+        if quiet {
+            m = m.paragraph(
+                Rich::text("A quiet week: no kudos yet. Who helped you lately? ")
+                    .and_code("/kudos @someone for what they did"),
+            );
+        }
+        if !kudos.is_empty() {
+            m = m.paragraph(Rich::strong(format!("🎉 {} kudos this week", kudos.len())));
+            let mut groups: BTreeMap<(String, String), Vec<&Kudos>> = BTreeMap::new();
+            for k in &kudos {
+                let key = k
+                    .receivers
+                    .iter()
+                    .find_map(|r| home.get(&r.account).cloned())
+                    .unwrap_or_else(|| ("Across the organization".into(), String::new()));
+                groups.entry(key).or_default().push(k);
+            }
+            for ((region, department), list) in groups {
+                let title = if department.is_empty() {
+                    region
+                } else {
+                    format!("{region} · {department}")
+                };
+                m = m.paragraph(Rich::strong(title));
+                for chunk in list.chunks(KUDOS_PER_BLOCK) {
+                    m = m.list(
+                        chunk
+                            .iter()
+                            .map(|k| {
+                                Rich::new()
+                                    .and_mentions(&k.receivers)
+                                    .and(", thanked by ")
+                                    .and_mention(&k.giver)
+                                    .and(" for ")
+                                    .and_em(k.reason.clone())
+                            })
+                            .collect(),
+                    );
+                }
+            }
+        }
+        if !joined.is_empty() {
+            m = m
+                .paragraph(Rich::strong("👋 Welcome to our new ambassadors"))
+                .list(
+                    joined
+                        .iter()
+                        .map(|a| {
+                            Rich::new().and_mention(&a.person.as_ref()).and(format!(
+                                " — {} ({})",
+                                a.department.name, a.department.region
+                            ))
+                        })
+                        .collect(),
+                );
+        }
+        if !left.is_empty() {
+            m = m
+                .paragraph(Rich::strong("💐 Thank you for your time as ambassadors"))
+                .list(
+                    left.iter()
+                        .map(|a| {
+                            Rich::new().and_mention(&a.person.as_ref()).and(format!(
+                                " — {} ({})",
+                                a.department.name, a.department.region
+                            ))
+                        })
+                        .collect(),
+                );
+        }
+        let change = match previous {
+            Some(p) if p.departments_covered != covered => {
+                let d = i64::from(covered) - i64::from(p.departments_covered);
+                format!(" ({d:+} since last week)")
+            }
+            Some(_) => " (unchanged since last week)".into(),
+            None => String::new(),
+        };
+        m = m.paragraph(Rich::strong("Coverage:").and(format!(
+            " {covered} of {total} departments have an ambassador ({}%){change}.",
+            percent(u64::from(covered), u64::from(total))
+        )));
+        if let Some((round, stats)) = participation {
+            m = m.paragraph(Rich::strong("Check-ins:").and(format!(
+                " {}% of ambassadors answered the round of {round}.",
+                stats.rate()
+            )));
+        }
+        for channel in &self.settings.digest.channels {
+            for (i, part) in split_message(&m, MAX_BLOCKS, MAX_CHARS)
+                .into_iter()
+                .enumerate()
+            {
+                effects.outbox.push(Outgoing {
+                    key: format!("digest:{}:{channel}:{}", occurrence.to_rfc3339(), i + 1),
+                    to: channel.clone(),
+                    message: part,
+                });
+            }
+        }
+        Ok(effects)
+    }
+}

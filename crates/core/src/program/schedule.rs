@@ -1,0 +1,382 @@
+//! The scheduler: which jobs exist, when their occurrences fall, and running what fell due exactly
+//! once. Occurrences are computed in local time of an IANA zone, so a daylight-saving change never
+//! shifts, skips or repeats a run; each is claimed in the store with its effects in one transaction.
+
+use super::Program;
+use crate::model::Effects;
+use crate::ports::{Clock, Store, StoreResult};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use cron::Schedule;
+use std::str::FromStr;
+
+/// A cron schedule as configured: 5 fields (`min hour day month weekday`) or the `cron` crate's
+/// 6–7 fields with seconds, read in local time.
+#[derive(Clone, Debug)]
+pub struct Cron {
+    pub text: String,
+    schedule: Schedule,
+}
+
+impl Cron {
+    pub fn parse(text: &str) -> Result<Cron, String> {
+        let fields = text.split_whitespace().count();
+        let full = match fields {
+            5 => format!("0 {}", text.trim()),
+            6 | 7 => text.trim().to_string(),
+            _ => {
+                return Err(format!(
+                    "`{text}` is not a cron expression: write 5 fields, minute hour day month weekday, e.g. `0 9 * * Mon`"
+                ));
+            }
+        };
+        let schedule = Schedule::from_str(&full)
+            .map_err(|e| format!("`{text}` is not a valid cron expression: {e}"))?;
+        Ok(Cron {
+            text: text.trim().to_string(),
+            schedule,
+        })
+    }
+
+    /// Occurrences in `(from, to]`, in zone `tz`. Each local time the expression names happens
+    /// exactly once: an ambiguous local time (clocks going back) runs at its first instant; a
+    /// local time that does not exist (clocks going forward) runs when the clocks have jumped,
+    /// at the same distance past the jump.
+    pub fn between(&self, tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+        let mut out = Vec::new();
+        if to <= from {
+            return out;
+        }
+        // Walk the naive local times (treated as UTC only to enumerate them), from a little before
+        // `from` so a time shifted by a gap is not missed.
+        let start = from.with_timezone(&tz).naive_local() - Duration::hours(4);
+        for naive in self.schedule.after(&Utc.from_utc_datetime(&start)) {
+            let instant = resolve_local(tz, naive.naive_utc());
+            if instant <= from {
+                continue;
+            }
+            if instant > to {
+                break;
+            }
+            if out.last() != Some(&instant) {
+                out.push(instant);
+            }
+        }
+        out
+    }
+
+    /// The first occurrence after `after`.
+    pub fn next_after(&self, tz: Tz, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let mut window = Duration::days(8);
+        while window <= Duration::days(800) {
+            if let Some(first) = self.between(tz, after, after + window).into_iter().next() {
+                return Some(first);
+            }
+            window = window * 4;
+        }
+        None
+    }
+}
+
+/// The instant of a local time in `tz` (see [`Cron::between`] for gaps and folds).
+pub fn resolve_local(tz: Tz, naive: NaiveDateTime) -> DateTime<Utc> {
+    if let Some(t) = tz.from_local_datetime(&naive).earliest() {
+        return t.with_timezone(&Utc);
+    }
+    // In a gap: read the time with the offset in force just before the jump.
+    let mut back = Duration::minutes(30);
+    while back <= Duration::hours(24) {
+        if let Some(t) = tz.from_local_datetime(&(naive - back)).earliest() {
+            return (t + back).with_timezone(&Utc);
+        }
+        back += Duration::minutes(30);
+    }
+    Utc.from_utc_datetime(&naive)
+}
+
+/// Keeps every `every_weeks`-th week, counted from Monday 2024-01-01 (1: every week).
+pub fn in_cadence(date: NaiveDate, every_weeks: u32) -> bool {
+    if every_weeks <= 1 {
+        return true;
+    }
+    let anchor = NaiveDate::from_ymd_opt(2024, 1, 1).expect("valid date");
+    (date - anchor)
+        .num_days()
+        .div_euclid(7)
+        .rem_euclid(i64::from(every_weeks))
+        == 0
+}
+
+/// The kinds of scheduled work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum JobKind {
+    /// Close a round: unanswered check-ins become missed, silent ambassadors are flagged.
+    CheckinClose,
+    /// Send check-in prompts to the ambassadors of one time zone.
+    CheckinPrompt,
+    /// Remind those who have not answered.
+    CheckinReminder,
+    /// Post the weekly digest.
+    Digest,
+}
+
+/// One scheduled job: a kind, in a time zone.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Job {
+    pub kind: JobKind,
+    pub tz: Tz,
+}
+
+impl Job {
+    /// The stable name occurrences are claimed under.
+    pub fn name(&self) -> String {
+        match self.kind {
+            JobKind::CheckinPrompt => format!("checkin-prompt@{}", self.tz.name()),
+            JobKind::CheckinReminder => format!("checkin-reminder@{}", self.tz.name()),
+            JobKind::CheckinClose => format!("checkin-close@{}", self.tz.name()),
+            JobKind::Digest => "digest".to_string(),
+        }
+    }
+}
+
+/// The global cursor: when the scheduler last looked at all jobs. A job seen for the first time
+/// (a new time zone on the roster) starts from it.
+const SCHEDULER_CURSOR: &str = "scheduler";
+
+/// What a tick did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TickReport {
+    /// Occurrences run now (job name, occurrence), in order.
+    pub ran: Vec<(String, DateTime<Utc>)>,
+    /// Occurrences found past the grace window and skipped (job name, occurrence).
+    pub skipped: Vec<(String, DateTime<Utc>)>,
+    /// Occurrences another instance had already claimed.
+    pub already_claimed: u32,
+}
+
+impl<S: Store, C: Clock> Program<S, C> {
+    /// The jobs for the time zones ambassadors are in.
+    pub fn jobs(&self, zones: &[String]) -> Vec<Job> {
+        let mut jobs = vec![Job {
+            kind: JobKind::Digest,
+            tz: self.settings.time_zone,
+        }];
+        for zone in zones {
+            let Ok(tz) = zone.parse::<Tz>() else {
+                continue;
+            };
+            for kind in [
+                JobKind::CheckinPrompt,
+                JobKind::CheckinReminder,
+                JobKind::CheckinClose,
+            ] {
+                jobs.push(Job { kind, tz });
+            }
+        }
+        jobs
+    }
+
+    /// Occurrences of `job` in `(from, to]`.
+    pub fn occurrences(
+        &self,
+        job: &Job,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<DateTime<Utc>> {
+        let c = &self.settings.checkins;
+        let shift = match job.kind {
+            JobKind::Digest => {
+                return self.settings.digest.schedule.between(job.tz, from, to);
+            }
+            JobKind::CheckinPrompt => Duration::zero(),
+            JobKind::CheckinReminder => c.remind_after,
+            JobKind::CheckinClose => c.close_after,
+        };
+        if job.kind == JobKind::CheckinReminder && c.remind_after >= c.close_after {
+            return Vec::new();
+        }
+        c.schedule
+            .between(job.tz, from - shift, to - shift)
+            .into_iter()
+            .filter(|p| in_cadence(p.with_timezone(&job.tz).date_naive(), c.every_weeks))
+            .map(|p| p + shift)
+            .collect()
+    }
+
+    /// The earliest occurrence of any job in `(after, until]`.
+    pub async fn next_due(
+        &self,
+        after: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        let zones = self.store.ambassador_time_zones().await?;
+        Ok(self
+            .jobs(&zones)
+            .iter()
+            .filter_map(|j| self.occurrences(j, after, until).into_iter().next())
+            .min())
+    }
+
+    /// Runs every occurrence that fell due since the last tick, in order, each exactly once across
+    /// restarts and replicas. Occurrences older than the grace window are skipped and reported.
+    pub async fn tick(&self) -> StoreResult<TickReport> {
+        let now = self.clock.now();
+        let mut report = TickReport::default();
+        let zones = self.store.ambassador_time_zones().await?;
+        let jobs = self.jobs(&zones);
+        let global = self.store.scheduler_cursor(SCHEDULER_CURSOR).await?;
+        let mut due: Vec<(DateTime<Utc>, &Job)> = Vec::new();
+        for job in &jobs {
+            let since = match self.store.scheduler_cursor(&job.name()).await? {
+                Some(c) => Some(c),
+                None => global,
+            };
+            if let Some(since) = since {
+                due.extend(
+                    self.occurrences(job, since, now)
+                        .into_iter()
+                        .map(|o| (o, job)),
+                );
+            }
+        }
+        due.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.kind.cmp(&b.1.kind)));
+        for (occurrence, job) in due {
+            let name = job.name();
+            if now - occurrence > self.settings.grace {
+                if self.store.skip_occurrence(&name, occurrence, now).await? {
+                    report.skipped.push((name, occurrence));
+                }
+                continue;
+            }
+            let effects = self.plan(job, occurrence).await?;
+            if self
+                .store
+                .commit_occurrence(&name, occurrence, now, &effects)
+                .await?
+            {
+                report.ran.push((name, occurrence));
+            } else {
+                report.already_claimed += 1;
+            }
+        }
+        for job in &jobs {
+            self.store
+                .advance_scheduler_cursor(&job.name(), now)
+                .await?;
+        }
+        self.store
+            .advance_scheduler_cursor(SCHEDULER_CURSOR, now)
+            .await?;
+        Ok(report)
+    }
+
+    /// What one occurrence decides.
+    async fn plan(&self, job: &Job, occurrence: DateTime<Utc>) -> StoreResult<Effects> {
+        match job.kind {
+            JobKind::CheckinPrompt => self.plan_prompts(job.tz, occurrence).await,
+            JobKind::CheckinReminder => {
+                self.plan_reminders(job.tz, occurrence - self.settings.checkins.remind_after)
+                    .await
+            }
+            JobKind::CheckinClose => {
+                self.plan_close(job.tz, occurrence - self.settings.checkins.close_after)
+                    .await
+            }
+            JobKind::Digest => self.plan_digest(occurrence).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Datelike, Timelike, Weekday};
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn weekly_at_nine_local_over_a_year_in_three_zones() {
+        let cron = Cron::parse("0 9 * * Mon").unwrap();
+        for zone in ["Europe/Berlin", "America/New_York", "Australia/Sydney"] {
+            let tz: Tz = zone.parse().unwrap();
+            let runs = cron.between(tz, utc("2027-01-01T00:00:00Z"), utc("2028-01-01T00:00:00Z"));
+            assert!(
+                runs.len() == 52 || runs.len() == 53,
+                "{zone}: {}",
+                runs.len()
+            );
+            for r in &runs {
+                let local = r.with_timezone(&tz);
+                assert_eq!(
+                    (local.weekday(), local.hour(), local.minute()),
+                    (Weekday::Mon, 9, 0)
+                );
+            }
+            let mut dedup = runs.clone();
+            dedup.dedup();
+            assert_eq!(dedup.len(), runs.len());
+        }
+    }
+
+    #[test]
+    fn a_time_in_the_spring_gap_runs_once_after_the_jump_and_a_folded_time_once() {
+        let tz: Tz = "Europe/Berlin".parse().unwrap();
+        // 02:30 does not exist on 2027-03-28 in Berlin; it exists twice on 2027-10-31.
+        let cron = Cron::parse("30 2 * * *").unwrap();
+        let spring = cron.between(tz, utc("2027-03-27T12:00:00Z"), utc("2027-03-29T12:00:00Z"));
+        assert_eq!(
+            spring,
+            vec![utc("2027-03-28T01:30:00Z"), utc("2027-03-29T00:30:00Z")]
+        );
+        let autumn = cron.between(tz, utc("2027-10-30T12:00:00Z"), utc("2027-11-01T12:00:00Z"));
+        assert_eq!(
+            autumn,
+            vec![utc("2027-10-31T00:30:00Z"), utc("2027-11-01T01:30:00Z")]
+        );
+    }
+
+    #[test]
+    fn cadence_keeps_every_other_week_and_monthly_cron_is_the_first_monday() {
+        let mondays: Vec<NaiveDate> = (0..6)
+            .map(|w| NaiveDate::from_ymd_opt(2027, 1, 4).unwrap() + Duration::weeks(w))
+            .collect();
+        let kept: Vec<bool> = mondays.iter().map(|d| in_cadence(*d, 2)).collect();
+        assert_eq!(kept.iter().filter(|k| **k).count(), 3);
+        assert_ne!(kept[0], kept[1]);
+        let monthly = Cron::parse("0 9 1-7 * Mon").unwrap();
+        let runs = monthly.between(
+            Tz::UTC,
+            utc("2027-01-01T00:00:00Z"),
+            utc("2028-01-01T00:00:00Z"),
+        );
+        assert_eq!(runs.len(), 12);
+        assert!(
+            runs.iter()
+                .all(|r| r.weekday() == Weekday::Mon && r.day() <= 7)
+        );
+    }
+
+    #[test]
+    fn bad_cron_expressions_are_explained() {
+        assert!(
+            Cron::parse("every monday")
+                .unwrap_err()
+                .contains("5 fields")
+        );
+        assert!(
+            Cron::parse("0 25 * * Mon")
+                .unwrap_err()
+                .contains("not a valid cron")
+        );
+        assert!(
+            Cron::next_after(
+                &Cron::parse("0 9 * * Mon").unwrap(),
+                Tz::UTC,
+                utc("2027-01-01T00:00:00Z")
+            )
+            .is_some()
+        );
+    }
+}
