@@ -2,7 +2,7 @@
 //! coverage and its change, check-in participation (a rate, never names).
 
 use super::checkin_views::RoundStats;
-use super::{EmptyWeek, Program, percent};
+use super::{EmptyWeek, Program, percent, thousands};
 use crate::message::{Message, Rich, split_message};
 use crate::model::{AmbassadorStatus, CheckinFilter, DigestSnapshot, Effects, Kudos, RosterFilter};
 use crate::ports::{Clock, Outgoing, Store, StoreResult};
@@ -14,9 +14,12 @@ const MAX_BLOCKS: usize = 40;
 const MAX_CHARS: usize = 3500;
 /// Kudos lines per list block.
 const KUDOS_PER_BLOCK: usize = 15;
+/// Kudos listed by name in one digest; a busier week shows counts and the latest ones.
+const KUDOS_SHOWN: usize = 40;
 
 impl<S: Store, C: Clock> Program<S, C> {
-    pub(crate) async fn plan_digest(&self, occurrence: DateTime<Utc>) -> StoreResult<Effects> {
+    /// The digest due at `occurrence`: its messages to every channel and the coverage snapshot.
+    pub async fn plan_digest(&self, occurrence: DateTime<Utc>) -> StoreResult<Effects> {
         let mut effects = Effects::default();
         let tz = self.settings.time_zone;
         let week_start = occurrence - Duration::days(7);
@@ -99,15 +102,34 @@ impl<S: Store, C: Clock> Program<S, C> {
             );
         }
         if !kudos.is_empty() {
-            m = m.paragraph(Rich::strong(format!("🎉 {} kudos this week", kudos.len())));
-            let mut groups: BTreeMap<(String, String), Vec<&Kudos>> = BTreeMap::new();
-            for k in &kudos {
-                let key = k
-                    .receivers
+            m = m.paragraph(Rich::strong(format!(
+                "🎉 {} kudos this week",
+                thousands(kudos.len() as u64)
+            )));
+            let group_of = |k: &Kudos| {
+                k.receivers
                     .iter()
                     .find_map(|r| home.get(&r.account).cloned())
-                    .unwrap_or_else(|| ("Across the organization".into(), String::new()));
-                groups.entry(key).or_default().push(k);
+                    .unwrap_or_else(|| ("Across the organization".into(), String::new()))
+            };
+            // A busy week shows counts by region and the latest kudos, not thousands of lines.
+            let shown = &kudos[kudos.len().saturating_sub(KUDOS_SHOWN)..];
+            if shown.len() < kudos.len() {
+                let mut by_region: BTreeMap<String, u64> = BTreeMap::new();
+                for k in &kudos {
+                    *by_region.entry(group_of(k).0).or_default() += 1;
+                }
+                let counts: Vec<String> = by_region
+                    .iter()
+                    .map(|(r, n)| format!("{r} {}", thousands(*n)))
+                    .collect();
+                m = m
+                    .paragraph(format!("By region: {}.", counts.join(" · ")))
+                    .paragraph(format!("The latest {}:", shown.len()));
+            }
+            let mut groups: BTreeMap<(String, String), Vec<&Kudos>> = BTreeMap::new();
+            for k in shown {
+                groups.entry(group_of(k)).or_default().push(k);
             }
             for ((region, department), list) in groups {
                 let title = if department.is_empty() {
