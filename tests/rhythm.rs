@@ -311,7 +311,7 @@ fn a_busy_week_digest_shows_counts_and_the_latest_kudos_and_an_empty_week_can_be
         "45 and the demo's 4: {digest}"
     );
     assert!(
-        digest.contains("By region: APAC 16 · Across the organization 1 · Americas 16 · EMEA 16."),
+        digest.contains("By region: Across the organization 1 · Americas 16 · APAC 16 · EMEA 16."),
         "{digest}"
     );
     assert!(digest.contains("The latest 40:"));

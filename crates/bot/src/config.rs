@@ -40,6 +40,8 @@ pub struct Config {
     pub digest: DigestConfig,
     pub scheduler: SchedulerConfig,
     pub outbox: OutboxConfig,
+    pub announcements: AnnouncementsConfig,
+    pub reports: ReportsConfig,
     pub console: ConsoleConfig,
     pub slack: SlackConfig,
     pub matrix: MatrixConfig,
@@ -167,6 +169,34 @@ impl Default for OutboxConfig {
             max_backoff: duration_text(d.max_backoff),
             lease: duration_text(d.lease),
             batch: d.batch,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AnnouncementsConfig {
+    pub remind_after: String,
+}
+
+impl Default for AnnouncementsConfig {
+    fn default() -> Self {
+        AnnouncementsConfig {
+            remind_after: duration_text(Settings::default().announce_remind_after),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReportsConfig {
+    pub quarterly_schedule: String,
+}
+
+impl Default for ReportsConfig {
+    fn default() -> Self {
+        ReportsConfig {
+            quarterly_schedule: Settings::default().quarterly_report.text.clone(),
         }
     }
 }
@@ -427,6 +457,12 @@ impl Config {
         if let Err(e) = parse_duration(&self.scheduler.grace) {
             bad("scheduler.grace", e);
         }
+        if let Err(e) = parse_duration(&self.announcements.remind_after) {
+            bad("announcements.remind_after", e);
+        }
+        if let Err(e) = ambassador_core::Cron::parse(&self.reports.quarterly_schedule) {
+            bad("reports.quarterly_schedule", e);
+        }
         for (key, value) in [
             ("outbox.base_backoff", &self.outbox.base_backoff),
             ("outbox.max_backoff", &self.outbox.max_backoff),
@@ -487,9 +523,16 @@ impl Config {
     /// The program's rules. Fails on the first bad value; `problems` lists them all.
     pub fn settings(&self) -> anyhow::Result<Settings> {
         if let Some(first) = self.problems().into_iter().find(|p| {
-            ["program.", "checkins.", "digest.", "scheduler."]
-                .iter()
-                .any(|s| p.key.starts_with(s))
+            [
+                "program.",
+                "checkins.",
+                "digest.",
+                "scheduler.",
+                "announcements.",
+                "reports.",
+            ]
+            .iter()
+            .any(|s| p.key.starts_with(s))
         }) {
             anyhow::bail!("bad configuration: {first}");
         }
@@ -537,6 +580,9 @@ impl Config {
                 },
             },
             grace: d(&self.scheduler.grace)?,
+            announce_remind_after: d(&self.announcements.remind_after)?,
+            quarterly_report: ambassador_core::Cron::parse(&self.reports.quarterly_schedule)
+                .map_err(anyhow::Error::msg)?,
         })
     }
 

@@ -3,6 +3,7 @@
 mod config;
 mod console;
 mod demo;
+mod export;
 mod import;
 
 use ambassador_core::{Platform, Program, SimClock, SystemClock};
@@ -60,11 +61,30 @@ enum Cmd {
     },
     /// Check the configuration: unknown keys, bad values, missing secrets.
     CheckConfig,
+    /// Export data the program office needs outside chat.
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
     /// List the outbox: messages waiting to be sent and messages given up on.
     Outbox {
         /// Also list messages already sent (the newest 200).
         #[arg(long)]
         all: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportWhat {
+    /// The activity log of a quarter: the regional report and every entry (Markdown), or the
+    /// entries as CSV.
+    Activity {
+        /// markdown or csv.
+        #[arg(long, default_value = "markdown")]
+        format: String,
+        /// The quarter, like 2027-Q1 (default: the current one).
+        #[arg(long)]
+        quarter: Option<String>,
     },
 }
 
@@ -176,6 +196,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 console::Console::new(&user, &cfg.console.room, interactive, out, dispatch);
             let stdin = tokio::io::BufReader::new(tokio::io::stdin());
             console.run(&program, stdin).await?;
+            program.store.close().await;
+        }
+        Cmd::Export {
+            what: ExportWhat::Activity { format, quarter },
+        } => {
+            let settings = cfg.settings()?;
+            let store = open_store(cfg).await?;
+            let program = Program::new(store, SystemClock, settings);
+            export::activity(
+                &program,
+                &format,
+                quarter.as_deref(),
+                &mut std::io::stdout(),
+            )
+            .await?;
             program.store.close().await;
         }
         Cmd::Outbox { all } => {

@@ -7,7 +7,9 @@ pub mod model;
 pub mod ports;
 pub mod program;
 
-pub use message::{Audience, Block, Inline, Message, Reply, Rich, render_plain, split_message};
+pub use message::{
+    Audience, Block, Inline, Message, Reply, Rich, render_markdown, render_plain, split_message,
+};
 pub use model::*;
 pub use ports::{
     Clock, Destination, ManualClock, Messenger, Outgoing, SendError, SimClock, Store, StoreError,

@@ -453,3 +453,107 @@ mod split_tests {
         assert_eq!(split_message(&Message::text("short"), 40, 3000).len(), 1);
     }
 }
+
+/// The message as Markdown (GitHub flavour): for exports and documents.
+pub fn render_markdown(message: &Message) -> String {
+    fn inline(r: &Rich) -> String {
+        let mut out = String::new();
+        for i in &r.0 {
+            match i {
+                Inline::Text(s) => out.push_str(&escape_md(s)),
+                Inline::Strong(s) => out.push_str(&format!("**{}**", escape_md(s))),
+                Inline::Emphasis(s) => out.push_str(&format!("_{}_", escape_md(s))),
+                Inline::Code(s) => out.push_str(&format!("`{}`", s.replace('`', "'"))),
+                Inline::Mention(p) => out.push_str(&format!("@{}", escape_md(&p.display_name))),
+            }
+        }
+        out
+    }
+    let mut parts: Vec<String> = Vec::new();
+    for block in &message.blocks {
+        parts.push(match block {
+            Block::Heading(h) => format!("## {}", escape_md(h)),
+            Block::Paragraph(r) => inline(r),
+            Block::List(items) => items
+                .iter()
+                .map(|i| format!("- {}", inline(i).replace('\n', "\n  ")))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Block::Fields(fields) => fields
+                .iter()
+                .map(|(k, v)| format!("- **{}**: {}", escape_md(k), inline(v)))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Block::Table {
+                columns,
+                numeric,
+                rows,
+            } => {
+                let cell = |s: String| s.replace('|', "\\|").replace('\n', " ");
+                let mut t = format!(
+                    "| {} |\n|{}|",
+                    columns
+                        .iter()
+                        .map(|c| cell(escape_md(c)))
+                        .collect::<Vec<_>>()
+                        .join(" | "),
+                    columns
+                        .iter()
+                        .enumerate()
+                        .map(|(i, _)| if numeric.get(i).copied().unwrap_or(false) {
+                            " ---: "
+                        } else {
+                            " --- "
+                        })
+                        .collect::<Vec<_>>()
+                        .join("|")
+                );
+                for row in rows {
+                    t.push_str(&format!(
+                        "\n| {} |",
+                        row.iter()
+                            .map(|c| cell(inline(c)))
+                            .collect::<Vec<_>>()
+                            .join(" | ")
+                    ));
+                }
+                t
+            }
+            Block::Context(r) => format!("> {}", inline(r)),
+            Block::Divider => "---".into(),
+        });
+    }
+    parts.join("\n\n") + "\n"
+}
+
+fn escape_md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod markdown_tests {
+    use super::*;
+
+    #[test]
+    fn markdown_escapes_and_renders_tables() {
+        let m = Message::new()
+            .heading("Report *Q1*")
+            .paragraph(Rich::strong("EMEA").and(": 2 of 3"))
+            .table(
+                &["Region", "Kudos"],
+                &[false, true],
+                vec![vec!["A|B".into(), "3".into()]],
+            );
+        assert_eq!(
+            render_markdown(&m),
+            "## Report \\*Q1\\*\n\n**EMEA**: 2 of 3\n\n| Region | Kudos |\n| --- | ---: |\n| A\\|B | 3 |\n"
+        );
+    }
+}

@@ -128,6 +128,25 @@ pub trait Store: Send + Sync + 'static {
         to: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<Vec<Kudos>>> + Send;
 
+    /// Kudos given in `[from, to)`: how many in all, and the newest `limit` of them, oldest first
+    /// (receivers ordered by display name).
+    fn kudos_latest(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<(u64, Vec<Kudos>)>> + Send;
+    /// Kudos given in `[from, to)` counted by the region of their receivers' roster entries
+    /// (alumni included); a kudos counts once in each region among its receivers; receivers not
+    /// on the roster count under the region "". Ordered by region key ("" first).
+    fn kudos_by_region(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<(String, u64)>>> + Send;
+    /// How many departments have at least one active ambassador, and how many there are.
+    fn coverage_counts(&self) -> impl Future<Output = StoreResult<(u32, u32)>> + Send;
+
     /// True when the store holds no department, no person and no kudos (a fresh database).
     fn is_empty(&self) -> impl Future<Output = StoreResult<bool>> + Send;
 
@@ -173,6 +192,71 @@ pub trait Store: Send + Sync + 'static {
         &self,
         filter: &CheckinFilter,
     ) -> impl Future<Output = StoreResult<Vec<CheckinEntry>>> + Send;
+
+    // ---- announcements ----
+
+    /// Announcements created at or after `since`, newest first.
+    fn announcements(
+        &self,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<Announcement>>> + Send;
+    /// The recipients of these announcements with their roster entries (alumni included;
+    /// recipients no longer on the roster are left out), ordered by announcement, then region
+    /// key, department name key, display name.
+    fn announcement_recipients(
+        &self,
+        announcements: &[AnnouncementId],
+    ) -> impl Future<Output = StoreResult<Vec<AnnouncementRecipient>>> + Send;
+    /// Announcements `person` received and has not acknowledged, newest first.
+    fn open_announcements(
+        &self,
+        person: PersonId,
+    ) -> impl Future<Output = StoreResult<Vec<Announcement>>> + Send;
+    /// Records that `person` acknowledged the announcement (the first time only) and, with
+    /// `shared`, that they shared it (the first time only). `NotFound` when they did not receive it.
+    fn acknowledge_announcement(
+        &self,
+        announcement: AnnouncementId,
+        person: PersonId,
+        shared: bool,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Recipients not acknowledged and not reminded of announcements created before `before`.
+    fn announcement_reminders_due(
+        &self,
+        before: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<(Announcement, AnnouncementRecipient)>>> + Send;
+
+    // ---- activity log ----
+
+    fn add_activity(
+        &self,
+        activity: &NewActivity,
+    ) -> impl Future<Output = StoreResult<Activity>> + Send;
+    /// Replaces text, tags, audience and day of an activity of `author`. `NotFound` when there is
+    /// no such activity of theirs.
+    fn update_activity(
+        &self,
+        id: ActivityId,
+        author: PersonId,
+        activity: &NewActivity,
+    ) -> impl Future<Output = StoreResult<Activity>> + Send;
+    /// `NotFound` when there is no such activity of `author`.
+    fn delete_activity(
+        &self,
+        id: ActivityId,
+        author: PersonId,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn activity(
+        &self,
+        id: ActivityId,
+    ) -> impl Future<Output = StoreResult<Option<Activity>>> + Send;
+    /// Activities matching the filter with their author's roster entry (alumni included; authors
+    /// no longer on the roster are left out), newest day first, then newest id first.
+    fn activities(
+        &self,
+        filter: &ActivityFilter,
+    ) -> impl Future<Output = StoreResult<Vec<ActivityEntry>>> + Send;
 
     // ---- scheduler ----
 

@@ -172,3 +172,216 @@ pub(crate) async fn kudos_between(
         })
         .collect()
 }
+
+/// One receiver of one of the newest kudos (or the kudos alone, when it has no receiver), with
+/// the number of kudos in the whole range.
+#[derive(sqlx::FromRow)]
+struct LatestRow {
+    #[sqlx(flatten)]
+    kudos: KudosRow,
+    total: i64,
+    receiver_platform: Option<String>,
+    receiver_external_id: Option<String>,
+    receiver_display_name: Option<String>,
+}
+
+pub(crate) async fn kudos_latest(
+    store: &SqlStore,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: u32,
+) -> StoreResult<(u64, Vec<Kudos>)> {
+    let (from, to) = (to_micros(from), to_micros(to));
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    if limit == 0 {
+        let total: i64 = with_pool!(store, |pool| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM kudos WHERE given_at >= $1 AND given_at < $2")
+                .bind(from)
+                .bind(to)
+                .fetch_one(pool)
+                .await
+                .db()?
+        });
+        return Ok((count(total), Vec::new()));
+    }
+    // One statement, so the count and the kudos listed agree: the newest kudos (by the index on
+    // given_at), one row per receiver, each row carrying the count.
+    let rows: Vec<LatestRow> = with_pool!(store, |pool| {
+        sqlx::query_as(
+            "SELECT k.id, k.reason, k.tags, k.room, k.given_at, \
+                    g.platform, g.external_id, g.display_name, \
+                    (SELECT COUNT(*) FROM kudos c \
+                     WHERE c.given_at >= $1 AND c.given_at < $2) AS total, \
+                    p.platform AS receiver_platform, p.external_id AS receiver_external_id, \
+                    p.display_name AS receiver_display_name \
+             FROM (SELECT id, giver_id, reason, tags, room, given_at FROM kudos \
+                   WHERE given_at >= $1 AND given_at < $2 \
+                   ORDER BY given_at DESC, id DESC LIMIT $3) k \
+             JOIN people g ON g.id = k.giver_id \
+             LEFT JOIN kudos_receivers r ON r.kudos_id = k.id \
+             LEFT JOIN people p ON p.id = r.person_id",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await
+        .db()?
+    });
+    // No row: no kudos in the range at all (the limit is at least one).
+    let total = rows.first().map_or(0, |row| count(row.total));
+
+    let mut kudos: Vec<Kudos> = Vec::new();
+    let mut index: HashMap<i64, usize> = HashMap::new();
+    for row in rows {
+        let receiver = match (
+            row.receiver_platform,
+            row.receiver_external_id,
+            row.receiver_display_name,
+        ) {
+            (Some(platform), Some(external_id), Some(display_name)) => {
+                Some(person_ref(&platform, external_id, display_name)?)
+            }
+            _ => None,
+        };
+        let at = match index.get(&row.kudos.id) {
+            Some(&at) => at,
+            None => {
+                let k = row.kudos;
+                index.insert(k.id, kudos.len());
+                kudos.push(Kudos {
+                    id: k.id,
+                    giver: person_ref(&k.platform, k.external_id, k.display_name)?,
+                    receivers: Vec::new(),
+                    reason: k.reason,
+                    tags: k.tags.split_whitespace().map(str::to_owned).collect(),
+                    given_at: k.given_at,
+                    room: k.room,
+                });
+                kudos.len() - 1
+            }
+        };
+        kudos[at].receivers.extend(receiver);
+    }
+    kudos.sort_unstable_by_key(|k| (k.given_at, k.id));
+    for k in &mut kudos {
+        k.receivers.sort_by(by_display_name);
+    }
+    Ok((total, kudos))
+}
+
+#[derive(sqlx::FromRow)]
+struct RegionRow {
+    region_key: String,
+    region: String,
+    kudos: i64,
+}
+
+/// The ids of the kudos given in a range: the least and greatest, how many, and how many kudos
+/// (given whenever) have an id between those two.
+#[derive(sqlx::FromRow)]
+struct IdSpan {
+    lo: Option<i64>,
+    hi: Option<i64>,
+    given: i64,
+    spanned: i64,
+}
+
+/// Kudos counted by region for the receivers `r` of some kudos: a kudos counts once per region
+/// among its receivers, off the roster under "". A region spelled in several ways (same key) is
+/// named by its least spelling. `$from` names the receivers `r`; `$where` picks them.
+macro_rules! region_counts {
+    ($from:literal, $where:literal) => {
+        concat!(
+            "SELECT COALESCE(d.region_key, '') AS region_key, \
+                    COALESCE(MIN(d.region), '') AS region, \
+                    COUNT(DISTINCT r.kudos_id) AS kudos \
+             FROM ",
+            $from,
+            " LEFT JOIN ambassadors a ON a.person_id = r.person_id \
+              LEFT JOIN departments d ON d.id = a.department_id ",
+            $where,
+            " GROUP BY COALESCE(d.region_key, '')"
+        )
+    };
+}
+
+pub(crate) async fn kudos_by_region(
+    store: &SqlStore,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> StoreResult<Vec<(String, u64)>> {
+    let (from, to) = (to_micros(from), to_micros(to));
+    // The receivers are read by their primary key (kudos id) between the least and greatest id of
+    // the range's kudos, not by joining every receiver of all time to the kudos (PostgreSQL's
+    // choice). Ids follow time, so usually no other kudos lies between those two: then the id
+    // range alone picks the receivers; otherwise the kudos are joined to check their time. `id +
+    // 0` keeps PostgreSQL from reading MIN and MAX off the primary key, past every older kudos.
+    let mut rows: Vec<RegionRow> = with_pool!(store, |pool, backend| {
+        async {
+            // Both statements read one snapshot (PostgreSQL hands out ids before commits). Read
+            // only: SQLite never has to upgrade this transaction to a write.
+            let mut tx = pool
+                .begin_with(match backend {
+                    Backend::Sqlite => "BEGIN",
+                    Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+                })
+                .await?;
+            let span: IdSpan = sqlx::query_as(
+                "SELECT b.lo, b.hi, b.given, \
+                        (SELECT COUNT(*) FROM kudos c WHERE c.id >= b.lo AND c.id <= b.hi) \
+                            AS spanned \
+                 FROM (SELECT MIN(id + 0) AS lo, MAX(id + 0) AS hi, COUNT(*) AS given \
+                       FROM kudos WHERE given_at >= $1 AND given_at < $2) b",
+            )
+            .bind(from)
+            .bind(to)
+            .fetch_one(&mut *tx)
+            .await?;
+            let rows = match (span.lo, span.hi) {
+                (Some(lo), Some(hi)) if span.given == span.spanned => {
+                    sqlx::query_as(region_counts!(
+                        "kudos_receivers r",
+                        "WHERE r.kudos_id >= $1 AND r.kudos_id <= $2"
+                    ))
+                    .bind(lo)
+                    .bind(hi)
+                    .fetch_all(&mut *tx)
+                    .await?
+                }
+                (Some(lo), Some(hi)) => {
+                    sqlx::query_as(region_counts!(
+                        "kudos_receivers r JOIN kudos k ON k.id = r.kudos_id",
+                        "WHERE r.kudos_id >= $1 AND r.kudos_id <= $2 \
+                           AND k.given_at >= $3 AND k.given_at < $4"
+                    ))
+                    .bind(lo)
+                    .bind(hi)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(&mut *tx)
+                    .await?
+                }
+                // No kudos in the range.
+                _ => Vec::new(),
+            };
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(rows)
+        }
+        .await
+        .db()?
+    });
+    rows.sort_unstable_by(|a, b| a.region_key.cmp(&b.region_key));
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            // Receivers off the roster, and a region whose name has no key, both count under "".
+            let region = if row.region_key.is_empty() {
+                String::new()
+            } else {
+                row.region
+            };
+            (region, u64::try_from(row.kudos).unwrap_or(0))
+        })
+        .collect())
+}

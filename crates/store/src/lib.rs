@@ -39,6 +39,7 @@ macro_rules! with_pool {
     };
 }
 
+mod bridge;
 mod checkins;
 mod error;
 mod kudos;
@@ -54,6 +55,10 @@ use ambassador_core::{
     Department, DepartmentCoverage, DepartmentId, DigestSnapshot, Effects, JobRun, Kudos,
     KudosOutcome, NewDepartment, NewKudos, OutboxItem, OutboxStats, OutboxStatus, Person, PersonId,
     Platform, RosterFilter, RoundId, Store, StoreError, StoreResult,
+};
+use ambassador_core::{
+    Activity, ActivityEntry, ActivityFilter, ActivityId, Announcement, AnnouncementId,
+    AnnouncementRecipient, NewActivity,
 };
 use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, Utc};
 use error::DbResultExt;
@@ -354,6 +359,27 @@ impl Store for SqlStore {
         kudos::kudos_between(self, from, to).await
     }
 
+    async fn kudos_latest(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<(u64, Vec<Kudos>)> {
+        kudos::kudos_latest(self, from, to, limit).await
+    }
+
+    async fn kudos_by_region(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(String, u64)>> {
+        kudos::kudos_by_region(self, from, to).await
+    }
+
+    async fn coverage_counts(&self) -> StoreResult<(u32, u32)> {
+        roster::coverage_counts(self).await
+    }
+
     async fn is_empty(&self) -> StoreResult<bool> {
         let any: bool = with_pool!(self, |pool| {
             sqlx::query_scalar(
@@ -492,6 +518,63 @@ impl Store for SqlStore {
 
     async fn outbox_stats(&self) -> StoreResult<OutboxStats> {
         outbox::outbox_stats(self).await
+    }
+
+    async fn announcements(&self, since: DateTime<Utc>) -> StoreResult<Vec<Announcement>> {
+        bridge::announcements(self, since).await
+    }
+
+    async fn announcement_recipients(
+        &self,
+        announcements: &[AnnouncementId],
+    ) -> StoreResult<Vec<AnnouncementRecipient>> {
+        bridge::announcement_recipients(self, announcements).await
+    }
+
+    async fn open_announcements(&self, person: PersonId) -> StoreResult<Vec<Announcement>> {
+        bridge::open_announcements(self, person).await
+    }
+
+    async fn acknowledge_announcement(
+        &self,
+        announcement: AnnouncementId,
+        person: PersonId,
+        shared: bool,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        bridge::acknowledge_announcement(self, announcement, person, shared, at).await
+    }
+
+    async fn announcement_reminders_due(
+        &self,
+        before: DateTime<Utc>,
+    ) -> StoreResult<Vec<(Announcement, AnnouncementRecipient)>> {
+        bridge::announcement_reminders_due(self, before).await
+    }
+
+    async fn add_activity(&self, activity: &NewActivity) -> StoreResult<Activity> {
+        bridge::add_activity(self, activity).await
+    }
+
+    async fn update_activity(
+        &self,
+        id: ActivityId,
+        author: PersonId,
+        activity: &NewActivity,
+    ) -> StoreResult<Activity> {
+        bridge::update_activity(self, id, author, activity).await
+    }
+
+    async fn delete_activity(&self, id: ActivityId, author: PersonId) -> StoreResult<()> {
+        bridge::delete_activity(self, id, author).await
+    }
+
+    async fn activity(&self, id: ActivityId) -> StoreResult<Option<Activity>> {
+        bridge::activity(self, id).await
+    }
+
+    async fn activities(&self, filter: &ActivityFilter) -> StoreResult<Vec<ActivityEntry>> {
+        bridge::activities(self, filter).await
     }
 }
 

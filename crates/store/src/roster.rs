@@ -4,11 +4,13 @@ use crate::SqlStore;
 use crate::error::{DbResultExt, is_foreign_key_violation, to_store_error};
 use crate::rows::{AmbassadorRow, DepartmentRow, by_display_name, person_ref, select_ambassadors};
 use ambassador_core::{
-    Ambassador, AmbassadorStatus, DepartmentCoverage, DepartmentId, PersonId, PersonRef,
+    Account, Ambassador, AmbassadorStatus, DepartmentCoverage, DepartmentId, PersonId, PersonRef,
     RosterFilter, StoreError, StoreResult, name_key,
 };
 use chrono::{NaiveDate, Utc};
+use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 pub(crate) async fn add_ambassador(
     store: &SqlStore,
@@ -138,29 +140,84 @@ pub(crate) async fn ambassador(
     row.map(AmbassadorRow::into_ambassador).transpose()
 }
 
+/// Accounts per statement of [`roster`] (two parameters each). Kept well under 16 KB of statement
+/// and parameters even for long Matrix ids: sqlx 0.9.0 leaves Nagle's algorithm on, so over TLS
+/// a bigger statement can wait ~40 ms for a delayed ACK.
+const ACCOUNTS_PER_STATEMENT: usize = 200;
+
 pub(crate) async fn roster(
     store: &SqlStore,
     filter: &RosterFilter,
 ) -> StoreResult<Vec<Ambassador>> {
     let region = filter.region.as_deref().map(name_key);
-    let mut rows: Vec<AmbassadorRow> = with_pool!(store, |pool| {
-        sqlx::query_as(concat!(
-            select_ambassadors!(),
-            " WHERE ($1 IS NULL OR d.region_key = $1) \
-                AND ($2 IS NULL OR d.id = $2) \
-                AND (CASE WHEN $4 IS NULL THEN ($3 OR a.status <> 'alumni') \
-                          ELSE a.status = $4 END) \
-                AND ($5 IS NULL OR a.time_zone = $5)"
-        ))
-        .bind(region)
-        .bind(filter.department)
-        .bind(filter.include_alumni)
-        .bind(filter.status.map(AmbassadorStatus::as_str))
-        .bind(filter.time_zone.as_deref())
-        .fetch_all(pool)
-        .await
-        .db()?
-    });
+    let mut sql = String::from(concat!(
+        select_ambassadors!(),
+        " WHERE ($1 IS NULL OR d.region_key = $1) \
+            AND ($2 IS NULL OR d.id = $2) \
+            AND (CASE WHEN $4 IS NULL THEN ($3 OR a.status <> 'alumni') \
+                      ELSE a.status = $4 END) \
+            AND ($5 IS NULL OR a.time_zone = $5)"
+    ));
+    // The optional restrictions below are written only when asked for, so that each can use its
+    // index (a `$n IS NULL OR ...` clause cannot): an unrestricted roster keeps the statement above.
+    let mut next = 6;
+    if filter.changed_between.is_some() {
+        sql.push_str(" AND ((a.since > $6 AND a.since <= $7) OR (a.until > $6 AND a.until <= $7))");
+        next = 8;
+    }
+    let mut accounts: Vec<&Account> = filter.accounts.iter().collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    // One statement per chunk of accounts (none: one statement for all); the chunks' entries are
+    // distinct, as the accounts are.
+    let chunks: Vec<&[&Account]> = if accounts.is_empty() {
+        vec![&[]]
+    } else {
+        accounts.chunks(ACCOUNTS_PER_STATEMENT).collect()
+    };
+
+    let mut rows: Vec<AmbassadorRow> = Vec::new();
+    for chunk in chunks {
+        let mut sql = sql.clone();
+        if !chunk.is_empty() {
+            // As a subquery, the list leads SQLite to each person by the (platform, external_id)
+            // index instead of being looked up for every person.
+            sql.push_str(
+                " AND (p.platform, p.external_id) IN (SELECT column1, column2 FROM (VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let n = next + 2 * i;
+                let separator = if i == 0 { "" } else { ", " };
+                let _ = write!(sql, "{separator}(${n}, ${})", n + 1);
+            }
+            sql.push_str(") AS v)");
+        }
+        let found: Vec<AmbassadorRow> = with_pool!(store, |pool| {
+            let mut query = sqlx::query_as(AssertSqlSafe(sql))
+                .bind(region.as_deref())
+                .bind(filter.department)
+                .bind(filter.include_alumni)
+                .bind(filter.status.map(AmbassadorStatus::as_str))
+                .bind(filter.time_zone.as_deref());
+            if let Some((from, to)) = filter.changed_between {
+                query = query.bind(from).bind(to);
+            }
+            for account in chunk {
+                query = query
+                    .bind(account.platform.as_str())
+                    .bind(account.id.as_str());
+            }
+            // Planned afresh each time when restricted further (not kept prepared): a statement
+            // naming accounts is used once, and PostgreSQL's generic plan for the terms in a range
+            // (which cannot tell which `$n IS NULL` hold) walks every department.
+            query
+                .persistent(chunk.is_empty() && filter.changed_between.is_none())
+                .fetch_all(pool)
+                .await
+                .db()?
+        });
+        rows.extend(found);
+    }
     rows.sort_by_cached_key(AmbassadorRow::order_key);
     rows.into_iter()
         .map(AmbassadorRow::into_ambassador)
@@ -281,6 +338,23 @@ pub(crate) async fn coverage(
             })
         })
         .collect()
+}
+
+/// How many departments have an active ambassador, and how many there are.
+pub(crate) async fn coverage_counts(store: &SqlStore) -> StoreResult<(u32, u32)> {
+    let (covered, total): (i64, i64) = with_pool!(store, |pool| {
+        sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM departments d WHERE EXISTS ( \
+                        SELECT 1 FROM ambassadors a \
+                        WHERE a.department_id = d.id AND a.status = 'active')), \
+                    (SELECT COUNT(*) FROM departments)",
+        )
+        .fetch_one(pool)
+        .await
+        .db()?
+    });
+    let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+    Ok((count(covered), count(total)))
 }
 
 /// The active ambassadors of each of `rows`' departments, one query row per ambassador.

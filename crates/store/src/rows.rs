@@ -5,8 +5,8 @@
 
 use crate::error::corrupt;
 use ambassador_core::{
-    Account, Ambassador, AmbassadorStatus, Checkin, CheckinStatus, Department, Person, PersonRef,
-    Platform, StoreResult,
+    Account, Activity, Ambassador, AmbassadorStatus, Announcement, Checkin, CheckinStatus,
+    Department, Person, PersonRef, Platform, StoreResult,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use std::cmp::Ordering;
@@ -60,8 +60,53 @@ macro_rules! checkin_columns {
     };
 }
 
+/// The columns of an announcement `n` with its author `ap`, in [`AnnouncementRow`]'s order.
+macro_rules! announcement_columns {
+    () => {
+        "n.id AS announcement_id, n.key AS announcement_key, n.text AS announcement_text, \
+         n.audience AS announcement_audience, n.created_at AS announcement_created_at, \
+         ap.platform AS author_platform, ap.external_id AS author_external_id, \
+         ap.display_name AS author_display_name"
+    };
+}
+
+/// Announcements `n` joined with their author `ap`; append a join or a `WHERE` clause.
+macro_rules! select_announcements {
+    () => {
+        concat!(
+            "SELECT ",
+            $crate::rows::announcement_columns!(),
+            " FROM announcements n JOIN people ap ON ap.id = n.author_id"
+        )
+    };
+}
+
+/// The columns of an activity, in [`ActivityRow`]'s order, each name prefixed with `$table`
+/// (`""` for `RETURNING` on the `activities` table alone, `"v."` for an alias).
+macro_rules! activity_columns {
+    ($table:literal) => {
+        concat!(
+            $table,
+            "id AS activity_id, ",
+            $table,
+            "author_id AS activity_author_id, ",
+            $table,
+            "text AS activity_text, ",
+            $table,
+            "tags AS activity_tags, ",
+            $table,
+            "audience AS activity_audience, ",
+            $table,
+            "happened_on AS activity_on, ",
+            $table,
+            "logged_at AS activity_logged_at"
+        )
+    };
+}
+
 pub(crate) use {
-    ambassador_columns, checkin_columns, department_columns, person_columns, select_ambassadors,
+    activity_columns, ambassador_columns, announcement_columns, checkin_columns,
+    department_columns, person_columns, select_ambassadors, select_announcements,
 };
 
 pub(crate) fn account(platform: &str, external_id: String) -> StoreResult<Account> {
@@ -242,6 +287,67 @@ impl CheckinRow {
             answer: self.answer,
             answered_at: self.answered_at,
             flagged: self.flagged,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AnnouncementRow {
+    pub announcement_id: i64,
+    pub announcement_key: String,
+    pub announcement_text: String,
+    pub announcement_audience: String,
+    pub announcement_created_at: DateTime<Utc>,
+    pub author_platform: String,
+    pub author_external_id: String,
+    pub author_display_name: String,
+}
+
+impl AnnouncementRow {
+    pub fn into_announcement(self) -> StoreResult<Announcement> {
+        Ok(Announcement {
+            id: self.announcement_id,
+            key: self.announcement_key,
+            author: person_ref(
+                &self.author_platform,
+                self.author_external_id,
+                self.author_display_name,
+            )?,
+            text: self.announcement_text,
+            audience: self.announcement_audience,
+            created_at: self.announcement_created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ActivityRow {
+    pub activity_id: i64,
+    pub activity_author_id: i64,
+    pub activity_text: String,
+    pub activity_tags: String,
+    pub activity_audience: Option<i64>,
+    pub activity_on: NaiveDate,
+    pub activity_logged_at: DateTime<Utc>,
+}
+
+impl ActivityRow {
+    pub fn into_activity(self) -> StoreResult<Activity> {
+        Ok(Activity {
+            id: self.activity_id,
+            author: self.activity_author_id,
+            text: self.activity_text,
+            tags: self
+                .activity_tags
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+            audience: self
+                .activity_audience
+                .map(|n| u32::try_from(n).map_err(|_| corrupt(format!("activity audience {n}"))))
+                .transpose()?,
+            on: self.activity_on,
+            logged_at: self.activity_logged_at,
         })
     }
 }

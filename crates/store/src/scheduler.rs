@@ -1,5 +1,6 @@
 //! The scheduler's state: claimed occurrences (`job_runs`), cursors, digest snapshots, and the
-//! effects a decision writes (outbox rows, check-in changes) in the same transaction as its claim.
+//! effects a decision writes (outbox rows, check-in changes, announcements) in the same
+//! transaction as its claim.
 
 use crate::error::{DbResultExt, corrupt, is_foreign_key_violation, to_store_error};
 use crate::{SqlStore, to_micros};
@@ -16,14 +17,14 @@ use sqlx::{Database, Encode, Pool, QueryBuilder, Type};
 const PARAMETERS_PER_STATEMENT: usize = 30_000;
 
 /// Rows per statement for rows of `parameters` parameters each.
-const fn rows_per_statement(parameters: usize) -> usize {
+pub(crate) const fn rows_per_statement(parameters: usize) -> usize {
     PARAMETERS_PER_STATEMENT / parameters
 }
 
 /// An empty query builder for the pool's database (the pool only names the type). Its statements
 /// are not kept prepared (`persistent(false)` when built): each chunk length is a new statement,
 /// and a prepared multi-row statement holds thousands of parameters on every connection.
-fn builder<DB: Database>(_pool: &Pool<DB>, sql: &str) -> QueryBuilder<DB> {
+pub(crate) fn builder<DB: Database>(_pool: &Pool<DB>, sql: &str) -> QueryBuilder<DB> {
     QueryBuilder::new(sql)
 }
 
@@ -93,6 +94,13 @@ pub(crate) async fn commit(
             )
         })
         .collect();
+    let mut recipients: Vec<PersonId> = effects
+        .announcement
+        .as_ref()
+        .map(|a| a.recipients.clone())
+        .unwrap_or_default();
+    recipients.sort_unstable();
+    recipients.dedup();
 
     let outcome: Result<bool, sqlx::Error> = with_pool!(store, |pool| {
         async {
@@ -173,6 +181,45 @@ pub(crate) async fn commit(
                 update.build().persistent(false).execute(&mut *tx).await?;
             }
 
+            if let Some(announcement) = &effects.announcement {
+                // One with the same key exists already: it stays as it is, recipients included.
+                let id: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO announcements (key, author_id, text, audience, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING RETURNING id",
+                )
+                .bind(&announcement.key)
+                .bind(announcement.author)
+                .bind(&announcement.text)
+                .bind(&announcement.audience)
+                .bind(to_micros(announcement.created_at))
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(id) = id {
+                    for chunk in recipients.chunks(rows_per_statement(2)) {
+                        let mut insert = builder(
+                            pool,
+                            "INSERT INTO announcement_recipients (announcement_id, person_id) ",
+                        );
+                        insert.push_values(chunk, |mut row, person| {
+                            row.push_bind(id).push_bind(*person);
+                        });
+                        insert.push(" ON CONFLICT (announcement_id, person_id) DO NOTHING");
+                        insert.build().persistent(false).execute(&mut *tx).await?;
+                    }
+                }
+            }
+            for chunk in effects.announcement_reminded.chunks(rows_per_statement(2)) {
+                let mut update = builder(pool, "UPDATE announcement_recipients SET reminded_at = ");
+                update
+                    .push_bind(at)
+                    .push(" WHERE (announcement_id, person_id) IN (");
+                update.push_values(chunk, |mut tuple, (announcement, person)| {
+                    tuple.push_bind(*announcement).push_bind(*person);
+                });
+                update.push(")");
+                update.build().persistent(false).execute(&mut *tx).await?;
+            }
+
             if let Some(snapshot) = &effects.digest_snapshot {
                 sqlx::query(
                     "INSERT INTO digest_snapshots \
@@ -194,7 +241,7 @@ pub(crate) async fn commit(
     match outcome {
         Ok(done) => Ok(done),
         Err(e) if is_foreign_key_violation(&e) => Err(StoreError::NotFound(
-            "a person of a check-in to open".to_owned(),
+            "a person of a check-in to open or of an announcement".to_owned(),
         )),
         Err(e) => Err(to_store_error(e)),
     }

@@ -59,8 +59,11 @@ conformance!(
     coverage_counts_active_and_paused_and_ignores_alumni,
     coverage_lists_uncovered_departments_in_order,
     coverage_filters_by_region_key,
+    coverage_counts_departments_with_an_active_ambassador,
     kudos_round_trip_with_receivers_and_tags,
     kudos_between_is_half_open,
+    kudos_latest_counts_the_range_and_lists_the_newest,
+    kudos_are_counted_by_the_regions_of_their_receivers,
     daily_limit_allows_exactly_the_limit,
     daily_limit_counts_from_day_start,
     concurrent_kudos_never_pass_the_limit,
@@ -82,10 +85,18 @@ conformance!(
     checkins_are_filtered_and_ordered_for_the_office,
     checkins_pause_until_a_day_and_resume,
     roster_filters_by_time_zone_and_status,
+    roster_filters_by_accounts_across_platforms,
+    roster_filters_by_terms_begun_or_ended_in_a_range,
     the_outbox_hands_out_due_items_of_the_asked_platforms,
     outbox_leases_keep_items_until_they_run_out,
     concurrent_claimers_never_get_the_same_item,
     outbox_items_move_between_pending_sent_and_failed,
+    announcements_are_created_with_their_recipients_once,
+    announcements_are_acknowledged_and_shared_once,
+    announcement_reminders_are_due_once_for_the_unacknowledged,
+    an_announcement_reaches_twenty_thousand_ambassadors_in_one_call,
+    activities_are_logged_edited_and_deleted_by_their_author,
+    activities_are_filtered_by_day_and_author_newest_first,
 );
 
 // ---------------------------------------------------------------- helpers
@@ -781,6 +792,55 @@ async fn coverage_filters_by_region_key(store: SqlStore) {
     assert_eq!(store.coverage(None).await.unwrap().len(), 3);
 }
 
+async fn coverage_counts_departments_with_an_active_ambassador(store: SqlStore) {
+    assert_eq!(store.coverage_counts().await.unwrap(), (0, 0));
+    let finance = department(&store, "Finance", "EMEA").await;
+    let legal = department(&store, "Legal", "EMEA").await;
+    let sales = department(&store, "Sales", "Americas").await;
+    let data = department(&store, "Data", "Americas").await;
+    let ops = department(&store, "Ops", "APAC").await;
+    let entries = [
+        ("U1", "Ada", &finance, AmbassadorStatus::Active),
+        ("U2", "Grace", &finance, AmbassadorStatus::Paused),
+        ("U3", "Alan", &legal, AmbassadorStatus::Paused),
+        ("U4", "Edsger", &sales, AmbassadorStatus::Alumni),
+        ("U5", "Barbara", &ops, AmbassadorStatus::Active),
+        ("U6", "Ken", &ops, AmbassadorStatus::Active),
+    ];
+    let mut people = Vec::new();
+    for (id, name, d, status) in entries {
+        let p = ambassador(&store, id, name, d, "UTC").await;
+        if status != AmbassadorStatus::Active {
+            store
+                .set_ambassador_status(p.id, status, date(2024, 2, 1))
+                .await
+                .unwrap();
+        }
+        people.push(p);
+    }
+    // Finance (one active, one paused) and Ops (two active) are covered; Legal (paused only),
+    // Sales (alumni only) and Data (nobody) are not.
+    let counts = store.coverage_counts().await.unwrap();
+    assert_eq!(counts, (2, 5));
+    let coverage = store.coverage(None).await.unwrap();
+    let covered = coverage.iter().filter(|c| !c.active.is_empty()).count() as u32;
+    assert_eq!(counts, (covered, coverage.len() as u32));
+
+    store
+        .set_ambassador_status(people[0].id, AmbassadorStatus::Paused, date(2024, 3, 1))
+        .await
+        .unwrap();
+    assert_eq!(store.coverage_counts().await.unwrap(), (1, 5));
+    store
+        .set_ambassador_status(people[2].id, AmbassadorStatus::Active, date(2024, 3, 1))
+        .await
+        .unwrap();
+    assert_eq!(store.coverage_counts().await.unwrap(), (2, 5));
+    store.remove_department(data.id).await.unwrap();
+    store.remove_department(sales.id).await.unwrap();
+    assert_eq!(store.coverage_counts().await.unwrap(), (2, 3));
+}
+
 // ---------------------------------------------------------------- kudos
 
 async fn kudos_round_trip_with_receivers_and_tags(store: SqlStore) {
@@ -870,6 +930,212 @@ async fn kudos_between_is_half_open(store: SqlStore) {
         .await
         .unwrap();
     assert!(empty.is_empty());
+}
+
+async fn kudos_latest_counts_the_range_and_lists_the_newest(store: SqlStore) {
+    let ada = person(&store, "U1", "Ada").await;
+    let grace = person(&store, "U2", "grace").await;
+    let alan = person(&store, "U3", "Alan").await;
+    let (from, to) = (at(2024, 5, 1, 0, 0, 0), at(2024, 5, 8, 0, 0, 0));
+    let tie = at(2024, 5, 6, 12, 0, 0);
+    let times = [
+        from - Duration::microseconds(1),
+        from,
+        at(2024, 5, 2, 9, 0, 0),
+        tie,
+        tie,
+        to - Duration::microseconds(1),
+        to,
+    ];
+    // Recorded out of order; the two at `tie` in this order (ids decide between them).
+    let mut ids = [0; 7];
+    for i in [5, 0, 4, 6, 2, 3, 1] {
+        let receivers: &[&Person] = if i % 2 == 0 {
+            &[&ada, &grace, &alan]
+        } else {
+            &[&ada]
+        };
+        let giver = if i % 2 == 0 { &ada } else { &grace };
+        let (id, _) = recorded(
+            store
+                .record_kudos(
+                    &kudos(giver, receivers, times[i]),
+                    100,
+                    from - Duration::days(1),
+                )
+                .await
+                .unwrap(),
+        );
+        ids[i] = id;
+    }
+    let all = store.kudos_between(from, to).await.unwrap();
+    let listed: Vec<i64> = all.iter().map(|k| k.id).collect();
+    assert_eq!(listed, [ids[1], ids[2], ids[4], ids[3], ids[5]]);
+
+    // The newest two: the last kudos and, of the two at the same instant, the later id.
+    let (total, newest) = store.kudos_latest(from, to, 2).await.unwrap();
+    assert_eq!(total, 5);
+    assert_eq!(newest, all[3..]);
+    assert_eq!(newest[0].given_at, tie);
+    assert_eq!(newest[1].given_at, to - Duration::microseconds(1));
+    // Receivers by display name, giver and text as kudos_between reads them.
+    let three = &store.kudos_latest(from, to, 3).await.unwrap().1[0];
+    assert_eq!(three.id, ids[4]);
+    assert_eq!(
+        three.receivers,
+        [ada.as_ref(), alan.as_ref(), grace.as_ref()]
+    );
+    assert_eq!(three.giver, ada.as_ref());
+    // A limit beyond the count lists everything.
+    for limit in [5, 6, 1000, u32::MAX] {
+        assert_eq!(
+            store.kudos_latest(from, to, limit).await.unwrap(),
+            (5, all.clone()),
+            "limit {limit}"
+        );
+    }
+    // No limit: the count alone.
+    assert_eq!(store.kudos_latest(from, to, 0).await.unwrap(), (5, vec![]));
+    // Half-open at both ends.
+    let (total, edge) = store
+        .kudos_latest(from, from + Duration::microseconds(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(total, 1);
+    assert_eq!(edge.iter().map(|k| k.id).collect::<Vec<_>>(), [ids[1]]);
+    let (total, edge) = store
+        .kudos_latest(to, to + Duration::days(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(total, 1);
+    assert_eq!(edge.iter().map(|k| k.id).collect::<Vec<_>>(), [ids[6]]);
+    // Nothing in range, or an empty range.
+    assert_eq!(
+        store
+            .kudos_latest(at(2024, 6, 1, 0, 0, 0), at(2024, 7, 1, 0, 0, 0), 10)
+            .await
+            .unwrap(),
+        (0, vec![])
+    );
+    assert_eq!(
+        store.kudos_latest(from, from, 10).await.unwrap(),
+        (0, vec![])
+    );
+    assert_eq!(store.kudos_latest(to, from, 10).await.unwrap(), (0, vec![]));
+}
+
+async fn kudos_are_counted_by_the_regions_of_their_receivers(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let legal = department(&store, "Legal", "EMEA").await;
+    let sales = department(&store, "Sales", "Americas").await;
+    let data = department(&store, "Data", "americas ").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "UTC").await;
+    let grace = ambassador(&store, "U2", "Grace", &legal, "UTC").await;
+    let alan = ambassador(&store, "U3", "Alan", &sales, "UTC").await;
+    let dora = ambassador(&store, "U4", "Dora", &data, "UTC").await;
+    let bob = person(&store, "U5", "Bob").await;
+    let carol = person(&store, "U6", "Carol").await;
+    let eve = person(&store, "U7", "Eve").await;
+    // Paused and alumni receivers still count in their region.
+    store
+        .set_ambassador_status(grace.id, AmbassadorStatus::Paused, date(2024, 2, 1))
+        .await
+        .unwrap();
+    store
+        .set_ambassador_status(alan.id, AmbassadorStatus::Alumni, date(2024, 2, 1))
+        .await
+        .unwrap();
+    let (from, to) = (at(2024, 5, 1, 0, 0, 0), at(2024, 5, 8, 0, 0, 0));
+    let given: [(&[&Person], DateTime<Utc>); 9] = [
+        // EMEA
+        (&[&ada], from),
+        // EMEA once, though two receivers are there
+        (&[&ada, &grace], at(2024, 5, 2, 0, 0, 0)),
+        // EMEA and Americas
+        (&[&ada, &alan], at(2024, 5, 3, 0, 0, 0)),
+        // Off the roster
+        (&[&bob], at(2024, 5, 4, 0, 0, 0)),
+        // Off the roster once
+        (&[&bob, &carol], at(2024, 5, 5, 0, 0, 0)),
+        // Americas (an alumnus) and off the roster
+        (&[&alan, &bob], at(2024, 5, 6, 0, 0, 0)),
+        // Americas once: two spellings of one region
+        (&[&alan, &dora], to - Duration::microseconds(1)),
+        // Outside the range
+        (&[&ada, &bob], to),
+        (&[&ada, &bob], from - Duration::microseconds(1)),
+    ];
+    for (receivers, t) in given {
+        recorded(
+            store
+                .record_kudos(&kudos(&eve, receivers, t), 100, from - Duration::days(1))
+                .await
+                .unwrap(),
+        );
+    }
+    let counts = store.kudos_by_region(from, to).await.unwrap();
+    assert_eq!(counts.len(), 3, "{counts:?}");
+    assert_eq!(counts[0], (String::new(), 3));
+    // The name of a region spelled two ways is one of its spellings.
+    assert!(
+        ["Americas", "americas "].contains(&counts[1].0.as_str()),
+        "{counts:?}"
+    );
+    assert_eq!(counts[1].1, 3);
+    assert_eq!(counts[2], ("EMEA".to_owned(), 3));
+    // Kudos given in the range after some given outside it: ids no longer follow time.
+    recorded(
+        store
+            .record_kudos(
+                &kudos(&eve, &[&grace, &bob], at(2024, 5, 7, 0, 0, 0)),
+                100,
+                from - Duration::days(1),
+            )
+            .await
+            .unwrap(),
+    );
+    let counts = store.kudos_by_region(from, to).await.unwrap();
+    assert_eq!(counts.len(), 3, "{counts:?}");
+    assert_eq!(counts[0], (String::new(), 4));
+    assert_eq!(counts[1].1, 3);
+    assert_eq!(counts[2], ("EMEA".to_owned(), 4));
+
+    // Only the roster's regions (ordered by key), or only off the roster.
+    assert_eq!(
+        store
+            .kudos_by_region(from, at(2024, 5, 4, 0, 0, 0))
+            .await
+            .unwrap(),
+        [("Americas".to_owned(), 1), ("EMEA".to_owned(), 3)]
+    );
+    assert_eq!(
+        store
+            .kudos_by_region(at(2024, 5, 4, 0, 0, 0), at(2024, 5, 6, 0, 0, 0))
+            .await
+            .unwrap(),
+        [(String::new(), 2)]
+    );
+    // A receiver who leaves the roster counts off it from then on.
+    store.remove_ambassador(ada.id).await.unwrap();
+    assert_eq!(
+        store
+            .kudos_by_region(from, at(2024, 5, 4, 0, 0, 0))
+            .await
+            .unwrap(),
+        [
+            (String::new(), 3),
+            ("Americas".to_owned(), 1),
+            ("EMEA".to_owned(), 1)
+        ]
+    );
+    assert!(
+        store
+            .kudos_by_region(at(2024, 6, 1, 0, 0, 0), at(2024, 7, 1, 0, 0, 0))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.kudos_by_region(from, from).await.unwrap().is_empty());
 }
 
 async fn daily_limit_allows_exactly_the_limit(store: SqlStore) {
@@ -2200,6 +2466,258 @@ async fn roster_filters_by_time_zone_and_status(store: SqlStore) {
     );
 }
 
+async fn roster_filters_by_accounts_across_platforms(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let legal = department(&store, "Legal", "EMEA").await;
+    let sales = department(&store, "Sales", "Americas").await;
+    let on_slack = slack("ada");
+    let on_console = Account::new(Platform::Console, "ada");
+    let on_matrix = Account::new(Platform::Matrix, "@ada:example.org");
+    let grace_on_matrix = Account::new(Platform::Matrix, "@grace:matrix.example.org:8448");
+    let entries = [
+        (&on_slack, "Ada S", &finance),
+        (&on_console, "Ada C", &legal),
+        (&on_matrix, "Ada M", &sales),
+        (&grace_on_matrix, "Grace", &finance),
+    ];
+    let mut people = Vec::new();
+    for (account, name, d) in entries {
+        let p = store.ensure_person(account, name).await.unwrap();
+        store
+            .add_ambassador(p.id, d.id, "UTC", date(2024, 1, 1))
+            .await
+            .unwrap();
+        people.push(p);
+    }
+    store
+        .set_ambassador_status(people[1].id, AmbassadorStatus::Alumni, date(2024, 2, 1))
+        .await
+        .unwrap();
+    // Known but not on the roster.
+    let bob = store
+        .ensure_person(&Account::new(Platform::Matrix, "@bob:example.org"), "Bob")
+        .await
+        .unwrap();
+    let who = |filter: RosterFilter| {
+        let store = store.clone();
+        async move {
+            store
+                .roster(&filter)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|a| a.person.display_name)
+                .collect::<Vec<_>>()
+        }
+    };
+    let only = |accounts: &[&Account]| RosterFilter {
+        accounts: accounts.iter().map(|a| (*a).clone()).collect(),
+        include_alumni: true,
+        ..RosterFilter::default()
+    };
+    // Ordered like the whole roster; platform and id both have to match.
+    assert_eq!(
+        who(only(&[&grace_on_matrix, &on_matrix, &on_slack])).await,
+        ["Ada M", "Ada S", "Grace"]
+    );
+    assert_eq!(who(only(&[&on_console])).await, ["Ada C"]);
+    assert!(
+        who(only(&[&Account::new(Platform::Slack, "@ada:example.org")]))
+            .await
+            .is_empty()
+    );
+    assert!(who(only(&[&slack("Ada")])).await.is_empty());
+    assert!(
+        who(only(&[&Account::new(Platform::Matrix, "@ada:example")]))
+            .await
+            .is_empty()
+    );
+    // People off the roster, unknown accounts and repeats change nothing.
+    assert_eq!(
+        who(only(&[
+            &bob.account,
+            &slack("U404"),
+            &on_slack,
+            &on_slack,
+            &on_matrix
+        ]))
+        .await,
+        ["Ada M", "Ada S"]
+    );
+    // Combined with the other filters.
+    let everyone = [&on_slack, &on_console, &on_matrix, &grace_on_matrix];
+    assert_eq!(
+        who(RosterFilter {
+            include_alumni: false,
+            ..only(&everyone)
+        })
+        .await,
+        ["Ada M", "Ada S", "Grace"]
+    );
+    assert_eq!(
+        who(RosterFilter {
+            region: Some("emea".to_owned()),
+            ..only(&everyone)
+        })
+        .await,
+        ["Ada S", "Grace", "Ada C"]
+    );
+    assert_eq!(
+        who(RosterFilter {
+            department: Some(finance.id),
+            ..only(&[&on_slack, &on_matrix])
+        })
+        .await,
+        ["Ada S"]
+    );
+    assert_eq!(
+        who(RosterFilter {
+            status: Some(AmbassadorStatus::Alumni),
+            ..only(&everyone)
+        })
+        .await,
+        ["Ada C"]
+    );
+    // Hundreds of accounts (more than one statement takes), the known ones spread among them.
+    let mut many: Vec<Account> = (0..2500)
+        .map(|i| slack(&format!("X{i:04}")))
+        .chain((0..300).map(|i| Account::new(Platform::Matrix, format!("@n{i}:example.org"))))
+        .collect();
+    many.extend(everyone.iter().map(|a| (*a).clone()));
+    many.reverse();
+    let found = store
+        .roster(&RosterFilter {
+            accounts: many,
+            include_alumni: true,
+            ..RosterFilter::default()
+        })
+        .await
+        .unwrap();
+    let names: Vec<&str> = found
+        .iter()
+        .map(|a| a.person.display_name.as_str())
+        .collect();
+    assert_eq!(names, ["Ada M", "Ada S", "Grace", "Ada C"]);
+    assert_eq!(found[1].person, people[0]);
+}
+
+async fn roster_filters_by_terms_begun_or_ended_in_a_range(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let legal = department(&store, "Legal", "EMEA").await;
+    let (from, to) = (date(2024, 3, 1), date(2024, 3, 8));
+    // (name, since, until (alumni), department)
+    let entries = [
+        ("Ann", from, None, &finance),
+        ("Bea", date(2024, 3, 2), None, &finance),
+        ("Cid", to, None, &finance),
+        ("Dan", date(2024, 3, 9), None, &finance),
+        ("Eve", date(2024, 1, 1), Some(from), &finance),
+        ("Fay", date(2024, 1, 1), Some(date(2024, 3, 4)), &finance),
+        ("Gus", date(2024, 1, 1), Some(to), &legal),
+        ("Hal", date(2024, 1, 1), Some(date(2024, 3, 9)), &finance),
+        ("Ivy", date(2024, 1, 1), None, &finance),
+        ("Jo", date(2024, 3, 5), Some(date(2024, 4, 1)), &finance),
+        ("Kim", date(2024, 2, 1), Some(date(2024, 2, 20)), &finance),
+    ];
+    let mut people = Vec::new();
+    for (i, (name, since, until, d)) in entries.into_iter().enumerate() {
+        let p = person(&store, &format!("U{i}"), name).await;
+        store
+            .add_ambassador(p.id, d.id, "UTC", since)
+            .await
+            .unwrap();
+        if let Some(until) = until {
+            store
+                .set_ambassador_status(p.id, AmbassadorStatus::Alumni, until)
+                .await
+                .unwrap();
+        }
+        people.push(p);
+    }
+    // A paused entry keeps its since; it began in the range.
+    store
+        .set_ambassador_status(people[1].id, AmbassadorStatus::Paused, date(2024, 3, 3))
+        .await
+        .unwrap();
+    let who = |filter: RosterFilter| {
+        let store = store.clone();
+        async move {
+            store
+                .roster(&filter)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|a| a.person.display_name)
+                .collect::<Vec<_>>()
+        }
+    };
+    let changed = RosterFilter {
+        changed_between: Some((from, to)),
+        include_alumni: true,
+        ..RosterFilter::default()
+    };
+    // Exclusive from, inclusive to, for since and until alike.
+    assert_eq!(
+        who(changed.clone()).await,
+        ["Bea", "Cid", "Fay", "Jo", "Gus"]
+    );
+    assert_eq!(
+        who(RosterFilter {
+            include_alumni: false,
+            ..changed.clone()
+        })
+        .await,
+        ["Bea", "Cid"]
+    );
+    assert_eq!(
+        who(RosterFilter {
+            status: Some(AmbassadorStatus::Alumni),
+            ..changed.clone()
+        })
+        .await,
+        ["Fay", "Jo", "Gus"]
+    );
+    assert_eq!(
+        who(RosterFilter {
+            department: Some(legal.id),
+            ..changed.clone()
+        })
+        .await,
+        ["Gus"]
+    );
+    assert_eq!(
+        who(RosterFilter {
+            accounts: vec![slack("U2"), slack("U3"), slack("U6"), slack("U7")],
+            ..changed.clone()
+        })
+        .await,
+        ["Cid", "Gus"]
+    );
+    // A one-day range: only that day; an empty one: nothing.
+    assert_eq!(
+        who(RosterFilter {
+            changed_between: Some((date(2024, 3, 8), date(2024, 3, 9))),
+            ..changed.clone()
+        })
+        .await,
+        ["Dan", "Hal"]
+    );
+    assert!(
+        who(RosterFilter {
+            changed_between: Some((to, to)),
+            ..changed.clone()
+        })
+        .await
+        .is_empty()
+    );
+    // Someone who comes back starts a new term: the old `until` no longer counts.
+    store
+        .add_ambassador(people[6].id, legal.id, "UTC", date(2024, 3, 20))
+        .await
+        .unwrap();
+    assert_eq!(who(changed).await, ["Bea", "Cid", "Fay", "Jo"]);
+}
+
 // ---------------------------------------------------------------- outbox
 
 async fn the_outbox_hands_out_due_items_of_the_asked_platforms(store: SqlStore) {
@@ -2508,6 +3026,726 @@ async fn outbox_items_move_between_pending_sent_and_failed(store: SqlStore) {
         store.outbox_failed(unknown, "x", t2).await,
         Err(StoreError::NotFound(_))
     ));
+}
+
+// ---------------------------------------------------------------- bridge
+
+use ambassador_core::{
+    Activity, ActivityFilter, Announcement, AnnouncementRecipient, NewActivity, NewAnnouncement,
+};
+
+fn new_announcement(
+    key: &str,
+    author: &Person,
+    recipients: &[&Person],
+    created_at: DateTime<Utc>,
+) -> NewAnnouncement {
+    NewAnnouncement {
+        key: key.to_owned(),
+        author: author.id,
+        text: format!("Town hall on Friday ({key})"),
+        audience: "all ambassadors".to_owned(),
+        created_at,
+        recipients: recipients.iter().map(|p| p.id).collect(),
+    }
+}
+
+/// Effects creating the announcement and queueing one direct message per recipient.
+fn announce(announcement: NewAnnouncement, recipients: &[&Person]) -> Effects {
+    Effects {
+        outbox: recipients
+            .iter()
+            .map(|p| {
+                dm(
+                    &format!("announce:{}:{}", announcement.key, p.id),
+                    &p.account,
+                )
+            })
+            .collect(),
+        announcement: Some(announcement),
+        ..Effects::default()
+    }
+}
+
+fn expected_announcement(new: &NewAnnouncement, id: i64, author: &Person) -> Announcement {
+    Announcement {
+        id,
+        key: new.key.clone(),
+        author: PersonRef {
+            account: author.account.clone(),
+            display_name: author.display_name.clone(),
+        },
+        text: new.text.clone(),
+        audience: new.audience.clone(),
+        created_at: new.created_at,
+    }
+}
+
+fn recipient_names(recipients: &[AnnouncementRecipient]) -> Vec<(i64, &str)> {
+    recipients
+        .iter()
+        .map(|r| (r.announcement, r.ambassador.person.display_name.as_str()))
+        .collect()
+}
+
+async fn receipt(store: &SqlStore, announcement: i64, person: &Person) -> AnnouncementRecipient {
+    store
+        .announcement_recipients(&[announcement])
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.ambassador.person.id == person.id)
+        .unwrap_or_else(|| panic!("{} received announcement {announcement}", person.id))
+}
+
+async fn only_announcement(store: &SqlStore, key: &str) -> Announcement {
+    store
+        .announcements(at(2000, 1, 1, 0, 0, 0))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.key == key)
+        .unwrap_or_else(|| panic!("announcement {key}"))
+}
+
+async fn announcements_are_created_with_their_recipients_once(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let platform = department(&store, "Platform", "APAC").await;
+    let office = person(&store, "U0", "Program Office").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "UTC").await;
+    let grace = ambassador(&store, "U2", "Grace", &platform, "Asia/Tokyo").await;
+    let linus = ambassador(&store, "U3", "linus", &finance, "UTC").await;
+    let t0 = at(2024, 5, 6, 9, 0, 0);
+    let first = new_announcement("a1", &office, &[&linus, &grace, &ada, &ada], t0);
+    let effects = announce(first.clone(), &[&ada, &grace, &linus]);
+    store.apply(&effects, t0).await.unwrap();
+
+    let listed = store.announcements(t0).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    let a1 = listed[0].id;
+    assert_eq!(listed, [expected_announcement(&first, a1, &office)]);
+    // Written in the same transaction: the announcement, its recipients and their messages.
+    assert_eq!(all_items(&store).await.len(), 3);
+    let recipients = store.announcement_recipients(&[a1]).await.unwrap();
+    // Region key, department, display name: APAC before EMEA, Ada before linus.
+    assert_eq!(
+        recipient_names(&recipients),
+        [(a1, "Grace"), (a1, "Ada"), (a1, "linus")]
+    );
+    assert_eq!(
+        recipients[0].ambassador,
+        store.ambassador(grace.id).await.unwrap().unwrap()
+    );
+    for r in &recipients {
+        assert_eq!((r.acked_at, r.shared_at, r.reminded_at), (None, None, None));
+    }
+
+    // The same key again, with other text and recipients: nothing changes.
+    let mut again = new_announcement("a1", &ada, &[&ada], t0 + Duration::hours(1));
+    again.text = "Something else".to_owned();
+    store
+        .apply(&announce(again, &[&ada]), t0 + Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.announcements(t0).await.unwrap(),
+        [expected_announcement(&first, a1, &office)]
+    );
+    assert_eq!(
+        store.announcement_recipients(&[a1]).await.unwrap(),
+        recipients
+    );
+    assert_eq!(all_items(&store).await.len(), 3);
+
+    // Through a claimed occurrence too; listed newest first from `since` on (inclusive).
+    let t1 = t0 + Duration::days(1);
+    let second = new_announcement("a2", &office, &[&ada, &grace], t1);
+    assert!(
+        store
+            .commit_occurrence(
+                "announce",
+                t1,
+                t1,
+                &announce(second.clone(), &[&ada, &grace])
+            )
+            .await
+            .unwrap()
+    );
+    let a2 = only_announcement(&store, "a2").await.id;
+    assert_eq!(
+        store.announcements(t0).await.unwrap(),
+        [
+            expected_announcement(&second, a2, &office),
+            expected_announcement(&first, a1, &office)
+        ]
+    );
+    assert_eq!(
+        store
+            .announcements(t0 + Duration::seconds(1))
+            .await
+            .unwrap(),
+        [expected_announcement(&second, a2, &office)]
+    );
+    assert_eq!(
+        store
+            .announcements(t1 + Duration::seconds(1))
+            .await
+            .unwrap(),
+        []
+    );
+    assert_eq!(all_items(&store).await.len(), 5);
+
+    // Ordered by announcement whatever order they are asked in; alumni stay, recipients off the
+    // roster are left out.
+    store
+        .set_ambassador_status(grace.id, AmbassadorStatus::Alumni, date(2024, 5, 8))
+        .await
+        .unwrap();
+    store.remove_ambassador(linus.id).await.unwrap();
+    let both = store.announcement_recipients(&[a2, a1, a2]).await.unwrap();
+    assert_eq!(
+        recipient_names(&both),
+        [(a1, "Grace"), (a1, "Ada"), (a2, "Grace"), (a2, "Ada")]
+    );
+    assert_eq!(both[0].ambassador.status, AmbassadorStatus::Alumni);
+    assert_eq!(store.announcement_recipients(&[]).await.unwrap(), []);
+    assert_eq!(
+        store.announcement_recipients(&[a2 + 100]).await.unwrap(),
+        []
+    );
+
+    // An unknown recipient fails the whole transaction: no announcement, no message.
+    let mut broken = new_announcement("a3", &office, &[&ada], t1);
+    broken.recipients.push(ada.id + 1000);
+    let outcome = store.apply(&announce(broken, &[&ada]), t1).await;
+    assert!(
+        matches!(outcome, Err(StoreError::NotFound(_))),
+        "{outcome:?}"
+    );
+    assert_eq!(store.announcements(t0).await.unwrap().len(), 2);
+    assert_eq!(all_items(&store).await.len(), 5);
+}
+
+async fn announcements_are_acknowledged_and_shared_once(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let office = person(&store, "U0", "Program Office").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "UTC").await;
+    let grace = ambassador(&store, "U2", "Grace", &finance, "UTC").await;
+    let t0 = at(2024, 5, 6, 9, 0, 0);
+    let first = new_announcement("a1", &office, &[&ada, &grace], t0);
+    let second = new_announcement("a2", &office, &[&ada], t0 + Duration::days(1));
+    store
+        .apply(&announce(first.clone(), &[]), t0)
+        .await
+        .unwrap();
+    store
+        .apply(&announce(second.clone(), &[]), t0)
+        .await
+        .unwrap();
+    let a1 = only_announcement(&store, "a1").await.id;
+    let a2 = only_announcement(&store, "a2").await.id;
+
+    assert_eq!(
+        store.open_announcements(ada.id).await.unwrap(),
+        [
+            expected_announcement(&second, a2, &office),
+            expected_announcement(&first, a1, &office)
+        ]
+    );
+    assert_eq!(
+        store.open_announcements(grace.id).await.unwrap(),
+        [expected_announcement(&first, a1, &office)]
+    );
+    assert_eq!(store.open_announcements(office.id).await.unwrap(), []);
+
+    // Acknowledged: no longer open, for them only.
+    let t1 = t0 + Duration::days(2);
+    store
+        .acknowledge_announcement(a1, ada.id, false, t1)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.open_announcements(ada.id).await.unwrap(),
+        [expected_announcement(&second, a2, &office)]
+    );
+    assert_eq!(store.open_announcements(grace.id).await.unwrap().len(), 1);
+    let r = receipt(&store, a1, &ada).await;
+    assert_eq!((r.acked_at, r.shared_at), (Some(t1), None));
+
+    // Acknowledged again, then shared: the first acknowledgement stays.
+    let t2 = t1 + Duration::hours(1);
+    store
+        .acknowledge_announcement(a1, ada.id, false, t2)
+        .await
+        .unwrap();
+    store
+        .acknowledge_announcement(a1, ada.id, true, t2)
+        .await
+        .unwrap();
+    let r = receipt(&store, a1, &ada).await;
+    assert_eq!((r.acked_at, r.shared_at), (Some(t1), Some(t2)));
+    let t3 = t2 + Duration::hours(1);
+    store
+        .acknowledge_announcement(a1, ada.id, true, t3)
+        .await
+        .unwrap();
+    assert_eq!(receipt(&store, a1, &ada).await, r);
+
+    // Shared straight away: acknowledged at the same instant.
+    store
+        .acknowledge_announcement(a2, ada.id, true, t3)
+        .await
+        .unwrap();
+    let r = receipt(&store, a2, &ada).await;
+    assert_eq!((r.acked_at, r.shared_at), (Some(t3), Some(t3)));
+    assert_eq!(store.open_announcements(ada.id).await.unwrap(), []);
+    let untouched = receipt(&store, a1, &grace).await;
+    assert_eq!((untouched.acked_at, untouched.shared_at), (None, None));
+
+    // Not a recipient, or no such announcement.
+    for (announcement, who) in [(a2, grace.id), (a1, office.id), (a2 + 100, ada.id)] {
+        let outcome = store
+            .acknowledge_announcement(announcement, who, true, t3)
+            .await;
+        assert!(
+            matches!(outcome, Err(StoreError::NotFound(_))),
+            "{outcome:?}"
+        );
+    }
+    assert_eq!(store.open_announcements(grace.id).await.unwrap().len(), 1);
+}
+
+async fn announcement_reminders_are_due_once_for_the_unacknowledged(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let platform = department(&store, "Platform", "APAC").await;
+    let office = person(&store, "U0", "Program Office").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "UTC").await;
+    let grace = ambassador(&store, "U2", "Grace", &platform, "UTC").await;
+    let linus = ambassador(&store, "U3", "Linus", &finance, "UTC").await;
+    let gone = ambassador(&store, "U4", "Gone", &finance, "UTC").await;
+    let t0 = at(2024, 5, 6, 9, 0, 0);
+    let t1 = t0 + Duration::days(2);
+    let everyone = [&ada, &grace, &linus, &gone];
+    store
+        .apply(
+            &announce(new_announcement("a1", &office, &everyone, t0), &[]),
+            t0,
+        )
+        .await
+        .unwrap();
+    store
+        .apply(
+            &announce(new_announcement("a2", &office, &everyone, t1), &[]),
+            t1,
+        )
+        .await
+        .unwrap();
+    let a1 = only_announcement(&store, "a1").await;
+    let a2 = only_announcement(&store, "a2").await;
+    store.remove_ambassador(gone.id).await.unwrap();
+    store
+        .acknowledge_announcement(a1.id, ada.id, false, t0 + Duration::hours(1))
+        .await
+        .unwrap();
+    let due = |before: DateTime<Utc>| {
+        let store = store.clone();
+        async move {
+            store
+                .announcement_reminders_due(before)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(a, r)| {
+                    assert_eq!(a.id, r.announcement);
+                    (a.key, r.ambassador.person.display_name)
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let pairs = |list: &[(&str, &str)]| {
+        list.iter()
+            .map(|(k, n)| ((*k).to_owned(), (*n).to_owned()))
+            .collect::<Vec<_>>()
+    };
+
+    // Created strictly before the instant; acknowledged and off-roster recipients are left out.
+    assert_eq!(due(t0).await, []);
+    let first_due = pairs(&[("a1", "Grace"), ("a1", "Linus")]);
+    assert_eq!(due(t0 + Duration::seconds(1)).await, first_due);
+    assert_eq!(due(t1).await, first_due);
+    assert_eq!(
+        due(t1 + Duration::seconds(1)).await,
+        pairs(&[
+            ("a1", "Grace"),
+            ("a1", "Linus"),
+            ("a2", "Grace"),
+            ("a2", "Ada"),
+            ("a2", "Linus")
+        ])
+    );
+    let listed = store
+        .announcement_reminders_due(t0 + Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(listed[0].0, a1);
+    assert_eq!(
+        listed[0].1,
+        store
+            .announcement_recipients(&[a1.id])
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.ambassador.person.id == grace.id)
+            .unwrap()
+    );
+
+    // Reminded through effects (with the claim of an occurrence, or applied): due no more.
+    let t2 = t1 + Duration::days(1);
+    let reminded = Effects {
+        announcement_reminded: vec![(a1.id, grace.id), (a2.id, ada.id)],
+        outbox: vec![dm("announce:a1:grace:reminder", &grace.account)],
+        ..Effects::default()
+    };
+    assert!(
+        store
+            .commit_occurrence("announce-remind", t2, t2, &reminded)
+            .await
+            .unwrap()
+    );
+    assert_eq!(receipt(&store, a1.id, &grace).await.reminded_at, Some(t2));
+    assert_eq!(receipt(&store, a1.id, &linus).await.reminded_at, None);
+    assert_eq!(receipt(&store, a2.id, &grace).await.reminded_at, None);
+    assert_eq!(
+        due(t2).await,
+        pairs(&[("a1", "Linus"), ("a2", "Grace"), ("a2", "Linus")])
+    );
+    let t3 = t2 + Duration::hours(1);
+    store
+        .apply(
+            &Effects {
+                announcement_reminded: vec![(a1.id, linus.id)],
+                ..Effects::default()
+            },
+            t3,
+        )
+        .await
+        .unwrap();
+    assert_eq!(receipt(&store, a1.id, &linus).await.reminded_at, Some(t3));
+    // A reminded recipient who then acknowledges keeps both instants.
+    store
+        .acknowledge_announcement(a2.id, grace.id, false, t3)
+        .await
+        .unwrap();
+    assert_eq!(due(t3).await, pairs(&[("a2", "Linus")]));
+}
+
+async fn an_announcement_reaches_twenty_thousand_ambassadors_in_one_call(store: SqlStore) {
+    const N: usize = 20_000;
+    let finance = department(&store, "Finance", "EMEA").await;
+    let since = match store.backend() {
+        Backend::Sqlite => "'2024-01-01'",
+        Backend::Postgres => "DATE '2024-01-01'",
+    };
+    store
+        .execute_script(&format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {N}) \
+             INSERT INTO people (platform, external_id, display_name) \
+             SELECT 'slack', 'U' || i, 'Person ' || i FROM n; \
+             INSERT INTO ambassadors (person_id, department_id, status, since, time_zone) \
+             SELECT id, {}, 'active', {since}, 'UTC' FROM people",
+            finance.id
+        ))
+        .await
+        .unwrap();
+    let office = person(&store, "U0", "Program Office").await;
+    let t0 = at(2024, 5, 6, 9, 0, 0);
+    let ids: Vec<i64> = (1..=N as i64).collect();
+    let effects = Effects {
+        outbox: ids
+            .iter()
+            .map(|i| dm(&format!("announce:big:{i}"), &slack(&format!("U{i}"))))
+            .collect(),
+        announcement: Some(NewAnnouncement {
+            key: "big".to_owned(),
+            author: office.id,
+            text: "Everyone: the town hall moved to Thursday".to_owned(),
+            audience: "all ambassadors".to_owned(),
+            created_at: t0,
+            recipients: ids.clone(),
+        }),
+        ..Effects::default()
+    };
+    let started = std::time::Instant::now();
+    assert!(
+        store
+            .commit_occurrence("announce", t0, t0, &effects)
+            .await
+            .unwrap()
+    );
+    println!(
+        "{}: created an announcement to {N} ambassadors with their messages in {:?}",
+        store.backend(),
+        started.elapsed()
+    );
+    let big = only_announcement(&store, "big").await;
+    assert_eq!(
+        store
+            .announcement_recipients(&[big.id])
+            .await
+            .unwrap()
+            .len(),
+        N
+    );
+    assert_eq!(all_items(&store).await.len(), N);
+    let before = t0 + Duration::days(2);
+    assert_eq!(
+        store
+            .announcement_reminders_due(before)
+            .await
+            .unwrap()
+            .len(),
+        N
+    );
+    let started = std::time::Instant::now();
+    store
+        .apply(
+            &Effects {
+                announcement_reminded: ids.iter().map(|&p| (big.id, p)).collect(),
+                ..Effects::default()
+            },
+            before,
+        )
+        .await
+        .unwrap();
+    println!(
+        "{}: marked {N} announcement recipients reminded in {:?}",
+        store.backend(),
+        started.elapsed()
+    );
+    assert_eq!(store.announcement_reminders_due(before).await.unwrap(), []);
+    assert_eq!(store.open_announcements(N as i64).await.unwrap(), [big]);
+}
+
+fn new_activity(author: &Person, text: &str, on: NaiveDate) -> NewActivity {
+    NewActivity {
+        author: author.id,
+        text: text.to_owned(),
+        tags: vec![],
+        audience: None,
+        on,
+        logged_at: Utc.from_utc_datetime(&on.and_hms_opt(17, 30, 0).unwrap()),
+    }
+}
+
+async fn activities_are_logged_edited_and_deleted_by_their_author(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "UTC").await;
+    let grace = ambassador(&store, "U2", "Grace", &finance, "UTC").await;
+    let logged_at = at(2024, 5, 6, 17, 30, 0) + Duration::microseconds(123_456);
+    let new = NewActivity {
+        author: ada.id,
+        text: "Ran a 🚀 lunch & learn on 財務 — “prompting” for 40 people".to_owned(),
+        tags: vec![
+            "workshop".to_owned(),
+            "ai".to_owned(),
+            "lunch-learn".to_owned(),
+        ],
+        audience: Some(40),
+        on: date(2024, 5, 6),
+        logged_at,
+    };
+    let added = store.add_activity(&new).await.unwrap();
+    assert_eq!(
+        added,
+        Activity {
+            id: added.id,
+            author: ada.id,
+            text: new.text.clone(),
+            tags: new.tags.clone(),
+            audience: Some(40),
+            on: date(2024, 5, 6),
+            logged_at,
+        }
+    );
+    assert_eq!(store.activity(added.id).await.unwrap(), Some(added.clone()));
+
+    // Edited by its author: text, tags, audience and day replaced; author and logged_at kept.
+    let mut edit = new_activity(&ada, "Ran a workshop (edited)", date(2024, 5, 3));
+    edit.logged_at = logged_at + Duration::days(1);
+    let updated = store
+        .update_activity(added.id, ada.id, &edit)
+        .await
+        .unwrap();
+    assert_eq!(
+        updated,
+        Activity {
+            id: added.id,
+            author: ada.id,
+            text: "Ran a workshop (edited)".to_owned(),
+            tags: vec![],
+            audience: None,
+            on: date(2024, 5, 3),
+            logged_at,
+        }
+    );
+    assert_eq!(
+        store.activity(added.id).await.unwrap(),
+        Some(updated.clone())
+    );
+
+    // Anyone else: not found, and nothing changes.
+    let outcome = store.update_activity(added.id, grace.id, &new).await;
+    assert!(
+        matches!(outcome, Err(StoreError::NotFound(_))),
+        "{outcome:?}"
+    );
+    let outcome = store.delete_activity(added.id, grace.id).await;
+    assert!(
+        matches!(outcome, Err(StoreError::NotFound(_))),
+        "{outcome:?}"
+    );
+    assert_eq!(store.activity(added.id).await.unwrap(), Some(updated));
+
+    // Deleted by its author, once.
+    store.delete_activity(added.id, ada.id).await.unwrap();
+    assert_eq!(store.activity(added.id).await.unwrap(), None);
+    for outcome in [
+        store.delete_activity(added.id, ada.id).await,
+        store
+            .update_activity(added.id, ada.id, &new)
+            .await
+            .map(drop),
+    ] {
+        assert!(
+            matches!(outcome, Err(StoreError::NotFound(_))),
+            "{outcome:?}"
+        );
+    }
+    assert_eq!(store.activity(added.id + 100).await.unwrap(), None);
+
+    // An unknown author is refused.
+    let mut stray = new.clone();
+    stray.author = grace.id + 1000;
+    let outcome = store.add_activity(&stray).await;
+    assert!(
+        matches!(outcome, Err(StoreError::NotFound(_))),
+        "{outcome:?}"
+    );
+}
+
+async fn activities_are_filtered_by_day_and_author_newest_first(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let platform = department(&store, "Platform", "APAC").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "UTC").await;
+    let grace = ambassador(&store, "U2", "Grace", &platform, "UTC").await;
+    let gone = ambassador(&store, "U3", "Gone", &finance, "UTC").await;
+    let log = |author: &Person, text: &str, on: NaiveDate| {
+        let new = new_activity(author, text, on);
+        let store = store.clone();
+        async move { store.add_activity(&new).await.unwrap() }
+    };
+    let early = log(&ada, "early", date(2024, 5, 1)).await;
+    let mid_a = log(&ada, "mid a", date(2024, 5, 3)).await;
+    let mid_g = log(&grace, "mid g", date(2024, 5, 3)).await;
+    let late = log(&ada, "late", date(2024, 5, 5)).await;
+    let mid_b = log(&ada, "mid b", date(2024, 5, 3)).await;
+    let _off = log(&gone, "off roster", date(2024, 5, 4)).await;
+    store.remove_ambassador(gone.id).await.unwrap();
+    store
+        .set_ambassador_status(grace.id, AmbassadorStatus::Alumni, date(2024, 5, 10))
+        .await
+        .unwrap();
+
+    let read = |filter: ActivityFilter| {
+        let store = store.clone();
+        async move {
+            store
+                .activities(&filter)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| {
+                    assert_eq!(e.activity.author, e.ambassador.person.id);
+                    e.activity.text
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    // Newest day first, then newest id; alumni included, authors off the roster left out.
+    assert_eq!(
+        read(ActivityFilter::default()).await,
+        ["late", "mid b", "mid g", "mid a", "early"]
+    );
+    let day = date(2024, 5, 3);
+    assert_eq!(
+        read(ActivityFilter {
+            from: Some(day),
+            to: Some(day),
+            ..ActivityFilter::default()
+        })
+        .await,
+        ["mid b", "mid g", "mid a"]
+    );
+    assert_eq!(
+        read(ActivityFilter {
+            from: Some(day),
+            ..ActivityFilter::default()
+        })
+        .await,
+        ["late", "mid b", "mid g", "mid a"]
+    );
+    assert_eq!(
+        read(ActivityFilter {
+            to: Some(day),
+            ..ActivityFilter::default()
+        })
+        .await,
+        ["mid b", "mid g", "mid a", "early"]
+    );
+    assert_eq!(
+        read(ActivityFilter {
+            from: Some(date(2024, 5, 2)),
+            to: Some(date(2024, 5, 4)),
+            author: Some(ada.id),
+        })
+        .await,
+        ["mid b", "mid a"]
+    );
+    assert_eq!(
+        read(ActivityFilter {
+            author: Some(gone.id),
+            ..ActivityFilter::default()
+        })
+        .await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        read(ActivityFilter {
+            from: Some(date(2024, 5, 6)),
+            ..ActivityFilter::default()
+        })
+        .await,
+        Vec::<String>::new()
+    );
+
+    // The entries carry the roster entry as it is now.
+    let entries = store
+        .activities(&ActivityFilter {
+            author: Some(grace.id),
+            ..ActivityFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].activity, mid_g);
+    assert_eq!(
+        entries[0].ambassador,
+        store.ambassador(grace.id).await.unwrap().unwrap()
+    );
+    assert_eq!(entries[0].ambassador.status, AmbassadorStatus::Alumni);
+    let all = store.activities(&ActivityFilter::default()).await.unwrap();
+    let got: Vec<Activity> = all.into_iter().map(|e| e.activity).collect();
+    assert_eq!(got, [late, mid_b, mid_g, mid_a, early]);
 }
 
 // ---------------------------------------------------------------- back-end specific

@@ -35,6 +35,17 @@ pub mod USAGE {
     pub const CHECKIN_PAUSE: &str = "checkin pause until <YYYY-MM-DD>";
     pub const CHECKIN_RESUME: &str = "checkin resume";
     pub const CHECKINS: &str = "ambassadors checkins";
+    pub const ANNOUNCE: &str =
+        "ambassadors announce [--region <region> | --department <department>] <text>";
+    pub const ACK: &str = "ambassadors ack [shared]";
+    pub const ANNOUNCEMENTS: &str = "ambassadors announcements";
+    pub const INBOX: &str = "ambassadors inbox";
+    pub const LOG: &str = "ambassadors log <what you did> [#tags] [(25 people)] [on YYYY-MM-DD]";
+    pub const LOG_LIST: &str = "ambassadors log list";
+    pub const LOG_EDIT: &str = "ambassadors log edit <number> <what you did>";
+    pub const LOG_DELETE: &str = "ambassadors log delete <number>";
+    pub const ACTIVITY: &str = "ambassadors activity [region|department] [since YYYY-MM-DD]";
+    pub const QUARTER: &str = "ambassadors quarter [YYYY-Qn]";
     pub const FEEDBACK: &str = "ambassadors feedback [department|region] [since YYYY-MM-DD]";
 }
 
@@ -98,6 +109,42 @@ const ENTRIES: &[HelpEntry] = &[
         usage: USAGE::CHECKIN_PAUSE,
         example: "checkin pause until 2027-01-10",
         what: "no check-ins until a date (vacation); `checkin resume` to get them again",
+    },
+    HelpEntry {
+        role: Role::Member,
+        usage: USAGE::ACTIVITY,
+        example: "ambassadors activity EMEA since 2027-01-01",
+        what: "what ambassadors did, by region and department",
+    },
+    HelpEntry {
+        role: Role::Ambassador,
+        usage: USAGE::LOG,
+        example: "ambassadors log Ran an InnerSource 101 workshop #workshop (25 people) on 2027-02-03",
+        what: "record something you did as ambassador; `log list`, `log edit N …`, `log delete N`",
+    },
+    HelpEntry {
+        role: Role::Ambassador,
+        usage: USAGE::ACK,
+        example: "ambassadors ack shared",
+        what: "acknowledge the latest announcement (`shared`: you passed it on); `inbox` lists open ones",
+    },
+    HelpEntry {
+        role: Role::Office,
+        usage: USAGE::ANNOUNCE,
+        example: "ambassadors announce --region EMEA The InnerSource summit call for talks is open until 2027-03-01.",
+        what: "send an announcement to the active ambassadors (all, one region or one department)",
+    },
+    HelpEntry {
+        role: Role::Office,
+        usage: USAGE::ANNOUNCEMENTS,
+        example: "ambassadors announcements",
+        what: "recent announcements: received, acknowledged and shared, by region",
+    },
+    HelpEntry {
+        role: Role::Office,
+        usage: USAGE::QUARTER,
+        example: "ambassadors quarter 2027-Q1",
+        what: "the quarterly regional report: coverage, check-ins, activities, kudos, arrivals and departures",
     },
     HelpEntry {
         role: Role::Office,

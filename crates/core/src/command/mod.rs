@@ -91,6 +91,30 @@ pub enum Command {
         scope: Option<String>,
         since: Option<chrono::NaiveDate>,
     },
+    /// `/ambassadors announce [--region R | --department D] <text>`
+    Announce {
+        scope: Option<ScopeArg>,
+        text: String,
+    },
+    /// `/ambassadors ack [shared]`
+    Ack {
+        shared: bool,
+    },
+    /// `/ambassadors announcements`: the office's view of recent announcements.
+    Announcements,
+    /// `/ambassadors inbox`: announcements the caller has not acknowledged.
+    Inbox,
+    /// `/ambassadors log …`: the activity log.
+    Log(LogCommand),
+    /// `/ambassadors activity [region|department] [since DATE]`
+    Activity {
+        scope: Option<String>,
+        since: Option<chrono::NaiveDate>,
+    },
+    /// `/ambassadors quarter [YYYY-Qn]`
+    Quarter {
+        quarter: Option<(i32, u32)>,
+    },
     /// `/kudos @a [@b …] [for] <what they did>`
     Kudos {
         receivers: Vec<Mention>,
@@ -120,6 +144,13 @@ impl Command {
             Command::Checkin(c) => c.name(),
             Command::Checkins => "checkins",
             Command::Feedback { .. } => "feedback",
+            Command::Announce { .. } => "announce",
+            Command::Ack { .. } => "ack",
+            Command::Announcements => "announcements",
+            Command::Inbox => "inbox",
+            Command::Log(l) => l.name(),
+            Command::Activity { .. } => "activity",
+            Command::Quarter { .. } => "quarter",
             Command::Kudos { .. } => "kudos",
         }
     }
@@ -137,9 +168,47 @@ impl Command {
             | Command::Pause { .. }
             | Command::Resume { .. }
             | Command::Checkins
-            | Command::Feedback { .. } => Role::Office,
-            Command::StepDown | Command::Checkin(_) => Role::Ambassador,
+            | Command::Feedback { .. }
+            | Command::Announce { .. }
+            | Command::Announcements
+            | Command::Quarter { .. } => Role::Office,
+            Command::StepDown
+            | Command::Checkin(_)
+            | Command::Ack { .. }
+            | Command::Inbox
+            | Command::Log(_) => Role::Ambassador,
             _ => Role::Member,
+        }
+    }
+}
+
+/// The audience option of `announce`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScopeArg {
+    Region(String),
+    Department(String),
+}
+
+/// What `/ambassadors log` does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogCommand {
+    /// `/ambassadors log <what you did>`
+    Add(String),
+    /// `/ambassadors log list`
+    List,
+    /// `/ambassadors log edit N <what you did>`
+    Edit(i64, String),
+    /// `/ambassadors log delete N`
+    Delete(i64),
+}
+
+impl LogCommand {
+    pub fn name(&self) -> &'static str {
+        match self {
+            LogCommand::Add(_) => "log",
+            LogCommand::List => "log-list",
+            LogCommand::Edit(..) => "log-edit",
+            LogCommand::Delete(_) => "log-delete",
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::help::USAGE;
 use super::token::{Token, tokenize};
-use super::{Command, Mention, Target};
+use super::{Command, LogCommand, Mention, ScopeArg, Target};
 use crate::model::closest;
 
 /// A command line the bot recognized as addressed to it.
@@ -51,8 +51,25 @@ pub fn parse(input: &str) -> Option<Parsed> {
 }
 
 const SUBCOMMANDS: &[&str] = &[
-    "help", "coverage", "list", "who", "dept", "add", "remove", "pause", "resume", "stepdown",
-    "checkins", "feedback",
+    "help",
+    "coverage",
+    "list",
+    "who",
+    "dept",
+    "add",
+    "remove",
+    "pause",
+    "resume",
+    "stepdown",
+    "checkins",
+    "feedback",
+    "announce",
+    "ack",
+    "announcements",
+    "inbox",
+    "log",
+    "activity",
+    "quarter",
 ];
 
 fn parse_ambassadors(rest: &str) -> PResult<Command> {
@@ -111,6 +128,40 @@ fn parse_ambassadors(rest: &str) -> PResult<Command> {
         }
         "stepdown" | "step-down" => Ok(Command::StepDown),
         "checkins" | "check-ins" => Ok(Command::Checkins),
+        "announce" => parse_announce(rest, &tokens),
+        "ack" | "acknowledge" => match args {
+            [] => Ok(Command::Ack { shared: false }),
+            [w] if w.text.eq_ignore_ascii_case("shared") => Ok(Command::Ack { shared: true }),
+            _ => Err(ParseError::new(
+                "Write `ack`, or `ack shared` once you passed the announcement on.",
+                &[USAGE::ACK],
+            )),
+        },
+        "announcements" => Ok(Command::Announcements),
+        "inbox" => Ok(Command::Inbox),
+        "log" => parse_log(rest, &tokens),
+        "activity" | "activities" => {
+            let (scope_tokens, since) = match args {
+                [before @ .., word, date] if word.text.eq_ignore_ascii_case("since") => {
+                    (before, Some(parse_date(&date.text, USAGE::ACTIVITY)?))
+                }
+                _ => (args, None),
+            };
+            Ok(Command::Activity {
+                scope: joined(scope_tokens),
+                since,
+            })
+        }
+        "quarter" | "report-quarter" => match args {
+            [] => Ok(Command::Quarter { quarter: None }),
+            [q] => Ok(Command::Quarter {
+                quarter: Some(parse_quarter(&q.text)?),
+            }),
+            _ => Err(ParseError::new(
+                "Give one quarter, like 2027-Q1.",
+                &[USAGE::QUARTER],
+            )),
+        },
         "feedback" => {
             let (scope_tokens, since) = match args {
                 [before @ .., word, date] if word.text.eq_ignore_ascii_case("since") => {
@@ -315,6 +366,113 @@ fn parse_kudos(rest: &str) -> PResult<Command> {
         reason,
         tags,
     })
+}
+
+/// The text after the token `t`, as written.
+fn text_after<'a>(rest: &'a str, t: &Token) -> &'a str {
+    let end = t.start + t.text.len() + if t.quoted { 2 } else { 0 };
+    rest.get(end.min(rest.len())..).unwrap_or("").trim()
+}
+
+fn parse_announce(rest: &str, tokens: &[Token]) -> PResult<Command> {
+    let (scope, text_from) = match tokens.get(1) {
+        Some(flag) if !flag.quoted && flag.text.starts_with("--") => {
+            let value = tokens.get(2).ok_or_else(|| {
+                ParseError::new(format!("`{}` needs a name.", flag.text), &[USAGE::ANNOUNCE])
+            })?;
+            let scope = match flag.text.to_lowercase().as_str() {
+                "--region" => ScopeArg::Region(value.text.clone()),
+                "--department" | "--dept" => ScopeArg::Department(value.text.clone()),
+                other => {
+                    return Err(ParseError::new(
+                        format!("I don't know the option `{other}`: use --region or --department."),
+                        &[USAGE::ANNOUNCE],
+                    ));
+                }
+            };
+            (Some(scope), value)
+        }
+        _ => (None, &tokens[0]),
+    };
+    let text = text_after(rest, text_from).to_string();
+    if text.is_empty() {
+        return Err(ParseError::new(
+            "What should I announce?",
+            &[USAGE::ANNOUNCE],
+        ));
+    }
+    Ok(Command::Announce { scope, text })
+}
+
+fn parse_log(rest: &str, tokens: &[Token]) -> PResult<Command> {
+    let number = |t: Option<&Token>, usage: &'static str| -> PResult<i64> {
+        t.and_then(|t| t.text.trim_start_matches('#').parse::<i64>().ok())
+            .filter(|n| *n > 0)
+            .ok_or_else(|| {
+                ParseError::new(
+                    "Give the number of the entry, as `log list` shows it.",
+                    &[usage],
+                )
+            })
+    };
+    let sub = tokens
+        .get(1)
+        .filter(|t| !t.quoted)
+        .map(|t| t.text.to_lowercase());
+    match (sub.as_deref(), tokens.len()) {
+        (None, _) => Err(ParseError::new(
+            "What did you do? For example: `log Ran an InnerSource 101 workshop #workshop (25 people) on 2027-02-03`.",
+            &[USAGE::LOG, USAGE::LOG_LIST],
+        )),
+        (Some("list"), 2) => Ok(Command::Log(LogCommand::List)),
+        (Some("delete" | "remove" | "rm"), _) => {
+            if tokens.len() != 3 {
+                return Err(ParseError::new(
+                    "Delete one entry by its number.",
+                    &[USAGE::LOG_DELETE],
+                ));
+            }
+            Ok(Command::Log(LogCommand::Delete(number(
+                tokens.get(2),
+                USAGE::LOG_DELETE,
+            )?)))
+        }
+        (Some("edit" | "correct"), _) => {
+            let n = number(tokens.get(2), USAGE::LOG_EDIT)?;
+            let text = text_after(rest, &tokens[2]).to_string();
+            if text.is_empty() {
+                return Err(ParseError::new(
+                    "Give the corrected entry after its number.",
+                    &[USAGE::LOG_EDIT],
+                ));
+            }
+            Ok(Command::Log(LogCommand::Edit(n, text)))
+        }
+        _ => Ok(Command::Log(LogCommand::Add(
+            text_after(rest, &tokens[0]).to_string(),
+        ))),
+    }
+}
+
+/// `2027-Q1` (also `2027q1`, `Q1-2027`).
+fn parse_quarter(text: &str) -> PResult<(i32, u32)> {
+    let t = text.to_uppercase().replace(['-', ' ', '/'], "");
+    let (year, quarter) = match t.strip_prefix('Q') {
+        Some(rest) => (rest.get(1..), rest.get(..1)),
+        None => match t.split_once('Q') {
+            Some((y, q)) => (Some(y), Some(q)),
+            None => (None, None),
+        },
+    };
+    let year = year.and_then(|y| y.parse::<i32>().ok());
+    let quarter = quarter.and_then(|q| q.parse::<u32>().ok());
+    match (year, quarter) {
+        (Some(y), Some(q)) if (1..=4).contains(&q) && (2000..=2200).contains(&y) => Ok((y, q)),
+        _ => Err(ParseError::new(
+            format!("`{text}` is not a quarter: write it like 2027-Q1."),
+            &[USAGE::QUARTER],
+        )),
+    }
 }
 
 fn parse_checkin(rest: &str) -> PResult<Command> {

@@ -1,8 +1,10 @@
 //! Domain types: people and their platform accounts, the org map, the roster, kudos.
 
+mod bridge;
 mod names;
 mod rhythm;
 
+pub use bridge::*;
 pub use names::{closest, name_key, sanitize_text};
 pub use rhythm::*;
 
@@ -211,6 +213,10 @@ pub struct RosterFilter {
     pub time_zone: Option<String>,
     /// Only this status (overrides `include_alumni`).
     pub status: Option<AmbassadorStatus>,
+    /// Only these people (by account); empty: no restriction.
+    pub accounts: Vec<Account>,
+    /// Only entries whose term began (`since`) or ended (`until`) in `(from, to]`.
+    pub changed_between: Option<(NaiveDate, NaiveDate)>,
 }
 
 /// A department with the people who cover it, as the coverage report needs it.

@@ -115,6 +115,11 @@ pub struct Effects {
     /// Check-ins whose silence was reported to the office (sets `flagged`).
     pub flagged: Vec<(RoundId, PersonId)>,
     pub digest_snapshot: Option<DigestSnapshot>,
+    /// An announcement to create with its recipients (one with the same key exists already: left
+    /// as it is).
+    pub announcement: Option<super::NewAnnouncement>,
+    /// Announcement recipients reminded now (sets `reminded_at`).
+    pub announcement_reminded: Vec<(super::AnnouncementId, PersonId)>,
 }
 
 impl Effects {

@@ -18,10 +18,12 @@ const FEEDBACK_MAX: usize = 40;
 pub(crate) fn human_duration(d: Duration) -> String {
     let minutes = d.num_minutes().max(0);
     let (days, hours, mins) = (minutes / 1440, (minutes / 60) % 24, minutes % 60);
-    match (days, hours) {
-        (0, 0) => format!("{mins} min"),
-        (0, h) => format!("{h} h {mins} min"),
-        (d, h) => format!("{d} d {h} h"),
+    match (days, hours, mins) {
+        (0, 0, m) => format!("{m} min"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (1, 0, 0) => "1 day".into(),
+        (d, 0, 0) => format!("{d} days"),
+        (d, h, _) => format!("{d} d {h} h"),
     }
 }
 

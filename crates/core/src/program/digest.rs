@@ -1,10 +1,13 @@
 //! The weekly digest: kudos of the week by region and department, new and departing ambassadors,
 //! coverage and its change, check-in participation (a rate, never names).
 
+use super::activity::tag_counts;
 use super::checkin_views::RoundStats;
 use super::{EmptyWeek, Program, percent, thousands};
 use crate::message::{Message, Rich, split_message};
-use crate::model::{AmbassadorStatus, CheckinFilter, DigestSnapshot, Effects, Kudos, RosterFilter};
+use crate::model::{
+    ActivityFilter, AmbassadorStatus, CheckinFilter, DigestSnapshot, Effects, Kudos, RosterFilter,
+};
 use crate::ports::{Clock, Outgoing, Store, StoreResult};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, HashMap};
@@ -16,6 +19,8 @@ const MAX_CHARS: usize = 3500;
 const KUDOS_PER_BLOCK: usize = 15;
 /// Kudos listed by name in one digest; a busier week shows counts and the latest ones.
 const KUDOS_SHOWN: usize = 40;
+/// The group of kudos to people who are not on the roster.
+const ACROSS: &str = "Across the organization";
 
 impl<S: Store, C: Clock> Program<S, C> {
     /// The digest due at `occurrence`: its messages to every channel and the coverage snapshot.
@@ -28,15 +33,29 @@ impl<S: Store, C: Clock> Program<S, C> {
             occurrence.with_timezone(&tz).date_naive(),
         );
 
-        let kudos = self.store.kudos_between(week_start, occurrence).await?;
-        let roster = self
+        let (kudos_total, kudos) = self
             .store
-            .roster(&RosterFilter {
-                include_alumni: true,
-                ..RosterFilter::default()
-            })
+            .kudos_latest(week_start, occurrence, KUDOS_SHOWN as u32)
             .await?;
-        let home: HashMap<_, _> = roster
+        // Where the praised people work: the roster entries of the receivers shown.
+        let mut receivers: Vec<_> = kudos
+            .iter()
+            .flat_map(|k| k.receivers.iter().map(|r| r.account.clone()))
+            .collect();
+        receivers.sort();
+        receivers.dedup();
+        let homes = if receivers.is_empty() {
+            Vec::new()
+        } else {
+            self.store
+                .roster(&RosterFilter {
+                    include_alumni: true,
+                    accounts: receivers,
+                    ..RosterFilter::default()
+                })
+                .await?
+        };
+        let home: HashMap<_, _> = homes
             .iter()
             .map(|a| {
                 (
@@ -45,13 +64,21 @@ impl<S: Store, C: Clock> Program<S, C> {
                 )
             })
             .collect();
-        let joined: Vec<_> = roster
+        let changes = self
+            .store
+            .roster(&RosterFilter {
+                include_alumni: true,
+                changed_between: Some((from_day, to_day)),
+                ..RosterFilter::default()
+            })
+            .await?;
+        let joined: Vec<_> = changes
             .iter()
             .filter(|a| {
                 a.status != AmbassadorStatus::Alumni && a.since > from_day && a.since <= to_day
             })
             .collect();
-        let left: Vec<_> = roster
+        let left: Vec<_> = changes
             .iter()
             .filter(|a| {
                 a.status == AmbassadorStatus::Alumni
@@ -59,9 +86,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             })
             .collect();
 
-        let coverage = self.store.coverage(None).await?;
-        let covered = coverage.iter().filter(|c| !c.active.is_empty()).count() as u32;
-        let total = coverage.len() as u32;
+        let (covered, total) = self.store.coverage_counts().await?;
         let previous = self.store.last_digest_snapshot(occurrence).await?;
         effects.digest_snapshot = Some(DigestSnapshot {
             occurrence,
@@ -90,7 +115,17 @@ impl<S: Store, C: Clock> Program<S, C> {
             (round, RoundStats::of(&list))
         });
 
-        let quiet = kudos.is_empty() && joined.is_empty() && left.is_empty();
+        let activities = self
+            .store
+            .activities(&ActivityFilter {
+                from: from_day.succ_opt(),
+                to: Some(to_day),
+                ..ActivityFilter::default()
+            })
+            .await?;
+
+        let quiet =
+            kudos.is_empty() && joined.is_empty() && left.is_empty() && activities.is_empty();
         if quiet && self.settings.digest.empty_week == EmptyWeek::Skip {
             return Ok(effects);
         }
@@ -104,24 +139,26 @@ impl<S: Store, C: Clock> Program<S, C> {
         if !kudos.is_empty() {
             m = m.paragraph(Rich::strong(format!(
                 "🎉 {} kudos this week",
-                thousands(kudos.len() as u64)
+                thousands(kudos_total)
             )));
             let group_of = |k: &Kudos| {
                 k.receivers
                     .iter()
                     .find_map(|r| home.get(&r.account).cloned())
-                    .unwrap_or_else(|| ("Across the organization".into(), String::new()))
+                    .unwrap_or_else(|| (ACROSS.into(), String::new()))
             };
             // A busy week shows counts by region and the latest kudos, not thousands of lines.
-            let shown = &kudos[kudos.len().saturating_sub(KUDOS_SHOWN)..];
-            if shown.len() < kudos.len() {
-                let mut by_region: BTreeMap<String, u64> = BTreeMap::new();
-                for k in &kudos {
-                    *by_region.entry(group_of(k).0).or_default() += 1;
-                }
-                let counts: Vec<String> = by_region
-                    .iter()
-                    .map(|(r, n)| format!("{r} {}", thousands(*n)))
+            let shown = &kudos[..];
+            if (shown.len() as u64) < kudos_total {
+                let counts: Vec<String> = self
+                    .store
+                    .kudos_by_region(week_start, occurrence)
+                    .await?
+                    .into_iter()
+                    .map(|(r, n)| {
+                        let r = if r.is_empty() { ACROSS.to_string() } else { r };
+                        format!("{r} {}", thousands(n))
+                    })
                     .collect();
                 m = m
                     .paragraph(format!("By region: {}.", counts.join(" · ")))
@@ -154,6 +191,43 @@ impl<S: Store, C: Clock> Program<S, C> {
                     );
                 }
             }
+        }
+        if !activities.is_empty() {
+            let reached: u64 = activities
+                .iter()
+                .filter_map(|a| a.activity.audience)
+                .map(u64::from)
+                .sum();
+            let tags = tag_counts(activities.iter());
+            m = m
+                .paragraph(Rich::strong("🛠 What our ambassadors did").and(format!(
+                    ": {} activities{}{}.",
+                    activities.len(),
+                    if reached > 0 {
+                        format!(", reaching {} people", thousands(reached))
+                    } else {
+                        String::new()
+                    },
+                    if tags.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({tags})")
+                    }
+                )))
+                .list(
+                    activities
+                        .iter()
+                        .take(3)
+                        .map(|a| {
+                            Rich::new()
+                                .and_mention(&a.ambassador.person.as_ref())
+                                .and(format!(
+                                    " ({}): {}",
+                                    a.ambassador.department.name, a.activity.text
+                                ))
+                        })
+                        .collect(),
+                );
         }
         if !joined.is_empty() {
             m = m

@@ -1,6 +1,8 @@
 //! The use cases: one file per thing a user does. [`Program::handle`] turns an inbound chat line into
 //! replies; adapters deliver them.
 
+mod activity;
+mod announce;
 mod checkin;
 mod checkin_views;
 mod coverage;
@@ -10,12 +12,15 @@ mod help;
 mod kudos;
 mod org;
 mod outbox;
+mod quarter;
 mod resolve;
 mod roster;
 mod schedule;
 
+pub use activity::{ParsedActivity, parse_activity};
 pub use coverage::{CoverageReport, DepartmentLine, DepartmentStatus, RegionTotals};
 pub use outbox::{DispatchReport, DispatchSettings, Dispatcher, backoff};
+pub use quarter::{quarter_days, quarter_of};
 pub use schedule::{Cron, Job, JobKind, TickReport, in_cadence, resolve_local};
 
 use crate::command::{Command, ParseError, Role, parse};
@@ -45,6 +50,10 @@ pub struct Settings {
     /// Occurrences missed while the bot was down run late within this window, and are skipped
     /// beyond it.
     pub grace: chrono::Duration,
+    /// Ambassadors who have not acknowledged an announcement this long after it get one reminder.
+    pub announce_remind_after: chrono::Duration,
+    /// When the quarterly regional report goes to the office, in the program's time zone.
+    pub quarterly_report: Cron,
 }
 
 /// When and how ambassadors are asked to check in.
@@ -125,6 +134,8 @@ impl Default for Settings {
             checkins: CheckinSettings::default(),
             digest: DigestSettings::default(),
             grace: chrono::Duration::hours(6),
+            announce_remind_after: chrono::Duration::days(3),
+            quarterly_report: Cron::parse("0 10 1-7 1,4,7,10 Mon").expect("valid default"),
         }
     }
 }
@@ -315,6 +326,15 @@ impl<S: Store, C: Clock> Program<S, C> {
             Command::Feedback { scope, since } => {
                 self.feedback_view(caller, scope.as_deref(), since).await
             }
+            Command::Announce { scope, text } => self.announce(caller, scope, &text).await,
+            Command::Ack { shared } => self.ack(caller, shared).await,
+            Command::Announcements => self.announcements_view(caller).await,
+            Command::Inbox => self.inbox(caller).await,
+            Command::Log(l) => self.log(caller, l).await,
+            Command::Activity { scope, since } => {
+                self.activity_view(caller, scope.as_deref(), since).await
+            }
+            Command::Quarter { quarter } => self.quarter_command(caller, quarter).await,
             Command::Kudos {
                 receivers,
                 reason,

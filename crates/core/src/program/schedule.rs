@@ -118,6 +118,10 @@ pub enum JobKind {
     CheckinReminder,
     /// Post the weekly digest.
     Digest,
+    /// Remind ambassadors of announcements they have not acknowledged (hourly).
+    AnnouncementReminders,
+    /// Send the quarterly regional report to the office.
+    QuarterlyReport,
 }
 
 /// One scheduled job: a kind, in a time zone.
@@ -135,6 +139,8 @@ impl Job {
             JobKind::CheckinReminder => format!("checkin-reminder@{}", self.tz.name()),
             JobKind::CheckinClose => format!("checkin-close@{}", self.tz.name()),
             JobKind::Digest => "digest".to_string(),
+            JobKind::AnnouncementReminders => "announcement-reminders".to_string(),
+            JobKind::QuarterlyReport => "quarterly-report".to_string(),
         }
     }
 }
@@ -157,10 +163,17 @@ pub struct TickReport {
 impl<S: Store, C: Clock> Program<S, C> {
     /// The jobs for the time zones ambassadors are in.
     pub fn jobs(&self, zones: &[String]) -> Vec<Job> {
-        let mut jobs = vec![Job {
-            kind: JobKind::Digest,
+        let mut jobs: Vec<Job> = [
+            JobKind::Digest,
+            JobKind::AnnouncementReminders,
+            JobKind::QuarterlyReport,
+        ]
+        .into_iter()
+        .map(|kind| Job {
+            kind,
             tz: self.settings.time_zone,
-        }];
+        })
+        .collect();
         for zone in zones {
             let Ok(tz) = zone.parse::<Tz>() else {
                 continue;
@@ -188,6 +201,11 @@ impl<S: Store, C: Clock> Program<S, C> {
             JobKind::Digest => {
                 return self.settings.digest.schedule.between(job.tz, from, to);
             }
+            // Due times come from the announcements themselves: see `job_occurrences`.
+            JobKind::AnnouncementReminders => return Vec::new(),
+            JobKind::QuarterlyReport => {
+                return self.settings.quarterly_report.between(job.tz, from, to);
+            }
             JobKind::CheckinPrompt => Duration::zero(),
             JobKind::CheckinReminder => c.remind_after,
             JobKind::CheckinClose => c.close_after,
@@ -203,6 +221,31 @@ impl<S: Store, C: Clock> Program<S, C> {
             .collect()
     }
 
+    /// Occurrences of `job` in `(from, to]`, including those that depend on stored data: an
+    /// announcement's reminder falls due `announce_remind_after` after it was made.
+    pub async fn job_occurrences(
+        &self,
+        job: &Job,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<DateTime<Utc>>> {
+        if job.kind != JobKind::AnnouncementReminders {
+            return Ok(self.occurrences(job, from, to));
+        }
+        let wait = self.settings.announce_remind_after;
+        let mut due: Vec<DateTime<Utc>> = self
+            .store
+            .announcements(from - wait)
+            .await?
+            .into_iter()
+            .map(|a| a.created_at + wait)
+            .filter(|t| *t > from && *t <= to)
+            .collect();
+        due.sort();
+        due.dedup();
+        Ok(due)
+    }
+
     /// The earliest occurrence of any job in `(after, until]`.
     pub async fn next_due(
         &self,
@@ -210,11 +253,13 @@ impl<S: Store, C: Clock> Program<S, C> {
         until: DateTime<Utc>,
     ) -> StoreResult<Option<DateTime<Utc>>> {
         let zones = self.store.ambassador_time_zones().await?;
-        Ok(self
-            .jobs(&zones)
-            .iter()
-            .filter_map(|j| self.occurrences(j, after, until).into_iter().next())
-            .min())
+        let mut next = None;
+        for job in self.jobs(&zones) {
+            if let Some(first) = self.job_occurrences(&job, after, until).await?.first() {
+                next = Some(next.map_or(*first, |n: DateTime<Utc>| n.min(*first)));
+            }
+        }
+        Ok(next)
     }
 
     /// Runs every occurrence that fell due since the last tick, in order, each exactly once across
@@ -233,7 +278,8 @@ impl<S: Store, C: Clock> Program<S, C> {
             };
             if let Some(since) = since {
                 due.extend(
-                    self.occurrences(job, since, now)
+                    self.job_occurrences(job, since, now)
+                        .await?
                         .into_iter()
                         .map(|o| (o, job)),
                 );
@@ -270,8 +316,8 @@ impl<S: Store, C: Clock> Program<S, C> {
         Ok(report)
     }
 
-    /// What one occurrence decides.
-    async fn plan(&self, job: &Job, occurrence: DateTime<Utc>) -> StoreResult<Effects> {
+    /// What one occurrence decides (without claiming or applying it).
+    pub async fn plan(&self, job: &Job, occurrence: DateTime<Utc>) -> StoreResult<Effects> {
         match job.kind {
             JobKind::CheckinPrompt => self.plan_prompts(job.tz, occurrence).await,
             JobKind::CheckinReminder => {
@@ -283,6 +329,8 @@ impl<S: Store, C: Clock> Program<S, C> {
                     .await
             }
             JobKind::Digest => self.plan_digest(occurrence).await,
+            JobKind::AnnouncementReminders => self.plan_announcement_reminders(occurrence).await,
+            JobKind::QuarterlyReport => self.plan_quarterly_report(occurrence).await,
         }
     }
 }

@@ -16,7 +16,7 @@ SYNAPSE_VERSION="${SYNAPSE_VERSION:-1.163.2}"
 find_python() {
   for p in python3.13 python3.12 python3.11 python3.10 python3; do
     if command -v "$p" >/dev/null 2>&1 &&
-      "$p" -c 'import sys, venv; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null; then
+      "$p" -c 'import sys, venv, ensurepip; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null; then
       echo "$p"
       return 0
     fi
@@ -31,13 +31,13 @@ install() {
   fi
   mkdir -p "$(dirname "$venv")"
   exec 9>"$venv.lock"
-  flock 9
+  if command -v flock >/dev/null 2>&1; then flock 9; fi
   if [ -f "$venv/.installed-$SYNAPSE_VERSION" ]; then
     return 0
   fi
   local python
   if ! python="$(find_python)"; then
-    echo "synapse.sh: no Python 3.10 or newer with the venv module: the Matrix tests need one to run Synapse (apt-get install python3 python3-venv)" >&2
+    echo "synapse.sh: no Python 3.10 or newer with the venv and ensurepip modules: the Matrix tests need one to install and run Synapse (apt-get install python3 python3-venv)" >&2
     exit 3
   fi
   rm -rf "$venv"
@@ -103,7 +103,7 @@ EOF
     for _ in $(seq 1 20); do kill -0 "$synapse" 2>/dev/null || break; sleep 0.25; done
     kill -9 "$synapse" 2>/dev/null || true
     wait "$synapse" 2>/dev/null || true
-    rm -rf "$dir"
+    rm -rf "$dir" "$dir.log"
   else
     wait "$synapse" 2>/dev/null || true
     echo "synapse.sh: Synapse exited early; its log:" >&2

@@ -1,0 +1,430 @@
+//! The HTTP endpoints Slack posts to: `/slack/commands`, `/slack/events`, `/slack/interactivity`.
+//! Every request is verified (signature and timestamp) before its body is parsed.
+
+use crate::inbound::{CommandForm, RecentIds, direct_message};
+use crate::render::{SlackMessage, render};
+use crate::send::SlackClient;
+use crate::verify::{Secret, VerifyError, verify};
+use ambassador_core::{
+    Account, Audience, Clock, Message, Platform, Program, Reply, Store, StoreError, apology,
+    sanitize_text,
+};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tracing::Instrument;
+
+/// What the Slack adapter needs from the configuration.
+#[derive(Clone, Debug)]
+pub struct SlackSettings {
+    /// The app's signing secret (Basic Information → App Credentials).
+    pub signing_secret: Secret,
+    /// The bot token, `xoxb-…`.
+    pub bot_token: Secret,
+    /// The Web API base URL: `https://slack.com/api`, or a local fake in tests.
+    pub api_base: String,
+    /// The bot's own user id (`auth.test` tells it): its own messages are ignored and kudos to it
+    /// refused.
+    pub bot_user_id: Option<String>,
+    /// How long a slash command may take to answer inside the acknowledgement; slower answers go
+    /// to the `response_url`. Slack's deadline is 3 s.
+    pub ack_deadline: Duration,
+    /// How many event ids are remembered to drop Slack's retried deliveries.
+    pub dedup_capacity: usize,
+}
+
+impl SlackSettings {
+    pub fn new(signing_secret: &str, bot_token: &str) -> Self {
+        SlackSettings {
+            signing_secret: Secret::new(signing_secret),
+            bot_token: Secret::new(bot_token),
+            api_base: crate::send::DEFAULT_API_BASE.to_string(),
+            bot_user_id: None,
+            ack_deadline: Duration::from_secs(2),
+            dedup_capacity: 10_000,
+        }
+    }
+}
+
+/// The adapter's shared state: the program, the Web API client, the settings.
+pub struct SlackApp<S, C> {
+    pub program: Arc<Program<S, C>>,
+    pub client: SlackClient,
+    pub settings: SlackSettings,
+    seen_events: Mutex<RecentIds>,
+}
+
+impl<S: Store, C: Clock> SlackApp<S, C> {
+    pub fn new(program: Arc<Program<S, C>>, settings: SlackSettings) -> Arc<Self> {
+        let client = SlackClient::new(&settings.api_base, settings.bot_token.clone());
+        Arc::new(SlackApp {
+            program,
+            client,
+            seen_events: Mutex::new(RecentIds::new(settings.dedup_capacity)),
+            settings,
+        })
+    }
+
+    /// Checks the signature; a refusal is logged (without the secret) and answered with 401.
+    fn authenticate(
+        &self,
+        endpoint: &str,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<(), VerifyError> {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let now = self.program.clock.now().timestamp();
+        verify(
+            &self.settings.signing_secret,
+            header("x-slack-request-timestamp"),
+            header("x-slack-signature"),
+            body,
+            now,
+        )
+        .map_err(|e| {
+            tracing::warn!(endpoint, reason = %e, bytes = body.len(), "refused an unauthenticated Slack request");
+            e
+        })
+    }
+
+    /// Puts people mentioned as `<@U…|name>` (or `<@U…>`, named through `users.info`) in the store
+    /// before the core sees them, so that someone first met in a mention gets their name rather
+    /// than their id. Best effort: failures leave it to the core.
+    async fn introduce_mentioned(&self, text: &str) {
+        for (id, label) in slack_mentions(text) {
+            let account = Account::new(Platform::Slack, id);
+            match self.program.store.find_person(&account).await {
+                Ok(None) => {}
+                _ => continue,
+            }
+            let name = match label {
+                Some(label) => label.to_string(),
+                None => match self.client.user(id).await {
+                    Ok(user) => user.name,
+                    Err(_) => continue,
+                },
+            };
+            let name = sanitize_text(&name);
+            if !name.is_empty()
+                && let Err(e) = self.program.store.ensure_person(&account, &name).await
+            {
+                tracing::debug!(error = %e, "could not record a mentioned person");
+            }
+        }
+    }
+
+    fn bot(&self) -> Option<&str> {
+        self.settings.bot_user_id.as_deref()
+    }
+}
+
+/// The Slack user mentions in a text: `<@U012AB3CD>` or `<@U012AB3CD|ada>`, as (id, label).
+fn slack_mentions(text: &str) -> Vec<(&str, Option<&str>)> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("<@") {
+        rest = &rest[start + 2..];
+        let Some(end) = rest.find('>') else { break };
+        let inner = &rest[..end];
+        let (id, label) = match inner.split_once('|') {
+            Some((id, label)) => (id, Some(label.trim()).filter(|l| !l.is_empty())),
+            None => (inner, None),
+        };
+        if !id.is_empty() && id.len() <= 32 && id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            out.push((id, label));
+        }
+        rest = &rest[end + 1..];
+    }
+    out
+}
+
+/// The Slack endpoints, to be mounted by the binary's HTTP server.
+pub fn router<S: Store, C: Clock>(app: Arc<SlackApp<S, C>>) -> Router {
+    Router::new()
+        .route("/slack/commands", post(commands::<S, C>))
+        .route("/slack/events", post(events::<S, C>))
+        .route("/slack/interactivity", post(interactivity::<S, C>))
+        .with_state(app)
+}
+
+/// Where a reply goes.
+enum Delivery {
+    /// Back to the command's conversation: in the acknowledgement or through the `response_url`.
+    Respond {
+        response_type: &'static str,
+        message: SlackMessage,
+    },
+    /// A direct message, through `chat.postMessage` to the user id.
+    Post {
+        channel: String,
+        message: SlackMessage,
+    },
+}
+
+type Handled = Result<Result<Option<Vec<Reply>>, StoreError>, tokio::task::JoinError>;
+
+/// The program's answer as deliveries. A failure becomes the apology, only to the caller.
+fn deliveries(handled: Handled, caller_room: Option<&str>) -> Vec<Delivery> {
+    let replies = match handled {
+        Ok(Ok(Some(replies))) => replies,
+        Ok(Ok(None)) => Vec::new(),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "the store failed while handling a Slack request");
+            vec![Reply::caller(apology())]
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "handling a Slack request panicked");
+            vec![Reply::caller(apology())]
+        }
+    };
+    let mut out = Vec::new();
+    for reply in replies {
+        let parts = render(&reply.message);
+        match (&reply.audience, caller_room) {
+            (Audience::Direct(p), _) => {
+                if p.account.platform != Platform::Slack {
+                    tracing::warn!(to = %p.account, "a direct reply to a non-Slack account was dropped");
+                    continue;
+                }
+                out.extend(parts.into_iter().map(|message| Delivery::Post {
+                    channel: p.account.id.clone(),
+                    message,
+                }));
+            }
+            // In a direct conversation (events), everything goes to that conversation.
+            (_, Some(room)) => out.extend(parts.into_iter().map(|message| Delivery::Post {
+                channel: room.to_string(),
+                message,
+            })),
+            (audience, None) => {
+                let response_type = if *audience == Audience::Room {
+                    "in_channel"
+                } else {
+                    "ephemeral"
+                };
+                out.extend(parts.into_iter().map(|message| Delivery::Respond {
+                    response_type,
+                    message,
+                }));
+            }
+        }
+    }
+    out
+}
+
+async fn deliver(client: &SlackClient, response_url: &str, deliveries: Vec<Delivery>) {
+    for d in deliveries {
+        let result = match &d {
+            Delivery::Respond {
+                response_type,
+                message,
+            } => client.respond(response_url, response_type, message).await,
+            Delivery::Post { channel, message } => client.post_message(channel, message).await,
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "a Slack reply could not be delivered");
+        }
+    }
+}
+
+fn unauthorized() -> Response {
+    (StatusCode::UNAUTHORIZED, "invalid request signature").into_response()
+}
+
+fn ack_json(response_type: &str, message: &SlackMessage) -> Response {
+    axum::Json(json!({
+        "response_type": response_type,
+        "text": message.text,
+        "blocks": message.blocks,
+    }))
+    .into_response()
+}
+
+fn ephemeral(message: &Message) -> Response {
+    let parts = render(message);
+    ack_json("ephemeral", &parts[0])
+}
+
+async fn commands<S: Store, C: Clock>(
+    State(app): State<Arc<SlackApp<S, C>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if app.authenticate("commands", &headers, &body).is_err() {
+        return unauthorized();
+    }
+    let form: CommandForm = match serde_urlencoded::from_bytes(&body) {
+        Ok(form) => form,
+        Err(e) => {
+            tracing::warn!(error = %e, "unreadable slash command payload");
+            return ephemeral(&Message::text(
+                "Sorry, I could not read that command. Please try again.",
+            ));
+        }
+    };
+    let inbound = form.inbound(app.bot());
+    let span = tracing::info_span!(
+        "slack_command",
+        platform = "slack",
+        room = %form.channel_id,
+        user = %form.user_id,
+        command = %form.command,
+    );
+    let worker = app.clone();
+    let mut task = tokio::spawn(
+        async move {
+            worker.introduce_mentioned(&inbound.text).await;
+            worker.program.handle(&inbound).await
+        }
+        .instrument(span.clone()),
+    );
+    match tokio::time::timeout(app.settings.ack_deadline, &mut task).await {
+        Ok(handled) => {
+            let mut all = deliveries(handled, None);
+            let first = all
+                .iter()
+                .position(|d| matches!(d, Delivery::Respond { .. }))
+                .map(|i| all.remove(i));
+            if !all.is_empty() {
+                let client = app.client.clone();
+                let url = form.response_url.clone();
+                tokio::spawn(async move { deliver(&client, &url, all).await }.instrument(span));
+            }
+            match first {
+                Some(Delivery::Respond {
+                    response_type,
+                    message,
+                }) => ack_json(response_type, &message),
+                _ => StatusCode::OK.into_response(),
+            }
+        }
+        Err(_) => {
+            // Slow: acknowledge now, answer through the response URL when done.
+            let client = app.client.clone();
+            let url = form.response_url.clone();
+            tokio::spawn(
+                async move {
+                    tracing::info!("answering through the response URL");
+                    let all = deliveries(task.await, None);
+                    deliver(&client, &url, all).await;
+                }
+                .instrument(span),
+            );
+            StatusCode::OK.into_response()
+        }
+    }
+}
+
+async fn events<S: Store, C: Clock>(
+    State(app): State<Arc<SlackApp<S, C>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if app.authenticate("events", &headers, &body).is_err() {
+        return unauthorized();
+    }
+    let payload: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!(error = %e, "unreadable Slack event payload");
+            return StatusCode::BAD_REQUEST.into_response();
+        }
+    };
+    match payload["type"].as_str() {
+        Some("url_verification") => {
+            return axum::Json(json!({ "challenge": payload["challenge"] })).into_response();
+        }
+        Some("event_callback") => {}
+        other => {
+            tracing::debug!(kind = ?other, "Slack event type ignored");
+            return StatusCode::OK.into_response();
+        }
+    }
+    let event_id = payload["event_id"].as_str().unwrap_or_default();
+    let retry = headers
+        .get("x-slack-retry-num")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("0");
+    if !event_id.is_empty()
+        && !app
+            .seen_events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .first_time(event_id)
+    {
+        tracing::info!(event_id, retry, "duplicate Slack event delivery dropped");
+        return StatusCode::OK.into_response();
+    }
+    let event = &payload["event"];
+    let Some(dm) = direct_message(event, app.bot()) else {
+        tracing::debug!(event_id, kind = ?event["type"].as_str(), "Slack event ignored");
+        return StatusCode::OK.into_response();
+    };
+    let span = tracing::info_span!(
+        "slack_event",
+        platform = "slack",
+        room = %dm.channel,
+        user = %dm.user,
+        event_id,
+    );
+    let worker = app.clone();
+    let task = tokio::spawn(
+        async move {
+            let name = match worker.client.user(&dm.user).await {
+                Ok(user) => user.name,
+                Err(e) => {
+                    tracing::debug!(error = %e, "users.info failed; keeping the stored name");
+                    String::new()
+                }
+            };
+            let inbound = dm.inbound(name, worker.bot());
+            worker.introduce_mentioned(&inbound.text).await;
+            let handled = worker.program.handle(&inbound).await;
+            let all = deliveries(Ok(handled), Some(&dm.channel));
+            deliver(&worker.client, "", all).await;
+        }
+        .instrument(span),
+    );
+    // Answer Slack within its deadline; the work goes on if it takes longer.
+    let _ = tokio::time::timeout(app.settings.ack_deadline, task).await;
+    StatusCode::OK.into_response()
+}
+
+async fn interactivity<S: Store, C: Clock>(
+    State(app): State<Arc<SlackApp<S, C>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if app.authenticate("interactivity", &headers, &body).is_err() {
+        return unauthorized();
+    }
+    #[derive(serde::Deserialize)]
+    struct Form {
+        payload: String,
+    }
+    let kind = serde_urlencoded::from_bytes::<Form>(&body)
+        .ok()
+        .and_then(|f| serde_json::from_str::<Value>(&f.payload).ok())
+        .and_then(|p| p["type"].as_str().map(str::to_string));
+    tracing::info!(kind = ?kind, "Slack interaction acknowledged (no interactive elements yet)");
+    StatusCode::OK.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slack_mentions;
+
+    #[test]
+    fn mentions_are_found_with_their_labels() {
+        assert_eq!(
+            slack_mentions("<@U1|ada>, <@U2> and <#C1|general> <@bad id> <@U3|> <@U4"),
+            vec![("U1", Some("ada")), ("U2", None), ("U3", None)]
+        );
+    }
+}

@@ -1,0 +1,193 @@
+//! Slack payloads as core events: slash command forms and Events API callbacks.
+
+use ambassador_core::{Account, Inbound, Platform};
+use serde::Deserialize;
+use std::collections::{HashSet, VecDeque};
+
+/// A slash command as Slack posts it (`application/x-www-form-urlencoded`).
+#[derive(Clone, Debug, Deserialize)]
+pub struct CommandForm {
+    pub command: String,
+    #[serde(default)]
+    pub text: String,
+    pub user_id: String,
+    #[serde(default)]
+    pub user_name: String,
+    pub channel_id: String,
+    #[serde(default)]
+    pub team_id: String,
+    #[serde(default)]
+    pub response_url: String,
+    #[serde(default)]
+    pub trigger_id: String,
+}
+
+/// Undoes Slack's escaping of `&`, `<`, `>` in text it sends (mentions like `<@U1|ada>` stay).
+pub fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+fn bot_account(bot_user_id: Option<&str>) -> Option<Account> {
+    bot_user_id.map(|id| Account::new(Platform::Slack, id))
+}
+
+impl CommandForm {
+    /// The command as a chat line for the core: `/kudos <@U2|bob> for …`.
+    pub fn inbound(&self, bot_user_id: Option<&str>) -> Inbound {
+        let command = self.command.trim().trim_start_matches('/');
+        let text = unescape(self.text.trim());
+        Inbound {
+            sender: Account::new(Platform::Slack, self.user_id.trim()),
+            sender_name: self.user_name.trim().to_string(),
+            room: self.channel_id.clone(),
+            text: if text.is_empty() {
+                format!("/{command}")
+            } else {
+                format!("/{command} {text}")
+            },
+            bot: bot_account(bot_user_id),
+            direct: self.channel_id.starts_with('D'),
+            create_mentioned: true,
+        }
+    }
+}
+
+/// A message event worth handing to the core: a person writing to the bot in a direct conversation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirectMessage {
+    pub user: String,
+    pub channel: String,
+    pub text: String,
+}
+
+/// The direct message in an `event_callback`, if it is one the bot should answer: a `message` in an
+/// `im` channel, written by a person (no subtype, no `bot_id`), not by the bot itself.
+pub fn direct_message(
+    event: &serde_json::Value,
+    bot_user_id: Option<&str>,
+) -> Option<DirectMessage> {
+    if event["type"] != "message" || event["channel_type"] != "im" {
+        return None;
+    }
+    if event.get("subtype").is_some_and(|s| !s.is_null())
+        || event.get("bot_id").is_some_and(|b| !b.is_null())
+    {
+        return None;
+    }
+    let user = event["user"].as_str()?;
+    if Some(user) == bot_user_id {
+        return None;
+    }
+    Some(DirectMessage {
+        user: user.to_string(),
+        channel: event["channel"].as_str()?.to_string(),
+        text: unescape(event["text"].as_str().unwrap_or_default()),
+    })
+}
+
+impl DirectMessage {
+    pub fn inbound(&self, sender_name: String, bot_user_id: Option<&str>) -> Inbound {
+        Inbound {
+            sender: Account::new(Platform::Slack, &self.user),
+            sender_name,
+            room: self.channel.clone(),
+            text: self.text.clone(),
+            bot: bot_account(bot_user_id),
+            direct: true,
+            create_mentioned: true,
+        }
+    }
+}
+
+/// The event ids seen lately, oldest forgotten first: Slack retries a delivery it thinks failed
+/// (`X-Slack-Retry-Num`) with the same `event_id`. In memory, so one replica only.
+#[derive(Debug)]
+pub struct RecentIds {
+    capacity: usize,
+    set: HashSet<String>,
+    order: VecDeque<String>,
+}
+
+impl RecentIds {
+    pub fn new(capacity: usize) -> Self {
+        RecentIds {
+            capacity: capacity.max(1),
+            set: HashSet::new(),
+            order: VecDeque::new(),
+        }
+    }
+
+    /// True the first time an id is seen (within the last `capacity` ids).
+    pub fn first_time(&mut self, id: &str) -> bool {
+        if self.set.contains(id) {
+            return false;
+        }
+        if self.order.len() >= self.capacity
+            && let Some(old) = self.order.pop_front()
+        {
+            self.set.remove(&old);
+        }
+        self.set.insert(id.to_string());
+        self.order.push_back(id.to_string());
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_slash_command_becomes_a_chat_line() {
+        let body = "token=x&team_id=T1&channel_id=C0ABC&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fkudos&text=%3C%40U2%7Cbob%3E+for+R%26amp%3BD+%26lt%3B3&response_url=http%3A%2F%2Flocalhost%2Fr&trigger_id=1.2.3";
+        let form: CommandForm = serde_urlencoded::from_str(body).unwrap();
+        let inbound = form.inbound(Some("UBOT"));
+        assert_eq!(inbound.text, "/kudos <@U2|bob> for R&D <3");
+        assert_eq!(inbound.sender, Account::new(Platform::Slack, "U2CERLKJA"));
+        assert_eq!(inbound.sender_name, "roadrunner");
+        assert!(!inbound.direct);
+        assert!(inbound.create_mentioned);
+        assert_eq!(inbound.bot, Some(Account::new(Platform::Slack, "UBOT")));
+        let dm: CommandForm = serde_urlencoded::from_str(&body.replace("C0ABC", "D0ABC")).unwrap();
+        assert!(dm.inbound(None).direct);
+    }
+
+    #[test]
+    fn only_peoples_direct_messages_count() {
+        let event = json!({"type": "message", "channel_type": "im", "user": "U1", "channel": "D1", "text": "all good &amp; fine", "ts": "1.2"});
+        assert_eq!(
+            direct_message(&event, Some("UBOT")),
+            Some(DirectMessage {
+                user: "U1".into(),
+                channel: "D1".into(),
+                text: "all good & fine".into()
+            })
+        );
+        let mut bot = event.clone();
+        bot["bot_id"] = json!("B1");
+        assert_eq!(direct_message(&bot, Some("UBOT")), None);
+        let mut own = event.clone();
+        own["user"] = json!("UBOT");
+        assert_eq!(direct_message(&own, Some("UBOT")), None);
+        let mut edited = event.clone();
+        edited["subtype"] = json!("message_changed");
+        assert_eq!(direct_message(&edited, None), None);
+        let mut channel = event.clone();
+        channel["channel_type"] = json!("channel");
+        assert_eq!(direct_message(&channel, None), None);
+    }
+
+    #[test]
+    fn recent_ids_forget_the_oldest() {
+        let mut ids = RecentIds::new(2);
+        assert!(ids.first_time("a"));
+        assert!(!ids.first_time("a"));
+        assert!(ids.first_time("b"));
+        assert!(ids.first_time("c"));
+        assert!(ids.first_time("a"), "a was forgotten");
+        assert!(!ids.first_time("c"));
+    }
+}

@@ -1,0 +1,357 @@
+//! The core message model as Block Kit, within Slack's limits: at most 50 blocks per message, 3,000
+//! characters per section text, 10 fields per section (2,000 characters each), 150 characters per
+//! header. Longer messages become several Slack messages. Every message carries a plain `text`
+//! fallback for notifications.
+
+use ambassador_core::{Block, Inline, Message, Platform, Rich, render_plain};
+use serde_json::{Value, json};
+
+/// Blocks per Slack message.
+pub const MAX_BLOCKS: usize = 50;
+/// Characters per section (or context) text.
+pub const MAX_TEXT: usize = 3000;
+/// Fields per section.
+pub const MAX_FIELDS: usize = 10;
+/// Characters per section field.
+pub const MAX_FIELD_TEXT: usize = 2000;
+/// Characters per header block.
+pub const MAX_HEADER: usize = 150;
+/// Characters of rendered text per Slack message before it is split (keeps long digests readable).
+pub const MAX_MESSAGE_CHARS: usize = 12_000;
+/// Characters of the fallback `text`.
+pub const MAX_FALLBACK: usize = 3000;
+
+/// One Slack message: Block Kit blocks and the notification fallback text.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct SlackMessage {
+    pub text: String,
+    pub blocks: Vec<Value>,
+}
+
+/// Escapes the three characters Slack's mrkdwn treats as control characters.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A Slack user id safe to put in `<@…>`: upper-case letters and digits only.
+fn slack_user_id(id: &str) -> Option<&str> {
+    (!id.is_empty() && id.len() <= 32 && id.chars().all(|c| c.is_ascii_alphanumeric()))
+        .then_some(id)
+}
+
+/// `*x*`, keeping surrounding spaces outside the marks (Slack ignores `* x *`).
+fn marked(s: &str, mark: &str) -> String {
+    let trimmed = s.trim();
+    if trimmed.is_empty() {
+        return escape(s);
+    }
+    let start = s.len() - s.trim_start().len();
+    let end = s.trim_end().len();
+    format!(
+        "{}{mark}{}{mark}{}",
+        &s[..start],
+        escape(trimmed),
+        &s[end..]
+    )
+}
+
+/// Inline runs as mrkdwn: user text escaped, Slack people as `<@U…>`, others by display name.
+pub fn mrkdwn(rich: &Rich) -> String {
+    let mut out = String::new();
+    for inline in &rich.0 {
+        match inline {
+            Inline::Text(s) => out.push_str(&escape(s)),
+            Inline::Strong(s) => out.push_str(&marked(s, "*")),
+            Inline::Emphasis(s) => out.push_str(&marked(s, "_")),
+            Inline::Code(s) => out.push_str(&marked(s, "`")),
+            Inline::Mention(p) => match (p.account.platform, slack_user_id(&p.account.id)) {
+                (Platform::Slack, Some(id)) => {
+                    out.push_str("<@");
+                    out.push_str(id);
+                    out.push('>');
+                }
+                _ => out.push_str(&escape(&p.display_name)),
+            },
+        }
+    }
+    out
+}
+
+/// Cuts text into chunks of at most `max` characters, at line ends where possible.
+fn chunks(text: &str, max: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut len = 0;
+    for line in text.split('\n') {
+        let line_len = line.chars().count();
+        if len > 0 && len + 1 + line_len > max {
+            out.push(std::mem::take(&mut current));
+            len = 0;
+        }
+        if line_len > max {
+            // One very long line: cut it by characters.
+            let chars: Vec<char> = line.chars().collect();
+            for piece in chars.chunks(max) {
+                if len > 0 {
+                    out.push(std::mem::take(&mut current));
+                }
+                current = piece.iter().collect();
+                len = piece.len();
+            }
+            continue;
+        }
+        if len > 0 {
+            current.push('\n');
+            len += 1;
+        }
+        current.push_str(line);
+        len += line_len;
+    }
+    if !current.is_empty() || out.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+fn section(text: String) -> Value {
+    json!({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+}
+
+/// Sections for a long mrkdwn text, each within the limit.
+fn sections(text: &str) -> Vec<Value> {
+    chunks(text, MAX_TEXT).into_iter().map(section).collect()
+}
+
+/// One core block as Slack blocks, with the mrkdwn text it shows (for the fallback and sizes).
+fn render_block(block: &Block) -> Vec<(Value, String)> {
+    match block {
+        Block::Heading(h) => {
+            let plain = h.replace('\n', " ");
+            if plain.chars().count() <= MAX_HEADER {
+                vec![(
+                    json!({"type": "header", "text": {"type": "plain_text", "text": plain, "emoji": true}}),
+                    escape(&plain),
+                )]
+            } else {
+                let text = marked(&plain, "*");
+                sections(&text)
+                    .into_iter()
+                    .map(|b| (b, text.clone()))
+                    .collect()
+            }
+        }
+        Block::Paragraph(r) => with_text(sections(&mrkdwn(r))),
+        Block::List(items) => {
+            let text = items
+                .iter()
+                .map(|i| format!("• {}", mrkdwn(i).replace('\n', "\n   ")))
+                .collect::<Vec<_>>()
+                .join("\n");
+            with_text(sections(&text))
+        }
+        Block::Fields(fields) => fields
+            .chunks(MAX_FIELDS)
+            .map(|chunk| {
+                let texts: Vec<String> = chunk
+                    .iter()
+                    .map(|(k, v)| {
+                        truncate(&format!("*{}*\n{}", escape(k), mrkdwn(v)), MAX_FIELD_TEXT)
+                    })
+                    .collect();
+                let fallback = chunk
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", escape(k), mrkdwn(v)))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                let fields: Vec<Value> = texts
+                    .iter()
+                    .map(|t| json!({"type": "mrkdwn", "text": t}))
+                    .collect();
+                (json!({"type": "section", "fields": fields}), fallback)
+            })
+            .collect(),
+        Block::Table { .. } => {
+            // Slack has no table block in messages: preformatted text, aligned like the console.
+            let plain = escape(&render_plain(&Message {
+                blocks: vec![block.clone()],
+            }));
+            chunks(&plain, MAX_TEXT - 8)
+                .into_iter()
+                .map(|c| {
+                    let text = format!("```\n{c}\n```");
+                    (section(text.clone()), text)
+                })
+                .collect()
+        }
+        Block::Context(r) => chunks(&mrkdwn(r), MAX_TEXT)
+            .into_iter()
+            .map(|t| {
+                (
+                    json!({"type": "context", "elements": [{"type": "mrkdwn", "text": t}]}),
+                    t,
+                )
+            })
+            .collect(),
+        Block::Divider => vec![(json!({"type": "divider"}), String::new())],
+    }
+}
+
+fn with_text(blocks: Vec<Value>) -> Vec<(Value, String)> {
+    blocks
+        .into_iter()
+        .map(|b| {
+            let t = b["text"]["text"].as_str().unwrap_or_default().to_string();
+            (b, t)
+        })
+        .collect()
+}
+
+fn finish(parts: Vec<(Value, String)>) -> SlackMessage {
+    let text = parts
+        .iter()
+        .map(|(_, t)| t.as_str())
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    SlackMessage {
+        text: truncate(&text, MAX_FALLBACK),
+        blocks: parts.into_iter().map(|(b, _)| b).collect(),
+    }
+}
+
+/// The message as one or more Slack messages, each within Slack's limits. A header never ends a
+/// message when more follows.
+pub fn render(message: &Message) -> Vec<SlackMessage> {
+    let mut out: Vec<SlackMessage> = Vec::new();
+    let mut current: Vec<(Value, String)> = Vec::new();
+    let mut chars = 0;
+    for block in &message.blocks {
+        for (value, text) in render_block(block) {
+            let len = text.chars().count();
+            if !current.is_empty()
+                && (current.len() >= MAX_BLOCKS || chars + len > MAX_MESSAGE_CHARS)
+            {
+                let carry = match current.last() {
+                    Some((b, _)) if b["type"] == "header" && current.len() > 1 => current.pop(),
+                    _ => None,
+                };
+                out.push(finish(std::mem::take(&mut current)));
+                chars = 0;
+                if let Some(c) = carry {
+                    chars += c.1.chars().count();
+                    current.push(c);
+                }
+            }
+            chars += len;
+            current.push((value, text));
+        }
+    }
+    if !current.is_empty() || out.is_empty() {
+        out.push(finish(current));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ambassador_core::{Account, PersonRef};
+
+    fn slack(id: &str, name: &str) -> PersonRef {
+        PersonRef {
+            account: Account::new(Platform::Slack, id),
+            display_name: name.into(),
+        }
+    }
+
+    #[test]
+    fn mentions_and_escaping() {
+        let matrix = PersonRef {
+            account: Account::new(Platform::Matrix, "@eve:example.org"),
+            display_name: "Eve <admin>".into(),
+        };
+        let r = Rich::text("Thanks ")
+            .and_mentions(&[slack("U012AB3CD", "Ada"), matrix])
+            .and(" for <!channel> & more ")
+            .and_strong(" bold ")
+            .and_code("a<b");
+        assert_eq!(
+            mrkdwn(&r),
+            "Thanks <@U012AB3CD> and Eve &lt;admin&gt; for &lt;!channel&gt; &amp; more  *bold* `a&lt;b`"
+        );
+        // An id that is not a Slack id is never put between < >.
+        assert_eq!(
+            mrkdwn(&Rich::new().and_mention(&slack("U1>|x", "Bob"))),
+            "Bob"
+        );
+    }
+
+    #[test]
+    fn long_messages_stay_within_slacks_limits() {
+        let items: Vec<Rich> = (0..400)
+            .map(|i| Rich::text(format!("item {i:03} {}", "x".repeat(60))))
+            .collect();
+        let mut m = Message::new().heading("Digest").list(items);
+        for i in 0..120 {
+            m = m.paragraph(format!("paragraph {i}")).divider();
+        }
+        m = m.fields(
+            (0..25)
+                .map(|i| (format!("k{i}"), Rich::text("v")))
+                .collect(),
+        );
+        m = m.paragraph("y".repeat(7000));
+        let parts = render(&m);
+        assert!(parts.len() > 3);
+        let mut listed = 0;
+        for p in &parts {
+            assert!(p.blocks.len() <= MAX_BLOCKS);
+            assert!(p.text.chars().count() <= MAX_FALLBACK);
+            assert!(!p.text.is_empty());
+            for b in &p.blocks {
+                if let Some(t) = b["text"]["text"].as_str() {
+                    assert!(t.chars().count() <= MAX_TEXT, "{}", t.len());
+                    listed += t.matches("• item").count();
+                }
+                if let Some(f) = b["fields"].as_array() {
+                    assert!(f.len() <= MAX_FIELDS);
+                }
+            }
+            assert_ne!(p.blocks.last().unwrap()["type"], "header");
+        }
+        assert_eq!(listed, 400, "no list item lost or doubled");
+    }
+
+    #[test]
+    fn tables_are_preformatted_and_escaped() {
+        // Aligned by what Slack shows (`&amp;` shows as `&`).
+        let m = Message::new().table(
+            &["Dept", "n"],
+            &[false, true],
+            vec![vec![Rich::text("R&D <core>"), Rich::text("3")]],
+        );
+        let parts = render(&m);
+        assert_eq!(
+            parts[0].blocks[0]["text"]["text"],
+            "```\nDept        n\nR&amp;D &lt;core&gt;  3\n```"
+        );
+    }
+}

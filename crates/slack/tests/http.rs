@@ -1,0 +1,515 @@
+//! End to end through the Slack endpoints with correctly signed requests, a real SQLite store and a
+//! recording fake of the Slack Web API on loopback.
+
+mod support;
+
+use ambassador_core::{
+    Account, CheckinFilter, Clock, Effects, ManualClock, NewCheckin, NewDepartment, Platform,
+    Program, Settings, Store,
+};
+use ambassador_slack::{SlackApp, SlackSettings, router, sign, verify::Secret};
+use ambassador_store::SqlStore;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use support::{FakeSlack, SIGNING_SECRET, TOKEN};
+use tower::ServiceExt;
+
+type TestProgram = Program<SqlStore, Arc<ManualClock>>;
+
+struct Harness {
+    router: Router,
+    program: Arc<TestProgram>,
+    clock: Arc<ManualClock>,
+    fake: FakeSlack,
+    _dir: tempfile::TempDir,
+}
+
+fn start_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 4, 10, 0, 0).unwrap()
+}
+
+async fn harness_with(configure: impl FnOnce(&mut SlackSettings)) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let store = SqlStore::open(&url, 4).await.unwrap();
+    let clock = Arc::new(ManualClock::new(start_time()));
+    let settings = Settings {
+        office: vec![Account::new(Platform::Slack, "UOFFICE")],
+        ..Settings::default()
+    };
+    let program = Arc::new(Program::new(store, clock.clone(), settings));
+    let fake = FakeSlack::start().await;
+    let mut slack = SlackSettings::new(SIGNING_SECRET, TOKEN);
+    slack.api_base = fake.base.clone();
+    slack.bot_user_id = Some("UBOT".into());
+    configure(&mut slack);
+    let router = router(SlackApp::new(program.clone(), slack));
+    Harness {
+        router,
+        program,
+        clock,
+        fake,
+        _dir: dir,
+    }
+}
+
+async fn harness() -> Harness {
+    harness_with(|_| {}).await
+}
+
+impl Harness {
+    fn signed(&self, path: &str, content_type: &str, body: &str) -> Request<Body> {
+        let ts = self.clock.now().timestamp().to_string();
+        let sig = sign(&Secret::new(SIGNING_SECRET), &ts, body.as_bytes());
+        Request::post(path)
+            .header("content-type", content_type)
+            .header("x-slack-request-timestamp", ts)
+            .header("x-slack-signature", sig)
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    }
+
+    fn command_body(&self, user: (&str, &str), channel: &str, command: &str, text: &str) -> String {
+        serde_urlencoded::to_string([
+            ("token", "gIkuvaNzQIHg97ATvDxqgjtO"),
+            ("team_id", "T0001"),
+            ("team_domain", "example"),
+            ("channel_id", channel),
+            ("channel_name", "general"),
+            ("user_id", user.0),
+            ("user_name", user.1),
+            ("command", command),
+            ("text", text),
+            ("response_url", &format!("{}/response/1", self.fake.origin)),
+            ("trigger_id", "13345224609.738474920.8088930838d88f008e0"),
+            ("api_app_id", "A123456"),
+        ])
+        .unwrap()
+    }
+
+    async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (status, value)
+    }
+
+    async fn command(
+        &self,
+        user: (&str, &str),
+        channel: &str,
+        command: &str,
+        text: &str,
+    ) -> (StatusCode, Value) {
+        let body = self.command_body(user, channel, command, text);
+        self.send(self.signed(
+            "/slack/commands",
+            "application/x-www-form-urlencoded",
+            &body,
+        ))
+        .await
+    }
+
+    fn event(&self, event_id: &str, event: Value) -> String {
+        json!({
+            "token": "XXYYZZ",
+            "team_id": "T0001",
+            "api_app_id": "A123456",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": self.clock.now().timestamp(),
+            "authorizations": [{"team_id": "T0001", "user_id": "UBOT", "is_bot": true}],
+        })
+        .to_string()
+    }
+}
+
+fn block_texts(v: &Value) -> String {
+    v["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["text"]["text"].as_str().unwrap_or_default().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn kudos_answer_in_channel_naming_the_receiver() {
+    let h = harness().await;
+    let (status, body) = h
+        .command(
+            ("U1", "ada"),
+            "C0GENERAL",
+            "/kudos",
+            "<@U2|bob> for the great workshop",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["response_type"], "in_channel", "{body}");
+    let text = block_texts(&body);
+    assert!(text.contains("<@U2>"), "{text}");
+    assert!(text.contains("great workshop"), "{text}");
+    assert!(body["text"].as_str().unwrap().contains("<@U2>"));
+    let kudos = h
+        .program
+        .store
+        .kudos_between(
+            start_time() - Duration::days(1),
+            start_time() + Duration::days(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(kudos.len(), 1);
+    assert_eq!(kudos[0].receivers[0].display_name, "bob");
+    assert_eq!(
+        kudos[0].receivers[0].account,
+        Account::new(Platform::Slack, "U2")
+    );
+    assert_eq!(kudos[0].room, "C0GENERAL");
+    // The second reply (only for the giver) follows through the response URL.
+    h.fake
+        .wait_for("the private follow-up", |s| s.responses.len() == 1)
+        .await;
+    assert_eq!(h.fake.responses()[0].1["response_type"], "ephemeral");
+}
+
+#[tokio::test]
+async fn coverage_report_is_ephemeral_block_kit() {
+    let h = harness().await;
+    for (name, region, headcount) in [
+        ("Platform Engineering", "EMEA", Some(400)),
+        ("R&D <Labs>", "EMEA", Some(120)),
+        ("Sales", "Americas", None),
+    ] {
+        h.program
+            .store
+            .add_department(&NewDepartment {
+                name: name.into(),
+                region: region.into(),
+                headcount,
+            })
+            .await
+            .unwrap();
+    }
+    let (status, body) = h
+        .command(
+            ("UOFFICE", "olivia"),
+            "C0GENERAL",
+            "/ambassadors",
+            "add <@U7|grace> \"Platform Engineering\" Europe/Berlin",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(block_texts(&body).contains("<@U7>"), "{body}");
+    let (status, body) = h
+        .command(
+            ("UOFFICE", "olivia"),
+            "C0GENERAL",
+            "/ambassadors",
+            "coverage",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["response_type"], "ephemeral");
+    assert!(body["blocks"].as_array().unwrap().len() > 1);
+    insta::assert_json_snapshot!("coverage_report", body);
+}
+
+#[tokio::test]
+async fn unsigned_forged_and_replayed_requests_get_401() {
+    let h = harness().await;
+    let body = h.command_body(("U1", "ada"), "C1", "/kudos", "<@U2|bob> for tea");
+    let unsigned = Request::post("/slack/commands")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(body.clone()))
+        .unwrap();
+    assert_eq!(h.send(unsigned).await.0, StatusCode::UNAUTHORIZED);
+
+    let mut forged = h.signed(
+        "/slack/commands",
+        "application/x-www-form-urlencoded",
+        &body,
+    );
+    *forged.body_mut() = Body::from(body.replace("tea", "nothing"));
+    assert_eq!(h.send(forged).await.0, StatusCode::UNAUTHORIZED);
+
+    let truncated_body = &body[..body.len() / 2];
+    let mut truncated = h.signed(
+        "/slack/commands",
+        "application/x-www-form-urlencoded",
+        &body,
+    );
+    *truncated.body_mut() = Body::from(truncated_body.to_string());
+    assert_eq!(h.send(truncated).await.0, StatusCode::UNAUTHORIZED);
+
+    let replayed = h.signed(
+        "/slack/events",
+        "application/json",
+        r#"{"type":"url_verification","challenge":"x"}"#,
+    );
+    h.clock.advance(Duration::minutes(6));
+    assert_eq!(h.send(replayed).await.0, StatusCode::UNAUTHORIZED);
+
+    let interaction = h.signed(
+        "/slack/interactivity",
+        "application/x-www-form-urlencoded",
+        "payload=%7B%7D",
+    );
+    h.clock.advance(Duration::minutes(-12));
+    assert_eq!(h.send(interaction).await.0, StatusCode::UNAUTHORIZED);
+
+    // Nothing was recorded.
+    let kudos = h
+        .program
+        .store
+        .kudos_between(
+            start_time() - Duration::days(1),
+            start_time() + Duration::days(1),
+        )
+        .await
+        .unwrap();
+    assert!(kudos.is_empty());
+}
+
+#[tokio::test]
+async fn url_verification_answers_the_challenge() {
+    let h = harness().await;
+    let body = r#"{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}"#;
+    let (status, answer) = h
+        .send(h.signed("/slack/events", "application/json", body))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        answer["challenge"],
+        "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
+    );
+}
+
+/// An ambassador with an open check-in; returns their person id.
+async fn open_checkin(h: &Harness, user: &str, name: &str) -> i64 {
+    let store = &h.program.store;
+    let dept = store
+        .add_department(&NewDepartment {
+            name: "Platform Engineering".into(),
+            region: "EMEA".into(),
+            headcount: Some(200),
+        })
+        .await
+        .unwrap();
+    let person = store
+        .ensure_person(&Account::new(Platform::Slack, user), name)
+        .await
+        .unwrap();
+    store
+        .add_ambassador(
+            person.id,
+            dept.id,
+            "Europe/Berlin",
+            start_time().date_naive(),
+        )
+        .await
+        .unwrap();
+    store
+        .apply(
+            &Effects {
+                open_checkins: vec![NewCheckin {
+                    round: start_time().date_naive(),
+                    person: person.id,
+                    prompted_at: start_time(),
+                    closes_at: start_time() + Duration::days(6),
+                }],
+                ..Effects::default()
+            },
+            start_time(),
+        )
+        .await
+        .unwrap();
+    person.id
+}
+
+#[tokio::test]
+async fn a_direct_message_answers_the_open_checkin_once_despite_retries() {
+    let h = harness().await;
+    h.fake.add_user("U5", "Ada Lovelace", "Europe/Berlin");
+    let person = open_checkin(&h, "U5", "ada").await;
+    let event = json!({
+        "type": "message",
+        "channel": "D0ADA",
+        "channel_type": "im",
+        "user": "U5",
+        "text": "We ran an InnerSource workshop &amp; two teams joined",
+        "ts": "1741082400.000100",
+        "event_ts": "1741082400.000100",
+    });
+    let body = h.event("Ev0ADA1", event);
+    let (status, _) = h
+        .send(h.signed("/slack/events", "application/json", &body))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Slack retries the same event (it thought the first delivery failed).
+    for retry in 1..=2 {
+        let mut again = h.signed("/slack/events", "application/json", &body);
+        again
+            .headers_mut()
+            .insert("x-slack-retry-num", retry.to_string().parse().unwrap());
+        again
+            .headers_mut()
+            .insert("x-slack-retry-reason", "http_timeout".parse().unwrap());
+        assert_eq!(h.send(again).await.0, StatusCode::OK);
+    }
+    h.fake
+        .wait_for("the reply to the answer", |s| !s.posts.is_empty())
+        .await;
+    let checkins = h
+        .program
+        .store
+        .checkins(&CheckinFilter {
+            person: Some(person),
+            ..CheckinFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(checkins.len(), 1);
+    assert_eq!(
+        checkins[0].checkin.answer, "We ran an InnerSource workshop & two teams joined",
+        "answered once, unescaped"
+    );
+    let posts = h.fake.posts();
+    assert_eq!(posts.len(), 1, "one reply: {posts:?}");
+    assert_eq!(posts[0]["channel"], "D0ADA");
+    // The display name came from users.info.
+    let ada = h
+        .program
+        .store
+        .find_person(&Account::new(Platform::Slack, "U5"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ada.display_name, "Ada Lovelace");
+}
+
+#[tokio::test]
+async fn bot_messages_and_the_bots_own_are_ignored() {
+    let h = harness().await;
+    for (id, event) in [
+        (
+            "Ev1",
+            json!({"type": "message", "channel": "D1", "channel_type": "im", "user": "UBOT", "text": "hello"}),
+        ),
+        (
+            "Ev2",
+            json!({"type": "message", "channel": "D1", "channel_type": "im", "bot_id": "B1", "user": "U9", "text": "hello"}),
+        ),
+        (
+            "Ev3",
+            json!({"type": "message", "subtype": "message_changed", "channel": "D1", "channel_type": "im", "text": "x"}),
+        ),
+        (
+            "Ev4",
+            json!({"type": "app_home_opened", "user": "U9", "channel": "D1", "tab": "home"}),
+        ),
+    ] {
+        let body = h.event(id, event);
+        assert_eq!(
+            h.send(h.signed("/slack/events", "application/json", &body))
+                .await
+                .0,
+            StatusCode::OK
+        );
+    }
+    // A person's message to the bot gets an answer (help, no check-in open).
+    let body = h.event("Ev5", json!({"type": "message", "channel": "D1", "channel_type": "im", "user": "U9", "text": "hello"}));
+    assert_eq!(
+        h.send(h.signed("/slack/events", "application/json", &body))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    h.fake.wait_for("the answer", |s| !s.posts.is_empty()).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let posts = h.fake.posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert!(
+        posts[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("/ambassadors help")
+    );
+}
+
+#[tokio::test]
+async fn slow_answers_go_to_the_response_url() {
+    let h = harness_with(|s| s.ack_deadline = std::time::Duration::ZERO).await;
+    let (status, body) = h
+        .command(
+            ("U1", "ada"),
+            "C0GENERAL",
+            "/kudos",
+            "<@U2|bob> for the great workshop",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, Value::Null, "acknowledged at once with an empty body");
+    h.fake
+        .wait_for("the delayed answer", |s| !s.responses.is_empty())
+        .await;
+    h.fake
+        .wait_for("both answers", |s| s.responses.len() == 2)
+        .await;
+    let responses = h.fake.responses();
+    assert_eq!(responses[0].0, "1");
+    assert_eq!(responses[0].1["response_type"], "in_channel");
+    assert!(block_texts(&responses[0].1).contains("<@U2>"));
+    // The giver's own note (kudos left today) stays private.
+    assert_eq!(responses[1].1["response_type"], "ephemeral");
+}
+
+#[tokio::test]
+async fn errors_are_ephemeral_never_500() {
+    let h = harness().await;
+    let (status, body) = h.command(("U1", "ada"), "C1", "/kudos", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["response_type"], "ephemeral");
+    // A form Slack would never send: still a 200 with an ephemeral explanation.
+    let (status, body) = h
+        .send(h.signed(
+            "/slack/commands",
+            "application/x-www-form-urlencoded",
+            "text=hello",
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["response_type"], "ephemeral");
+    // The store failing: the apology, ephemeral.
+    h.program.store.close().await;
+    let (status, body) = h
+        .command(("U1", "ada"), "C1", "/kudos", "<@U2|bob> for tea")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["response_type"], "ephemeral");
+    assert!(body["text"].as_str().unwrap().contains("Sorry"), "{body}");
+}
+
+#[tokio::test]
+async fn interactivity_is_verified_and_acknowledged() {
+    let h = harness().await;
+    let payload = json!({"type": "block_actions", "user": {"id": "U1"}, "actions": []}).to_string();
+    let body = serde_urlencoded::to_string([("payload", payload)]).unwrap();
+    let (status, _) = h
+        .send(h.signed(
+            "/slack/interactivity",
+            "application/x-www-form-urlencoded",
+            &body,
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}

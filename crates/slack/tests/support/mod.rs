@@ -1,0 +1,235 @@
+//! A recording fake of the Slack Web API on loopback: checks the bearer token, the JSON bodies and
+//! Block Kit limits, answers like Slack (`ok:true`, `ok:false` errors, 429 with Retry-After), and
+//! keeps every message it accepted for the tests to assert on.
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub const TOKEN: &str = "xoxb-test-token";
+pub const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+
+#[derive(Debug, Default)]
+pub struct Recorded {
+    /// Every Web API call by method name, accepted or not.
+    pub calls: Vec<String>,
+    /// Bodies of accepted `chat.postMessage` calls.
+    pub posts: Vec<Value>,
+    /// Bodies posted to response URLs, with the URL's id.
+    pub responses: Vec<(String, Value)>,
+    /// Answer the next n `chat.postMessage` calls with 429 + Retry-After.
+    pub rate_limit_next: u32,
+    /// Answer 429 once when this many messages have been accepted.
+    pub rate_limit_at_post: Option<usize>,
+    pub retry_after_secs: u64,
+    /// Answer the next `chat.postMessage` with `ok:false` and this error.
+    pub fail_next: Option<String>,
+    /// Answer the next call with HTTP 503.
+    pub unavailable_next: bool,
+    /// `users.info` answers by id.
+    pub users: HashMap<String, Value>,
+    /// Complaints about what the adapter sent (should stay empty).
+    pub violations: Vec<String>,
+}
+
+#[derive(Clone)]
+pub struct FakeSlack {
+    pub base: String,
+    pub origin: String,
+    pub state: Arc<Mutex<Recorded>>,
+}
+
+impl FakeSlack {
+    pub async fn start() -> FakeSlack {
+        let state = Arc::new(Mutex::new(Recorded {
+            retry_after_secs: 1,
+            ..Recorded::default()
+        }));
+        let app = Router::new()
+            .route("/api/{method}", post(api))
+            .route("/response/{id}", post(response_url))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        FakeSlack {
+            base: format!("http://{addr}/api"),
+            origin: format!("http://{addr}"),
+            state,
+        }
+    }
+
+    pub fn with<T>(&self, f: impl FnOnce(&mut Recorded) -> T) -> T {
+        f(&mut self.state.lock().unwrap())
+    }
+
+    pub fn posts(&self) -> Vec<Value> {
+        self.with(|s| {
+            assert!(s.violations.is_empty(), "{:?}", s.violations);
+            s.posts.clone()
+        })
+    }
+
+    pub fn responses(&self) -> Vec<(String, Value)> {
+        self.with(|s| s.responses.clone())
+    }
+
+    pub fn add_user(&self, id: &str, display_name: &str, tz: &str) {
+        self.with(|s| {
+            s.users.insert(
+                id.into(),
+                json!({"id": id, "name": display_name.to_lowercase(), "tz": tz, "is_bot": false,
+                       "profile": {"display_name": display_name, "real_name": display_name}}),
+            )
+        });
+    }
+
+    /// Waits until `check` holds (for work the adapter finishes after answering Slack).
+    pub async fn wait_for(&self, what: &str, check: impl Fn(&Recorded) -> bool) {
+        for _ in 0..200 {
+            if self.with(|s| check(s)) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!(
+            "timed out waiting for {what}: {:?}",
+            self.state.lock().unwrap()
+        );
+    }
+}
+
+/// Block Kit limits Slack enforces (`invalid_blocks` otherwise).
+fn check_blocks(body: &Value) -> Result<(), String> {
+    let Some(blocks) = body.get("blocks") else {
+        return Ok(());
+    };
+    let blocks = blocks.as_array().ok_or("blocks is not an array")?;
+    if blocks.len() > 50 {
+        return Err(format!("{} blocks", blocks.len()));
+    }
+    for b in blocks {
+        let kind = b["type"].as_str().ok_or("block without type")?;
+        if !["section", "header", "context", "divider"].contains(&kind) {
+            return Err(format!("unexpected block type {kind}"));
+        }
+        if let Some(t) = b["text"]["text"].as_str() {
+            let max = if kind == "header" { 150 } else { 3000 };
+            if t.chars().count() > max || t.is_empty() {
+                return Err(format!("{kind} text of {} characters", t.chars().count()));
+            }
+        }
+        if let Some(f) = b["fields"].as_array()
+            && (f.len() > 10
+                || f.iter()
+                    .any(|f| f["text"].as_str().unwrap_or("").chars().count() > 2000))
+        {
+            return Err("section fields over the limit".into());
+        }
+    }
+    Ok(())
+}
+
+async fn api(
+    State(state): State<Arc<Mutex<Recorded>>>,
+    Path(method): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let mut s = state.lock().unwrap();
+    s.calls.push(method.clone());
+    let ok_json = |v: Value| axum::Json(v).into_response();
+    let err = |e: &str| axum::Json(json!({"ok": false, "error": e})).into_response();
+    if headers.get("authorization").and_then(|v| v.to_str().ok())
+        != Some(&format!("Bearer {TOKEN}"))
+    {
+        return err("invalid_auth");
+    }
+    if !headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("application/json"))
+    {
+        s.violations.push(format!("{method}: not JSON"));
+        return err("invalid_arguments");
+    }
+    let Ok(body) = serde_json::from_str::<Value>(&body) else {
+        s.violations.push(format!("{method}: unreadable JSON"));
+        return err("invalid_json");
+    };
+    if s.unavailable_next {
+        s.unavailable_next = false;
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    match method.as_str() {
+        "chat.postMessage" => {
+            let at_post = s.rate_limit_at_post == Some(s.posts.len());
+            if at_post || s.rate_limit_next > 0 {
+                if at_post {
+                    s.rate_limit_at_post = None;
+                } else {
+                    s.rate_limit_next -= 1;
+                }
+                return (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [("retry-after", s.retry_after_secs.to_string())],
+                    axum::Json(json!({"ok": false, "error": "ratelimited"})),
+                )
+                    .into_response();
+            }
+            if let Some(e) = s.fail_next.take() {
+                return err(&e);
+            }
+            let channel = body["channel"].as_str().unwrap_or("");
+            if channel.is_empty() {
+                return err("channel_not_found");
+            }
+            if body["text"].as_str().is_none_or(str::is_empty) {
+                s.violations
+                    .push("chat.postMessage without fallback text".into());
+            }
+            if let Err(e) = check_blocks(&body) {
+                s.violations.push(format!("chat.postMessage: {e}"));
+                return err("invalid_blocks");
+            }
+            let ts = format!("1700000000.{:06}", s.posts.len());
+            let channel = channel.to_string();
+            s.posts.push(body);
+            ok_json(json!({"ok": true, "channel": channel, "ts": ts}))
+        }
+        "users.info" => {
+            let id = body["user"].as_str().unwrap_or("");
+            match s.users.get(id) {
+                Some(u) => ok_json(json!({"ok": true, "user": u})),
+                None => err("user_not_found"),
+            }
+        }
+        "auth.test" => ok_json(json!({"ok": true, "user_id": "UBOT", "team_id": "T1"})),
+        _ => err("unknown_method"),
+    }
+}
+
+async fn response_url(
+    State(state): State<Arc<Mutex<Recorded>>>,
+    Path(id): Path<String>,
+    body: String,
+) -> Response {
+    let mut s = state.lock().unwrap();
+    let Ok(body) = serde_json::from_str::<Value>(&body) else {
+        s.violations.push("response_url: unreadable JSON".into());
+        return (StatusCode::BAD_REQUEST, "invalid_payload").into_response();
+    };
+    if let Err(e) = check_blocks(&body) {
+        s.violations.push(format!("response_url: {e}"));
+        return (StatusCode::BAD_REQUEST, "invalid_blocks").into_response();
+    }
+    s.responses.push((id, body));
+    "ok".into_response()
+}

@@ -1,0 +1,386 @@
+//! The bridge both ways: announcements from the program office with their recipients (created by
+//! the scheduler's `effects`, acknowledged in chat), and the activity log of what ambassadors did.
+
+use crate::error::{DbResultExt, is_foreign_key_violation, to_store_error};
+use crate::rows::{
+    ActivityRow, AmbassadorRow, AnnouncementRow, activity_columns, ambassador_columns,
+    announcement_columns, select_announcements,
+};
+use crate::scheduler::{builder, rows_per_statement};
+use crate::{SqlStore, to_micros};
+use ambassador_core::{
+    Activity, ActivityEntry, ActivityFilter, ActivityId, Announcement, AnnouncementId,
+    AnnouncementRecipient, NewActivity, PersonId, StoreError, StoreResult,
+};
+use chrono::{DateTime, Utc};
+use std::cmp::Reverse;
+
+// ---------------------------------------------------------------- announcements
+
+/// Newest first; the newer id first among announcements of the same instant.
+fn sort_newest_first(announcements: &mut [Announcement]) {
+    announcements.sort_unstable_by_key(|a| (Reverse(a.created_at), Reverse(a.id)));
+}
+
+pub(crate) async fn announcements(
+    store: &SqlStore,
+    since: DateTime<Utc>,
+) -> StoreResult<Vec<Announcement>> {
+    let rows: Vec<AnnouncementRow> = with_pool!(store, |pool| {
+        sqlx::query_as(concat!(
+            select_announcements!(),
+            " WHERE n.created_at >= $1"
+        ))
+        .bind(to_micros(since))
+        .fetch_all(pool)
+        .await
+        .db()?
+    });
+    let mut announcements = rows
+        .into_iter()
+        .map(AnnouncementRow::into_announcement)
+        .collect::<StoreResult<Vec<_>>>()?;
+    sort_newest_first(&mut announcements);
+    Ok(announcements)
+}
+
+/// What a recipient did with an announcement (the columns of `r`).
+#[derive(sqlx::FromRow)]
+struct ReceiptRow {
+    acked_at: Option<DateTime<Utc>>,
+    shared_at: Option<DateTime<Utc>>,
+    reminded_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct RecipientRow {
+    announcement_id: i64,
+    #[sqlx(flatten)]
+    receipt: ReceiptRow,
+    #[sqlx(flatten)]
+    ambassador: AmbassadorRow,
+}
+
+impl ReceiptRow {
+    fn into_recipient(
+        self,
+        announcement: AnnouncementId,
+        ambassador: AmbassadorRow,
+    ) -> StoreResult<AnnouncementRecipient> {
+        Ok(AnnouncementRecipient {
+            announcement,
+            ambassador: ambassador.into_ambassador()?,
+            acked_at: self.acked_at,
+            shared_at: self.shared_at,
+            reminded_at: self.reminded_at,
+        })
+    }
+}
+
+/// Recipients `r` joined with their roster entry `a`, person `p` and department `d` (recipients off
+/// the roster drop out of the inner join).
+macro_rules! recipients_on_roster {
+    () => {
+        " FROM announcement_recipients r \
+          JOIN ambassadors a ON a.person_id = r.person_id \
+          JOIN people p ON p.id = r.person_id \
+          JOIN departments d ON d.id = a.department_id"
+    };
+}
+
+pub(crate) async fn announcement_recipients(
+    store: &SqlStore,
+    announcements: &[AnnouncementId],
+) -> StoreResult<Vec<AnnouncementRecipient>> {
+    let mut ids = announcements.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut rows: Vec<RecipientRow> = Vec::new();
+    with_pool!(store, |pool| {
+        for chunk in ids.chunks(rows_per_statement(1)) {
+            let mut select = builder(
+                pool,
+                concat!(
+                    "SELECT r.announcement_id, r.acked_at, r.shared_at, r.reminded_at, ",
+                    ambassador_columns!(),
+                    recipients_on_roster!(),
+                    " WHERE r.announcement_id IN ("
+                ),
+            );
+            let mut list = select.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            select.push(")");
+            rows.extend(
+                select
+                    .build_query_as::<RecipientRow>()
+                    .persistent(false)
+                    .fetch_all(pool)
+                    .await
+                    .db()?,
+            );
+        }
+    });
+    rows.sort_by_cached_key(|row| (row.announcement_id, row.ambassador.order_key()));
+    rows.into_iter()
+        .map(|row| {
+            row.receipt
+                .into_recipient(row.announcement_id, row.ambassador)
+        })
+        .collect()
+}
+
+pub(crate) async fn open_announcements(
+    store: &SqlStore,
+    person: PersonId,
+) -> StoreResult<Vec<Announcement>> {
+    let rows: Vec<AnnouncementRow> = with_pool!(store, |pool| {
+        sqlx::query_as(concat!(
+            select_announcements!(),
+            " JOIN announcement_recipients r ON r.announcement_id = n.id \
+              WHERE r.person_id = $1 AND r.acked_at IS NULL"
+        ))
+        .bind(person)
+        .fetch_all(pool)
+        .await
+        .db()?
+    });
+    let mut announcements = rows
+        .into_iter()
+        .map(AnnouncementRow::into_announcement)
+        .collect::<StoreResult<Vec<_>>>()?;
+    sort_newest_first(&mut announcements);
+    Ok(announcements)
+}
+
+pub(crate) async fn acknowledge_announcement(
+    store: &SqlStore,
+    announcement: AnnouncementId,
+    person: PersonId,
+    shared: bool,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    // Sharing implies acknowledging; each instant is kept from the first time.
+    let matched = with_pool!(store, |pool| {
+        sqlx::query(
+            "UPDATE announcement_recipients \
+             SET acked_at = COALESCE(acked_at, $3), \
+                 shared_at = CASE WHEN $4 THEN COALESCE(shared_at, $3) ELSE shared_at END \
+             WHERE announcement_id = $1 AND person_id = $2",
+        )
+        .bind(announcement)
+        .bind(person)
+        .bind(to_micros(at))
+        .bind(shared)
+        .execute(pool)
+        .await
+        .db()?
+        .rows_affected()
+    });
+    if matched == 0 {
+        return Err(StoreError::NotFound(format!(
+            "announcement {announcement} sent to person {person}"
+        )));
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct DueRow {
+    #[sqlx(flatten)]
+    announcement: AnnouncementRow,
+    #[sqlx(flatten)]
+    receipt: ReceiptRow,
+    #[sqlx(flatten)]
+    ambassador: AmbassadorRow,
+}
+
+pub(crate) async fn announcement_reminders_due(
+    store: &SqlStore,
+    before: DateTime<Utc>,
+) -> StoreResult<Vec<(Announcement, AnnouncementRecipient)>> {
+    let mut rows: Vec<DueRow> = with_pool!(store, |pool| {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            announcement_columns!(),
+            ", r.acked_at, r.shared_at, r.reminded_at, ",
+            ambassador_columns!(),
+            recipients_on_roster!(),
+            " JOIN announcements n ON n.id = r.announcement_id \
+              JOIN people ap ON ap.id = n.author_id \
+              WHERE n.created_at < $1 AND r.acked_at IS NULL AND r.reminded_at IS NULL"
+        ))
+        .bind(to_micros(before))
+        .fetch_all(pool)
+        .await
+        .db()?
+    });
+    // Oldest announcement first, its recipients in roster order.
+    rows.sort_by_cached_key(|row| {
+        (
+            row.announcement.announcement_created_at,
+            row.announcement.announcement_id,
+            row.ambassador.order_key(),
+        )
+    });
+    rows.into_iter()
+        .map(|row| {
+            let announcement = row.announcement.into_announcement()?;
+            let recipient = row
+                .receipt
+                .into_recipient(announcement.id, row.ambassador)?;
+            Ok((announcement, recipient))
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------- activity log
+
+fn no_activity(id: ActivityId, author: PersonId) -> StoreError {
+    StoreError::NotFound(format!("activity {id} of person {author}"))
+}
+
+fn audience(activity: &NewActivity) -> Option<i64> {
+    activity.audience.map(i64::from)
+}
+
+pub(crate) async fn add_activity(
+    store: &SqlStore,
+    activity: &NewActivity,
+) -> StoreResult<Activity> {
+    let tags = activity.tags.join(" ");
+    let row: Result<ActivityRow, sqlx::Error> = with_pool!(store, |pool| {
+        sqlx::query_as(concat!(
+            "INSERT INTO activities (author_id, text, tags, audience, happened_on, logged_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
+            activity_columns!("")
+        ))
+        .bind(activity.author)
+        .bind(&activity.text)
+        .bind(&tags)
+        .bind(audience(activity))
+        .bind(activity.on)
+        .bind(to_micros(activity.logged_at))
+        .fetch_one(pool)
+        .await
+    });
+    match row {
+        Ok(row) => row.into_activity(),
+        Err(e) if is_foreign_key_violation(&e) => Err(StoreError::NotFound(format!(
+            "person {} (author of an activity)",
+            activity.author
+        ))),
+        Err(e) => Err(to_store_error(e)),
+    }
+}
+
+pub(crate) async fn update_activity(
+    store: &SqlStore,
+    id: ActivityId,
+    author: PersonId,
+    activity: &NewActivity,
+) -> StoreResult<Activity> {
+    let tags = activity.tags.join(" ");
+    let row: Option<ActivityRow> = with_pool!(store, |pool| {
+        sqlx::query_as(concat!(
+            "UPDATE activities SET text = $3, tags = $4, audience = $5, happened_on = $6 \
+             WHERE id = $1 AND author_id = $2 RETURNING ",
+            activity_columns!("")
+        ))
+        .bind(id)
+        .bind(author)
+        .bind(&activity.text)
+        .bind(&tags)
+        .bind(audience(activity))
+        .bind(activity.on)
+        .fetch_optional(pool)
+        .await
+        .db()?
+    });
+    row.ok_or_else(|| no_activity(id, author))?.into_activity()
+}
+
+pub(crate) async fn delete_activity(
+    store: &SqlStore,
+    id: ActivityId,
+    author: PersonId,
+) -> StoreResult<()> {
+    let deleted = with_pool!(store, |pool| {
+        sqlx::query("DELETE FROM activities WHERE id = $1 AND author_id = $2")
+            .bind(id)
+            .bind(author)
+            .execute(pool)
+            .await
+            .db()?
+            .rows_affected()
+    });
+    if deleted == 0 {
+        return Err(no_activity(id, author));
+    }
+    Ok(())
+}
+
+pub(crate) async fn activity(store: &SqlStore, id: ActivityId) -> StoreResult<Option<Activity>> {
+    let row: Option<ActivityRow> = with_pool!(store, |pool| {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            activity_columns!(""),
+            " FROM activities WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .db()?
+    });
+    row.map(ActivityRow::into_activity).transpose()
+}
+
+#[derive(sqlx::FromRow)]
+struct ActivityEntryRow {
+    #[sqlx(flatten)]
+    activity: ActivityRow,
+    #[sqlx(flatten)]
+    ambassador: AmbassadorRow,
+}
+
+pub(crate) async fn activities(
+    store: &SqlStore,
+    filter: &ActivityFilter,
+) -> StoreResult<Vec<ActivityEntry>> {
+    let mut rows: Vec<ActivityEntryRow> = with_pool!(store, |pool| {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            activity_columns!("v."),
+            ", ",
+            ambassador_columns!(),
+            " FROM activities v \
+              JOIN ambassadors a ON a.person_id = v.author_id \
+              JOIN people p ON p.id = v.author_id \
+              JOIN departments d ON d.id = a.department_id \
+              WHERE ($1 IS NULL OR v.happened_on >= $1) \
+                AND ($2 IS NULL OR v.happened_on <= $2) \
+                AND ($3 IS NULL OR v.author_id = $3)"
+        ))
+        .bind(filter.from)
+        .bind(filter.to)
+        .bind(filter.author)
+        .fetch_all(pool)
+        .await
+        .db()?
+    });
+    rows.sort_unstable_by_key(|row| {
+        (
+            Reverse(row.activity.activity_on),
+            Reverse(row.activity.activity_id),
+        )
+    });
+    rows.into_iter()
+        .map(|row| {
+            Ok(ActivityEntry {
+                activity: row.activity.into_activity()?,
+                ambassador: row.ambassador.into_ambassador()?,
+            })
+        })
+        .collect()
+}
