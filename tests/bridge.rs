@@ -294,3 +294,79 @@ fn export_activity_as_csv_and_markdown() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("`soon` is not a quarter"));
 }
+
+#[test]
+fn bad_announcements_and_log_entries_are_explained_and_store_nothing() {
+    let sb = Sandbox::new();
+    let long = "x".repeat(3001);
+    let out = sb.console(
+        &["--demo", "--clock", "2027-02-10T12:00:00Z"],
+        &format!(
+            "/ambassadors announce\n\
+             /ambassadors announce \u{200B} \n\
+             /ambassadors announce {long}\n\
+             /ambassadors announce --region EMAE Hello\n\
+             /ambassadors announce --department Finanse Hello\n\
+             /ambassadors announce --team Platform Hello\n\
+             /ambassadors announce --region Americas\n\
+             /ambassadors announcements\n\
+             :as ada\n\
+             /ambassadors log {long}\n\
+             /ambassadors log Workshop for lots of people\n\
+             /ambassadors log Workshop (a dozen people)\n\
+             /ambassadors log edit 7 Nothing here\n\
+             /ambassadors log delete x\n\
+             /ambassadors log list\n\
+             /ambassadors inbox\n"
+        ),
+    );
+    let m = messages(&out);
+    assert!(m[0].contains("What should I announce?"), "{}", m[0]);
+    assert!(m[1].contains("The text is empty"), "{}", m[1]);
+    assert!(
+        m[2].contains("3001 characters") && m[2].contains("Nothing was sent"),
+        "{}",
+        m[2]
+    );
+    assert!(
+        m[3].contains("no region called “EMAE”") && m[3].contains("Did you mean EMEA?"),
+        "{}",
+        m[3]
+    );
+    assert!(
+        m[4].contains("no department called “Finanse”") && m[4].contains("Finance"),
+        "{}",
+        m[4]
+    );
+    assert!(m[5].contains("use --region or --department"), "{}", m[5]);
+    assert!(m[6].contains("What should I announce?"), "{}", m[6]);
+    assert!(
+        m[7].contains("No announcements in the last 90 days"),
+        "nothing was sent: {}",
+        m[7]
+    );
+    assert!(m[8].contains("3001 characters"), "{}", m[8]);
+    // "lots" is not next to "people": no audience; an entry is logged.
+    assert!(
+        m[9].starts_with("[only ada] Logged #1 · 2027-02-10 · Workshop for lots of people."),
+        "{}",
+        m[9]
+    );
+    assert!(
+        m[10].contains("`a dozen` is not a number of people"),
+        "{}",
+        m[10]
+    );
+    assert!(m[11].contains("There is no entry #7 of yours"), "{}", m[11]);
+    assert!(m[12].contains("Give the number of the entry"), "{}", m[12]);
+    assert!(
+        m[13].contains("*Your activity log (1)*"),
+        "only the valid entry was stored: {}",
+        m[13]
+    );
+    assert!(m[14].contains("Your inbox is empty"), "{}", m[14]);
+    assert!(
+        !out.contains("From the program office"),
+        "no announcement went out: {out}"
+    );
+}

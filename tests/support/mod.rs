@@ -65,6 +65,26 @@ impl Sandbox {
         child.wait_with_output().expect("ambassador-bot runs")
     }
 
+    /// Starts the binary with `args` in the sandbox directory (clean `AMBASSADOR_BOT__*`
+    /// environment, stdin closed, stdout and stderr piped) and returns at once.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        let mut cmd = Command::new(bin());
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, _) in std::env::vars() {
+            if k.starts_with("AMBASSADOR_BOT") {
+                cmd.env_remove(k);
+            }
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd.spawn().expect("start ambassador-bot")
+    }
+
     /// A console session: the script on stdin, stdout returned. Fails the test on a non-zero exit.
     pub fn console(&self, args: &[&str], script: &str) -> String {
         let mut all = vec!["console"];

@@ -18,6 +18,8 @@ use ambassador_core::{
     Platform, Program, SendError, Settings, Store, SystemClock,
 };
 use ambassador_store::{Backend, SqlStore};
+
+mod support;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -308,27 +310,16 @@ async fn main() {
     let store = SqlStore::open(&url, 4).await.expect("open SQLite");
     digest_and_schedule("SQLite", store).await;
 
-    match std::env::var("TEST_POSTGRES_URL") {
-        Ok(base) if !base.is_empty() => {
-            let schema = format!("bench_rhythm_{}", std::process::id());
-            let admin = SqlStore::connect(&base, 1)
-                .await
-                .expect("connect PostgreSQL");
-            admin
-                .execute_script(&format!("CREATE SCHEMA {schema}"))
-                .await
-                .expect("schema");
-            let sep = if base.contains('?') { '&' } else { '?' };
-            let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-            let store = SqlStore::open(&url, 4).await.expect("open PostgreSQL");
-            println!("Fan-out through the outbox (PostgreSQL)");
-            fan_out(&store, 1_000, 500.0, "scaled").await;
-            digest_and_schedule("PostgreSQL", store).await;
-            admin
-                .execute_script(&format!("DROP SCHEMA {schema} CASCADE"))
-                .await
-                .expect("drop schema");
+    if let Some(schema) = support::PgSchema::create("bench_rhythm").await {
+        let store = SqlStore::open(&schema.url, 4)
+            .await
+            .expect("open PostgreSQL");
+        println!("Fan-out through the outbox (PostgreSQL)");
+        fan_out(&store, 1_000, 500.0, "scaled").await;
+        if std::env::var("BENCH_FANOUT_FULL").is_ok() {
+            fan_out(&store, 10_000, 50.0, "full").await;
         }
-        _ => println!("PostgreSQL: skipped (set TEST_POSTGRES_URL to include it)"),
+        digest_and_schedule("PostgreSQL", store).await;
+        schema.drop().await;
     }
 }

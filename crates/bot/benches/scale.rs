@@ -12,6 +12,8 @@
 
 use ambassador_core::{Account, Inbound, Platform, Program, Settings, SystemClock};
 use ambassador_store::{Backend, SqlStore};
+
+mod support;
 use std::time::{Duration, Instant};
 
 const DEPARTMENTS: u32 = 5_000;
@@ -160,25 +162,11 @@ async fn main() {
     let store = SqlStore::open(&url, 5).await.expect("open SQLite");
     bench("SQLite (file, WAL)", store, kudos).await;
 
-    match std::env::var("TEST_POSTGRES_URL") {
-        Ok(base) if !base.is_empty() => {
-            let schema = format!("bench_{}", std::process::id());
-            let admin = SqlStore::connect(&base, 1)
-                .await
-                .expect("connect PostgreSQL");
-            admin
-                .execute_script(&format!("CREATE SCHEMA {schema}"))
-                .await
-                .expect("create schema");
-            let sep = if base.contains('?') { '&' } else { '?' };
-            let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-            let store = SqlStore::open(&url, 5).await.expect("open PostgreSQL");
-            bench("PostgreSQL", store, kudos).await;
-            admin
-                .execute_script(&format!("DROP SCHEMA {schema} CASCADE"))
-                .await
-                .expect("drop schema");
-        }
-        _ => println!("PostgreSQL: skipped (set TEST_POSTGRES_URL to include it)"),
+    if let Some(schema) = support::PgSchema::create("bench").await {
+        let store = SqlStore::open(&schema.url, 5)
+            .await
+            .expect("open PostgreSQL");
+        bench("PostgreSQL", store, kudos).await;
+        schema.drop().await;
     }
 }

@@ -45,6 +45,8 @@ pub struct Config {
     pub console: ConsoleConfig,
     pub slack: SlackConfig,
     pub matrix: MatrixConfig,
+    pub http: HttpConfig,
+    pub log: LogConfig,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -225,15 +227,31 @@ impl Default for ConsoleConfig {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SlackConfig {
     pub enabled: bool,
     pub bot_token: Secret,
     pub signing_secret: Secret,
+    /// The Web API base URL (a local fake in tests).
+    pub api_base_url: String,
+    /// The bot's own user id; empty: asked of Slack (`auth.test`) at start.
+    pub bot_user_id: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+impl Default for SlackConfig {
+    fn default() -> Self {
+        SlackConfig {
+            enabled: false,
+            bot_token: Secret::default(),
+            signing_secret: Secret::default(),
+            api_base_url: "https://slack.com/api".into(),
+            bot_user_id: String::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MatrixConfig {
     pub enabled: bool,
@@ -241,6 +259,56 @@ pub struct MatrixConfig {
     pub user: String,
     pub password: Secret,
     pub access_token: Secret,
+    pub store_dir: String,
+    pub device_name: String,
+    pub allowed_servers: Vec<String>,
+    pub allowed_rooms: Vec<String>,
+}
+
+impl Default for MatrixConfig {
+    fn default() -> Self {
+        MatrixConfig {
+            enabled: false,
+            homeserver: String::new(),
+            user: String::new(),
+            password: Secret::default(),
+            access_token: Secret::default(),
+            store_dir: "matrix-store".into(),
+            device_name: "Ambassador Bot".into(),
+            allowed_servers: Vec::new(),
+            allowed_rooms: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HttpConfig {
+    /// Address of the HTTP server (Slack endpoints, health, metrics).
+    pub listen: String,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            listen: "127.0.0.1:8080".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogConfig {
+    /// `text` (human-readable) or `json` (one object a line).
+    pub format: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            format: "text".into(),
+        }
+    }
 }
 
 /// Where the configuration came from, for messages.
@@ -260,6 +328,8 @@ fn env_source() -> config::Environment {
         .with_list_parse_key("program.office")
         .with_list_parse_key("digest.channels")
         .with_list_parse_key("checkins.questions")
+        .with_list_parse_key("matrix.allowed_servers")
+        .with_list_parse_key("matrix.allowed_rooms")
         .try_parsing(true)
 }
 
@@ -354,6 +424,14 @@ pub struct Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.key, self.message)
+    }
+}
+
+/// `HOST:PORT` with a port number.
+fn valid_listen(listen: &str) -> bool {
+    match listen.trim().rsplit_once(':') {
+        Some((host, port)) => !host.is_empty() && port.parse::<u16>().is_ok(),
+        None => false,
     }
 }
 
@@ -496,6 +574,13 @@ impl Config {
                     );
                 }
             }
+            let base = self.slack.api_base_url.trim();
+            if !(base.starts_with("https://") || base.starts_with("http://")) {
+                bad(
+                    "slack.api_base_url",
+                    format!("`{base}` is not a URL: use https://slack.com/api"),
+                );
+            }
         }
         if self.matrix.enabled {
             if self.matrix.homeserver.trim().is_empty() {
@@ -516,6 +601,28 @@ impl Config {
                     ),
                 );
             }
+            if self.matrix.store_dir.trim().is_empty() {
+                bad(
+                    "matrix.store_dir",
+                    "Matrix is enabled but no store directory is set (it keeps the session and keys)"
+                        .into(),
+                );
+            }
+        }
+        if !valid_listen(&self.http.listen) {
+            bad(
+                "http.listen",
+                format!(
+                    "`{}` is not an address to listen on: write HOST:PORT, e.g. 0.0.0.0:8080",
+                    self.http.listen
+                ),
+            );
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            bad(
+                "log.format",
+                format!("`{}`: use text or json", self.log.format),
+            );
         }
         p
     }

@@ -5,6 +5,8 @@ mod console;
 mod demo;
 mod export;
 mod import;
+mod metrics;
+mod run;
 
 use ambassador_core::{Platform, Program, SimClock, SystemClock};
 use ambassador_store::SqlStore;
@@ -44,6 +46,13 @@ enum Cmd {
         /// with `:clock`; without it the console clock follows the real time.
         #[arg(long, value_name = "TIME")]
         clock: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Run the bot: the configured chat platforms (Slack, Matrix), the HTTP server (Slack
+    /// endpoints, /healthz, /readyz, /metrics), the scheduler and the outbox, until SIGTERM/SIGINT.
+    Run {
+        /// Log format: text or json (default: log.format).
+        #[arg(long, value_name = "FORMAT", value_parser = ["text", "json"])]
+        log_format: Option<String>,
     },
     /// Apply the database migrations and exit.
     Migrate,
@@ -88,14 +97,18 @@ enum ExportWhat {
     },
 }
 
-fn init_logging(default_level: &str) {
+/// Logs to stderr: human-readable, or one JSON object a line when `json`.
+fn init_logging(default_level: &str, json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().with_current_span(true).init();
+    } else {
+        builder.with_ansi(std::io::stderr().is_terminal()).init();
+    }
 }
 
 async fn open_store(cfg: &config::Config) -> anyhow::Result<SqlStore> {
@@ -137,10 +150,6 @@ fn error_chain(e: &anyhow::Error) -> String {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(match cli.command {
-        Cmd::Console { .. } => "warn",
-        _ => "info",
-    });
     match run(cli).await {
         Ok(code) => code,
         Err(e) => {
@@ -151,7 +160,27 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let loaded = config::load(cli.config.as_deref())?;
+    let loaded = config::load(cli.config.as_deref());
+    // Logging starts once the configuration is known (log.format); a configuration that cannot be
+    // read is reported as the error.
+    let json = match (&cli.command, &loaded) {
+        (
+            Cmd::Run {
+                log_format: Some(f),
+            },
+            _,
+        ) => f == "json",
+        (_, Ok(l)) => l.config.log.format == "json",
+        _ => false,
+    };
+    init_logging(
+        match cli.command {
+            Cmd::Console { .. } => "warn",
+            _ => "info",
+        },
+        json,
+    );
+    let loaded = loaded?;
     if let Cmd::CheckConfig = cli.command {
         return Ok(check_config(&loaded));
     }
@@ -161,6 +190,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let cfg = &loaded.config;
     match cli.command {
         Cmd::CheckConfig => unreachable!("handled above"),
+        Cmd::Run { .. } => return run::run(cfg).await,
         Cmd::Migrate => {
             let store = open_store(cfg).await?;
             store.close().await;

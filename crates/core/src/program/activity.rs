@@ -44,6 +44,24 @@ pub fn parse_activity(raw: &str, today: NaiveDate) -> Result<ParsedActivity, Str
             "That entry is {len} characters; keep it under {ACTIVITY_MAX}."
         ));
     }
+    // "(… people)" must hold a number.
+    let mut rest = text.as_str();
+    while let Some(open) = rest.find('(') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(')') else { break };
+        let inner: Vec<&str> = after[..close].split_whitespace().collect();
+        if inner
+            .last()
+            .is_some_and(|w| PEOPLE.contains(&w.to_lowercase().as_str()))
+            && (inner.len() != 2 || inner[0].replace([',', '_'], "").parse::<u32>().is_err())
+        {
+            return Err(format!(
+                "`{}` is not a number of people: write it like (25 people) or for 25 people.",
+                inner[..inner.len() - 1].join(" ")
+            ));
+        }
+        rest = &after[close + 1..];
+    }
     let words: Vec<&str> = text.split_whitespace().collect();
     let mut audience = None;
     let mut on = None;
@@ -233,12 +251,11 @@ impl<S: Store, C: Clock> Program<S, C> {
             })
             .await?
             .into_iter()
-            .filter(|e| in_scope(&scope, e))
+            .filter(|e| Scope::covers(&scope, &e.ambassador.department))
             .collect();
         let label = match &scope {
             None => "the whole organization".to_string(),
-            Some(Scope::Department(d)) => d.name.clone(),
-            Some(Scope::Region(r)) => r.clone(),
+            Some(s) => s.label().to_string(),
         };
         let mut m = Message::new().heading(format!("Activity — {label}, since {since}"));
         let audience: u64 = entries
@@ -306,11 +323,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             let logged: BTreeSet<_> = groups.keys().map(|(_, d)| name_key(d)).collect();
             let mut quiet: Vec<String> = active
                 .iter()
-                .filter(|a| match &scope {
-                    None => true,
-                    Some(Scope::Department(d)) => a.department.id == d.id,
-                    Some(Scope::Region(r)) => name_key(&a.department.region) == name_key(r),
-                })
+                .filter(|a| Scope::covers(&scope, &a.department))
                 .filter(|a| !logged.contains(&name_key(&a.department.name)))
                 .map(|a| format!("{} ({})", a.department.name, a.department.region))
                 .collect();
@@ -339,14 +352,6 @@ impl<S: Store, C: Clock> Program<S, C> {
             );
         }
         Ok(vec![Reply::caller(m)])
-    }
-}
-
-fn in_scope(scope: &Option<Scope>, e: &ActivityEntry) -> bool {
-    match scope {
-        None => true,
-        Some(Scope::Department(d)) => e.ambassador.department.id == d.id,
-        Some(Scope::Region(r)) => name_key(&e.ambassador.department.region) == name_key(r),
     }
 }
 
@@ -390,8 +395,13 @@ mod tests {
     fn explains_bad_numbers_days_and_sizes() {
         let today = day("2027-02-10");
         assert!(
-            parse_activity("Workshop (lots of people)", today).is_ok(),
-            "no number given, no audience"
+            parse_activity("Workshop (lots of people)", today)
+                .unwrap_err()
+                .contains("`lots of` is not a number")
+        );
+        assert!(
+            parse_activity("Workshop for lots of people", today).is_ok(),
+            "plain words stay text"
         );
         assert!(
             parse_activity("Workshop (many people)", today)

@@ -4,7 +4,7 @@
 use super::resolve::Scope;
 use super::{Caller, Outcome, Program, percent};
 use crate::message::{Message, Reply, Rich};
-use crate::model::{CheckinEntry, CheckinFilter, CheckinStatus, RoundId, name_key};
+use crate::model::{CheckinEntry, CheckinFilter, CheckinStatus, RoundId};
 use crate::ports::{Clock, Store};
 use chrono::{Duration, NaiveDate};
 use std::collections::BTreeMap;
@@ -172,16 +172,11 @@ impl<S: Store, C: Clock> Program<S, C> {
             .await?;
         let entries: Vec<&CheckinEntry> = entries
             .iter()
-            .filter(|e| match &scope {
-                None => true,
-                Some(Scope::Department(d)) => e.ambassador.department.id == d.id,
-                Some(Scope::Region(r)) => name_key(&e.ambassador.department.region) == name_key(r),
-            })
+            .filter(|e| Scope::covers(&scope, &e.ambassador.department))
             .collect();
         let title = match &scope {
             None => format!("Feedback since {since}"),
-            Some(Scope::Department(d)) => format!("Feedback from {} since {since}", d.name),
-            Some(Scope::Region(r)) => format!("Feedback from {r} since {since}"),
+            Some(s) => format!("Feedback from {} since {since}", s.label()),
         };
         let mut m = Message::new().heading(title);
         if entries.is_empty() {

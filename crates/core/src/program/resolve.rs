@@ -12,6 +12,25 @@ pub(crate) enum Scope {
     Region(String),
 }
 
+impl Scope {
+    /// Whether `department` lies in this scope; no scope is everything.
+    pub fn covers(scope: &Option<Scope>, department: &Department) -> bool {
+        match scope {
+            None => true,
+            Some(Scope::Department(d)) => department.id == d.id,
+            Some(Scope::Region(r)) => name_key(&department.region) == name_key(r),
+        }
+    }
+
+    /// The scope's name: a department's or a region's.
+    pub fn label(&self) -> &str {
+        match self {
+            Scope::Department(d) => &d.name,
+            Scope::Region(r) => r,
+        }
+    }
+}
+
 /// "Did you mean A, B or C?" or nothing.
 pub(crate) fn did_you_mean(options: &[&str]) -> String {
     match options {

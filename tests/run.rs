@@ -1,0 +1,251 @@
+//! `ambassador-bot run` as an operator runs it: Slack enabled against a local fake of the Web API,
+//! a free port, a temporary SQLite database; health, readiness, a signed slash command, metrics,
+//! SIGTERM, and secrets that never reach the logs.
+
+mod support;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::routing::post;
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use std::io::Read;
+use std::process::Child;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use support::Sandbox;
+
+const TOKEN: &str = "xoxb-run-test-token-7c1d";
+const SIGNING_SECRET: &str = "run-test-signing-secret-9f3e2a";
+
+/// The Web API calls the bot made, by method.
+type Calls = Arc<Mutex<Vec<String>>>;
+
+/// A tiny fake of Slack's Web API: `ok:true` to everything, `auth.test` with the bot's id.
+async fn fake_slack() -> (String, Calls) {
+    async fn api(State(calls): State<Calls>, Path(method): Path<String>) -> axum::Json<Value> {
+        calls.lock().unwrap().push(method.clone());
+        axum::Json(match method.as_str() {
+            "auth.test" => json!({"ok": true, "user_id": "UBOT", "user": "ambassador-bot"}),
+            _ => json!({"ok": true, "channel": "C1", "ts": "1700000000.000100"}),
+        })
+    }
+    let calls = Calls::default();
+    let app = Router::new()
+        .route("/api/{method}", post(api))
+        .with_state(calls.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/api"), calls)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn sign(timestamp: &str, body: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(SIGNING_SECRET.as_bytes()).unwrap();
+    mac.update(format!("v0:{timestamp}:{body}").as_bytes());
+    format!("v0={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// A sandbox whose configuration enables Slack against `api`, listening on `port`.
+fn slack_sandbox(api: &str, port: u16) -> Sandbox {
+    let sb = Sandbox::new();
+    sb.file(
+        "bot-config.toml",
+        &format!(
+            "[database]\nurl = \"sqlite://bot.db\"\n\n[slack]\nenabled = true\napi_base_url = \"{api}\"\n\n[http]\nlisten = \"127.0.0.1:{port}\"\n"
+        ),
+    );
+    // The secrets come from the environment, as the README recommends.
+    sb.with_env("AMBASSADOR_BOT__SLACK__BOT_TOKEN", TOKEN)
+        .with_env("AMBASSADOR_BOT__SLACK__SIGNING_SECRET", SIGNING_SECRET)
+}
+
+/// Kills the child if the test fails before it exits.
+struct Running(Option<Child>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn output_of(child: &mut Child) -> (String, String) {
+    let mut out = String::new();
+    let mut err = String::new();
+    if let Some(mut s) = child.stdout.take() {
+        s.read_to_string(&mut out).unwrap();
+    }
+    if let Some(mut s) = child.stderr.take() {
+        s.read_to_string(&mut err).unwrap();
+    }
+    (out, err)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_serves_slack_health_and_metrics_and_stops_on_sigterm() {
+    let (api, calls) = fake_slack().await;
+    let port = free_port();
+    let sb = slack_sandbox(&api, port);
+    let mut running = Running(Some(sb.spawn(&["run", "--log-format", "json"])));
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+
+    // Ready once the database answers.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(r) = http.get(format!("{base}/readyz")).send().await
+            && r.status() == 200
+        {
+            break;
+        }
+        if let Some(status) = running.0.as_mut().unwrap().try_wait().unwrap() {
+            let (out, err) = output_of(running.0.as_mut().unwrap());
+            panic!("run exited early with {status}\nstdout:\n{out}\nstderr:\n{err}");
+        }
+        assert!(Instant::now() < deadline, "/readyz never answered 200");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let health = http.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.text().await.unwrap(), "ok");
+    assert!(
+        calls.lock().unwrap().iter().any(|m| m == "auth.test"),
+        "the bot asks Slack for its user id"
+    );
+
+    // A signed slash command is answered in the channel.
+    let body = serde_urlencoded::to_string([
+        ("team_id", "T0001"),
+        ("channel_id", "C0GENERAL"),
+        ("channel_name", "general"),
+        ("user_id", "U1"),
+        ("user_name", "ada"),
+        ("command", "/kudos"),
+        ("text", "<@U2|bob> for the great workshop"),
+        ("response_url", &format!("{api}/response")),
+        ("trigger_id", "1.2.3"),
+        ("api_app_id", "A1"),
+    ])
+    .unwrap();
+    let ts = chrono::Utc::now().timestamp().to_string();
+    let answer = http
+        .post(format!("{base}/slack/commands"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-slack-request-timestamp", &ts)
+        .header("x-slack-signature", sign(&ts, &body))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let answer: Value = answer.json().await.unwrap();
+    assert_eq!(answer["response_type"], "in_channel", "{answer}");
+    assert!(answer.to_string().contains("great workshop"), "{answer}");
+
+    // A wrong signature is refused.
+    let refused = http
+        .post(format!("{base}/slack/commands"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-slack-request-timestamp", &ts)
+        .header("x-slack-signature", "v0=00")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+
+    // Metrics in the Prometheus text format.
+    let metrics = http.get(format!("{base}/metrics")).send().await.unwrap();
+    assert_eq!(metrics.status(), 200);
+    assert!(
+        metrics.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = metrics.text().await.unwrap();
+    for series in [
+        "ambassador_commands_handled_total{platform=\"slack\",command=\"/kudos\",status=\"200\"} 1",
+        "ambassador_commands_handled_total{platform=\"slack\",command=\"/kudos\",status=\"401\"} 1",
+        "ambassador_command_duration_seconds_count{platform=\"slack\"} 2",
+        "# TYPE ambassador_outbox_sends_total counter",
+        "# TYPE ambassador_scheduler_runs_total counter",
+        "ambassador_outbox_pending 0",
+        "ambassador_outbox_oldest_pending_age_seconds 0",
+        "ambassador_coverage_ratio ",
+    ] {
+        assert!(text.contains(series), "/metrics lacks {series:?}:\n{text}");
+    }
+
+    // SIGTERM: exits 0 within a few seconds.
+    let mut child = running.0.take().unwrap();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(8);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("run did not stop within 8 s of SIGTERM");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let (out, err) = output_of(&mut child);
+    assert!(
+        status.success(),
+        "exit {status}\nstdout:\n{out}\nstderr:\n{err}"
+    );
+
+    // JSON logs, and never a secret in them.
+    assert!(err.contains("shutting down"), "{err}");
+    for line in err.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            serde_json::from_str::<Value>(line).is_ok(),
+            "not a JSON log line: {line}"
+        );
+    }
+    for secret in [TOKEN, SIGNING_SECRET] {
+        assert!(
+            !out.contains(secret) && !err.contains(secret),
+            "a secret reached the output:\nstdout:\n{out}\nstderr:\n{err}"
+        );
+    }
+}
+
+#[test]
+fn run_without_a_platform_says_what_to_set() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["run"], "");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    for needle in ["slack.enabled", "matrix.enabled", "console"] {
+        assert!(err.contains(needle), "{needle} missing from: {err}");
+    }
+}
+
+#[test]
+fn run_refuses_a_slack_configuration_without_secrets() {
+    let sb = Sandbox::new().with_env("AMBASSADOR_BOT__SLACK__ENABLED", "true");
+    let out = sb.run(&["run"], "");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("slack.bot_token"), "{err}");
+    assert!(err.contains("check-config"), "{err}");
+}
