@@ -38,13 +38,13 @@ impl Sandbox {
         self
     }
 
-    /// Runs the binary with `args` and `stdin`, in the sandbox directory, with a clean
-    /// `AMBASSADOR_BOT__*` environment.
-    pub fn run(&self, args: &[&str], stdin: &str) -> Output {
+    /// The binary with `args`, in the sandbox directory, with a clean `AMBASSADOR_BOT__*`
+    /// environment plus the sandbox's, stdout and stderr piped.
+    fn command(&self, args: &[&str], stdin: Stdio) -> Command {
         let mut cmd = Command::new(bin());
         cmd.args(args)
             .current_dir(self.dir.path())
-            .stdin(Stdio::piped())
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (k, _) in std::env::vars() {
@@ -55,7 +55,15 @@ impl Sandbox {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        let mut child = cmd.spawn().expect("start ambassador-bot");
+        cmd
+    }
+
+    /// Runs the binary with `args` and `stdin` and waits for it.
+    pub fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = self
+            .command(args, Stdio::piped())
+            .spawn()
+            .expect("start ambassador-bot");
         child
             .stdin
             .take()
@@ -65,24 +73,11 @@ impl Sandbox {
         child.wait_with_output().expect("ambassador-bot runs")
     }
 
-    /// Starts the binary with `args` in the sandbox directory (clean `AMBASSADOR_BOT__*`
-    /// environment, stdin closed, stdout and stderr piped) and returns at once.
+    /// Starts the binary with `args` (stdin closed) and returns at once.
     pub fn spawn(&self, args: &[&str]) -> std::process::Child {
-        let mut cmd = Command::new(bin());
-        cmd.args(args)
-            .current_dir(self.dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, _) in std::env::vars() {
-            if k.starts_with("AMBASSADOR_BOT") {
-                cmd.env_remove(k);
-            }
-        }
-        for (k, v) in &self.env {
-            cmd.env(k, v);
-        }
-        cmd.spawn().expect("start ambassador-bot")
+        self.command(args, Stdio::null())
+            .spawn()
+            .expect("start ambassador-bot")
     }
 
     /// A console session: the script on stdin, stdout returned. Fails the test on a non-zero exit.
