@@ -238,10 +238,7 @@ impl<S: Store, C: Clock> Program<S, C> {
         scope: Option<&str>,
         since: Option<NaiveDate>,
     ) -> Outcome {
-        let scope = match scope {
-            Some(name) => Some(self.scope(caller, name).await?),
-            None => None,
-        };
+        let scope = self.optional_scope(caller, scope).await?;
         let since = since.unwrap_or_else(|| self.today() - Duration::days(90));
         let entries: Vec<ActivityEntry> = self
             .store

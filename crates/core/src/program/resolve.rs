@@ -123,6 +123,18 @@ impl<S: Store, C: Clock> Program<S, C> {
         ))
     }
 
+    /// [`Program::scope`] of a name when one was given; everything (`None`) otherwise.
+    pub(crate) async fn optional_scope(
+        &self,
+        caller: &Caller,
+        name: Option<&str>,
+    ) -> Result<Option<Scope>, Failure> {
+        match name {
+            Some(name) => Ok(Some(self.scope(caller, name).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// The person a mention names, on the caller's platform.
     pub(crate) async fn mentioned(
         &self,
