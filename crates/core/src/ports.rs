@@ -150,6 +150,133 @@ pub trait Store: Send + Sync + 'static {
     /// True when the store holds no department, no person and no kudos (a fresh database).
     fn is_empty(&self) -> impl Future<Output = StoreResult<bool>> + Send;
 
+    // ---- lifecycle: applications, nominations, terms, reports, opt-outs, renewals ----
+
+    /// Starts a draft application for `person` with `questions` empty answers. `Conflict` when the
+    /// person already has a draft or open one (atomic: two concurrent calls never both succeed).
+    fn start_application(
+        &self,
+        person: PersonId,
+        questions: u32,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Application>> + Send;
+    /// The person's draft or open application, if any.
+    fn pending_application(
+        &self,
+        person: PersonId,
+    ) -> impl Future<Output = StoreResult<Option<Application>>> + Send;
+    /// Sets answer `index` (0-based) of a draft application. `NotFound` when there is no such draft
+    /// or the index is out of range.
+    fn set_application_answer(
+        &self,
+        id: ApplicationId,
+        index: u32,
+        text: &str,
+    ) -> impl Future<Output = StoreResult<Application>> + Send;
+    /// Draft → open, for `department`, submitted at `now`. `NotFound` when it is not a draft.
+    fn submit_application(
+        &self,
+        id: ApplicationId,
+        department: DepartmentId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Application>> + Send;
+    /// Decides a pending application: `Approved` and `Declined` only from open, `Withdrawn` from
+    /// draft or open (`reason` kept for a decline). `None` when it was no longer in such a status (a
+    /// second office member decided first): nothing changed. Deciding also closes the open
+    /// nominations of the applicant, in the same transaction.
+    fn decide_application(
+        &self,
+        id: ApplicationId,
+        status: ApplicationStatus,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Option<Application>>> + Send;
+    /// Applications in any of `statuses`, oldest first (by submission, then creation).
+    fn applications(
+        &self,
+        statuses: &[ApplicationStatus],
+    ) -> impl Future<Output = StoreResult<Vec<Application>>> + Send;
+    /// Records a nomination. `Conflict` when this nominator already has an open nomination of
+    /// this nominee.
+    fn add_nomination(
+        &self,
+        nominee: PersonId,
+        nominator: PersonId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Nomination>> + Send;
+    /// Open nominations, oldest first.
+    fn open_nominations(&self) -> impl Future<Output = StoreResult<Vec<Nomination>>> + Send;
+    /// The person's terms on the roster, oldest first. Every [`Store::add_ambassador`] opens a term
+    /// (closing the previous open one on the new term's first day); becoming alumni closes it on
+    /// that day; [`Store::remove_ambassador`] (a correction) deletes the open term.
+    fn terms(&self, person: PersonId) -> impl Future<Output = StoreResult<Vec<Term>>> + Send;
+    fn add_report(
+        &self,
+        reporter: PersonId,
+        subject: PersonId,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<MisuseReport>> + Send;
+    /// Misuse reports, oldest first; only unresolved ones when `open_only`.
+    fn reports(
+        &self,
+        open_only: bool,
+    ) -> impl Future<Output = StoreResult<Vec<MisuseReport>>> + Send;
+    /// Marks a report resolved. `NotFound` for an unknown id; `None` when it was already resolved
+    /// (nothing changed).
+    fn resolve_report(
+        &self,
+        id: ReportId,
+        by: PersonId,
+        note: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Option<MisuseReport>>> + Send;
+    /// Kudos the person received, oldest first (receivers ordered by display name).
+    fn kudos_received(
+        &self,
+        person: PersonId,
+    ) -> impl Future<Output = StoreResult<Vec<Kudos>>> + Send;
+    /// How many kudos the person received and gave.
+    fn kudos_counts(
+        &self,
+        person: PersonId,
+    ) -> impl Future<Output = StoreResult<(u32, u32)>> + Send;
+    /// Whether the person is left out of digests and leaderboards.
+    fn set_kudos_optout(
+        &self,
+        person: PersonId,
+        optout: bool,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Everyone who opted out, by id (ascending).
+    fn kudos_optouts(&self) -> impl Future<Output = StoreResult<Vec<PersonId>>> + Send;
+    /// Sets (or clears) a person's manager.
+    fn set_manager(
+        &self,
+        person: PersonId,
+        manager: Option<PersonId>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn manager(&self, person: PersonId)
+    -> impl Future<Output = StoreResult<Option<Person>>> + Send;
+    /// Every active ambassador with the instant of their latest sign of life: a check-in answer,
+    /// an activity logged, kudos given (None: none at all). Ordered like [`Store::roster`].
+    fn last_active(
+        &self,
+    ) -> impl Future<Output = StoreResult<Vec<(Ambassador, Option<DateTime<Utc>>)>>> + Send;
+    /// Records that the person confirmed the term year that began on `anniversary`. True the first
+    /// time, false when already confirmed.
+    fn confirm_renewal(
+        &self,
+        person: PersonId,
+        anniversary: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Confirmations of anniversaries on or after `since`: (person, anniversary).
+    fn renewals_confirmed(
+        &self,
+        since: NaiveDate,
+    ) -> impl Future<Output = StoreResult<Vec<(PersonId, NaiveDate)>>> + Send;
+
     // ---- check-ins ----
 
     /// Pauses check-in prompts up to and including `until` (None: resume). `NotFound` when the

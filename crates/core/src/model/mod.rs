@@ -1,10 +1,12 @@
 //! Domain types: people and their platform accounts, the org map, the roster, kudos.
 
 mod bridge;
+mod lifecycle;
 mod names;
 mod rhythm;
 
 pub use bridge::*;
+pub use lifecycle::*;
 pub use names::{closest, name_key, sanitize_text};
 pub use rhythm::*;
 
