@@ -3,7 +3,9 @@
 use crate::error::{DbResultExt, is_foreign_key_violation, to_store_error};
 use crate::rows::{by_display_name, person_ref};
 use crate::{Backend, SqlStore, to_micros};
-use ambassador_core::{Kudos, KudosOutcome, NewKudos, PersonRef, StoreError, StoreResult};
+use ambassador_core::{
+    Kudos, KudosOutcome, NewKudos, PersonId, PersonRef, StoreError, StoreResult,
+};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -147,6 +149,12 @@ pub(crate) async fn kudos_between(
         .db()?
     });
 
+    assemble(kudos, receivers)
+}
+
+/// Kudos rows (in the order wanted) with their receivers, each kudos' receivers ordered by display
+/// name; receivers of kudos not among `kudos` are ignored.
+fn assemble(kudos: Vec<KudosRow>, receivers: Vec<ReceiverRow>) -> StoreResult<Vec<Kudos>> {
     let mut by_kudos: HashMap<i64, Vec<PersonRef>> = HashMap::with_capacity(kudos.len());
     for row in receivers {
         by_kudos.entry(row.kudos_id).or_default().push(person_ref(
@@ -171,6 +179,57 @@ pub(crate) async fn kudos_between(
             })
         })
         .collect()
+}
+
+/// Kudos `person` received, oldest first.
+pub(crate) async fn kudos_received(store: &SqlStore, person: PersonId) -> StoreResult<Vec<Kudos>> {
+    let (kudos, receivers): (Vec<KudosRow>, Vec<ReceiverRow>) = with_pool!(store, |pool| {
+        async {
+            let kudos = sqlx::query_as(
+                "SELECT k.id, k.reason, k.tags, k.room, k.given_at, \
+                        p.platform, p.external_id, p.display_name \
+                 FROM kudos_receivers mine \
+                 JOIN kudos k ON k.id = mine.kudos_id \
+                 JOIN people p ON p.id = k.giver_id \
+                 WHERE mine.person_id = $1 \
+                 ORDER BY k.given_at, k.id",
+            )
+            .bind(person)
+            .fetch_all(pool)
+            .await?;
+            // Receivers are committed with their kudos: every kudos above finds all of them here.
+            let receivers = sqlx::query_as(
+                "SELECT r.kudos_id, p.platform, p.external_id, p.display_name \
+                 FROM kudos_receivers mine \
+                 JOIN kudos_receivers r ON r.kudos_id = mine.kudos_id \
+                 JOIN people p ON p.id = r.person_id \
+                 WHERE mine.person_id = $1",
+            )
+            .bind(person)
+            .fetch_all(pool)
+            .await?;
+            Ok::<_, sqlx::Error>((kudos, receivers))
+        }
+        .await
+        .db()?
+    });
+    assemble(kudos, receivers)
+}
+
+/// How many kudos `person` received, and how many they gave.
+pub(crate) async fn kudos_counts(store: &SqlStore, person: PersonId) -> StoreResult<(u32, u32)> {
+    let (received, given): (i64, i64) = with_pool!(store, |pool| {
+        sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM kudos_receivers WHERE person_id = $1), \
+                    (SELECT COUNT(*) FROM kudos WHERE giver_id = $1)",
+        )
+        .bind(person)
+        .fetch_one(pool)
+        .await
+        .db()?
+    });
+    let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+    Ok((count(received), count(given)))
 }
 
 /// One receiver of one of the newest kudos (or the kudos alone, when it has no receiver), with

@@ -43,6 +43,7 @@ mod bridge;
 mod checkins;
 mod error;
 mod kudos;
+mod lifecycle;
 mod org;
 mod outbox;
 mod people;
@@ -59,6 +60,9 @@ use ambassador_core::{
 use ambassador_core::{
     Activity, ActivityEntry, ActivityFilter, ActivityId, Announcement, AnnouncementId,
     AnnouncementRecipient, NewActivity,
+};
+use ambassador_core::{
+    Application, ApplicationId, ApplicationStatus, MisuseReport, Nomination, ReportId, Term,
 };
 use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, Utc};
 use error::DbResultExt;
@@ -392,6 +396,137 @@ impl Store for SqlStore {
             .db()?
         });
         Ok(!any)
+    }
+
+    async fn start_application(
+        &self,
+        person: PersonId,
+        questions: u32,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Application> {
+        lifecycle::start_application(self, person, questions, now).await
+    }
+
+    async fn pending_application(&self, person: PersonId) -> StoreResult<Option<Application>> {
+        lifecycle::pending_application(self, person).await
+    }
+
+    async fn set_application_answer(
+        &self,
+        id: ApplicationId,
+        index: u32,
+        text: &str,
+    ) -> StoreResult<Application> {
+        lifecycle::set_application_answer(self, id, index, text).await
+    }
+
+    async fn submit_application(
+        &self,
+        id: ApplicationId,
+        department: DepartmentId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Application> {
+        lifecycle::submit_application(self, id, department, now).await
+    }
+
+    async fn decide_application(
+        &self,
+        id: ApplicationId,
+        status: ApplicationStatus,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Application>> {
+        lifecycle::decide_application(self, id, status, reason, now).await
+    }
+
+    async fn applications(&self, statuses: &[ApplicationStatus]) -> StoreResult<Vec<Application>> {
+        lifecycle::applications(self, statuses).await
+    }
+
+    async fn add_nomination(
+        &self,
+        nominee: PersonId,
+        nominator: PersonId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Nomination> {
+        lifecycle::add_nomination(self, nominee, nominator, reason, now).await
+    }
+
+    async fn open_nominations(&self) -> StoreResult<Vec<Nomination>> {
+        lifecycle::open_nominations(self).await
+    }
+
+    async fn terms(&self, person: PersonId) -> StoreResult<Vec<Term>> {
+        lifecycle::terms(self, person).await
+    }
+
+    async fn add_report(
+        &self,
+        reporter: PersonId,
+        subject: PersonId,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<MisuseReport> {
+        lifecycle::add_report(self, reporter, subject, text, now).await
+    }
+
+    async fn reports(&self, open_only: bool) -> StoreResult<Vec<MisuseReport>> {
+        lifecycle::reports(self, open_only).await
+    }
+
+    async fn resolve_report(
+        &self,
+        id: ReportId,
+        by: PersonId,
+        note: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<MisuseReport>> {
+        lifecycle::resolve_report(self, id, by, note, now).await
+    }
+
+    async fn kudos_received(&self, person: PersonId) -> StoreResult<Vec<Kudos>> {
+        kudos::kudos_received(self, person).await
+    }
+
+    async fn kudos_counts(&self, person: PersonId) -> StoreResult<(u32, u32)> {
+        kudos::kudos_counts(self, person).await
+    }
+
+    async fn set_kudos_optout(&self, person: PersonId, optout: bool) -> StoreResult<()> {
+        lifecycle::set_kudos_optout(self, person, optout).await
+    }
+
+    async fn kudos_optouts(&self) -> StoreResult<Vec<Account>> {
+        lifecycle::kudos_optouts(self).await
+    }
+
+    async fn set_manager(&self, person: PersonId, manager: Option<PersonId>) -> StoreResult<()> {
+        lifecycle::set_manager(self, person, manager).await
+    }
+
+    async fn manager(&self, person: PersonId) -> StoreResult<Option<Person>> {
+        lifecycle::manager(self, person).await
+    }
+
+    async fn last_active(&self) -> StoreResult<Vec<(Ambassador, Option<DateTime<Utc>>)>> {
+        lifecycle::last_active(self).await
+    }
+
+    async fn confirm_renewal(
+        &self,
+        person: PersonId,
+        anniversary: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        lifecycle::confirm_renewal(self, person, anniversary, now).await
+    }
+
+    async fn renewals_confirmed(
+        &self,
+        since: NaiveDate,
+    ) -> StoreResult<Vec<(PersonId, NaiveDate)>> {
+        lifecycle::renewals_confirmed(self, since).await
     }
 
     async fn set_checkins_paused_until(

@@ -38,6 +38,33 @@ pub(crate) async fn add_ambassador(
             .bind(Utc::now())
             .execute(&mut *tx)
             .await?;
+            // The term this begins: the open one ends on `since` (one that began on or after
+            // `since` was a mistake being corrected and goes: a term never ends before it
+            // began), and the new one copies the department's name and region.
+            sqlx::query(
+                "DELETE FROM ambassador_terms \
+                 WHERE person_id = $1 AND until IS NULL AND since >= $2",
+            )
+            .bind(person)
+            .bind(since)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE ambassador_terms SET until = $2 WHERE person_id = $1 AND until IS NULL",
+            )
+            .bind(person)
+            .bind(since)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO ambassador_terms (person_id, department_id, department, region, since) \
+                 SELECT $1, id, name, region, $3 FROM departments WHERE id = $2",
+            )
+            .bind(person)
+            .bind(department)
+            .bind(since)
+            .execute(&mut *tx)
+            .await?;
             let row = sqlx::query_as(concat!(select_ambassadors!(), " WHERE a.person_id = $1"))
                 .bind(person)
                 .fetch_one(&mut *tx)
@@ -94,6 +121,18 @@ pub(crate) async fn set_ambassador_status(
             if updated == 0 {
                 return Ok(None);
             }
+            if let Some(until) = until {
+                // Stepping down ends the term. (Paused and active again keep it going; alumni come
+                // back through `add_ambassador`, which opens a new term.)
+                sqlx::query(
+                    "UPDATE ambassador_terms SET until = $1 \
+                     WHERE person_id = $2 AND until IS NULL",
+                )
+                .bind(until)
+                .bind(person)
+                .execute(&mut *tx)
+                .await?;
+            }
             let row = sqlx::query_as(concat!(select_ambassadors!(), " WHERE a.person_id = $1"))
                 .bind(person)
                 .fetch_one(&mut *tx)
@@ -113,12 +152,23 @@ fn not_on_roster(person: PersonId) -> StoreError {
 
 pub(crate) async fn remove_ambassador(store: &SqlStore, person: PersonId) -> StoreResult<()> {
     let deleted = with_pool!(store, |pool| {
-        sqlx::query("DELETE FROM ambassadors WHERE person_id = $1")
-            .bind(person)
-            .execute(pool)
-            .await
-            .db()?
-            .rows_affected()
+        async {
+            let mut tx = pool.begin().await?;
+            let deleted = sqlx::query("DELETE FROM ambassadors WHERE person_id = $1")
+                .bind(person)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            // A removal corrects a mistake: the term it opened never happened. Closed terms stay.
+            sqlx::query("DELETE FROM ambassador_terms WHERE person_id = $1 AND until IS NULL")
+                .bind(person)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(deleted)
+        }
+        .await
+        .db()?
     });
     if deleted == 0 {
         return Err(not_on_roster(person));
