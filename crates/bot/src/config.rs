@@ -42,6 +42,7 @@ pub struct Config {
     pub outbox: OutboxConfig,
     pub announcements: AnnouncementsConfig,
     pub reports: ReportsConfig,
+    pub lifecycle: LifecycleConfig,
     pub console: ConsoleConfig,
     pub slack: SlackConfig,
     pub matrix: MatrixConfig,
@@ -203,6 +204,37 @@ impl Default for ReportsConfig {
     }
 }
 
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LifecycleConfig {
+    pub schedule: String,
+    pub nudge_after: String,
+    pub ask_office_after: String,
+    pub suggest_alumni_after: String,
+    pub renewal_grace: String,
+    pub training_links: Vec<String>,
+    pub ambassadors_channel: String,
+    pub expectations: Vec<String>,
+    pub copy_kudos_to_manager: bool,
+}
+
+impl Default for LifecycleConfig {
+    fn default() -> Self {
+        let l = ambassador_core::LifecycleSettings::default();
+        LifecycleConfig {
+            schedule: l.schedule.text.clone(),
+            nudge_after: duration_text(l.nudge_after),
+            ask_office_after: duration_text(l.ask_office_after),
+            suggest_alumni_after: duration_text(l.suggest_alumni_after),
+            renewal_grace: duration_text(l.renewal_grace),
+            training_links: l.training_links,
+            ambassadors_channel: l.ambassadors_channel.unwrap_or_default(),
+            expectations: l.expectations,
+            copy_kudos_to_manager: l.copy_kudos_to_manager,
+        }
+    }
+}
+
 /// A duration written like `2d`, `6h`, `90s`, `1h 30m`.
 pub fn parse_duration(text: &str) -> Result<chrono::Duration, String> {
     humantime::parse_duration(text.trim())
@@ -330,6 +362,8 @@ fn env_source() -> config::Environment {
         .with_list_parse_key("checkins.questions")
         .with_list_parse_key("matrix.allowed_servers")
         .with_list_parse_key("matrix.allowed_rooms")
+        .with_list_parse_key("lifecycle.training_links")
+        .with_list_parse_key("lifecycle.expectations")
         .try_parsing(true)
 }
 
@@ -541,6 +575,36 @@ impl Config {
         if let Err(e) = ambassador_core::Cron::parse(&self.reports.quarterly_schedule) {
             bad("reports.quarterly_schedule", e);
         }
+        if let Err(e) = ambassador_core::Cron::parse(&self.lifecycle.schedule) {
+            bad("lifecycle.schedule", e);
+        }
+        let mut ladder = Vec::new();
+        for (key, value) in [
+            ("lifecycle.nudge_after", &self.lifecycle.nudge_after),
+            (
+                "lifecycle.ask_office_after",
+                &self.lifecycle.ask_office_after,
+            ),
+            (
+                "lifecycle.suggest_alumni_after",
+                &self.lifecycle.suggest_alumni_after,
+            ),
+            ("lifecycle.renewal_grace", &self.lifecycle.renewal_grace),
+        ] {
+            match parse_duration(value) {
+                Ok(d) => ladder.push(d),
+                Err(e) => bad(key, e),
+            }
+        }
+        if let [nudge, ask, alumni, _] = ladder[..]
+            && !(nudge < ask && ask < alumni)
+        {
+            bad(
+                "lifecycle.ask_office_after",
+                "the ladder must climb: nudge_after < ask_office_after < suggest_alumni_after"
+                    .into(),
+            );
+        }
         for (key, value) in [
             ("outbox.base_backoff", &self.outbox.base_backoff),
             ("outbox.max_backoff", &self.outbox.max_backoff),
@@ -637,6 +701,7 @@ impl Config {
                 "scheduler.",
                 "announcements.",
                 "reports.",
+                "lifecycle.",
             ]
             .iter()
             .any(|s| p.key.starts_with(s))
@@ -690,6 +755,35 @@ impl Config {
             announce_remind_after: d(&self.announcements.remind_after)?,
             quarterly_report: ambassador_core::Cron::parse(&self.reports.quarterly_schedule)
                 .map_err(anyhow::Error::msg)?,
+            lifecycle: ambassador_core::LifecycleSettings {
+                schedule: ambassador_core::Cron::parse(&self.lifecycle.schedule)
+                    .map_err(anyhow::Error::msg)?,
+                nudge_after: d(&self.lifecycle.nudge_after)?,
+                ask_office_after: d(&self.lifecycle.ask_office_after)?,
+                suggest_alumni_after: d(&self.lifecycle.suggest_alumni_after)?,
+                renewal_grace: d(&self.lifecycle.renewal_grace)?,
+                training_links: self
+                    .lifecycle
+                    .training_links
+                    .iter()
+                    .filter(|t| !t.trim().is_empty())
+                    .cloned()
+                    .collect(),
+                ambassadors_channel: Some(self.lifecycle.ambassadors_channel.trim())
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_string),
+                expectations: Some(
+                    self.lifecycle
+                        .expectations
+                        .iter()
+                        .filter(|e| !e.trim().is_empty())
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                )
+                .filter(|list| !list.is_empty())
+                .unwrap_or_else(|| ambassador_core::LifecycleSettings::default().expectations),
+                copy_kudos_to_manager: self.lifecycle.copy_kudos_to_manager,
+            },
         })
     }
 

@@ -3,7 +3,8 @@
 //! Departments: columns `name`, `region`, `headcount` (optional, may be empty).
 //! Roster: columns `person` (an account such as `slack:U012AB3CD`, `matrix:@ada:example.org`, or a
 //! bare id on the default platform), `department`, and optional `time_zone`, `display_name`, `since`
-//! (YYYY-MM-DD). Running an import twice changes nothing the second time.
+//! (YYYY-MM-DD), `manager` (an account like `person`: kudos can be copied to them). Running an
+//! import twice changes nothing the second time.
 
 use ambassador_core::{
     Account, AmbassadorStatus, Department, NewDepartment, Platform, Store, closest, name_key,
@@ -165,6 +166,20 @@ pub async fn departments<S: Store>(store: &S, path: &Path) -> anyhow::Result<Rep
     Ok(report)
 }
 
+/// An account as written in a CSV cell: `platform:id`, or a bare id on the default platform.
+fn account_of(raw: &str, default_platform: Platform) -> Result<Account, String> {
+    if raw.contains(':')
+        && raw
+            .split(':')
+            .next()
+            .is_some_and(|p| p.parse::<Platform>().is_ok())
+    {
+        raw.parse::<Account>()
+    } else {
+        Ok(Account::new(default_platform, raw.trim_start_matches('@')))
+    }
+}
+
 pub async fn roster<S: Store>(
     store: &S,
     path: &Path,
@@ -186,21 +201,30 @@ pub async fn roster<S: Store>(
             report.rejected.push((*line, "person is required".into()));
             continue;
         }
-        let account = if raw_person.contains(':')
-            && raw_person
-                .split(':')
-                .next()
-                .is_some_and(|p| p.parse::<Platform>().is_ok())
-        {
-            match raw_person.parse::<Account>() {
-                Ok(a) => a,
+        let account = match account_of(raw_person, default_platform) {
+            Ok(a) => a,
+            Err(e) => {
+                report.rejected.push((*line, e));
+                continue;
+            }
+        };
+        let raw_manager = field(row, "manager");
+        let manager = if raw_manager.is_empty() {
+            None
+        } else {
+            match account_of(raw_manager, default_platform) {
+                Ok(m) if m == account => {
+                    report
+                        .rejected
+                        .push((*line, "a person cannot be their own manager".into()));
+                    continue;
+                }
+                Ok(m) => Some(m),
                 Err(e) => {
-                    report.rejected.push((*line, e));
+                    report.rejected.push((*line, format!("manager: {e}")));
                     continue;
                 }
             }
-        } else {
-            Account::new(default_platform, raw_person.trim_start_matches('@'))
         };
         let department_name = field(row, "department");
         let Some(department) = by_key.get(&name_key(department_name)) else {
@@ -261,6 +285,15 @@ pub async fn roster<S: Store>(
         };
         if person.time_zone.is_none() {
             store.set_person_time_zone(person.id, Some(&tz)).await?;
+        }
+        if let Some(m) = &manager {
+            let manager = match store.find_person(m).await? {
+                Some(p) => p,
+                None => store.ensure_person(m, m.id.trim_start_matches('@')).await?,
+            };
+            if store.manager(person.id).await?.map(|p| p.id) != Some(manager.id) {
+                store.set_manager(person.id, Some(manager.id)).await?;
+            }
         }
         match store.ambassador(person.id).await? {
             Some(a)

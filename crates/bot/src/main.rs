@@ -6,6 +6,7 @@ mod demo;
 mod export;
 mod import;
 mod metrics;
+mod record;
 mod run;
 
 use ambassador_core::{Platform, Program, SimClock, SystemClock};
@@ -94,6 +95,18 @@ enum ExportWhat {
         /// The quarter, like 2027-Q1 (default: the current one).
         #[arg(long)]
         quarter: Option<String>,
+    },
+    /// One person's record (terms, check-ins answered, kudos received with reasons and givers),
+    /// for a performance review.
+    Record {
+        /// Their account: slack:U012AB3CD, matrix:@ada:example.org, or a bare id on --platform.
+        person: String,
+        /// markdown or csv.
+        #[arg(long, default_value = "markdown")]
+        format: String,
+        /// The platform of a bare id.
+        #[arg(long, default_value = "slack")]
+        platform: String,
     },
 }
 
@@ -242,6 +255,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
             .await?;
             program.store.close().await;
+        }
+        Cmd::Export {
+            what:
+                ExportWhat::Record {
+                    person,
+                    format,
+                    platform,
+                },
+        } => {
+            let platform: Platform = platform.parse().map_err(anyhow::Error::msg)?;
+            let account = record::account_of(&person, platform)?;
+            let settings = cfg.settings()?;
+            let store = open_store(cfg).await?;
+            let program = Program::new(store, SystemClock, settings);
+            let result = record::export(&program, &account, &format, &mut std::io::stdout()).await;
+            program.store.close().await;
+            result?;
         }
         Cmd::Outbox { all } => {
             let store = open_store(cfg).await?;

@@ -17,5 +17,5 @@ pub use ports::{
 };
 pub use program::{
     CheckinSettings, Cron, DigestSettings, DispatchReport, DispatchSettings, Dispatcher, EmptyWeek,
-    Inbound, Job, JobKind, Program, Settings, TickReport, apology,
+    Inbound, Job, JobKind, LifecycleSettings, Program, Settings, TickReport, apology,
 };

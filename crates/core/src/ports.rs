@@ -248,8 +248,8 @@ pub trait Store: Send + Sync + 'static {
         person: PersonId,
         optout: bool,
     ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Everyone who opted out, by id (ascending).
-    fn kudos_optouts(&self) -> impl Future<Output = StoreResult<Vec<PersonId>>> + Send;
+    /// The accounts of everyone who opted out, ordered.
+    fn kudos_optouts(&self) -> impl Future<Output = StoreResult<Vec<Account>>> + Send;
     /// Sets (or clears) a person's manager.
     fn set_manager(
         &self,

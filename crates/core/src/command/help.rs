@@ -47,6 +47,21 @@ pub mod USAGE {
     pub const ACTIVITY: &str = "ambassadors activity [region|department] [since YYYY-MM-DD]";
     pub const QUARTER: &str = "ambassadors quarter [YYYY-Qn]";
     pub const FEEDBACK: &str = "ambassadors feedback [department|region] [since YYYY-MM-DD]";
+    pub const APPLY: &str = "ambassadors apply";
+    pub const WITHDRAW: &str = "ambassadors withdraw";
+    pub const APPLICATIONS: &str = "ambassadors applications";
+    pub const APPROVE: &str = "ambassadors approve @person [department]";
+    pub const DECLINE: &str = "ambassadors decline @person <reason>";
+    pub const NOMINATE: &str = "ambassadors nominate @person <why>";
+    pub const REPORT: &str = "ambassadors report @person <what happened>";
+    pub const REPORTS: &str = "ambassadors reports";
+    pub const RESOLVE: &str = "ambassadors resolve <number> [note]";
+    pub const RECORD: &str = "ambassadors record";
+    pub const RENEW: &str = "ambassadors renew";
+    pub const ALUMNI: &str = "ambassadors alumni @person";
+    pub const KUDOS_MINE: &str = "kudos mine";
+    pub const KUDOS_OPTOUT: &str = "kudos optout";
+    pub const KUDOS_OPTIN: &str = "kudos optin";
 }
 
 const ENTRIES: &[HelpEntry] = &[
@@ -79,6 +94,42 @@ const ENTRIES: &[HelpEntry] = &[
         usage: USAGE::KUDOS,
         example: "kudos @ada for the onboarding workshop #docs",
         what: "thank someone publicly for something specific",
+    },
+    HelpEntry {
+        role: Role::Member,
+        usage: USAGE::KUDOS_MINE,
+        example: "kudos mine",
+        what: "the kudos you received (and how many you gave); `kudos optout` keeps you out of digests and leaderboards, `kudos optin` undoes it",
+    },
+    HelpEntry {
+        role: Role::Member,
+        usage: USAGE::APPLY,
+        example: "ambassadors apply",
+        what: "apply to become an ambassador (a few questions in a direct conversation); `ambassadors withdraw` withdraws it",
+    },
+    HelpEntry {
+        role: Role::Member,
+        usage: USAGE::NOMINATE,
+        example: "ambassadors nominate @grace she runs the monthly InnerSource office hours",
+        what: "suggest someone as ambassador: the office sees it, they are invited to apply",
+    },
+    HelpEntry {
+        role: Role::Member,
+        usage: USAGE::REPORT,
+        example: "ambassadors report @mallory claims to speak for the program in vendor talks",
+        what: "tell the program office privately about misuse of the ambassador title",
+    },
+    HelpEntry {
+        role: Role::Member,
+        usage: USAGE::RECORD,
+        example: "ambassadors record",
+        what: "your record in the program (terms, check-ins, kudos with reasons), e.g. for a performance review",
+    },
+    HelpEntry {
+        role: Role::Ambassador,
+        usage: USAGE::RENEW,
+        example: "ambassadors renew",
+        what: "confirm another year as ambassador when your anniversary comes",
     },
     HelpEntry {
         role: Role::Ambassador,
@@ -157,6 +208,36 @@ const ENTRIES: &[HelpEntry] = &[
         usage: USAGE::FEEDBACK,
         example: "ambassadors feedback EMEA since 2027-01-01",
         what: "check-in answers grouped by region and department, newest first",
+    },
+    HelpEntry {
+        role: Role::Office,
+        usage: USAGE::APPLICATIONS,
+        example: "ambassadors applications",
+        what: "open applications and nominations, with each applicant's track record and the coverage of their department and region",
+    },
+    HelpEntry {
+        role: Role::Office,
+        usage: USAGE::APPROVE,
+        example: "ambassadors approve @grace",
+        what: "approve an application: roster, welcome, and the next digest welcomes them",
+    },
+    HelpEntry {
+        role: Role::Office,
+        usage: USAGE::DECLINE,
+        example: "ambassadors decline @bob Sales already has three ambassadors; let's talk in spring",
+        what: "decline an application; the applicant gets your reason by direct message",
+    },
+    HelpEntry {
+        role: Role::Office,
+        usage: USAGE::REPORTS,
+        example: "ambassadors resolve 3 talked to them; they corrected the slide",
+        what: "open misuse reports; `ambassadors resolve N [note]` marks one resolved",
+    },
+    HelpEntry {
+        role: Role::Office,
+        usage: USAGE::ALUMNI,
+        example: "ambassadors alumni @alan",
+        what: "move an ambassador to alumni, with thanks",
     },
     HelpEntry {
         role: Role::Office,

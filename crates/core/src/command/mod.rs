@@ -115,6 +115,51 @@ pub enum Command {
     Quarter {
         quarter: Option<(i32, u32)>,
     },
+    /// `/ambassadors apply`: start (or continue) an application in a direct conversation.
+    Apply,
+    /// `/ambassadors withdraw`: withdraw one's own pending application.
+    Withdraw,
+    /// `/ambassadors applications`: the office reviews open applications and nominations.
+    Applications,
+    /// `/ambassadors approve @person [department]`
+    Approve {
+        person: Mention,
+        department: Option<String>,
+    },
+    /// `/ambassadors decline @person <reason>`
+    Decline {
+        person: Mention,
+        reason: String,
+    },
+    /// `/ambassadors nominate @person <why>`
+    Nominate {
+        person: Mention,
+        reason: String,
+    },
+    /// `/ambassadors report @person <what happened>`: misuse of the title, privately to the office.
+    Report {
+        person: Mention,
+        text: String,
+    },
+    /// `/ambassadors reports`: the office's list of open misuse reports.
+    Reports,
+    /// `/ambassadors resolve N [note]`
+    Resolve {
+        id: i64,
+        note: Option<String>,
+    },
+    /// `/ambassadors record`: the caller's own record in the program.
+    Record,
+    /// `/ambassadors renew`: confirm another year as ambassador.
+    Renew,
+    /// `/ambassadors alumni @person`: the office moves an ambassador to alumni.
+    Alumni {
+        person: Mention,
+    },
+    /// `/kudos mine`
+    KudosMine,
+    /// `/kudos optout` (true) and `/kudos optin` (false)
+    KudosOptOut(bool),
     /// `/kudos @a [@b …] [for] <what they did>`
     Kudos {
         receivers: Vec<Mention>,
@@ -151,6 +196,21 @@ impl Command {
             Command::Log(l) => l.name(),
             Command::Activity { .. } => "activity",
             Command::Quarter { .. } => "quarter",
+            Command::Apply => "apply",
+            Command::Withdraw => "withdraw",
+            Command::Applications => "applications",
+            Command::Approve { .. } => "approve",
+            Command::Decline { .. } => "decline",
+            Command::Nominate { .. } => "nominate",
+            Command::Report { .. } => "report",
+            Command::Reports => "reports",
+            Command::Resolve { .. } => "resolve",
+            Command::Record => "record",
+            Command::Renew => "renew",
+            Command::Alumni { .. } => "alumni",
+            Command::KudosMine => "kudos-mine",
+            Command::KudosOptOut(true) => "kudos-optout",
+            Command::KudosOptOut(false) => "kudos-optin",
             Command::Kudos { .. } => "kudos",
         }
     }
@@ -171,8 +231,15 @@ impl Command {
             | Command::Feedback { .. }
             | Command::Announce { .. }
             | Command::Announcements
-            | Command::Quarter { .. } => Role::Office,
+            | Command::Quarter { .. }
+            | Command::Applications
+            | Command::Approve { .. }
+            | Command::Decline { .. }
+            | Command::Reports
+            | Command::Resolve { .. }
+            | Command::Alumni { .. } => Role::Office,
             Command::StepDown
+            | Command::Renew
             | Command::Checkin(_)
             | Command::Ack { .. }
             | Command::Inbox

@@ -70,6 +70,18 @@ const SUBCOMMANDS: &[&str] = &[
     "log",
     "activity",
     "quarter",
+    "apply",
+    "withdraw",
+    "applications",
+    "approve",
+    "decline",
+    "nominate",
+    "report",
+    "reports",
+    "resolve",
+    "record",
+    "renew",
+    "alumni",
 ];
 
 fn parse_ambassadors(rest: &str) -> PResult<Command> {
@@ -173,6 +185,87 @@ fn parse_ambassadors(rest: &str) -> PResult<Command> {
                 scope: joined(scope_tokens),
                 since,
             })
+        }
+        "apply" => match args {
+            [] => Ok(Command::Apply),
+            [w] if w.text.eq_ignore_ascii_case("withdraw") => Ok(Command::Withdraw),
+            _ => Err(ParseError::new(
+                "Just `apply`: I ask the questions one at a time in our direct conversation.",
+                &[USAGE::APPLY],
+            )),
+        },
+        "withdraw" => Ok(Command::Withdraw),
+        "applications" | "apps" => Ok(Command::Applications),
+        "approve" => {
+            let (person, rest) = person_first(args, USAGE::APPROVE, "Whose application?")?;
+            Ok(Command::Approve {
+                person,
+                department: joined(rest),
+            })
+        }
+        "decline" | "reject" => {
+            let (person, after) = person_and_text(rest, &tokens, USAGE::DECLINE)?;
+            let reason = after.ok_or_else(|| {
+                ParseError::new(
+                    "Give the applicant a reason: they will read it.",
+                    &[USAGE::DECLINE],
+                )
+            })?;
+            Ok(Command::Decline { person, reason })
+        }
+        "nominate" => {
+            let (person, after) = person_and_text(rest, &tokens, USAGE::NOMINATE)?;
+            let reason = after.ok_or_else(|| {
+                ParseError::new(
+                    "Say why: what have they done that makes them a good ambassador?",
+                    &[USAGE::NOMINATE],
+                )
+            })?;
+            Ok(Command::Nominate { person, reason })
+        }
+        "report" => {
+            let (person, after) = person_and_text(rest, &tokens, USAGE::REPORT)?;
+            let text = after.ok_or_else(|| {
+                ParseError::new(
+                    "What happened? The program office reads it privately.",
+                    &[USAGE::REPORT],
+                )
+            })?;
+            Ok(Command::Report { person, text })
+        }
+        "reports" => Ok(Command::Reports),
+        "resolve" => {
+            let id = args
+                .first()
+                .and_then(|t| t.text.trim_start_matches('#').parse::<i64>().ok())
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    ParseError::new(
+                        "Give the number of the report, as `reports` shows it.",
+                        &[USAGE::RESOLVE],
+                    )
+                })?;
+            let note = text_after(rest, &tokens[1]);
+            Ok(Command::Resolve {
+                id,
+                note: (!note.is_empty()).then(|| note.to_string()),
+            })
+        }
+        "record" => match args {
+            [] => Ok(Command::Record),
+            _ => Err(ParseError::new(
+                "`record` shows your own record; it takes no name.",
+                &[USAGE::RECORD],
+            )),
+        },
+        "renew" => Ok(Command::Renew),
+        "alumni" => {
+            let person = match args {
+                [one] => mention(one),
+                _ => None,
+            }
+            .ok_or_else(|| ParseError::new("`alumni` takes one @person.", &[USAGE::ALUMNI]))?;
+            Ok(Command::Alumni { person })
         }
         "step"
             if args
@@ -313,9 +406,14 @@ fn parse_kudos(rest: &str) -> PResult<Command> {
     let tokens = tokenize(rest);
     if let [only] = tokens.as_slice()
         && !only.quoted
-        && matches!(only.text.to_lowercase().as_str(), "help" | "?" | "--help")
     {
-        return Ok(Command::Help);
+        match only.text.to_lowercase().as_str() {
+            "help" | "?" | "--help" => return Ok(Command::Help),
+            "mine" | "me" => return Ok(Command::KudosMine),
+            "optout" | "opt-out" => return Ok(Command::KudosOptOut(true)),
+            "optin" | "opt-in" => return Ok(Command::KudosOptOut(false)),
+            _ => {}
+        }
     }
     let mut receivers: Vec<Mention> = Vec::new();
     let mut reason_start = None;
@@ -366,6 +464,35 @@ fn parse_kudos(rest: &str) -> PResult<Command> {
         reason,
         tags,
     })
+}
+
+/// A command's first argument as a person, and the rest.
+fn person_first<'a>(
+    args: &'a [Token],
+    usage: &'static str,
+    missing: &str,
+) -> PResult<(Mention, &'a [Token])> {
+    let Some((who, rest)) = args.split_first() else {
+        return Err(ParseError::new(missing, &[usage]));
+    };
+    let person = mention(who).ok_or_else(|| {
+        ParseError::new(
+            format!("Start with the person, as @name (not `{}`).", who.text),
+            &[usage],
+        )
+    })?;
+    Ok((person, rest))
+}
+
+/// `@person free text`: the person and the text after them as written (None when empty).
+fn person_and_text(
+    rest: &str,
+    tokens: &[Token],
+    usage: &'static str,
+) -> PResult<(Mention, Option<String>)> {
+    let (person, _) = person_first(&tokens[1..], usage, "Who is it about? Name them as @name.")?;
+    let text = text_after(rest, &tokens[1]);
+    Ok((person, (!text.is_empty()).then(|| text.to_string())))
 }
 
 /// The text after the token `t`, as written.

@@ -210,6 +210,11 @@ impl<S: Store, C: Clock> Program<S, C> {
 
     /// Plain text in a direct conversation: a check-in answer when a round is open.
     pub(crate) async fn direct_text(&self, caller: &Caller, text: &str) -> Outcome {
+        if let Some(app) = self.store.pending_application(caller.person.id).await?
+            && app.status == crate::model::ApplicationStatus::Draft
+        {
+            return self.application_answer(caller, &app, text).await;
+        }
         if caller.ambassador.is_some()
             && let Some(open) = self
                 .store

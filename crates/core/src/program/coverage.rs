@@ -459,6 +459,7 @@ mod tests {
             prefix: '/',
             bot: None,
             create_mentioned: false,
+            direct: false,
         };
         let text = crate::message::render_plain(&report.render(None, &settings, &caller));
         assert!(

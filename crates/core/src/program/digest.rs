@@ -37,6 +37,17 @@ impl<S: Store, C: Clock> Program<S, C> {
             .store
             .kudos_latest(week_start, occurrence, KUDOS_SHOWN as u32)
             .await?;
+        // People who opted out are not named: their part of a kudos is left out, and kudos left
+        // with no one to name are not listed (they still count).
+        let optouts: std::collections::HashSet<_> =
+            self.store.kudos_optouts().await?.into_iter().collect();
+        let kudos: Vec<Kudos> = kudos
+            .into_iter()
+            .filter_map(|mut k| {
+                k.receivers.retain(|r| !optouts.contains(&r.account));
+                (!k.receivers.is_empty()).then_some(k)
+            })
+            .collect();
         // Where the praised people work: the roster entries of the receivers shown.
         let mut receivers: Vec<_> = kudos
             .iter()
@@ -72,6 +83,10 @@ impl<S: Store, C: Clock> Program<S, C> {
                 ..RosterFilter::default()
             })
             .await?;
+        let changes: Vec<_> = changes
+            .into_iter()
+            .filter(|a| !optouts.contains(&a.person.account))
+            .collect();
         let joined: Vec<_> = changes
             .iter()
             .filter(|a| {
@@ -125,7 +140,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             .await?;
 
         let quiet =
-            kudos.is_empty() && joined.is_empty() && left.is_empty() && activities.is_empty();
+            kudos_total == 0 && joined.is_empty() && left.is_empty() && activities.is_empty();
         if quiet && self.settings.digest.empty_week == EmptyWeek::Skip {
             return Ok(effects);
         }
@@ -180,12 +195,13 @@ impl<S: Store, C: Clock> Program<S, C> {
                         chunk
                             .iter()
                             .map(|k| {
-                                Rich::new()
-                                    .and_mentions(&k.receivers)
-                                    .and(", thanked by ")
-                                    .and_mention(&k.giver)
-                                    .and(" for ")
-                                    .and_em(k.reason.clone())
+                                let r = Rich::new().and_mentions(&k.receivers);
+                                let r = if optouts.contains(&k.giver.account) {
+                                    r.and(", thanked")
+                                } else {
+                                    r.and(", thanked by ").and_mention(&k.giver)
+                                };
+                                r.and(" for ").and_em(k.reason.clone())
                             })
                             .collect(),
                     );

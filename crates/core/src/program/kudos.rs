@@ -83,7 +83,12 @@ impl<S: Store, C: Clock> Program<S, C> {
                         n => format!("Thank you for recognizing them! You have {n} kudos left today."),
                     }
                 };
-                Ok(vec![Reply::room(public), Reply::caller(Message::text(left))])
+                let mut replies = vec![Reply::room(public), Reply::caller(Message::text(left))];
+                replies.extend(
+                    self.manager_copies(&receivers, &caller.person, &reason)
+                        .await?,
+                );
+                Ok(replies)
             }
         }
     }

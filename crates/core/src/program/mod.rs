@@ -10,6 +10,7 @@ mod digest;
 mod directory;
 mod help;
 mod kudos;
+mod lifecycle;
 mod org;
 mod outbox;
 mod quarter;
@@ -54,6 +55,53 @@ pub struct Settings {
     pub announce_remind_after: chrono::Duration,
     /// When the quarterly regional report goes to the office, in the program's time zone.
     pub quarterly_report: Cron,
+    pub lifecycle: LifecycleSettings,
+}
+
+/// Onboarding, the inactivity ladder, renewals, managers.
+#[derive(Clone, Debug)]
+pub struct LifecycleSettings {
+    /// When the daily lifecycle job runs (inactivity ladder, renewals), in the program's time zone.
+    pub schedule: Cron,
+    /// An active ambassador this long without a check-in answer, a logged activity or kudos given
+    /// gets a friendly nudge…
+    pub nudge_after: chrono::Duration,
+    /// …then the office is asked whether to mark them inactive (pause)…
+    pub ask_office_after: chrono::Duration,
+    /// …then the office is advised to move them to alumni. Nothing happens without the office.
+    pub suggest_alumni_after: chrono::Duration,
+    /// On each anniversary of their term an ambassador is asked to confirm; no answer within this
+    /// long is reported to the office.
+    pub renewal_grace: chrono::Duration,
+    /// Links to training material, shown in the welcome.
+    pub training_links: Vec<String>,
+    /// The ambassadors' own channel or room, named in the welcome.
+    pub ambassadors_channel: Option<String>,
+    /// What is expected of an ambassador, one line each, in the welcome.
+    pub expectations: Vec<String>,
+    /// Copy kudos to the receiver's manager (when known) by direct message.
+    pub copy_kudos_to_manager: bool,
+}
+
+impl Default for LifecycleSettings {
+    fn default() -> Self {
+        LifecycleSettings {
+            schedule: Cron::parse("0 10 * * *").expect("valid default"),
+            nudge_after: chrono::Duration::days(60),
+            ask_office_after: chrono::Duration::days(90),
+            suggest_alumni_after: chrono::Duration::days(180),
+            renewal_grace: chrono::Duration::days(14),
+            training_links: Vec::new(),
+            ambassadors_channel: None,
+            expectations: vec![
+                "Be the liaison between your department and the program office: people find you with `who`.".into(),
+                "Promote InnerSource practices: pass on what works, help teams open up their code.".into(),
+                "Give feedback to the program office: answer your check-ins, tell us what your department needs.".into(),
+                "Praise people for specific things with kudos.".into(),
+            ],
+            copy_kudos_to_manager: false,
+        }
+    }
 }
 
 /// When and how ambassadors are asked to check in.
@@ -136,6 +184,7 @@ impl Default for Settings {
             grace: chrono::Duration::hours(6),
             announce_remind_after: chrono::Duration::days(3),
             quarterly_report: Cron::parse("0 10 1-7 1,4,7,10 Mon").expect("valid default"),
+            lifecycle: LifecycleSettings::default(),
         }
     }
 }
@@ -171,6 +220,8 @@ pub struct Caller {
     pub prefix: char,
     pub bot: Option<Account>,
     pub create_mentioned: bool,
+    /// Whether the command came in a direct conversation with the bot.
+    pub direct: bool,
 }
 
 impl Caller {
@@ -275,6 +326,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             prefix,
             bot: inbound.bot.clone(),
             create_mentioned: inbound.create_mentioned,
+            direct: inbound.direct,
         })
     }
 
@@ -335,6 +387,22 @@ impl<S: Store, C: Clock> Program<S, C> {
                 self.activity_view(caller, scope.as_deref(), since).await
             }
             Command::Quarter { quarter } => self.quarter_command(caller, quarter).await,
+            Command::Apply => self.apply(caller).await,
+            Command::Withdraw => self.withdraw(caller).await,
+            Command::Applications => self.applications_view(caller).await,
+            Command::Approve { person, department } => {
+                self.approve(caller, &person, department.as_deref()).await
+            }
+            Command::Decline { person, reason } => self.decline(caller, &person, &reason).await,
+            Command::Nominate { person, reason } => self.nominate(caller, &person, &reason).await,
+            Command::Report { person, text } => self.report(caller, &person, &text).await,
+            Command::Reports => self.reports_view(caller).await,
+            Command::Resolve { id, note } => self.resolve(caller, id, note.as_deref()).await,
+            Command::Record => self.record_command(caller).await,
+            Command::Renew => self.renew(caller).await,
+            Command::Alumni { person } => self.to_alumni(caller, &person).await,
+            Command::KudosMine => self.kudos_mine(caller).await,
+            Command::KudosOptOut(out) => self.kudos_optout(caller, out).await,
             Command::Kudos {
                 receivers,
                 reason,

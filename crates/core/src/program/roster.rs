@@ -64,19 +64,7 @@ impl<S: Store, C: Clock> Program<S, C> {
         {
             note = note.and(format!(" (moved from {})", b.department.name));
         }
-        let welcome = Message::new()
-            .heading(format!("Welcome, ambassador of {}!", a.department.name))
-            .paragraph(format!(
-                "You now represent {} ({}) in the ambassador program. Thank you for volunteering!",
-                a.department.name, a.department.region
-            ))
-            .list(vec![
-                "Be the contact for your department: people will find you with `who`.".into(),
-                "Pass on what works, and tell the program office what your department needs."
-                    .into(),
-                "Praise people for specific things with kudos.".into(),
-            ])
-            .context(Rich::text("Your commands: ").and_code(caller.cmd("ambassadors help")));
+        let welcome = self.welcome_message(&p, &a);
         Ok(vec![
             Reply::caller(Message::text(note.and("."))),
             Reply::direct(p, welcome),

@@ -122,6 +122,8 @@ pub enum JobKind {
     AnnouncementReminders,
     /// Send the quarterly regional report to the office.
     QuarterlyReport,
+    /// The daily lifecycle job: the inactivity ladder and yearly renewals.
+    Lifecycle,
 }
 
 /// One scheduled job: a kind, in a time zone.
@@ -141,6 +143,7 @@ impl Job {
             JobKind::Digest => "digest".to_string(),
             JobKind::AnnouncementReminders => "announcement-reminders".to_string(),
             JobKind::QuarterlyReport => "quarterly-report".to_string(),
+            JobKind::Lifecycle => "lifecycle".to_string(),
         }
     }
 }
@@ -167,6 +170,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             JobKind::Digest,
             JobKind::AnnouncementReminders,
             JobKind::QuarterlyReport,
+            JobKind::Lifecycle,
         ]
         .into_iter()
         .map(|kind| Job {
@@ -205,6 +209,9 @@ impl<S: Store, C: Clock> Program<S, C> {
             JobKind::AnnouncementReminders => return Vec::new(),
             JobKind::QuarterlyReport => {
                 return self.settings.quarterly_report.between(job.tz, from, to);
+            }
+            JobKind::Lifecycle => {
+                return self.settings.lifecycle.schedule.between(job.tz, from, to);
             }
             JobKind::CheckinPrompt => Duration::zero(),
             JobKind::CheckinReminder => c.remind_after,
@@ -331,6 +338,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             JobKind::Digest => self.plan_digest(occurrence).await,
             JobKind::AnnouncementReminders => self.plan_announcement_reminders(occurrence).await,
             JobKind::QuarterlyReport => self.plan_quarterly_report(occurrence).await,
+            JobKind::Lifecycle => self.plan_lifecycle(occurrence).await,
         }
     }
 }
