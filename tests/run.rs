@@ -93,11 +93,34 @@ fn output_of(child: &mut Child) -> (String, String) {
     (out, err)
 }
 
+/// The demo organization with a closed check-in round two weeks ago, made through the console on
+/// a simulated clock: 7 active ambassadors prompted, ada answers, grace skips, 5 miss it.
+fn with_a_closed_checkin_round(sb: &Sandbox) {
+    use chrono::{Datelike, Days, Utc};
+    let today = Utc::now().date_naive();
+    let sunday = today - Days::new(u64::from(today.weekday().num_days_from_sunday()) + 14);
+    // Tuesday: every time zone had its Monday 09:00; the next Sunday 20:00 UTC: every check-in
+    // closed (6 days after its prompt), no new one out yet.
+    let script = format!(
+        ":clock {}T12:00:00Z\n:as ada\n:dm\nTwo office hours.\n:as grace\n:in general\n/checkin skip\n:clock {}T20:00:00Z\n",
+        sunday + Days::new(2),
+        sunday + Days::new(7)
+    );
+    let out = sb.console(
+        &["--demo", "--clock", &format!("{sunday}T12:00:00Z")],
+        &script,
+    );
+    assert!(out.contains("Check-in"), "the round went out:\n{out}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_serves_slack_health_and_metrics_and_stops_on_sigterm() {
     let (api, calls) = fake_slack().await;
     let port = free_port();
     let sb = slack_sandbox(&api, port);
+    with_a_closed_checkin_round(&sb);
+    // Occurrences due while the test runs (a prompt on a Monday) would queue messages: skip them.
+    let sb = sb.with_env("AMBASSADOR_BOT__SCHEDULER__GRACE", "1s");
     let mut running = Running(Some(sb.spawn(&["run", "--log-format", "json"])));
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
@@ -184,7 +207,14 @@ async fn run_serves_slack_health_and_metrics_and_stops_on_sigterm() {
         "# TYPE ambassador_scheduler_runs_total counter",
         "ambassador_outbox_pending 0",
         "ambassador_outbox_oldest_pending_age_seconds 0",
-        "ambassador_coverage_ratio ",
+        "ambassador_coverage_ratio 0.75",
+        "# TYPE ambassador_commands_handled_total counter",
+        "# TYPE ambassador_command_duration_seconds histogram",
+        "ambassador_command_duration_seconds_bucket{platform=\"slack\",le=\"+Inf\"} 2",
+        "# TYPE ambassador_checkin_response_ratio gauge",
+        "ambassador_checkin_answered 1",
+        "ambassador_checkin_expected 6",
+        "ambassador_checkin_response_ratio 0.1666",
     ] {
         assert!(text.contains(series), "/metrics lacks {series:?}:\n{text}");
     }

@@ -1,7 +1,15 @@
 //! `ambassador-bot export`: data for the program office outside chat.
 
-use ambassador_core::program::{quarter_days, quarter_of};
-use ambassador_core::{ActivityFilter, Clock, Program, Store, render_markdown};
+use ambassador_core::program::{
+    CoverageReport, DepartmentStatus, quarter_days, quarter_of, resolve_local,
+};
+use ambassador_core::{
+    Account, ActivityFilter, CheckinFilter, Clock, Department, PersonRef, Program, RosterFilter,
+    Store, closest, name_key, render_markdown,
+};
+use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
+use serde::Serialize;
+use std::collections::HashSet;
 use std::io::Write;
 
 /// `2027-Q1`.
@@ -88,4 +96,482 @@ pub async fn activity<S: Store, C: Clock>(
         other => anyhow::bail!("unknown format `{other}`: use markdown or csv"),
     }
     Ok(())
+}
+
+// ---- roster, coverage, check-ins, kudos as CSV or JSON ----
+
+/// How an export is written: CSV with a header row, or a JSON array of objects with the same
+/// field names (lists of people become arrays of `{name, account}` there).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Json,
+}
+
+impl std::str::FromStr for Format {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> anyhow::Result<Format> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "csv" => Ok(Format::Csv),
+            "json" => Ok(Format::Json),
+            other => anyhow::bail!("unknown format `{other}`: use csv or json"),
+        }
+    }
+}
+
+/// A day on the command line: `2027-01-31`.
+pub fn parse_day(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("`{text}` is not a date: write it like 2027-01-31"))
+}
+
+/// Which part of the organization an export covers: everything, one region or one department.
+#[derive(Debug, Default)]
+pub struct Scope {
+    region: Option<String>,
+    department: Option<Department>,
+}
+
+impl Scope {
+    /// Resolves `--region` / `--department` against the org map; an unknown name is an error
+    /// that names the closest known ones.
+    pub async fn resolve<S: Store>(
+        store: &S,
+        region: Option<&str>,
+        department: Option<&str>,
+    ) -> anyhow::Result<Scope> {
+        let mut scope = Scope::default();
+        let departments = store.departments().await?;
+        if let Some(name) = department {
+            match store.department_by_name(name).await? {
+                Some(d) => scope.department = Some(d),
+                None => {
+                    let names = departments.iter().map(|d| d.name.as_str());
+                    anyhow::bail!(
+                        "there is no department called `{}`{}",
+                        name.trim(),
+                        hint(&closest(name, names, 3))
+                    );
+                }
+            }
+        }
+        if let Some(name) = region {
+            let mut regions: Vec<&str> = departments.iter().map(|d| d.region.as_str()).collect();
+            regions.dedup_by_key(|r| name_key(r));
+            match regions.iter().find(|r| name_key(r) == name_key(name)) {
+                Some(r) => scope.region = Some(r.to_string()),
+                None => anyhow::bail!(
+                    "there is no region called `{}`{}",
+                    name.trim(),
+                    hint(&closest(name, regions.iter().copied(), 3))
+                ),
+            }
+        }
+        if let (Some(d), Some(r)) = (&scope.department, &scope.region)
+            && name_key(&d.region) != name_key(r)
+        {
+            anyhow::bail!("the department {} is in {}, not in {r}", d.name, d.region);
+        }
+        Ok(scope)
+    }
+
+    fn covers(&self, department: &Department) -> bool {
+        self.department
+            .as_ref()
+            .is_none_or(|d| d.id == department.id)
+            && self
+                .region
+                .as_ref()
+                .is_none_or(|r| name_key(r) == name_key(&department.region))
+    }
+}
+
+fn hint(options: &[&str]) -> String {
+    match options {
+        [] => String::new(),
+        some => format!(" (did you mean {}?)", some.join(", ")),
+    }
+}
+
+/// A person as exports name them.
+#[derive(Serialize)]
+struct Person {
+    name: String,
+    account: String,
+}
+
+impl Person {
+    fn of(p: &PersonRef) -> Person {
+        Person {
+            name: p.display_name.clone(),
+            account: p.account.to_string(),
+        }
+    }
+}
+
+fn names(people: &[Person]) -> String {
+    people
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn accounts(people: &[Person]) -> String {
+    people
+        .iter()
+        .map(|p| p.account.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn instant(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn opt<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map(ToString::to_string).unwrap_or_default()
+}
+
+/// A row of an export: its CSV header and record; JSON comes from `Serialize`.
+trait Row: Serialize {
+    const HEADER: &'static [&'static str];
+    fn record(&self) -> Vec<String>;
+}
+
+fn write_rows<R: Row>(format: Format, rows: &[R], out: &mut impl Write) -> anyhow::Result<()> {
+    match format {
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(R::HEADER)?;
+            for r in rows {
+                w.write_record(r.record())?;
+            }
+            w.flush()?;
+        }
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, rows)?;
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct RosterRow {
+    region: String,
+    department: String,
+    ambassador: String,
+    account: String,
+    status: &'static str,
+    since: NaiveDate,
+    until: Option<NaiveDate>,
+    time_zone: String,
+    checkins_paused_until: Option<NaiveDate>,
+}
+
+impl Row for RosterRow {
+    const HEADER: &'static [&'static str] = &[
+        "region",
+        "department",
+        "ambassador",
+        "account",
+        "status",
+        "since",
+        "until",
+        "time_zone",
+        "checkins_paused_until",
+    ];
+    fn record(&self) -> Vec<String> {
+        vec![
+            self.region.clone(),
+            self.department.clone(),
+            self.ambassador.clone(),
+            self.account.clone(),
+            self.status.into(),
+            self.since.to_string(),
+            opt(&self.until),
+            self.time_zone.clone(),
+            opt(&self.checkins_paused_until),
+        ]
+    }
+}
+
+/// The roster (active and paused ambassadors; alumni too with `alumni`), ordered by region,
+/// department and name.
+pub async fn roster<S: Store>(
+    store: &S,
+    scope: &Scope,
+    alumni: bool,
+    format: Format,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let entries = store
+        .roster(&RosterFilter {
+            region: scope.region.clone(),
+            department: scope.department.as_ref().map(|d| d.id),
+            include_alumni: alumni,
+            ..RosterFilter::default()
+        })
+        .await?;
+    let rows: Vec<RosterRow> = entries
+        .into_iter()
+        .map(|a| RosterRow {
+            region: a.department.region,
+            department: a.department.name,
+            ambassador: a.person.display_name,
+            account: a.person.account.to_string(),
+            status: a.status.as_str(),
+            since: a.since,
+            until: a.until,
+            time_zone: a.time_zone,
+            checkins_paused_until: a.checkins_paused_until,
+        })
+        .collect();
+    write_rows(format, &rows, out)
+}
+
+#[derive(Serialize)]
+struct CoverageRow {
+    region: String,
+    department: String,
+    headcount: Option<u32>,
+    status: &'static str,
+    active: usize,
+    paused: u32,
+    people_per_ambassador: Option<u32>,
+    ambassadors: Vec<Person>,
+}
+
+impl Row for CoverageRow {
+    const HEADER: &'static [&'static str] = &[
+        "region",
+        "department",
+        "headcount",
+        "status",
+        "active",
+        "paused",
+        "people_per_ambassador",
+        "ambassadors",
+        "ambassador_accounts",
+    ];
+    fn record(&self) -> Vec<String> {
+        vec![
+            self.region.clone(),
+            self.department.clone(),
+            opt(&self.headcount),
+            self.status.into(),
+            self.active.to_string(),
+            self.paused.to_string(),
+            opt(&self.people_per_ambassador),
+            names(&self.ambassadors),
+            accounts(&self.ambassadors),
+        ]
+    }
+}
+
+/// Every department in scope with its status as `/ambassadors coverage` computes it.
+pub async fn coverage<S: Store, C: Clock>(
+    program: &Program<S, C>,
+    scope: &Scope,
+    format: Format,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let rows = program.store.coverage(scope.region.as_deref()).await?;
+    let report = CoverageReport::build(rows, &program.settings);
+    let rows: Vec<CoverageRow> = report
+        .lines
+        .into_iter()
+        .filter(|l| scope.covers(&l.department))
+        .map(|l| CoverageRow {
+            region: l.department.region,
+            department: l.department.name,
+            headcount: l.department.headcount,
+            status: match l.status {
+                DepartmentStatus::Uncovered => "uncovered",
+                DepartmentStatus::Thin => "thin",
+                DepartmentStatus::Covered => "covered",
+            },
+            active: l.active.len(),
+            paused: l.paused,
+            people_per_ambassador: l.per_ambassador,
+            ambassadors: l.active.iter().map(Person::of).collect(),
+        })
+        .collect();
+    write_rows(format, &rows, out)
+}
+
+#[derive(Serialize)]
+struct CheckinRow {
+    round: NaiveDate,
+    region: String,
+    department: String,
+    ambassador: String,
+    account: String,
+    status: &'static str,
+    prompted_at: String,
+    closes_at: String,
+    reminded_at: Option<String>,
+    answered_at: Option<String>,
+    answer: String,
+}
+
+impl Row for CheckinRow {
+    const HEADER: &'static [&'static str] = &[
+        "round",
+        "region",
+        "department",
+        "ambassador",
+        "account",
+        "status",
+        "prompted_at",
+        "closes_at",
+        "reminded_at",
+        "answered_at",
+        "answer",
+    ];
+    fn record(&self) -> Vec<String> {
+        vec![
+            self.round.to_string(),
+            self.region.clone(),
+            self.department.clone(),
+            self.ambassador.clone(),
+            self.account.clone(),
+            self.status.into(),
+            self.prompted_at.clone(),
+            self.closes_at.clone(),
+            opt(&self.reminded_at),
+            opt(&self.answered_at),
+            self.answer.clone(),
+        ]
+    }
+}
+
+/// Check-ins of the rounds dated `since..=until` (all when not given), newest round first, with
+/// their answers (private: for the program office).
+pub async fn checkins<S: Store>(
+    store: &S,
+    scope: &Scope,
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+    format: Format,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let entries = store
+        .checkins(&CheckinFilter {
+            from_round: since,
+            to_round: until,
+            ..CheckinFilter::default()
+        })
+        .await?;
+    let rows: Vec<CheckinRow> = entries
+        .into_iter()
+        .filter(|e| scope.covers(&e.ambassador.department))
+        .map(|e| {
+            let c = e.checkin;
+            CheckinRow {
+                round: c.round,
+                region: e.ambassador.department.region,
+                department: e.ambassador.department.name,
+                ambassador: e.ambassador.person.display_name,
+                account: e.ambassador.person.account.to_string(),
+                status: c.status.as_str(),
+                prompted_at: instant(c.prompted_at),
+                closes_at: instant(c.closes_at),
+                reminded_at: c.reminded_at.map(instant),
+                answered_at: c.answered_at.map(instant),
+                answer: c.answer,
+            }
+        })
+        .collect();
+    write_rows(format, &rows, out)
+}
+
+#[derive(Serialize)]
+struct KudosRow {
+    given_at: String,
+    giver: String,
+    giver_account: String,
+    receivers: Vec<Person>,
+    reason: String,
+    tags: Vec<String>,
+    room: String,
+}
+
+impl Row for KudosRow {
+    const HEADER: &'static [&'static str] = &[
+        "given_at",
+        "giver",
+        "giver_account",
+        "receivers",
+        "receiver_accounts",
+        "reason",
+        "tags",
+        "room",
+    ];
+    fn record(&self) -> Vec<String> {
+        vec![
+            self.given_at.clone(),
+            self.giver.clone(),
+            self.giver_account.clone(),
+            names(&self.receivers),
+            accounts(&self.receivers),
+            self.reason.clone(),
+            self.tags.join(" "),
+            self.room.clone(),
+        ]
+    }
+}
+
+/// Kudos given on the days `since..=until` (in the program's time zone; all when not given),
+/// oldest first. With a region or department, only kudos to someone on the roster there
+/// (alumni included).
+pub async fn kudos<S: Store, C: Clock>(
+    program: &Program<S, C>,
+    scope: &Scope,
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+    format: Format,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let tz = program.settings.time_zone;
+    let start_of = |day: NaiveDate| resolve_local(tz, day.and_time(NaiveTime::MIN));
+    let from = since.map(start_of).unwrap_or(DateTime::UNIX_EPOCH);
+    let to = match until.and_then(|d| d.succ_opt()) {
+        Some(next) => start_of(next),
+        // The last second of year 9999: later years do not compare as text (SQLite).
+        None => NaiveDate::from_ymd_opt(9999, 12, 31)
+            .and_then(|d| d.and_hms_opt(23, 59, 59))
+            .expect("a valid instant")
+            .and_utc(),
+    };
+    let mut list = program.store.kudos_between(from, to).await?;
+    if scope.region.is_some() || scope.department.is_some() {
+        let in_scope: HashSet<Account> = program
+            .store
+            .roster(&RosterFilter {
+                region: scope.region.clone(),
+                department: scope.department.as_ref().map(|d| d.id),
+                include_alumni: true,
+                ..RosterFilter::default()
+            })
+            .await?
+            .into_iter()
+            .map(|a| a.person.account)
+            .collect();
+        list.retain(|k| k.receivers.iter().any(|r| in_scope.contains(&r.account)));
+    }
+    let rows: Vec<KudosRow> = list
+        .into_iter()
+        .map(|k| KudosRow {
+            given_at: instant(k.given_at),
+            giver: k.giver.display_name,
+            giver_account: k.giver.account.to_string(),
+            receivers: k.receivers.iter().map(Person::of).collect(),
+            reason: k.reason,
+            tags: k.tags,
+            room: k.room,
+        })
+        .collect();
+    write_rows(format, &rows, out)
 }

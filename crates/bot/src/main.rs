@@ -13,7 +13,7 @@ use ambassador_core::{Platform, Program, SimClock, SystemClock};
 use ambassador_store::SqlStore;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -95,6 +95,9 @@ enum ExportWhat {
         /// The quarter, like 2027-Q1 (default: the current one).
         #[arg(long)]
         quarter: Option<String>,
+        /// Write to FILE instead of stdout.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// One person's record (terms, check-ins answered, kudos received with reasons and givers),
     /// for a performance review.
@@ -107,7 +110,77 @@ enum ExportWhat {
         /// The platform of a bare id.
         #[arg(long, default_value = "slack")]
         platform: String,
+        /// Write to FILE instead of stdout.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
+    /// The roster: active and paused ambassadors (alumni too with --alumni).
+    Roster {
+        #[command(flatten)]
+        common: ExportArgs,
+        /// Include alumni (former ambassadors).
+        #[arg(long)]
+        alumni: bool,
+    },
+    /// Coverage: every department with its ambassadors and status (uncovered, thin, covered).
+    Coverage {
+        #[command(flatten)]
+        common: ExportArgs,
+    },
+    /// Check-ins with their answers (private to the program office), newest round first.
+    Checkins {
+        #[command(flatten)]
+        common: ExportArgs,
+        #[command(flatten)]
+        days: DayRange,
+    },
+    /// Kudos: who praised whom for what, oldest first.
+    Kudos {
+        #[command(flatten)]
+        common: ExportArgs,
+        #[command(flatten)]
+        days: DayRange,
+    },
+}
+
+/// What every CSV/JSON export takes.
+#[derive(clap::Args)]
+struct ExportArgs {
+    /// csv (with a header row) or json (an array of objects).
+    #[arg(long, default_value = "csv")]
+    format: String,
+    /// Write to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Only this region.
+    #[arg(long)]
+    region: Option<String>,
+    /// Only this department.
+    #[arg(long)]
+    department: Option<String>,
+}
+
+/// A range of days, both ends included.
+#[derive(clap::Args)]
+struct DayRange {
+    /// From this day on (YYYY-MM-DD).
+    #[arg(long, value_name = "DAY", value_parser = export::parse_day)]
+    since: Option<chrono::NaiveDate>,
+    /// Up to and including this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DAY", value_parser = export::parse_day)]
+    until: Option<chrono::NaiveDate>,
+}
+
+impl DayRange {
+    fn checked(&self) -> anyhow::Result<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)> {
+        if let (Some(since), Some(until)) = (self.since, self.until) {
+            anyhow::ensure!(
+                since <= until,
+                "--since {since} is after --until {until}: nothing can lie between"
+            );
+        }
+        Ok((self.since, self.until))
+    }
 }
 
 /// Logs to stderr: human-readable, or one JSON object a line when `json`.
@@ -241,35 +314,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             console.run(&program, stdin).await?;
             program.store.close().await;
         }
-        Cmd::Export {
-            what: ExportWhat::Activity { format, quarter },
-        } => {
+        Cmd::Export { what } => {
             let settings = cfg.settings()?;
             let store = open_store(cfg).await?;
             let program = Program::new(store, SystemClock, settings);
-            export::activity(
-                &program,
-                &format,
-                quarter.as_deref(),
-                &mut std::io::stdout(),
-            )
-            .await?;
-            program.store.close().await;
-        }
-        Cmd::Export {
-            what:
-                ExportWhat::Record {
-                    person,
-                    format,
-                    platform,
-                },
-        } => {
-            let platform: Platform = platform.parse().map_err(anyhow::Error::msg)?;
-            let account = record::account_of(&person, platform)?;
-            let settings = cfg.settings()?;
-            let store = open_store(cfg).await?;
-            let program = Program::new(store, SystemClock, settings);
-            let result = record::export(&program, &account, &format, &mut std::io::stdout()).await;
+            let result = export(&program, what).await;
             program.store.close().await;
             result?;
         }
@@ -316,6 +365,81 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs an export into memory, then writes it to the output file or stdout: bad input never leaves
+/// a half-written file behind.
+async fn export(program: &Program<SqlStore, SystemClock>, what: ExportWhat) -> anyhow::Result<()> {
+    let mut buf = Vec::new();
+    let output = match what {
+        ExportWhat::Activity {
+            format,
+            quarter,
+            output,
+        } => {
+            export::activity(program, &format, quarter.as_deref(), &mut buf).await?;
+            output
+        }
+        ExportWhat::Roster { common, alumni } => {
+            let (format, scope) = common.resolve(program).await?;
+            export::roster(&program.store, &scope, alumni, format, &mut buf).await?;
+            common.output
+        }
+        ExportWhat::Coverage { common } => {
+            let (format, scope) = common.resolve(program).await?;
+            export::coverage(program, &scope, format, &mut buf).await?;
+            common.output
+        }
+        ExportWhat::Checkins { common, days } => {
+            let (since, until) = days.checked()?;
+            let (format, scope) = common.resolve(program).await?;
+            export::checkins(&program.store, &scope, since, until, format, &mut buf).await?;
+            common.output
+        }
+        ExportWhat::Kudos { common, days } => {
+            let (since, until) = days.checked()?;
+            let (format, scope) = common.resolve(program).await?;
+            export::kudos(program, &scope, since, until, format, &mut buf).await?;
+            common.output
+        }
+        ExportWhat::Record {
+            person,
+            format,
+            platform,
+            output,
+        } => {
+            let platform: Platform = platform.parse().map_err(anyhow::Error::msg)?;
+            let account = record::account_of(&person, platform)?;
+            record::export(program, &account, &format, &mut buf).await?;
+            output
+        }
+    };
+    match output {
+        Some(path) => std::fs::write(&path, &buf)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&buf)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+impl ExportArgs {
+    async fn resolve(
+        &self,
+        program: &Program<SqlStore, SystemClock>,
+    ) -> anyhow::Result<(export::Format, export::Scope)> {
+        let format = self.format.parse()?;
+        let scope = export::Scope::resolve(
+            &program.store,
+            self.region.as_deref(),
+            self.department.as_deref(),
+        )
+        .await?;
+        Ok((format, scope))
+    }
 }
 
 async fn print_outbox(store: &SqlStore, all: bool) -> anyhow::Result<()> {

@@ -1,11 +1,14 @@
 //! A small metrics registry rendered in the Prometheus text format (version 0.0.4): counters and
 //! one latency histogram kept in memory, gauges read from the store at scrape time.
 
+use ambassador_core::{CheckinEntry, CheckinStatus, RoundId};
+use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
 
-/// Commands (inbound requests) handled, by platform, command and HTTP status.
+/// Commands (inbound requests) handled, by platform, command and status (the HTTP status on Slack;
+/// ok, ignored or error on Matrix).
 pub const COMMANDS: &str = "ambassador_commands_handled_total";
 /// Time to answer an inbound request, by platform.
 pub const COMMAND_LATENCY: &str = "ambassador_command_duration_seconds";
@@ -18,7 +21,7 @@ const HELP: &[(&str, &str, &str)] = &[
     (
         COMMANDS,
         "counter",
-        "Inbound commands and events handled, by platform, command and HTTP status.",
+        "Inbound commands and events handled, by platform, command and status (HTTP status on Slack; ok, ignored or error on Matrix).",
     ),
     (
         COMMAND_LATENCY,
@@ -167,9 +170,123 @@ impl Metrics {
     }
 }
 
+/// How the latest closed check-in round went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckinResponse {
+    pub round: RoundId,
+    /// Check-ins of the round that were answered.
+    pub answered: u32,
+    /// Check-ins of the round that were expected to be answered: all but the skipped ones.
+    pub expected: u32,
+}
+
+impl CheckinResponse {
+    /// The latest round among `entries` whose check-ins have all closed by `now`, with its
+    /// answered and expected counts (the figures `/ambassadors checkins` and the digest show as
+    /// the response rate); `None` when no round has closed.
+    pub fn latest_closed(entries: &[CheckinEntry], now: DateTime<Utc>) -> Option<CheckinResponse> {
+        let mut rounds: BTreeMap<RoundId, (bool, u32, u32)> = BTreeMap::new();
+        for e in entries {
+            let (closed, answered, expected) =
+                rounds.entry(e.checkin.round).or_insert((true, 0, 0));
+            *closed &= e.checkin.closes_at <= now;
+            match e.checkin.status {
+                CheckinStatus::Answered => {
+                    *answered += 1;
+                    *expected += 1;
+                }
+                CheckinStatus::Skipped => {}
+                CheckinStatus::Open | CheckinStatus::Missed => *expected += 1,
+            }
+        }
+        rounds
+            .into_iter()
+            .rev()
+            .find(|(_, (closed, _, _))| *closed)
+            .map(|(round, (_, answered, expected))| CheckinResponse {
+                round,
+                answered,
+                expected,
+            })
+    }
+
+    /// Answered out of expected, 0 to 1; `None` when nobody was expected (everyone skipped).
+    pub fn ratio(&self) -> Option<f64> {
+        (self.expected > 0).then(|| f64::from(self.answered) / f64::from(self.expected))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ambassador_core::{
+        Account, Ambassador, AmbassadorStatus, Checkin, Department, Person, Platform,
+    };
+    use chrono::{NaiveDate, TimeZone};
+
+    fn entry(round: u32, status: CheckinStatus, closes_day: u32) -> CheckinEntry {
+        let day = |d: u32| Utc.with_ymd_and_hms(2027, 1, d, 9, 0, 0).unwrap();
+        CheckinEntry {
+            checkin: Checkin {
+                round: NaiveDate::from_ymd_opt(2027, 1, round).unwrap(),
+                person: 1,
+                status,
+                prompted_at: day(round),
+                closes_at: day(closes_day),
+                reminded_at: None,
+                answer: String::new(),
+                answered_at: None,
+                flagged: false,
+            },
+            ambassador: Ambassador {
+                person: Person {
+                    id: 1,
+                    account: Account::new(Platform::Console, "ada"),
+                    display_name: "ada".into(),
+                    time_zone: None,
+                },
+                department: Department {
+                    id: 1,
+                    name: "Platform".into(),
+                    region: "EMEA".into(),
+                    headcount: None,
+                },
+                status: AmbassadorStatus::Active,
+                since: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+                until: None,
+                time_zone: "UTC".into(),
+                checkins_paused_until: None,
+            },
+        }
+    }
+
+    #[test]
+    fn the_response_rate_is_of_the_latest_round_that_closed() {
+        use CheckinStatus::*;
+        let entries = vec![
+            // Round of the 11th: one check-in still open on the 15th.
+            entry(11, Answered, 17),
+            entry(11, Open, 14),
+            // Round of the 4th: closed; skipped ones are not expected.
+            entry(4, Answered, 10),
+            entry(4, Missed, 10),
+            entry(4, Missed, 10),
+            entry(4, Skipped, 10),
+        ];
+        let now = Utc.with_ymd_and_hms(2027, 1, 15, 0, 0, 0).unwrap();
+        let r = CheckinResponse::latest_closed(&entries, now).unwrap();
+        assert_eq!(r.round, NaiveDate::from_ymd_opt(2027, 1, 4).unwrap());
+        assert_eq!((r.answered, r.expected), (1, 3));
+        assert!((r.ratio().unwrap() - 1.0 / 3.0).abs() < 1e-9);
+        let later = Utc.with_ymd_and_hms(2027, 1, 18, 0, 0, 0).unwrap();
+        let r = CheckinResponse::latest_closed(&entries, later).unwrap();
+        assert_eq!((r.answered, r.expected, r.ratio()), (1, 2, Some(0.5)));
+        let early = Utc.with_ymd_and_hms(2027, 1, 9, 0, 0, 0).unwrap();
+        assert_eq!(CheckinResponse::latest_closed(&entries, early), None);
+        let all_skipped = [entry(4, Skipped, 10)];
+        let r = CheckinResponse::latest_closed(&all_skipped, later).unwrap();
+        assert_eq!((r.expected, r.ratio()), (0, None));
+    }
 
     #[test]
     fn renders_counters_histograms_and_gauges() {

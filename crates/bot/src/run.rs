@@ -6,9 +6,11 @@
 //! step and exits 0, or gives up after [`SHUTDOWN_TIMEOUT`].
 
 use crate::config::Config;
-use crate::metrics::{self, Gauge, Metrics};
-use ambassador_core::{Clock, Dispatcher, Messenger, Program, SendError, Store, SystemClock};
-use ambassador_matrix::{Credentials, MatrixBot, MatrixSettings};
+use crate::metrics::{self, CheckinResponse, Gauge, Metrics};
+use ambassador_core::{
+    CheckinFilter, Clock, Dispatcher, Messenger, Program, SendError, Store, SystemClock,
+};
+use ambassador_matrix::{CommandHandled, Credentials, MatrixBot, MatrixSettings};
 use ambassador_slack::{SlackApp, SlackClient, SlackMessenger, SlackSettings};
 use ambassador_store::SqlStore;
 use anyhow::Context;
@@ -33,6 +35,11 @@ const TICK_EVERY: Duration = Duration::from_secs(15);
 const IDLE_WAIT: Duration = Duration::from_secs(1);
 /// How long the loops get to finish their current step after SIGTERM/SIGINT.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the check-in response rate is reused before `/metrics` reads the store again.
+const CHECKIN_RATE_TTL: Duration = Duration::from_secs(60);
+/// How far back `/metrics` looks for the latest closed check-in round (a monthly schedule has
+/// rounds up to five weeks apart).
+const CHECKIN_RATE_WINDOW_DAYS: i64 = 42;
 /// Store failures in a row before a loop gives up (and ends the process).
 const MAX_FAILURES_IN_A_ROW: u32 = 5;
 
@@ -94,6 +101,8 @@ struct AppState {
     metrics: Arc<Metrics>,
     matrix_ready: Option<watch::Receiver<bool>>,
     shutdown: Shutdown,
+    /// The latest closed check-in round's response, and when it was read.
+    checkin_response: tokio::sync::Mutex<Option<(Instant, Option<CheckinResponse>)>>,
 }
 
 pub async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
@@ -162,9 +171,13 @@ pub async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
         s.device_name = m.device_name.clone();
         s.allowed_servers = m.allowed_servers.clone();
         s.allowed_rooms = m.allowed_rooms.clone();
-        let bot = MatrixBot::login(s)
+        let mut bot = MatrixBot::login(s)
             .await
             .with_context(|| format!("cannot sign in to Matrix at {}", m.homeserver.trim()))?;
+        let counted = metrics.clone();
+        bot.on_command(Arc::new(move |handled: &CommandHandled| {
+            count_matrix(&counted, handled);
+        }));
         tracing::info!(user = %bot.user_id(), "matrix adapter signed in");
         Some(Arc::new(bot))
     } else {
@@ -176,6 +189,7 @@ pub async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
         metrics: metrics.clone(),
         matrix_ready: matrix.as_ref().map(|b| b.ready()),
         shutdown: shutdown.clone(),
+        checkin_response: tokio::sync::Mutex::new(None),
     });
     let router = router.merge(
         Router::new()
@@ -498,6 +512,25 @@ async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
         }
         Err(e) => tracing::warn!(error = %e, "metrics: cannot read the coverage"),
     }
+    if let Some(r) = checkin_response(&state).await {
+        gauges.push(Gauge {
+            name: "ambassador_checkin_answered",
+            help: "Answered check-ins of the latest closed round.",
+            value: r.answered.into(),
+        });
+        gauges.push(Gauge {
+            name: "ambassador_checkin_expected",
+            help: "Check-ins of the latest closed round expected to be answered (prompted, not skipped).",
+            value: r.expected.into(),
+        });
+        if let Some(ratio) = r.ratio() {
+            gauges.push(Gauge {
+                name: "ambassador_checkin_response_ratio",
+                help: "Check-in response rate of the latest closed round: answered / expected (0 to 1).",
+                value: ratio,
+            });
+        }
+    }
     (
         [(
             axum::http::header::CONTENT_TYPE,
@@ -506,6 +539,68 @@ async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
         state.metrics.render(&gauges),
     )
         .into_response()
+}
+
+/// The latest closed check-in round's response, read from the store at most every
+/// [`CHECKIN_RATE_TTL`] (a round of a large organization is many rows).
+async fn checkin_response(state: &AppState) -> Option<CheckinResponse> {
+    let mut cached = state.checkin_response.lock().await;
+    if let Some((at, value)) = *cached
+        && at.elapsed() < CHECKIN_RATE_TTL
+    {
+        return value;
+    }
+    let program = &state.program;
+    let from = program.today() - chrono::Duration::days(CHECKIN_RATE_WINDOW_DAYS);
+    let filter = CheckinFilter {
+        from_round: Some(from),
+        ..CheckinFilter::default()
+    };
+    match program.store.checkins(&filter).await {
+        Ok(entries) => {
+            let value = CheckinResponse::latest_closed(&entries, program.clock.now());
+            *cached = Some((Instant::now(), value));
+            value
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: cannot read the check-ins");
+            cached.and_then(|(_, value)| value)
+        }
+    }
+}
+
+/// The command label of a Matrix command: the slash form of a known command (`!kudos` →
+/// `/kudos`, like on Slack), `direct_message` for plain text in a direct room (a check-in
+/// answer), else `other` (so that chat cannot grow the label set).
+fn matrix_command_label(word: &str) -> &'static str {
+    if word.is_empty() {
+        return "direct_message";
+    }
+    let name = word.trim_start_matches(['!', '/']).to_lowercase();
+    match name.as_str() {
+        "ambassadors" | "ambassador" => "/ambassadors",
+        "kudos" => "/kudos",
+        "checkin" | "check-in" => "/checkin",
+        _ => "other",
+    }
+}
+
+/// Counts a command the Matrix adapter handled and times it.
+fn count_matrix(metrics: &Metrics, handled: &CommandHandled) {
+    metrics.inc(
+        metrics::COMMANDS,
+        &[
+            ("platform", "matrix"),
+            ("command", matrix_command_label(&handled.command)),
+            ("status", handled.result),
+        ],
+        1,
+    );
+    metrics.observe(
+        metrics::COMMAND_LATENCY,
+        &[("platform", "matrix")],
+        handled.elapsed.as_secs_f64(),
+    );
 }
 
 /// Counts Slack requests by command and status and times them. The body is read here (Slack's
@@ -562,6 +657,39 @@ async fn count_slack(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn matrix_commands_are_counted_with_a_small_label_set() {
+        let m = Metrics::default();
+        for (command, result) in [
+            ("!kudos", "ok"),
+            ("!Ambassadors", "ok"),
+            ("/checkin", "error"),
+            ("!lunch", "ignored"),
+            ("", "ok"),
+        ] {
+            count_matrix(
+                &m,
+                &CommandHandled {
+                    command: command.into(),
+                    result,
+                    elapsed: Duration::from_millis(30),
+                },
+            );
+        }
+        let text = m.render(&[]);
+        for series in [
+            "ambassador_commands_handled_total{platform=\"matrix\",command=\"/kudos\",status=\"ok\"} 1",
+            "ambassador_commands_handled_total{platform=\"matrix\",command=\"/ambassadors\",status=\"ok\"} 1",
+            "ambassador_commands_handled_total{platform=\"matrix\",command=\"/checkin\",status=\"error\"} 1",
+            "ambassador_commands_handled_total{platform=\"matrix\",command=\"other\",status=\"ignored\"} 1",
+            "ambassador_commands_handled_total{platform=\"matrix\",command=\"direct_message\",status=\"ok\"} 1",
+            "ambassador_command_duration_seconds_bucket{platform=\"matrix\",le=\"0.05\"} 5",
+            "ambassador_command_duration_seconds_count{platform=\"matrix\"} 5",
+        ] {
+            assert!(text.contains(series), "{series} missing from\n{text}");
+        }
+    }
 
     #[test]
     fn job_labels_are_families() {

@@ -21,8 +21,24 @@ use std::collections::BTreeSet;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tracing::Instrument;
+
+/// What the adapter reports after each message it took as a command, for metrics.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandHandled {
+    /// The first word as typed (`!ambassadors`, `!kudos`), or "" for plain text in a direct room
+    /// (a check-in answer, whose text is never reported).
+    pub command: String,
+    /// `ok` (answered), `ignored` (not a command for the bot) or `error` (a store failure; an
+    /// apology was sent).
+    pub result: &'static str,
+    /// From taking the message to the last reply sent.
+    pub elapsed: Duration,
+}
+
+/// Called after each handled message; see [`MatrixBot::on_command`].
+pub type CommandHook = Arc<dyn Fn(&CommandHandled) + Send + Sync>;
 
 /// Why the adapter could not start or had to stop.
 #[derive(Debug, thiserror::Error)]
@@ -137,6 +153,7 @@ pub struct MatrixBot {
     state: Arc<StateFile>,
     messenger: MatrixMessenger,
     ready: tokio::sync::watch::Sender<bool>,
+    on_command: Option<CommandHook>,
 }
 
 impl MatrixBot {
@@ -269,6 +286,7 @@ impl MatrixBot {
             state,
             messenger,
             ready: tokio::sync::watch::Sender::new(false),
+            on_command: None,
         })
     }
 
@@ -291,6 +309,11 @@ impl MatrixBot {
     /// false again when it stops: for health checks and tests.
     pub fn ready(&self) -> tokio::sync::watch::Receiver<bool> {
         self.ready.subscribe()
+    }
+
+    /// Calls `hook` after every message [`run`](Self::run) handles as a command (metrics).
+    pub fn on_command(&mut self, hook: CommandHook) {
+        self.on_command = Some(hook);
     }
 
     /// What the outbox sends through.
@@ -345,6 +368,7 @@ impl MatrixBot {
             allowed_servers: allowed_servers(&self.settings, &self.user_id),
             allowed_rooms: self.settings.allowed_rooms.iter().cloned().collect(),
             state: self.state.clone(),
+            on_command: self.on_command.clone(),
         });
         let handles = self.register(handler.clone());
 
@@ -547,6 +571,7 @@ struct Handler<S, C> {
     allowed_servers: BTreeSet<OwnedServerName>,
     allowed_rooms: BTreeSet<String>,
     state: Arc<StateFile>,
+    on_command: Option<CommandHook>,
 }
 
 const UNDECRYPTABLE_NOTICE: &str = "I could not decrypt a message in this room, so I cannot answer it. If it was a command for me, please send it again; if this keeps happening, the program office can check my encryption keys.";
@@ -645,7 +670,23 @@ impl<S: Store, C: Clock> Handler<S, C> {
             "(direct text)".to_string()
         };
         let span = tracing::info_span!("matrix", room = %room.room_id(), user = %ev.sender, command = %command);
-        self.answer(ev, room, text, direct).instrument(span).await;
+        let started = Instant::now();
+        let word = if text.starts_with(['!', '/']) {
+            text.split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        } else {
+            String::new()
+        };
+        let result = self.answer(ev, room, text, direct).instrument(span).await;
+        if let Some(hook) = &self.on_command {
+            hook(&CommandHandled {
+                command: word,
+                result,
+                elapsed: started.elapsed(),
+            });
+        }
     }
 
     async fn answer(
@@ -654,7 +695,7 @@ impl<S: Store, C: Clock> Handler<S, C> {
         room: Room,
         text: String,
         direct: bool,
-    ) {
+    ) -> &'static str {
         let sender_name = self.display_name(&room, &ev.sender).await;
         self.learn_mentioned_names(&room, &text).await;
         let inbound = Inbound {
@@ -666,12 +707,12 @@ impl<S: Store, C: Clock> Handler<S, C> {
             direct,
             create_mentioned: true,
         };
-        let replies = match self.program.handle(&inbound).await {
-            Ok(None) => return,
-            Ok(Some(replies)) => replies,
+        let (replies, result) = match self.program.handle(&inbound).await {
+            Ok(None) => return "ignored",
+            Ok(Some(replies)) => (replies, "ok"),
             Err(e) => {
                 tracing::error!(error = %e, "store failure while handling a matrix command");
-                vec![Reply::caller(apology())]
+                (vec![Reply::caller(apology())], "error")
             }
         };
         for reply in replies {
@@ -679,6 +720,7 @@ impl<S: Store, C: Clock> Handler<S, C> {
                 tracing::error!(error = %e, audience = ?reply.audience, "could not send a reply");
             }
         }
+        result
     }
 
     /// Room and caller replies go into the room, in the command's thread or as a reply: Matrix has

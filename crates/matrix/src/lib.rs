@@ -45,6 +45,6 @@ pub mod render;
 pub mod send;
 pub mod settings;
 
-pub use client::{MatrixBot, MatrixError};
+pub use client::{CommandHandled, CommandHook, MatrixBot, MatrixError};
 pub use send::MatrixMessenger;
 pub use settings::{Credentials, MatrixSettings};
