@@ -318,30 +318,17 @@ pub async fn run(cfg: &Config, clock: RunClock) -> anyhow::Result<ExitCode> {
             }
         }
     };
-    let matrix_dispatch = {
-        let (program, metrics, shutdown) = (program.clone(), metrics.clone(), shutdown.clone());
-        let messenger = matrix.as_ref().map(|b| b.messenger());
-        async move {
-            match messenger {
-                Some(m) => {
-                    dispatch_loop(
-                        Dispatcher::new(m, dispatch),
-                        program,
-                        metrics,
-                        shutdown,
-                        idle_wait,
-                    )
-                    .await
-                }
-                None => Ok(()),
-            }
-        }
-    };
     let matrix_sync = {
-        let (program, shutdown, holder) = (program.clone(), shutdown.clone(), holder.clone());
+        let (program, metrics, shutdown, holder) = (
+            program.clone(),
+            metrics.clone(),
+            shutdown.clone(),
+            holder.clone(),
+        );
         async move {
             let Some(bot) = matrix else { return Ok(()) };
-            // Only the replica holding the lease syncs; the others wait to take it over.
+            // Only the replica holding the lease syncs and sends the Matrix outbox: sending needs
+            // the rooms, direct rooms and keys a current sync knows. The others wait to take over.
             let store = program.store.clone();
             with_lease(
                 &store,
@@ -351,11 +338,44 @@ pub async fn run(cfg: &Config, clock: RunClock) -> anyhow::Result<ExitCode> {
                 &lease_tx,
                 &shutdown,
                 |stop| {
-                    let (bot, program) = (bot.clone(), program.clone());
+                    let (bot, program, metrics, dispatch) = (
+                        bot.clone(),
+                        program.clone(),
+                        metrics.clone(),
+                        dispatch.clone(),
+                    );
                     async move {
-                        bot.run(program, stop)
+                        let (stop_tx, stop_rx) = watch::channel(false);
+                        let local = Shutdown(stop_rx);
+                        let sync = async {
+                            bot.run(program.clone(), local.wait())
+                                .await
+                                .context("the Matrix sync failed")
+                        };
+                        let send = async {
+                            // After the first sync of this turn: until then the rooms may be stale.
+                            let mut ready = bot.ready();
+                            tokio::select! {
+                                _ = ready.wait_for(|r| *r) => {}
+                                () = local.wait() => return Ok(()),
+                            }
+                            dispatch_loop(
+                                Dispatcher::new(bot.messenger(), dispatch),
+                                program.clone(),
+                                metrics,
+                                local.clone(),
+                                idle_wait,
+                            )
                             .await
-                            .context("the Matrix sync failed")
+                        };
+                        let mut both = std::pin::pin!(async { tokio::try_join!(sync, send) });
+                        tokio::select! {
+                            r = &mut both => r.map(|_| ()),
+                            () = stop => {
+                                stop_tx.send_replace(true);
+                                both.await.map(|_| ())
+                            }
+                        }
                     }
                 },
             )
@@ -368,7 +388,6 @@ pub async fn run(cfg: &Config, clock: RunClock) -> anyhow::Result<ExitCode> {
             watch_loop("http server", &shutdown, http),
             watch_loop("scheduler", &shutdown, scheduler),
             watch_loop("slack outbox", &shutdown, slack_dispatch),
-            watch_loop("matrix outbox", &shutdown, matrix_dispatch),
             watch_loop("matrix sync", &shutdown, matrix_sync),
         )
     };
