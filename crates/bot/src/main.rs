@@ -54,6 +54,23 @@ enum Cmd {
         /// Log format: text or json (default: log.format).
         #[arg(long, value_name = "FORMAT", value_parser = ["text", "json"])]
         log_format: Option<String>,
+        /// Testing aid: run on a simulated clock that starts at TIME and runs --sim-speed times
+        /// faster than the real one (Slack signatures are then checked against it).
+        #[arg(long, value_name = "TIME", hide = true)]
+        sim_clock: Option<chrono::DateTime<chrono::Utc>>,
+        /// Testing aid: how many simulated seconds pass in a real one (with --sim-clock).
+        #[arg(
+            long,
+            value_name = "N",
+            default_value_t = 1.0,
+            hide = true,
+            requires = "sim_clock"
+        )]
+        sim_speed: f64,
+        /// Testing aid: the real instant at which the simulated clock shows --sim-clock (default:
+        /// when the process starts); replicas given the same one agree on the time.
+        #[arg(long, value_name = "TIME", hide = true, requires = "sim_clock")]
+        sim_epoch: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Apply the database migrations and exit.
     Migrate,
@@ -253,6 +270,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         (
             Cmd::Run {
                 log_format: Some(f),
+                ..
             },
             _,
         ) => f == "json",
@@ -276,7 +294,28 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let cfg = &loaded.config;
     match cli.command {
         Cmd::CheckConfig => unreachable!("handled above"),
-        Cmd::Run { .. } => return run::run(cfg).await,
+        Cmd::Run {
+            sim_clock,
+            sim_speed,
+            sim_epoch,
+            ..
+        } => {
+            let clock = match sim_clock {
+                None => run::RunClock::System,
+                Some(start) => {
+                    anyhow::ensure!(
+                        sim_speed.is_finite() && sim_speed > 0.0,
+                        "--sim-speed must be a positive number"
+                    );
+                    run::RunClock::Accelerated {
+                        start,
+                        epoch: sim_epoch.unwrap_or_else(chrono::Utc::now),
+                        speed: sim_speed,
+                    }
+                }
+            };
+            return run::run(cfg, clock).await;
+        }
         Cmd::Migrate => {
             let store = open_store(cfg).await?;
             store.close().await;

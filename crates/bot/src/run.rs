@@ -7,9 +7,7 @@
 
 use crate::config::Config;
 use crate::metrics::{self, CheckinResponse, Gauge, Metrics};
-use ambassador_core::{
-    CheckinFilter, Clock, Dispatcher, Messenger, Program, SendError, Store, SystemClock,
-};
+use ambassador_core::{CheckinFilter, Clock, Dispatcher, Messenger, Program, SendError, Store};
 use ambassador_matrix::{CommandHandled, Credentials, MatrixBot, MatrixSettings};
 use ambassador_slack::{SlackApp, SlackClient, SlackMessenger, SlackSettings};
 use ambassador_store::SqlStore;
@@ -21,13 +19,15 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use chrono::{DateTime, Utc};
 use std::future::Future;
+use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
-type RunProgram = Program<SqlStore, SystemClock>;
+type RunProgram = Program<SqlStore, RunClock>;
 
 /// How often the scheduler looks for due occurrences.
 const TICK_EVERY: Duration = Duration::from_secs(15);
@@ -42,6 +42,65 @@ const CHECKIN_RATE_TTL: Duration = Duration::from_secs(60);
 const CHECKIN_RATE_WINDOW_DAYS: i64 = 42;
 /// Store failures in a row before a loop gives up (and ends the process).
 const MAX_FAILURES_IN_A_ROW: u32 = 5;
+/// The lease that lets one replica at a time run the Matrix sync.
+const MATRIX_LEASE: &str = "matrix-sync";
+/// How the Matrix sync lease is held: it runs out [`LeaseTimes::ttl`] after its last renewal, so a
+/// replica that dies leaves it to another within that time.
+const MATRIX_LEASE_TIMES: LeaseTimes = LeaseTimes {
+    ttl: Duration::from_secs(30),
+    renew_every: Duration::from_secs(10),
+    standby_poll: Duration::from_secs(5),
+};
+
+/// The clock `run` goes by: the system clock, or (a testing aid, from the hidden `--sim-clock`,
+/// `--sim-speed` and `--sim-epoch` options) a simulated one that runs `speed` times faster than
+/// the real time and showed `start` at the real instant `epoch`. Replicas given the same three
+/// values show the same time.
+#[derive(Clone, Copy, Debug)]
+pub enum RunClock {
+    System,
+    Accelerated {
+        start: DateTime<Utc>,
+        epoch: DateTime<Utc>,
+        speed: f64,
+    },
+}
+
+impl RunClock {
+    /// How long `d` on this clock lasts in real time.
+    fn real(&self, d: Duration) -> Duration {
+        match self {
+            RunClock::System => d,
+            RunClock::Accelerated { speed, .. } => d.div_f64(*speed),
+        }
+    }
+
+    /// How much of this clock's time passes in the real duration `d`.
+    fn scaled(&self, d: chrono::Duration) -> chrono::Duration {
+        match self {
+            RunClock::System => d,
+            RunClock::Accelerated { speed, .. } => chrono::Duration::microseconds(
+                (d.num_microseconds().unwrap_or(i64::MAX) as f64 * speed) as i64,
+            ),
+        }
+    }
+}
+
+impl Clock for RunClock {
+    fn now(&self) -> DateTime<Utc> {
+        match self {
+            RunClock::System => Utc::now(),
+            RunClock::Accelerated {
+                start,
+                epoch,
+                speed,
+            } => {
+                let real = (Utc::now() - *epoch).num_microseconds().unwrap_or(0);
+                *start + chrono::Duration::microseconds((real as f64 * speed) as i64)
+            }
+        }
+    }
+}
 
 /// What to say when no platform is enabled.
 pub const NO_PLATFORM: &str = "no chat platform is enabled, so there is nothing to run. Enable Slack (slack.enabled = true with slack.bot_token and slack.signing_secret, or AMBASSADOR_BOT__SLACK__ENABLED=true ...) and/or Matrix (matrix.enabled = true with matrix.homeserver, matrix.user and matrix.password or matrix.access_token) in bot-config.toml or the environment; `ambassador-bot check-config` checks it. To try the bot without a chat platform, use `ambassador-bot console --demo`.";
@@ -100,12 +159,32 @@ struct AppState {
     program: Arc<RunProgram>,
     metrics: Arc<Metrics>,
     matrix_ready: Option<watch::Receiver<bool>>,
+    /// Whether this replica holds the Matrix sync lease (with Matrix enabled).
+    matrix_lease: Option<watch::Receiver<bool>>,
+    /// This replica's name as a lease holder.
+    holder: String,
     shutdown: Shutdown,
     /// The latest closed check-in round's response, and when it was read.
     checkin_response: tokio::sync::Mutex<Option<(Instant, Option<CheckinResponse>)>>,
 }
 
-pub async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
+/// A name for this replica as a lease holder: the host, the process id, and the start time (a
+/// restarted process with a recycled pid is still someone else).
+fn holder_name() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_string());
+    format!(
+        "{host}/{}/{}",
+        std::process::id(),
+        Utc::now().timestamp_micros()
+    )
+}
+
+pub async fn run(cfg: &Config, clock: RunClock) -> anyhow::Result<ExitCode> {
     if !cfg.slack.enabled && !cfg.matrix.enabled {
         anyhow::bail!(NO_PLATFORM);
     }
@@ -119,9 +198,18 @@ pub async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
         );
     }
     let settings = cfg.settings()?;
-    let dispatch = cfg.dispatch()?;
+    let mut dispatch = cfg.dispatch()?;
+    if let RunClock::Accelerated { start, speed, .. } = clock {
+        // The outbox's lease and backoffs are about real processes and platforms: they keep
+        // their real length on a fast clock.
+        dispatch.lease = clock.scaled(dispatch.lease);
+        dispatch.base_backoff = clock.scaled(dispatch.base_backoff);
+        dispatch.max_backoff = clock.scaled(dispatch.max_backoff);
+        tracing::warn!(%start, speed, "running on a simulated clock (a testing aid; Slack signatures are checked against it)");
+    }
     let store = crate::open_store(cfg).await?;
-    let program = Arc::new(Program::new(store, SystemClock, settings));
+    let program = Arc::new(Program::new(store, clock, settings));
+    let holder = holder_name();
     let metrics = Arc::new(Metrics::default());
     let (tx, rx) = watch::channel(false);
     let shutdown = Shutdown(rx);
@@ -184,10 +272,13 @@ pub async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
         None
     };
 
+    let (lease_tx, lease_rx) = watch::channel(false);
     let state = Arc::new(AppState {
         program: program.clone(),
         metrics: metrics.clone(),
         matrix_ready: matrix.as_ref().map(|b| b.ready()),
+        matrix_lease: matrix.as_ref().map(|_| lease_rx),
+        holder: holder.clone(),
         shutdown: shutdown.clone(),
         checkin_response: tokio::sync::Mutex::new(None),
     });
@@ -214,6 +305,8 @@ pub async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
         }
     };
     let scheduler = scheduler_loop(program.clone(), metrics.clone(), shutdown.clone());
+    // On a fast clock the loops look more often, so that nothing falls past the grace window.
+    let idle_wait = clock.real(IDLE_WAIT).max(Duration::from_millis(50));
     let slack_dispatch = {
         let (program, metrics, shutdown, dispatch) = (
             program.clone(),
@@ -224,34 +317,81 @@ pub async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
         async move {
             match slack_messenger {
                 Some(m) => {
-                    dispatch_loop(Dispatcher::new(m, dispatch), program, metrics, shutdown).await
-                }
-                None => Ok(()),
-            }
-        }
-    };
-    let matrix_dispatch = {
-        let (program, metrics, shutdown) = (program.clone(), metrics.clone(), shutdown.clone());
-        let messenger = matrix.as_ref().map(|b| b.messenger());
-        async move {
-            match messenger {
-                Some(m) => {
-                    dispatch_loop(Dispatcher::new(m, dispatch), program, metrics, shutdown).await
+                    dispatch_loop(
+                        Dispatcher::new(m, dispatch),
+                        program,
+                        metrics,
+                        shutdown,
+                        idle_wait,
+                    )
+                    .await
                 }
                 None => Ok(()),
             }
         }
     };
     let matrix_sync = {
-        let (program, shutdown) = (program.clone(), shutdown.clone());
+        let (program, metrics, shutdown, holder) = (
+            program.clone(),
+            metrics.clone(),
+            shutdown.clone(),
+            holder.clone(),
+        );
         async move {
-            match matrix {
-                Some(bot) => bot
-                    .run(program, shutdown.wait())
-                    .await
-                    .context("the Matrix sync failed"),
-                None => Ok(()),
-            }
+            let Some(bot) = matrix else { return Ok(()) };
+            // Only the replica holding the lease syncs and sends the Matrix outbox: sending needs
+            // the rooms, direct rooms and keys a current sync knows. The others wait to take over.
+            let store = program.store.clone();
+            with_lease(
+                &store,
+                MATRIX_LEASE,
+                &holder,
+                MATRIX_LEASE_TIMES,
+                &lease_tx,
+                &shutdown,
+                |stop| {
+                    let (bot, program, metrics, dispatch) = (
+                        bot.clone(),
+                        program.clone(),
+                        metrics.clone(),
+                        dispatch.clone(),
+                    );
+                    async move {
+                        let (stop_tx, stop_rx) = watch::channel(false);
+                        let local = Shutdown(stop_rx);
+                        let sync = async {
+                            bot.run(program.clone(), local.wait())
+                                .await
+                                .context("the Matrix sync failed")
+                        };
+                        let send = async {
+                            // After the first sync of this turn: until then the rooms may be stale.
+                            let mut ready = bot.ready();
+                            tokio::select! {
+                                _ = ready.wait_for(|r| *r) => {}
+                                () = local.wait() => return Ok(()),
+                            }
+                            dispatch_loop(
+                                Dispatcher::new(bot.messenger(), dispatch),
+                                program.clone(),
+                                metrics,
+                                local.clone(),
+                                idle_wait,
+                            )
+                            .await
+                        };
+                        let mut both = std::pin::pin!(async { tokio::try_join!(sync, send) });
+                        tokio::select! {
+                            r = &mut both => r.map(|_| ()),
+                            () = stop => {
+                                stop_tx.send_replace(true);
+                                both.await.map(|_| ())
+                            }
+                        }
+                    }
+                },
+            )
+            .await
         }
     };
 
@@ -260,7 +400,6 @@ pub async fn run(cfg: &Config) -> anyhow::Result<ExitCode> {
             watch_loop("http server", &shutdown, http),
             watch_loop("scheduler", &shutdown, scheduler),
             watch_loop("slack outbox", &shutdown, slack_dispatch),
-            watch_loop("matrix outbox", &shutdown, matrix_dispatch),
             watch_loop("matrix sync", &shutdown, matrix_sync),
         )
     };
@@ -352,7 +491,14 @@ async fn scheduler_loop(
                 }
             }
         }
-        shutdown.sleep(TICK_EVERY).await;
+        shutdown
+            .sleep(
+                program
+                    .clock
+                    .real(TICK_EVERY)
+                    .max(Duration::from_millis(100)),
+            )
+            .await;
     }
     Ok(())
 }
@@ -370,6 +516,7 @@ async fn dispatch_loop<M: Messenger>(
     program: Arc<RunProgram>,
     metrics: Arc<Metrics>,
     shutdown: Shutdown,
+    idle_wait: Duration,
 ) -> anyhow::Result<()> {
     let platform = dispatcher.platform().to_string();
     let mut failures = 0;
@@ -412,13 +559,15 @@ async fn dispatch_loop<M: Messenger>(
                             );
                             tracing::warn!(platform = p, %until, "rate limited by the platform");
                         }
-                        (until - program.clock.now())
-                            .to_std()
-                            .unwrap_or(Duration::from_millis(10))
-                            .min(Duration::from_secs(300))
+                        program.clock.real(
+                            (until - program.clock.now())
+                                .to_std()
+                                .unwrap_or(Duration::from_millis(10))
+                                .min(Duration::from_secs(300)),
+                        )
                     }
                     None if report.claimed > 0 => Duration::ZERO,
-                    None => IDLE_WAIT,
+                    None => idle_wait,
                 }
             }
             Err(e) => {
@@ -428,12 +577,140 @@ async fn dispatch_loop<M: Messenger>(
                     return Err(anyhow::Error::new(e)
                         .context(format!("the {platform} outbox failed repeatedly")));
                 }
-                IDLE_WAIT * 2u32.pow(failures)
+                idle_wait * 2u32.pow(failures)
             }
         };
         if !wait.is_zero() {
             shutdown.sleep(wait).await;
         }
+    }
+    Ok(())
+}
+
+/// How a lease is held.
+#[derive(Clone, Copy, Debug)]
+struct LeaseTimes {
+    /// How long the lease runs after each renewal.
+    ttl: Duration,
+    /// How often the holder renews it.
+    renew_every: Duration,
+    /// How often a replica without it tries to take it.
+    standby_poll: Duration,
+}
+
+/// A future that completes when the work should stop.
+type Stop = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Runs `work` only while this replica holds the lease `name`: waits to take it, starts `work`,
+/// renews the lease while it runs, and stops `work` (completing its `Stop`) when the lease is
+/// lost, then waits to take it again. A renewal that keeps failing (the database is away) counts
+/// as lost once the lease may have run out for the others. On shutdown the lease is released so a
+/// standby takes over at once. `holding` says whether this replica holds it. `work` that fails
+/// ends this (after releasing the lease) with its error. Lease times go by the real clock: they
+/// are about processes, and replicas' clocks must agree to well within `ttl - renew_every`.
+async fn with_lease<W, Fut>(
+    store: &SqlStore,
+    name: &str,
+    holder: &str,
+    times: LeaseTimes,
+    holding: &watch::Sender<bool>,
+    shutdown: &Shutdown,
+    mut work: W,
+) -> anyhow::Result<()>
+where
+    W: FnMut(Stop) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    let ttl = chrono::Duration::from_std(times.ttl).context("lease time to live")?;
+    let mut failures = 0;
+    while !shutdown.requested() {
+        match store.acquire_lease(name, holder, ttl, Utc::now()).await {
+            Ok(true) => failures = 0,
+            Ok(false) => {
+                failures = 0;
+                shutdown.sleep(times.standby_poll).await;
+                continue;
+            }
+            Err(e) => {
+                failures += 1;
+                tracing::error!(lease = name, error = %e, failures, "cannot read the lease");
+                if failures >= MAX_FAILURES_IN_A_ROW {
+                    return Err(anyhow::Error::new(e)
+                        .context(format!("the {name} lease could not be read repeatedly")));
+                }
+                shutdown.sleep(times.standby_poll).await;
+                continue;
+            }
+        }
+        tracing::info!(
+            lease = name,
+            holder,
+            "took the lease: this replica runs it now"
+        );
+        holding.send_replace(true);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let stop: Stop = {
+            let mut stop_rx = stop_rx;
+            let shutdown = shutdown.wait();
+            Box::pin(async move {
+                tokio::select! {
+                    _ = stop_rx.wait_for(|v| *v) => {}
+                    () = shutdown => {}
+                }
+            })
+        };
+        let mut running = std::pin::pin!(work(stop));
+        let renew = async {
+            let mut renewed = std::time::Instant::now();
+            loop {
+                shutdown.sleep(times.renew_every).await;
+                if shutdown.requested() {
+                    return false;
+                }
+                match store.acquire_lease(name, holder, ttl, Utc::now()).await {
+                    Ok(true) => renewed = std::time::Instant::now(),
+                    Ok(false) => {
+                        tracing::warn!(
+                            lease = name,
+                            holder,
+                            "lost the lease to another replica; stopping"
+                        );
+                        return true;
+                    }
+                    Err(e) if renewed.elapsed() + times.renew_every >= times.ttl => {
+                        tracing::warn!(lease = name, error = %e, "cannot renew the lease before it runs out; stopping");
+                        return true;
+                    }
+                    Err(e) => {
+                        tracing::warn!(lease = name, error = %e, "cannot renew the lease; trying again");
+                    }
+                }
+            }
+        };
+        let outcome = tokio::select! {
+            result = &mut running => Some(result),
+            lost = renew => {
+                if lost {
+                    stop_tx.send_replace(true);
+                }
+                None
+            }
+        };
+        let outcome = match outcome {
+            Some(result) => result,
+            None => running.await,
+        };
+        holding.send_replace(false);
+        if outcome.is_err() || shutdown.requested() {
+            match store.release_lease(name, holder).await {
+                Ok(true) => tracing::info!(lease = name, holder, "released the lease"),
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(lease = name, error = %e, "cannot release the lease; it runs out by itself")
+                }
+            }
+        }
+        outcome?;
     }
     Ok(())
 }
@@ -453,10 +730,35 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
             return (StatusCode::SERVICE_UNAVAILABLE, "database too slow").into_response();
         }
     }
-    if let Some(ready) = &state.matrix_ready
-        && !*ready.borrow()
-    {
-        return (StatusCode::SERVICE_UNAVAILABLE, "matrix not synced yet").into_response();
+    // With Matrix, one replica syncs (it holds the lease) and is ready once synced; a standby is
+    // ready while another replica holds the lease, since it serves Slack and sends the outbox.
+    if let (Some(ready), Some(holding)) = (&state.matrix_ready, &state.matrix_lease) {
+        if *holding.borrow() {
+            if !*ready.borrow() {
+                return (StatusCode::SERVICE_UNAVAILABLE, "matrix not synced yet").into_response();
+            }
+        } else {
+            match state
+                .program
+                .store
+                .lease_holder(MATRIX_LEASE, Utc::now())
+                .await
+            {
+                Ok(Some((holder, _))) if holder != state.holder => {}
+                Ok(_) => {
+                    return (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "matrix sync not running on any replica",
+                    )
+                        .into_response();
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "readiness: cannot read the matrix sync lease");
+                    return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+                        .into_response();
+                }
+            }
+        }
     }
     (StatusCode::OK, "ready").into_response()
 }
@@ -657,6 +959,181 @@ async fn count_slack(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A replica taking part in a lease: its task, whether it holds the lease, its shutdown.
+    struct Replica {
+        task: tokio::task::JoinHandle<anyhow::Result<()>>,
+        holding: watch::Receiver<bool>,
+        shutdown: watch::Sender<bool>,
+    }
+
+    const TIMES: LeaseTimes = LeaseTimes {
+        ttl: Duration::from_millis(800),
+        renew_every: Duration::from_millis(150),
+        standby_poll: Duration::from_millis(50),
+    };
+
+    fn replica(
+        store: &SqlStore,
+        name: &'static str,
+        runs: Arc<std::sync::Mutex<Vec<String>>>,
+    ) -> Replica {
+        let (holding_tx, holding) = watch::channel(false);
+        let (shutdown, rx) = watch::channel(false);
+        let store = store.clone();
+        let task = tokio::spawn(async move {
+            with_lease(
+                &store,
+                "work",
+                name,
+                TIMES,
+                &holding_tx,
+                &Shutdown(rx),
+                |stop| {
+                    let runs = runs.clone();
+                    async move {
+                        runs.lock().unwrap().push(format!("{name} starts"));
+                        stop.await;
+                        runs.lock().unwrap().push(format!("{name} stops"));
+                        Ok(())
+                    }
+                },
+            )
+            .await
+        });
+        Replica {
+            task,
+            holding,
+            shutdown,
+        }
+    }
+
+    async fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) -> Duration {
+        let started = Instant::now();
+        while !done() {
+            assert!(
+                started.elapsed() < within,
+                "{what} did not happen within {within:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        started.elapsed()
+    }
+
+    async fn sqlite_store(dir: &tempfile::TempDir) -> SqlStore {
+        let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+        SqlStore::open(&url, 4).await.unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_replica_runs_the_leased_work_and_another_takes_over_when_it_dies() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = sqlite_store(&dir).await;
+        let runs = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let a = replica(&store, "a", runs.clone());
+        wait_until("a takes the lease", Duration::from_secs(5), || {
+            *a.holding.borrow()
+        })
+        .await;
+        let b = replica(&store, "b", runs.clone());
+        // a renews it: b waits well past the time to live.
+        tokio::time::sleep(TIMES.ttl * 3).await;
+        assert!(*a.holding.borrow() && !*b.holding.borrow());
+        assert_eq!(*runs.lock().unwrap(), ["a starts"]);
+        // a dies without a word: b takes over once the lease ran out, not before.
+        a.task.abort();
+        let waited = wait_until("b takes over", Duration::from_secs(5), || {
+            *b.holding.borrow()
+        })
+        .await;
+        assert!(
+            waited + TIMES.renew_every >= TIMES.ttl,
+            "took over after {waited:?}"
+        );
+        assert_eq!(*runs.lock().unwrap(), ["a starts", "b starts"]);
+        // b stops its work and gives the lease up on shutdown.
+        b.shutdown.send_replace(true);
+        b.task.await.unwrap().unwrap();
+        assert_eq!(*runs.lock().unwrap(), ["a starts", "b starts", "b stops"]);
+        assert_eq!(store.lease_holder("work", Utc::now()).await.unwrap(), None);
+        let _ = a.shutdown;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_replica_that_shuts_down_hands_the_lease_over_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = sqlite_store(&dir).await;
+        let runs = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let a = replica(&store, "a", runs.clone());
+        wait_until("a takes the lease", Duration::from_secs(5), || {
+            *a.holding.borrow()
+        })
+        .await;
+        let b = replica(&store, "b", runs.clone());
+        tokio::time::sleep(TIMES.standby_poll * 3).await;
+        a.shutdown.send_replace(true);
+        a.task.await.unwrap().unwrap();
+        let waited = wait_until("b takes over", Duration::from_secs(5), || {
+            *b.holding.borrow()
+        })
+        .await;
+        assert!(
+            waited < TIMES.ttl,
+            "took {waited:?}: the lease was not released"
+        );
+        // A lease lost to another (here: taken after it ran out while b's renewals were away)
+        // stops b's work, and b waits again.
+        store.release_lease("work", "b").await.unwrap();
+        assert!(
+            store
+                .acquire_lease("work", "c", chrono::Duration::seconds(60), Utc::now())
+                .await
+                .unwrap()
+        );
+        wait_until("b stops", Duration::from_secs(5), || !*b.holding.borrow()).await;
+        wait_until("b's work stops", Duration::from_secs(5), || {
+            runs.lock().unwrap().len() == 4
+        })
+        .await;
+        assert_eq!(
+            *runs.lock().unwrap(),
+            ["a starts", "a stops", "b starts", "b stops"]
+        );
+        assert!(!b.task.is_finished(), "b waits to take it again");
+        b.shutdown.send_replace(true);
+        b.task.await.unwrap().unwrap();
+        assert_eq!(
+            store
+                .lease_holder("work", Utc::now())
+                .await
+                .unwrap()
+                .map(|(h, _)| h)
+                .as_deref(),
+            Some("c"),
+            "b gives up only its own lease"
+        );
+    }
+
+    #[test]
+    fn a_fast_clock_runs_from_its_start_at_its_speed() {
+        let epoch = Utc::now() - chrono::Duration::seconds(2);
+        let start = "2031-05-11T06:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let clock = RunClock::Accelerated {
+            start,
+            epoch,
+            speed: 3600.0,
+        };
+        let hours = (clock.now() - start).num_minutes() as f64 / 60.0;
+        assert!((2.0..2.5).contains(&hours), "{hours} h");
+        assert_eq!(
+            clock.real(Duration::from_secs(3600)),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            clock.scaled(chrono::Duration::seconds(2)),
+            chrono::Duration::hours(2)
+        );
+    }
 
     #[test]
     fn matrix_commands_are_counted_with_a_small_label_set() {

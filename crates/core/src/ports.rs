@@ -474,6 +474,42 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = StoreResult<Vec<OutboxItem>>> + Send;
     fn outbox_stats(&self) -> impl Future<Output = StoreResult<OutboxStats>> + Send;
+
+    // ---- coordination between replicas ----
+
+    /// Takes or renews the lease `name` for `holder` until `now + ttl`. `Ok(true)` when the lease
+    /// was free, when its holder let it run out (`expires_at <= now`), or when `holder` holds it
+    /// already (a renewal); `Ok(false)` while another holder's lease runs. Atomic: two concurrent
+    /// callers (threads, processes, replicas) never both get `true` for a running lease.
+    fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Gives the lease `name` up when `holder` holds it (`Ok(true)`), so another may take it at
+    /// once; `Ok(false)` when someone else holds it or nobody does.
+    fn release_lease(
+        &self,
+        name: &str,
+        holder: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Who holds the lease `name` at `now`, and until when; `None` when it is free or ran out.
+    fn lease_holder(
+        &self,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Option<(String, DateTime<Utc>)>>> + Send;
+    /// Remembers an inbound event `key` (e.g. Slack's `event_id`) seen at `now`: `Ok(true)` the
+    /// first time, `Ok(false)` when the key was remembered less than a day before `now`. Atomic:
+    /// of concurrent callers with one key, exactly one gets `true`. Keys older than a day count as
+    /// new again, and their rows are deleted now and then.
+    fn remember_event(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
 }
 
 /// Where the program reads the time. The real clock in production; a settable one in tests.

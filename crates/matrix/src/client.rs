@@ -660,6 +660,25 @@ impl<S: Store, C: Clock> Handler<S, C> {
             tracing::debug!(event = %ev.event_id, "ignoring a command from before the bot joined");
             return;
         }
+        // Replicas take turns running the sync, each from its own saved position: an event the
+        // previous one answered may come again, and is dropped here (the store remembers it for
+        // every replica).
+        let key = format!("matrix:{}", ev.event_id);
+        match self
+            .program
+            .store
+            .remember_event(&key, self.program.clock.now())
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::debug!(event = %ev.event_id, "event already handled; dropped");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(event = %ev.event_id, error = %e, "cannot check the event against the store; handling it");
+            }
+        }
         // Direct-room text may be a private check-in answer: only commands are logged.
         let command = if text.starts_with(['!', '/']) {
             text.split_whitespace()

@@ -35,7 +35,8 @@ pub struct SlackSettings {
     /// How long a slash command may take to answer inside the acknowledgement; slower answers go
     /// to the `response_url`. Slack's deadline is 3 s.
     pub ack_deadline: Duration,
-    /// How many event ids are remembered to drop Slack's retried deliveries.
+    /// How many event ids this process remembers to drop Slack's retried deliveries at once,
+    /// before asking the store (which remembers them for every replica, for a day).
     pub dedup_capacity: usize,
 }
 
@@ -360,6 +361,30 @@ async fn events<S: Store, C: Clock>(
     {
         tracing::info!(event_id, retry, "duplicate Slack event delivery dropped");
         return StatusCode::OK.into_response();
+    }
+    // Retries may reach another replica: the store remembers event ids for all of them. Should
+    // it fail, the event is handled (a possible double beats a lost message).
+    if !event_id.is_empty() {
+        let key = format!("slack:{event_id}");
+        match app
+            .program
+            .store
+            .remember_event(&key, app.program.clock.now())
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!(
+                    event_id,
+                    retry,
+                    "Slack event already handled by another replica; dropped"
+                );
+                return StatusCode::OK.into_response();
+            }
+            Err(e) => {
+                tracing::warn!(event_id, error = %e, "cannot check the event against the store; handling it");
+            }
+        }
     }
     let event = &payload["event"];
     let Some(dm) = direct_message(event, app.bot()) else {

@@ -398,6 +398,63 @@ async fn a_direct_message_answers_the_open_checkin_once_despite_retries() {
 }
 
 #[tokio::test]
+async fn a_retry_that_reaches_another_replica_is_dropped_there() {
+    let h = harness().await;
+    h.fake.add_user("U5", "Ada Lovelace", "Europe/Berlin");
+    let person = open_checkin(&h, "U5", "ada").await;
+    // A second replica: its own process memory, the same database.
+    let url = format!("sqlite://{}", h._dir.path().join("bot.db").display());
+    let store = SqlStore::open(&url, 4).await.unwrap();
+    let other = Arc::new(Program::new(
+        store,
+        h.clock.clone(),
+        h.program.settings.clone(),
+    ));
+    let mut slack = SlackSettings::new(SIGNING_SECRET, TOKEN);
+    slack.api_base = h.fake.base.clone();
+    slack.bot_user_id = Some("UBOT".into());
+    let replica = router(SlackApp::new(other, slack));
+
+    let event = json!({
+        "type": "message",
+        "channel": "D0ADA",
+        "channel_type": "im",
+        "user": "U5",
+        "text": "Two office hours this week",
+        "ts": "1741082400.000200",
+        "event_ts": "1741082400.000200",
+    });
+    let body = h.event("Ev0REPLICA", event);
+    assert_eq!(
+        h.send(h.signed("/slack/events", "application/json", &body))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let mut retry = h.signed("/slack/events", "application/json", &body);
+    retry
+        .headers_mut()
+        .insert("x-slack-retry-num", "1".parse().unwrap());
+    let response = replica.clone().oneshot(retry).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    h.fake
+        .wait_for("the reply to the answer", |s| !s.posts.is_empty())
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let checkins = h
+        .program
+        .store
+        .checkins(&CheckinFilter {
+            person: Some(person),
+            ..CheckinFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(checkins[0].checkin.answer, "Two office hours this week");
+    assert_eq!(h.fake.posts().len(), 1, "one reply: {:?}", h.fake.posts());
+}
+
+#[tokio::test]
 async fn bot_messages_and_the_bots_own_are_ignored() {
     let h = harness().await;
     for (id, event) in [

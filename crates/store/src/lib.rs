@@ -41,6 +41,7 @@ macro_rules! with_pool {
 
 mod bridge;
 mod checkins;
+mod coordination;
 mod error;
 mod kudos;
 mod lifecycle;
@@ -73,6 +74,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{AssertSqlSafe, PgPool, SqlitePool};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU32;
 use std::time::Duration;
 
 static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -110,6 +113,8 @@ enum Pools {
 #[derive(Clone, Debug)]
 pub struct SqlStore {
     pools: Pools,
+    /// New inbound event keys this store remembered (old ones are pruned every so many).
+    events_remembered: Arc<AtomicU32>,
 }
 
 /// How long a SQLite connection waits for another writer before giving up.
@@ -210,6 +215,7 @@ impl SqlStore {
     pub fn from_sqlite_pool(pool: SqlitePool) -> SqlStore {
         SqlStore {
             pools: Pools::Sqlite(pool),
+            events_remembered: Arc::default(),
         }
     }
 
@@ -217,6 +223,7 @@ impl SqlStore {
     pub fn from_pg_pool(pool: PgPool) -> SqlStore {
         SqlStore {
             pools: Pools::Postgres(pool),
+            events_remembered: Arc::default(),
         }
     }
 
@@ -710,6 +717,32 @@ impl Store for SqlStore {
 
     async fn activities(&self, filter: &ActivityFilter) -> StoreResult<Vec<ActivityEntry>> {
         bridge::activities(self, filter).await
+    }
+
+    async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        coordination::acquire_lease(self, name, holder, ttl, now).await
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<bool> {
+        coordination::release_lease(self, name, holder).await
+    }
+
+    async fn lease_holder(
+        &self,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<(String, DateTime<Utc>)>> {
+        coordination::lease_holder(self, name, now).await
+    }
+
+    async fn remember_event(&self, key: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+        coordination::remember_event(self, key, now).await
     }
 }
 
