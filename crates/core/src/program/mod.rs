@@ -13,6 +13,7 @@ mod kudos;
 mod org;
 mod outbox;
 mod quarter;
+mod reaction;
 mod resolve;
 mod roster;
 mod schedule;
