@@ -295,6 +295,8 @@ pub struct MatrixConfig {
     pub device_name: String,
     pub allowed_servers: Vec<String>,
     pub allowed_rooms: Vec<String>,
+    /// A reaction that gives kudos to the author of the message reacted to; empty: off.
+    pub kudos_reaction: String,
 }
 
 impl Default for MatrixConfig {
@@ -309,6 +311,7 @@ impl Default for MatrixConfig {
             device_name: "Ambassador Bot".into(),
             allowed_servers: Vec::new(),
             allowed_rooms: Vec::new(),
+            kudos_reaction: String::new(),
         }
     }
 }

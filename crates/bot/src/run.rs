@@ -259,6 +259,7 @@ pub async fn run(cfg: &Config, clock: RunClock) -> anyhow::Result<ExitCode> {
         s.device_name = m.device_name.clone();
         s.allowed_servers = m.allowed_servers.clone();
         s.allowed_rooms = m.allowed_rooms.clone();
+        s.kudos_reaction = Some(m.kudos_reaction.trim().to_string()).filter(|k| !k.is_empty());
         let mut bot = MatrixBot::login(s)
             .await
             .with_context(|| format!("cannot sign in to Matrix at {}", m.homeserver.trim()))?;

@@ -1,19 +1,24 @@
 //! The bot's Matrix client: login and the saved session, the sync loop, joins, and the handlers
 //! that turn room messages into core commands.
 
-use crate::inbound::program_text;
-use crate::send::MatrixMessenger;
+use crate::inbound::{is_leave_command, program_text, reacted_text};
+use crate::send::{MatrixMessenger, reply_config};
 use crate::settings::{Credentials, MatrixSettings};
 use ambassador_core::{
-    Account, Audience, Clock, Inbound, Message, Platform, Program, Reply, Store, apology,
+    Account, Audience, Clock, Destination, Inbound, Message, Platform, Program, Reply, Store,
+    apology,
 };
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::{RequestConfig, SyncSettings};
 use matrix_sdk::event_handler::EventHandlerHandle;
 use matrix_sdk::ruma::api::error::ErrorKind;
+use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
 use matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent;
 use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
 use matrix_sdk::ruma::events::room::message::{OriginalSyncRoomMessageEvent, Relation};
+use matrix_sdk::ruma::events::{
+    AnySyncMessageLikeEvent, AnySyncTimelineEvent, SyncMessageLikeEvent,
+};
 use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, OwnedServerName, OwnedUserId, UserId};
 use matrix_sdk::{AuthSession, Client, Room, RoomState, SessionMeta, SessionTokens};
 use serde::{Deserialize, Serialize};
@@ -23,22 +28,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tracing::Instrument;
-
-/// What the adapter reports after each message it took as a command, for metrics.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CommandHandled {
-    /// The first word as typed (`!ambassadors`, `!kudos`), or "" for plain text in a direct room
-    /// (a check-in answer, whose text is never reported).
-    pub command: String,
-    /// `ok` (answered), `ignored` (not a command for the bot) or `error` (a store failure; an
-    /// apology was sent).
-    pub result: &'static str,
-    /// From taking the message to the last reply sent.
-    pub elapsed: Duration,
-}
-
-/// Called after each handled message; see [`MatrixBot::on_command`].
-pub type CommandHook = Arc<dyn Fn(&CommandHandled) + Send + Sync>;
 
 /// Why the adapter could not start or had to stop.
 #[derive(Debug, thiserror::Error)]
@@ -146,6 +135,22 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// The bot on Matrix: a logged-in client with its persisted session and store.
+/// What the adapter reports after each message it took as a command, for metrics.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandHandled {
+    /// The first word as typed (`!ambassadors`, `!kudos`), or "" for plain text in a direct room
+    /// (a check-in answer, whose text is never reported).
+    pub command: String,
+    /// `ok` (answered), `ignored` (not a command for the bot) or `error` (a store failure; an
+    /// apology was sent).
+    pub result: &'static str,
+    /// From taking the message to the last reply sent.
+    pub elapsed: Duration,
+}
+
+/// Called after each handled message; see [`MatrixBot::on_command`].
+pub type CommandHook = Arc<dyn Fn(&CommandHandled) + Send + Sync>;
+
 pub struct MatrixBot {
     client: Client,
     settings: MatrixSettings,
@@ -307,13 +312,13 @@ impl MatrixBot {
 
     /// True once [`run`](Self::run) listens for commands (after the first sync on a first start),
     /// false again when it stops: for health checks and tests.
-    pub fn ready(&self) -> tokio::sync::watch::Receiver<bool> {
-        self.ready.subscribe()
-    }
-
     /// Calls `hook` after every message [`run`](Self::run) handles as a command (metrics).
     pub fn on_command(&mut self, hook: CommandHook) {
         self.on_command = Some(hook);
+    }
+
+    pub fn ready(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.ready.subscribe()
     }
 
     /// What the outbox sends through.
@@ -369,6 +374,12 @@ impl MatrixBot {
             allowed_rooms: self.settings.allowed_rooms.iter().cloned().collect(),
             state: self.state.clone(),
             on_command: self.on_command.clone(),
+            kudos_reaction: self
+                .settings
+                .kudos_reaction
+                .as_deref()
+                .map(reaction_key)
+                .filter(|k| !k.is_empty()),
         });
         let handles = self.register(handler.clone());
 
@@ -428,6 +439,13 @@ impl MatrixBot {
                         }
                     }
                 });
+        let h = handler.clone();
+        let on_reaction =
+            self.client
+                .add_event_handler(move |ev: OriginalSyncReactionEvent, room: Room| {
+                    let h = h.clone();
+                    async move { h.on_reaction(ev, room).await }
+                });
         let h = handler;
         let on_undecryptable =
             self.client
@@ -435,7 +453,7 @@ impl MatrixBot {
                     let h = h.clone();
                     async move { h.on_undecryptable(ev, room).await }
                 });
-        vec![on_message, on_invite, on_undecryptable]
+        vec![on_message, on_invite, on_reaction, on_undecryptable]
     }
 }
 
@@ -571,7 +589,33 @@ struct Handler<S, C> {
     allowed_servers: BTreeSet<OwnedServerName>,
     allowed_rooms: BTreeSet<String>,
     state: Arc<StateFile>,
+    /// The reaction key that gives kudos (without emoji variation selectors), if configured.
+    kudos_reaction: Option<String>,
     on_command: Option<CommandHook>,
+}
+
+/// Where a command is answered.
+struct Answering<'a> {
+    room: &'a Room,
+    /// The message the answer replies to (the command, or the message reacted to).
+    to: &'a OriginalSyncRoomMessageEvent,
+    /// Who asked: caller replies are for them alone.
+    caller: &'a UserId,
+    direct: bool,
+    /// Whether a private answer sent to the direct room is pointed to in the room.
+    note_private: bool,
+}
+
+const PRIVATE_NOTE: &str = "I answered you in our direct room.";
+const PRIVATE_FAILED_NOTE: &str = "I could not open a direct room with you to answer privately. Please start a direct chat with me and ask there.";
+
+/// A reaction key as compared with `matrix.kudos_reaction`: without emoji variation selectors
+/// (clients differ in sending "🙌" or "🙌\u{FE0F}") and surrounding spaces.
+fn reaction_key(key: &str) -> String {
+    key.trim()
+        .chars()
+        .filter(|c| !matches!(c, '\u{FE0E}' | '\u{FE0F}'))
+        .collect()
 }
 
 const UNDECRYPTABLE_NOTICE: &str = "I could not decrypt a message in this room, so I cannot answer it. If it was a command for me, please send it again; if this keeps happening, the program office can check my encryption keys.";
@@ -640,6 +684,29 @@ impl<S: Store, C: Clock> Handler<S, C> {
         }
     }
 
+    /// Whether this event is new to every replica. Replicas take turns running the sync, each
+    /// from its own saved position: an event the previous one answered may come again, and is
+    /// dropped here (the store remembers it for all of them).
+    async fn first_time(&self, event_id: &str) -> bool {
+        let key = format!("matrix:{event_id}");
+        match self
+            .program
+            .store
+            .remember_event(&key, self.program.clock.now())
+            .await
+        {
+            Ok(true) => true,
+            Ok(false) => {
+                tracing::debug!(event = %event_id, "event already handled; dropped");
+                false
+            }
+            Err(e) => {
+                tracing::warn!(event = %event_id, error = %e, "cannot check the event against the store; handling it");
+                true
+            }
+        }
+    }
+
     async fn on_message(&self, ev: OriginalSyncRoomMessageEvent, room: Room) {
         if room.state() != RoomState::Joined || ev.sender == self.user_id {
             return;
@@ -660,24 +727,8 @@ impl<S: Store, C: Clock> Handler<S, C> {
             tracing::debug!(event = %ev.event_id, "ignoring a command from before the bot joined");
             return;
         }
-        // Replicas take turns running the sync, each from its own saved position: an event the
-        // previous one answered may come again, and is dropped here (the store remembers it for
-        // every replica).
-        let key = format!("matrix:{}", ev.event_id);
-        match self
-            .program
-            .store
-            .remember_event(&key, self.program.clock.now())
-            .await
-        {
-            Ok(true) => {}
-            Ok(false) => {
-                tracing::debug!(event = %ev.event_id, "event already handled; dropped");
-                return;
-            }
-            Err(e) => {
-                tracing::warn!(event = %ev.event_id, error = %e, "cannot check the event against the store; handling it");
-            }
+        if !self.first_time(ev.event_id.as_str()).await {
+            return;
         }
         // Direct-room text may be a private check-in answer: only commands are logged.
         let command = if text.starts_with(['!', '/']) {
@@ -715,6 +766,10 @@ impl<S: Store, C: Clock> Handler<S, C> {
         text: String,
         direct: bool,
     ) -> &'static str {
+        if is_leave_command(&text) {
+            self.leave_when_asked(&ev, &room, direct).await;
+            return "ok";
+        }
         let sender_name = self.display_name(&room, &ev.sender).await;
         self.learn_mentioned_names(&room, &text).await;
         let inbound = Inbound {
@@ -734,38 +789,207 @@ impl<S: Store, C: Clock> Handler<S, C> {
                 (vec![Reply::caller(apology())], "error")
             }
         };
-        for reply in replies {
-            if let Err(e) = self.deliver(&room, &ev, &reply).await {
-                tracing::error!(error = %e, audience = ?reply.audience, "could not send a reply");
-            }
-        }
+        let to = Answering {
+            room: &room,
+            to: &ev,
+            caller: &ev.sender,
+            direct,
+            note_private: true,
+        };
+        self.deliver(&to, replies).await;
         result
     }
 
-    /// Room and caller replies go into the room, in the command's thread or as a reply: Matrix has
-    /// no ephemeral messages, and what the core answers the caller (help, coverage, usage, "you
-    /// have 3 kudos left") is not private. Direct replies go into the direct room with the person.
-    async fn deliver(
-        &self,
-        room: &Room,
-        ev: &OriginalSyncRoomMessageEvent,
-        reply: &Reply,
-    ) -> Result<(), matrix_sdk::Error> {
-        match &reply.audience {
-            Audience::Room => self.messenger.reply(room, ev, &reply.message, false).await,
-            Audience::Caller => self.messenger.reply(room, ev, &reply.message, true).await,
-            Audience::Direct(person) => match crate::render::matrix_user(&person.account) {
-                Some(user) => {
+    /// Delivers the program's replies.
+    ///
+    /// - Room replies go into the room, in the thread of `to.to` or as a reply to it.
+    /// - Caller replies are for the caller alone (ephemeral on Slack). Matrix has no ephemeral
+    ///   messages, and some of these answers are private (check-in answers, the office's feedback
+    ///   view, one's own activity log), so in a group room they go to the caller's direct room,
+    ///   with a short note in the room when nothing else answered there. In a direct room they
+    ///   are answered in place.
+    /// - Direct replies go into the direct room with the person.
+    async fn deliver(&self, to: &Answering<'_>, replies: Vec<Reply>) {
+        let room_answered = replies.iter().any(|r| r.audience == Audience::Room);
+        let mut sent_privately = false;
+        let mut private_failed = false;
+        for reply in replies {
+            let result = match &reply.audience {
+                Audience::Room => {
                     self.messenger
-                        .send_direct(&user, &reply.message, None, None)
+                        .reply(to.room, to.to, &reply.message, false)
                         .await
                 }
-                None => {
-                    tracing::warn!(to = %person.account, "a direct reply to a non-Matrix account was dropped");
-                    Ok(())
+                Audience::Caller if to.direct => {
+                    self.messenger
+                        .reply(to.room, to.to, &reply.message, false)
+                        .await
                 }
-            },
+                Audience::Caller => {
+                    let sent = self
+                        .messenger
+                        .send_direct(to.caller, &reply.message, None, Some(reply_config()))
+                        .await;
+                    match &sent {
+                        Ok(()) => sent_privately = true,
+                        Err(_) => private_failed = true,
+                    }
+                    sent
+                }
+                Audience::Direct(person) => match crate::render::matrix_user(&person.account) {
+                    Some(user) => {
+                        self.messenger
+                            .send_direct(&user, &reply.message, None, Some(reply_config()))
+                            .await
+                    }
+                    None => {
+                        tracing::warn!(to = %person.account, "a direct reply to a non-Matrix account was dropped");
+                        Ok(())
+                    }
+                },
+            };
+            if let Err(e) = result {
+                tracing::error!(error = %e, audience = ?reply.audience, "could not send a reply");
+            }
         }
+        if !to.note_private || room_answered || !(sent_privately || private_failed) {
+            return;
+        }
+        // The answer itself never goes into the room: it may be private.
+        let note = if private_failed {
+            PRIVATE_FAILED_NOTE
+        } else {
+            PRIVATE_NOTE
+        };
+        if let Err(e) = self
+            .messenger
+            .reply(to.room, to.to, &Message::text(note), true)
+            .await
+        {
+            tracing::error!(error = %e, "could not point to the direct room");
+        }
+    }
+
+    /// `!ambassadors leave`: the program office asks the bot to leave a group room. It says
+    /// goodbye and leaves; anyone else is told who can ask, and direct rooms are kept.
+    async fn leave_when_asked(&self, ev: &OriginalSyncRoomMessageEvent, room: &Room, direct: bool) {
+        let caller = Account::new(Platform::Matrix, ev.sender.as_str());
+        let answer = if direct {
+            Some("This is our direct room: check-in prompts and private answers come here, so I stay. You can leave it yourself; I open a new one when I next need to write to you.".to_string())
+        } else if !self.program.settings.office.contains(&caller) {
+            Some("Only the program office can ask me to leave a room. Ask them, or ask a moderator of this room to remove me.".to_string())
+        } else {
+            None
+        };
+        if let Some(answer) = answer {
+            if let Err(e) = self
+                .messenger
+                .reply(room, ev, &Message::text(answer), true)
+                .await
+            {
+                tracing::error!(error = %e, "could not answer a leave request");
+            }
+            return;
+        }
+        let digest_here = self.program.settings.digest.channels.iter().any(|d| {
+            matches!(d, Destination::Room { platform: Platform::Matrix, id } if id == room.room_id().as_str())
+        });
+        let mut goodbye =
+            "👋 Goodbye! The program office asked me to leave this room. Invite me again any time."
+                .to_string();
+        if digest_here {
+            goodbye.push_str(" (The weekly digest is still set to come here: remove this room from digest.channels.)");
+        }
+        if let Err(e) = self
+            .messenger
+            .reply(room, ev, &Message::text(goodbye), false)
+            .await
+        {
+            tracing::warn!(error = %e, "could not say goodbye before leaving");
+        }
+        match room.leave().await {
+            Ok(()) => {
+                tracing::info!(room = %room.room_id(), by = %ev.sender, "left the room at the office's request")
+            }
+            Err(e) => {
+                tracing::error!(room = %room.room_id(), error = %e, "could not leave the room")
+            }
+        }
+    }
+
+    /// A reaction: with `matrix.kudos_reaction` set and that emoji on someone's message, its
+    /// author gets kudos from the person who reacted, for the message (shortened). Reactions on
+    /// the bot's own messages (the digest, say) are applause, not kudos, and are ignored.
+    async fn on_reaction(&self, ev: OriginalSyncReactionEvent, room: Room) {
+        let Some(wanted) = &self.kudos_reaction else {
+            return;
+        };
+        if room.state() != RoomState::Joined || ev.sender == self.user_id {
+            return;
+        }
+        if reaction_key(&ev.content.relates_to.key) != *wanted {
+            return;
+        }
+        if !self.sender_allowed(&ev.sender, &room)
+            || self.before_join(&room, ev.origin_server_ts).await
+            || !self.first_time(ev.event_id.as_str()).await
+        {
+            return;
+        }
+        let span = tracing::info_span!("matrix", room = %room.room_id(), user = %ev.sender, command = "kudos reaction");
+        self.kudos_by_reaction(ev, room).instrument(span).await;
+    }
+
+    async fn kudos_by_reaction(&self, ev: OriginalSyncReactionEvent, room: Room) {
+        let target_id = &ev.content.relates_to.event_id;
+        let target = match room.event(target_id, None).await {
+            Ok(event) => event,
+            Err(e) => {
+                tracing::warn!(event = %target_id, error = %e, "could not fetch the message reacted to");
+                return;
+            }
+        };
+        let Ok(AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(
+            SyncMessageLikeEvent::Original(message),
+        ))) = target.raw().deserialize()
+        else {
+            tracing::debug!(event = %target_id, "a reaction to something other than a readable message");
+            return;
+        };
+        if message.sender == self.user_id {
+            tracing::debug!("a reaction to the bot's own message: no kudos");
+            return;
+        }
+        let direct = room.is_direct().await.unwrap_or(false);
+        let sender_name = self.display_name(&room, &ev.sender).await;
+        let receiver = Account::new(Platform::Matrix, message.sender.as_str());
+        self.learn_name(&room, &message.sender).await;
+        let reaction = Inbound {
+            sender: Account::new(Platform::Matrix, ev.sender.as_str()),
+            sender_name,
+            room: room.room_id().to_string(),
+            text: reacted_text(&message.content.msgtype),
+            bot: Some(Account::new(Platform::Matrix, self.user_id.as_str())),
+            direct,
+            create_mentioned: true,
+        };
+        let replies = match self.program.kudos_by_reaction(&reaction, &receiver).await {
+            Ok(replies) => replies,
+            Err(e) => {
+                tracing::error!(error = %e, "store failure while giving kudos by reaction");
+                vec![Reply::caller(apology())]
+            }
+        };
+        // The kudos answers the message reacted to; the giver's note and refusals go to the
+        // giver's direct room, with no note in the room (a reaction is quiet).
+        let to = Answering {
+            room: &room,
+            to: &message,
+            caller: &ev.sender,
+            direct,
+            note_private: false,
+        };
+        self.deliver(&to, replies).await;
     }
 
     async fn display_name(&self, room: &Room, user: &UserId) -> String {
@@ -783,22 +1007,26 @@ impl<S: Store, C: Clock> Handler<S, C> {
     async fn learn_mentioned_names(&self, room: &Room, text: &str) {
         for word in text.split_whitespace() {
             let word = word.trim_end_matches([',', ';', '.', '!', '?', ')']);
-            let Ok(user) = OwnedUserId::try_from(word) else {
-                continue;
-            };
-            if user == self.user_id {
-                continue;
+            if let Ok(user) = OwnedUserId::try_from(word) {
+                self.learn_name(room, &user).await;
             }
-            if let Ok(Some(member)) = room.get_member_no_sync(&user).await
-                && let Some(name) = member.display_name()
+        }
+    }
+
+    /// Records a room member the bot has not met yet with their display name.
+    async fn learn_name(&self, room: &Room, user: &UserId) {
+        if user == self.user_id {
+            return;
+        }
+        if let Ok(Some(member)) = room.get_member_no_sync(user).await
+            && let Some(name) = member.display_name()
+        {
+            let account = Account::new(Platform::Matrix, user.as_str());
+            let known = self.program.store.find_person(&account).await;
+            if matches!(known, Ok(None))
+                && let Err(e) = self.program.store.ensure_person(&account, name).await
             {
-                let account = Account::new(Platform::Matrix, user.as_str());
-                let known = self.program.store.find_person(&account).await;
-                if matches!(known, Ok(None))
-                    && let Err(e) = self.program.store.ensure_person(&account, name).await
-                {
-                    tracing::warn!(error = %e, "could not record a mentioned person");
-                }
+                tracing::warn!(error = %e, "could not record a mentioned person");
             }
         }
     }
@@ -840,5 +1068,12 @@ mod tests {
         assert_eq!(waits, [1, 2, 4, 5, 5]);
         b.reset();
         assert_eq!(b.next(), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn reaction_keys_ignore_variation_selectors() {
+        assert_eq!(reaction_key("🙌"), reaction_key("🙌\u{FE0F}"));
+        assert_eq!(reaction_key(" 👍 "), "👍");
+        assert_ne!(reaction_key("👍"), reaction_key("🙌"));
     }
 }

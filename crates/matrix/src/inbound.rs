@@ -35,6 +35,30 @@ pub fn program_text(msgtype: &MessageType, direct: bool) -> Option<String> {
     (direct || text.starts_with(['!', '/'])).then_some(text)
 }
 
+/// The text of a message someone reacted to, as people read it (display names, not ids): the
+/// plain body of a text, emote or notice without the reply fallback; empty for images, files, ….
+pub fn reacted_text(msgtype: &MessageType) -> String {
+    let body = match msgtype {
+        MessageType::Text(t) => &t.body,
+        MessageType::Emote(t) => &t.body,
+        MessageType::Notice(t) => &t.body,
+        _ => return String::new(),
+    };
+    strip_reply_fallback(body).trim().to_string()
+}
+
+/// Whether `text` is `!ambassadors leave` (or with `/`): the program office asks the bot to leave
+/// the room. The adapter answers it itself; leaving is a Matrix matter the core knows nothing of.
+pub fn is_leave_command(text: &str) -> bool {
+    let mut words = text.split_whitespace();
+    matches!(
+        (words.next(), words.next(), words.next()),
+        (Some(first), Some(second), None)
+            if (first.eq_ignore_ascii_case("!ambassadors") || first.eq_ignore_ascii_case("/ambassadors"))
+                && second.eq_ignore_ascii_case("leave")
+    )
+}
+
 /// The body without the `> quoted` reply fallback older clients put in front.
 pub fn strip_reply_fallback(body: &str) -> &str {
     if !body.starts_with("> ") {
@@ -266,5 +290,19 @@ mod tests {
         );
         let notice = MessageType::notice_plain("!kudos @bob:localhost for docs");
         assert_eq!(program_text(&notice, true), None);
+    }
+
+    #[test]
+    fn the_leave_command_and_reacted_text() {
+        assert!(is_leave_command("!ambassadors leave"));
+        assert!(is_leave_command("  /Ambassadors   LEAVE "));
+        assert!(!is_leave_command("!ambassadors leave now"));
+        assert!(!is_leave_command("!ambassadors list"));
+        assert!(!is_leave_command("!kudos leave"));
+        let reply = MessageType::Text(TextMessageEventContent::plain(
+            "> <@a:localhost> earlier\n\nFixed the build, thanks Bob Builder",
+        ));
+        assert_eq!(reacted_text(&reply), "Fixed the build, thanks Bob Builder");
+        assert_eq!(reacted_text(&MessageType::notice_plain("Digest")), "Digest");
     }
 }

@@ -22,9 +22,17 @@
 //!   races the invite); others are declined. Commands are only taken from those servers or rooms.
 //! - **Commands**: `m.text` messages starting with `!` or `/` in any joined room, and every text
 //!   message in a direct room (check-in answers). Own events, `m.notice` (other bots) and edits
-//!   are ignored. Room and caller replies go into the same room, in the command's thread or as an
-//!   `m.in_reply_to` reply (Matrix has no ephemeral messages); direct replies go to the direct
-//!   room with the person (found through `m.direct`, else created, encrypted).
+//!   are ignored. Room replies go into the same room, in the command's thread or as an
+//!   `m.in_reply_to` reply. Replies for the caller alone (ephemeral on Slack; some are private,
+//!   like check-in answers and the office's feedback view) go to the caller's direct room, with a
+//!   short note in the room when nothing else answered there (Matrix has no ephemeral
+//!   messages); in a direct room they are answered in place. Direct replies go to the direct room
+//!   with the person (found through `m.direct`, else created, encrypted).
+//! - **Leaving**: `!ambassadors leave` from a program office account (`settings.office`) makes
+//!   the bot say goodbye and leave a group room; others are told who can ask.
+//! - **Kudos by reaction**: with [`MatrixSettings::kudos_reaction`] set (e.g. `🙌`), that
+//!   reaction on someone's message gives its author kudos from the person who reacted, for the
+//!   message's text (shortened), under the rules of `!kudos`.
 //! - **Encryption**: encrypted rooms work like others; an event the bot cannot decrypt gets one
 //!   notice per room (remembered in `store_dir/adapter-state.json`).
 //! - **Outbox**: [`MatrixMessenger`] sends each part of a message with a transaction id derived

@@ -6,6 +6,7 @@ use ambassador_core::{Account, Destination, Message, Messenger, Outgoing, Platfo
 use matrix_sdk::config::RequestConfig;
 use matrix_sdk::ruma::api::error::{ErrorKind, RetryAfter};
 use matrix_sdk::ruma::events::Mentions;
+use matrix_sdk::ruma::events::room::member::MembershipState;
 use matrix_sdk::ruma::events::room::message::{
     AddMentions, ForwardThread, OriginalSyncRoomMessageEvent, RoomMessageEventContent,
 };
@@ -38,19 +39,33 @@ impl MatrixMessenger {
         }
     }
 
-    /// The direct room with `user`: an existing joined one (`m.direct`), else a new encrypted one
-    /// the person is invited to.
+    /// The direct room with `user`: an existing joined one (`m.direct`) the person has not left,
+    /// else a new encrypted one the person is invited to.
     pub async fn direct_room(&self, user: &UserId) -> Result<Room, matrix_sdk::Error> {
-        let client = &self.inner.client;
-        if let Some(room) = client.get_dm_room(user) {
+        if let Some(room) = self.existing_direct_room(user).await {
             return Ok(room);
         }
         let _guard = self.inner.direct_lock.lock().await;
-        if let Some(room) = client.get_dm_room(user) {
+        if let Some(room) = self.existing_direct_room(user).await {
             return Ok(room);
         }
         tracing::info!(%user, "creating a direct room");
-        client.create_dm(user).await
+        self.inner.client.create_dm(user).await
+    }
+
+    /// A direct room with `user` where they are still (or not yet known to be) a member: one
+    /// they left or were banned from would swallow every prompt.
+    async fn existing_direct_room(&self, user: &UserId) -> Option<Room> {
+        for room in self.inner.client.get_dm_rooms(user) {
+            let gone = matches!(
+                room.get_member_no_sync(user).await,
+                Ok(Some(m)) if matches!(m.membership(), MembershipState::Leave | MembershipState::Ban)
+            );
+            if !gone {
+                return Some(room);
+            }
+        }
+        None
     }
 
     /// Sends `message` (split when long) into `room`; with a key, each part gets a transaction id
@@ -174,7 +189,7 @@ fn matrix_user_id(account: &Account) -> Result<OwnedUserId, SendError> {
 
 /// Replies are retried a few times (honouring rate limits) but never hold up the sync loop for
 /// long.
-fn reply_config() -> RequestConfig {
+pub(crate) fn reply_config() -> RequestConfig {
     RequestConfig::new()
         .retry_limit(4)
         .timeout(Duration::from_secs(30))

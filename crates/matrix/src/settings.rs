@@ -48,6 +48,9 @@ pub struct MatrixSettings {
     pub sync_timeout: Duration,
     /// Longest wait between two reconnection attempts when the homeserver is unreachable.
     pub max_backoff: Duration,
+    /// A reaction (an emoji such as `🙌`) on someone's message gives its author kudos from the
+    /// person who reacted. `None`: reactions are ignored.
+    pub kudos_reaction: Option<String>,
 }
 
 impl MatrixSettings {
@@ -69,6 +72,7 @@ impl MatrixSettings {
             allowed_rooms: Vec::new(),
             sync_timeout: Duration::from_secs(30),
             max_backoff: Duration::from_secs(60),
+            kudos_reaction: None,
         }
     }
 }

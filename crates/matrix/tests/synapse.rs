@@ -8,11 +8,15 @@
 mod support;
 
 use ambassador_core::{
-    Account, Destination, Message, Messenger, NewDepartment, Outgoing, Platform, Program, Rich,
-    SendError, Settings, Store, SystemClock,
+    Account, CheckinStatus, Clock, Destination, DispatchSettings, Dispatcher, ManualClock, Message,
+    Messenger, NewDepartment, Outgoing, Platform, Program, Rich, SendError, Settings, Store,
+    SystemClock,
 };
 use ambassador_matrix::{Credentials, MatrixBot, MatrixError, MatrixMessenger, MatrixSettings};
 use ambassador_store::SqlStore;
+use chrono::TimeZone;
+use matrix_sdk::ruma::events::reaction::ReactionEventContent;
+use matrix_sdk::ruma::events::relation::Annotation;
 use matrix_sdk::ruma::events::room::message::{AddMentions, RoomMessageEventContent};
 use matrix_sdk::ruma::{OwnedUserId, UserId};
 use std::path::Path;
@@ -38,10 +42,24 @@ fn tag(name: &str) -> String {
 }
 
 async fn program(dir: &Path) -> Arc<TestProgram> {
-    let url = format!("sqlite://{}", dir.join("bot.db").display());
-    let store = SqlStore::open(&url, 2).await.expect("store");
-    Arc::new(Program::new(store, SystemClock, Settings::default()))
+    program_with(dir, Settings::default()).await
 }
+
+async fn program_with(dir: &Path, settings: Settings) -> Arc<TestProgram> {
+    Arc::new(Program::new(store(dir).await, SystemClock, settings))
+}
+
+async fn store(dir: &Path) -> SqlStore {
+    let url = format!("sqlite://{}", dir.join("bot.db").display());
+    SqlStore::open(&url, 2).await.expect("store")
+}
+
+fn matrix_account(user: &UserId) -> Account {
+    Account::new(Platform::Matrix, user.as_str())
+}
+
+/// The note a group room gets when the answer went to the caller's direct room.
+const PRIVATE_NOTE: &str = "I answered you in our direct room.";
 
 fn settings(reg: &Registered, store_dir: &Path) -> MatrixSettings {
     let mut s = MatrixSettings::new(
@@ -64,7 +82,10 @@ struct RunningBot {
 }
 
 impl RunningBot {
-    async fn start(settings: MatrixSettings, program: Arc<TestProgram>) -> RunningBot {
+    async fn start<C: Clock>(
+        settings: MatrixSettings,
+        program: Arc<Program<SqlStore, C>>,
+    ) -> RunningBot {
         let bot = MatrixBot::login(settings).await.expect("bot login");
         let user_id = bot.user_id().to_owned();
         let device_id = bot.client().device_id().expect("device").to_string();
@@ -177,13 +198,15 @@ async fn kudos_are_answered_as_a_reply_and_in_the_thread() {
         r.event.sender == bot_id && r.body().contains("Kudos to @Bob Builder")
     })
     .await;
-    // The giver's own note comes as a reply as well.
+    // The giver's own note is for her alone: it goes to her direct room with the bot, and the
+    // room, already answered by the kudos, gets no pointer to it.
     let note = alice
         .wait_for("the kudos-left note", |r| {
             r.event.sender == bot_id && r.body().contains("kudos left today")
         })
         .await;
-    assert_eq!(note.in_reply_to(), Some(command.as_str()));
+    assert_ne!(note.room_id, room.room_id());
+    assert!(alice.room(&note.room_id).is_direct().await.unwrap());
 
     // In a thread, the answer stays in the thread.
     let root = alice.say(&room, "Workshop follow-ups").await;
@@ -220,6 +243,10 @@ async fn kudos_are_answered_as_a_reply_and_in_the_thread() {
         .filter(|r| r.event.sender == bot_id && r.body().contains("the great workshop"))
         .count();
     assert_eq!(announcements, 1);
+    assert!(
+        !alice.received().iter().any(|r| r.body() == PRIVATE_NOTE),
+        "no note where the kudos answered"
+    );
     bot.stop().await;
 }
 
@@ -280,7 +307,15 @@ async fn coverage_is_answered_in_html_with_a_faithful_plain_body() {
         })
         .await;
     eprintln!("coverage reply as Synapse stored it:\n{:#}", reply.content);
-    assert_eq!(reply.in_reply_to(), Some(command.as_str()));
+    // An answer for the caller alone: in her direct room, pointed to in the room.
+    assert_ne!(reply.room_id, room.room_id());
+    let note = alice
+        .wait_for("the pointer to the direct room", |r| {
+            r.event.sender == bot.user_id && r.in_reply_to() == Some(command.as_str())
+        })
+        .await;
+    assert_eq!(note.room_id, room.room_id());
+    assert_eq!(note.body(), PRIVATE_NOTE);
     let html = reply.html();
     let body = reply.body();
     assert!(
@@ -456,11 +491,16 @@ async fn encrypted_rooms_work_and_undecryptable_events_get_one_notice() {
     dave.wait_joined(room.room_id(), &bot.user_id).await;
     assert!(room.latest_encryption_state().await.unwrap().is_encrypted());
     let command = dave.say(&room, "!ambassadors help").await;
+    dave.wait_for("the pointer to the answer", |r| {
+        r.event.sender == bot.user_id && r.in_reply_to() == Some(command.as_str())
+    })
+    .await;
     let help = dave
         .wait_for("the help answer", |r| {
-            r.event.sender == bot.user_id && r.in_reply_to() == Some(command.as_str())
+            r.event.sender == bot.user_id && r.html().contains("<code>!ambassadors")
         })
         .await;
+    assert_ne!(help.room_id, room.room_id(), "help goes to the direct room");
     assert!(
         help.html().contains("<code>!ambassadors coverage"),
         "{}",
@@ -710,5 +750,360 @@ async fn rate_limits_reach_the_outbox_with_their_retry_after() {
         after > Duration::ZERO && after <= Duration::from_secs(20),
         "{after:?}"
     );
+    bot.stop().await;
+}
+
+/// Adds a department and makes `user` an active ambassador of it, in UTC.
+async fn make_ambassador<S: Store>(
+    store: &S,
+    user: &UserId,
+    name: &str,
+) -> ambassador_core::Person {
+    let dept = match store
+        .department_by_name("Platform Engineering")
+        .await
+        .unwrap()
+    {
+        Some(d) => d,
+        None => store
+            .add_department(&NewDepartment {
+                name: "Platform Engineering".into(),
+                region: "EMEA".into(),
+                headcount: Some(120),
+            })
+            .await
+            .unwrap(),
+    };
+    let person = store
+        .ensure_person(&matrix_account(user), name)
+        .await
+        .unwrap();
+    store
+        .add_ambassador(
+            person.id,
+            dept.id,
+            "UTC",
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        )
+        .await
+        .unwrap();
+    person
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_in_prompt_arrives_in_a_direct_room_and_the_typed_answer_is_stored_for_the_round() {
+    let hs = synapse();
+    let t = tag("checkin");
+    let dir = TempDir::new().unwrap();
+    let bot_reg = hs.register(&format!("bot-{t}"), "Ambassador Bot").await;
+    let ivy = User::new(hs, &format!("ivy-{t}"), "Ivy").await;
+
+    // The program on a clock the test moves: Sunday noon, then Monday 09:05 (UTC), when the
+    // default schedule prompts ambassadors in UTC.
+    let clock = Arc::new(ManualClock::new(
+        chrono::Utc.with_ymd_and_hms(2027, 1, 3, 12, 0, 0).unwrap(),
+    ));
+    let program = Arc::new(Program::new(
+        store(dir.path()).await,
+        clock.clone(),
+        Settings::default(),
+    ));
+    let person = make_ambassador(&program.store, &ivy.user_id, "Ivy").await;
+    let bot = RunningBot::start(
+        settings(&bot_reg, &dir.path().join("matrix")),
+        program.clone(),
+    )
+    .await;
+
+    program.tick().await.unwrap();
+    clock.set(chrono::Utc.with_ymd_and_hms(2027, 1, 4, 9, 5, 0).unwrap());
+    let ticked = program.tick().await.unwrap();
+    assert!(
+        ticked.ran.iter().any(|(job, _)| job.contains("prompt")),
+        "{ticked:?}"
+    );
+    // The outbox sends the prompt through the Matrix messenger.
+    let dispatcher = Dispatcher::new(bot.messenger.clone(), DispatchSettings::default());
+    let report = dispatcher
+        .dispatch_once(&program.store, &program.clock)
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 1, "{report:?}");
+
+    let prompt = ivy
+        .wait_for("the check-in prompt", |r| {
+            r.event.sender == bot.user_id && r.body().contains("Check-in for 2027-01-04")
+        })
+        .await;
+    let dm = ivy.room(&prompt.room_id);
+    assert!(dm.is_direct().await.unwrap(), "a direct room");
+    assert!(
+        prompt
+            .html()
+            .contains("What do you need from the program office?"),
+        "{}",
+        prompt.html()
+    );
+
+    // Ivy types her answer in the direct room, in two messages.
+    ivy.say(&dm, "Two InnerSource office hours this week.")
+        .await;
+    ivy.wait_for("the first thanks", |r| {
+        r.room_id == dm.room_id() && r.body().contains("Thank you! Your check-in")
+    })
+    .await;
+    ivy.say(&dm, "The build team needs a CI sponsor.").await;
+    let stored = support::user::eventually(Duration::from_secs(30), || async {
+        program
+            .store
+            .current_checkin(person.id, clock.now())
+            .await
+            .unwrap()
+            .is_some_and(|c| c.answer.contains("CI sponsor"))
+    })
+    .await;
+    assert!(stored, "the second message was added to the answer");
+    let checkin = program
+        .store
+        .current_checkin(person.id, clock.now())
+        .await
+        .unwrap()
+        .expect("the open check-in");
+    assert_eq!(checkin.status, CheckinStatus::Answered);
+    assert_eq!(
+        checkin.answer,
+        "Two InnerSource office hours this week.\nThe build team needs a CI sponsor."
+    );
+    // The round of the 09:00 occurrence.
+    assert_eq!(
+        checkin.prompted_at,
+        chrono::Utc.with_ymd_and_hms(2027, 1, 4, 9, 0, 0).unwrap()
+    );
+    // The prompt went once, whatever the dispatcher does next.
+    let again = dispatcher
+        .dispatch_once(&program.store, &program.clock)
+        .await
+        .unwrap();
+    assert_eq!(again.claimed, 0);
+    let prompts = ivy
+        .count_after(Duration::from_secs(1), |r| {
+            r.body().contains("Check-in for 2027-01-04")
+        })
+        .await;
+    assert_eq!(prompts, 1);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_answers_go_to_the_direct_room_and_the_office_can_make_the_bot_leave() {
+    let hs = synapse();
+    let t = tag("private");
+    let dir = TempDir::new().unwrap();
+    let bot_reg = hs.register(&format!("bot-{t}"), "Ambassador Bot").await;
+    let olga = User::new(hs, &format!("olga-{t}"), "Olga Office").await;
+    let jan = User::new(hs, &format!("jan-{t}"), "Jan").await;
+    let bot_id = OwnedUserId::try_from(bot_reg.user_id.as_str()).unwrap();
+    let settings_ = Settings {
+        office: vec![matrix_account(&olga.user_id)],
+        ..Settings::default()
+    };
+    let program = program_with(dir.path(), settings_).await;
+    // Jan is an ambassador with a check-in answer: private to him and the office.
+    make_ambassador(&program.store, &jan.user_id, "Jan").await;
+    let bot = RunningBot::start(
+        settings(&bot_reg, &dir.path().join("matrix")),
+        program.clone(),
+    )
+    .await;
+    let room = olga
+        .create_room("team", false, &[&jan.user_id, &bot_id])
+        .await;
+    olga.wait_joined(room.room_id(), &bot_id).await;
+    olga.wait_joined(room.room_id(), &jan.user_id).await;
+    let jan_room = jan.room(room.room_id());
+
+    let log = jan
+        .say(
+            &jan_room,
+            "!ambassadors log Secret workshop plans #workshop",
+        )
+        .await;
+    jan.wait_for("the pointer for the log entry", |r| {
+        r.in_reply_to() == Some(log.as_str()) && r.body() == PRIVATE_NOTE
+    })
+    .await;
+    let list = jan.say(&jan_room, "!ambassadors log list").await;
+    let entries = jan
+        .wait_for("his entries, privately", |r| {
+            r.event.sender == bot_id
+                && r.body().contains("Secret workshop plans")
+                && r.room_id != room.room_id()
+        })
+        .await;
+    assert!(jan.room(&entries.room_id).is_direct().await.unwrap());
+    jan.wait_for("the pointer for the list", |r| {
+        r.in_reply_to() == Some(list.as_str()) && r.body() == PRIVATE_NOTE
+    })
+    .await;
+
+    // Someone else's misspelt command: the usage answer goes privately too.
+    let bad = olga.say(&room, "!ambassadors dept add").await;
+    olga.wait_for("the pointer for the usage", |r| {
+        r.in_reply_to() == Some(bad.as_str()) && r.body() == PRIVATE_NOTE
+    })
+    .await;
+    olga.wait_for("the usage, privately", |r| {
+        r.event.sender == bot_id && r.body().contains("Usage") && r.room_id != room.room_id()
+    })
+    .await;
+
+    // Only the office may send the bot away; group rooms only.
+    let refused = jan.say(&jan_room, "!ambassadors leave").await;
+    let no = jan
+        .wait_for("the refusal", |r| r.in_reply_to() == Some(refused.as_str()))
+        .await;
+    assert!(
+        no.body().contains("Only the program office"),
+        "{}",
+        no.body()
+    );
+    assert_eq!(no.room_id, room.room_id());
+    let dm = jan.room(&entries.room_id);
+    let in_dm = jan.say(&dm, "!ambassadors leave").await;
+    let stay = jan
+        .wait_for("the answer in the direct room", |r| {
+            r.in_reply_to() == Some(in_dm.as_str())
+        })
+        .await;
+    assert!(stay.body().contains("I stay"), "{}", stay.body());
+
+    let asked = olga.say(&room, "!ambassadors leave").await;
+    let goodbye = jan
+        .wait_for("the goodbye", |r| r.in_reply_to() == Some(asked.as_str()))
+        .await;
+    assert!(
+        goodbye.body().starts_with("👋 Goodbye!"),
+        "{}",
+        goodbye.body()
+    );
+    jan.wait_left(room.room_id(), &bot_id).await;
+    assert_eq!(
+        jan.state_of(&entries.room_id),
+        Some(matrix_sdk::RoomState::Joined),
+        "the direct room stays"
+    );
+
+    // Nothing private ever reached the group room.
+    let in_room: Vec<String> = olga
+        .received()
+        .iter()
+        .chain(jan.received().iter())
+        .filter(|r| r.room_id == room.room_id() && r.event.sender == bot_id)
+        .map(|r| r.body().to_string())
+        .collect();
+    assert!(
+        in_room.iter().all(|b| b == PRIVATE_NOTE
+            || b.contains("Only the program office")
+            || b.starts_with("👋")),
+        "{in_room:#?}"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_configured_reaction_gives_kudos_for_the_message() {
+    let hs = synapse();
+    let t = tag("reaction");
+    let dir = TempDir::new().unwrap();
+    let bot_reg = hs.register(&format!("bot-{t}"), "Ambassador Bot").await;
+    let kim = User::new(hs, &format!("kim-{t}"), "Kim").await;
+    let lee = User::new(hs, &format!("lee-{t}"), "Lee Builder").await;
+    let bot_id = OwnedUserId::try_from(bot_reg.user_id.as_str()).unwrap();
+    let program = program_with(
+        dir.path(),
+        Settings {
+            kudos_daily_limit: 1,
+            ..Settings::default()
+        },
+    )
+    .await;
+    let mut s = settings(&bot_reg, &dir.path().join("matrix"));
+    s.kudos_reaction = Some("🙌".into());
+    let bot = RunningBot::start(s, program.clone()).await;
+    let room = kim
+        .create_room("reactions", true, &[&lee.user_id, &bot_id])
+        .await;
+    kim.wait_joined(room.room_id(), &bot_id).await;
+    kim.wait_joined(room.room_id(), &lee.user_id).await;
+    let lee_room = lee.room(room.room_id());
+    let react = |who: &User, event: &matrix_sdk::ruma::OwnedEventId, key: &str| {
+        let room = who.room(room.room_id());
+        let content = ReactionEventContent::new(Annotation::new(event.clone(), key.into()));
+        async move {
+            room.send(content).await.expect("react");
+        }
+    };
+
+    let fixed = lee
+        .say(
+            &lee_room,
+            "Fixed the flaky integration build for everyone #ci",
+        )
+        .await;
+    let other = lee.say(&lee_room, "And wrote the release notes").await;
+    // Another emoji does nothing; the configured one (with its variation selector) gives kudos.
+    react(&kim, &fixed, "👍").await;
+    react(&kim, &fixed, "🙌\u{FE0F}").await;
+    let public = lee
+        .wait_for("the kudos", |r| {
+            r.event.sender == bot_id && r.body().contains("Kudos to")
+        })
+        .await;
+    assert_eq!(
+        public.body(),
+        "🎉 Kudos to @Lee Builder from @Kim for *“Fixed the flaky integration build for everyone #ci”*"
+    );
+    assert_eq!(public.room_id, room.room_id());
+    assert_eq!(public.in_reply_to(), Some(fixed.as_str()));
+    let note = kim
+        .wait_for("the giver's note", |r| {
+            r.event.sender == bot_id && r.body().contains("last kudos for today")
+        })
+        .await;
+    assert_ne!(note.room_id, room.room_id(), "the giver's note is private");
+
+    // The usual rules: not to yourself, the daily limit; reactions to the bot are applause.
+    react(&lee, &other, "🙌").await;
+    lee.wait_for("the refusal of self-kudos", |r| {
+        r.event.sender == bot_id && r.body().contains("can't give kudos to yourself")
+    })
+    .await;
+    react(&kim, &other, "🙌").await;
+    kim.wait_for("the daily limit", |r| {
+        r.event.sender == bot_id && r.body().contains("daily limit")
+    })
+    .await;
+    let announcement = public.event.event_id.clone();
+    react(&lee, &announcement, "🙌").await;
+
+    let kudos = program
+        .store
+        .kudos_between(
+            chrono::Utc::now() - chrono::Duration::hours(1),
+            chrono::Utc::now() + chrono::Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(kudos.len(), 1, "{kudos:?}");
+    assert_eq!(kudos[0].giver.display_name, "Kim");
+    assert_eq!(kudos[0].receivers[0].display_name, "Lee Builder");
+    assert_eq!(kudos[0].tags, vec!["ci".to_string()]);
+    assert_eq!(kudos[0].room, room.room_id().as_str());
+    let said_in_room = kim
+        .count_after(Duration::from_secs(3), |r| {
+            r.event.sender == bot_id && r.room_id == room.room_id()
+        })
+        .await;
+    assert_eq!(said_in_room, 1, "only the one kudos in the room");
     bot.stop().await;
 }

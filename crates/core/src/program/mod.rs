@@ -14,6 +14,7 @@ mod lifecycle;
 mod org;
 mod outbox;
 mod quarter;
+mod reaction;
 mod resolve;
 mod roster;
 mod schedule;

@@ -1,7 +1,8 @@
 //! A real Synapse homeserver on 127.0.0.1 for the adapter's tests: installed from PyPI into a
 //! cached virtualenv on first use (`target/synapse-venv`), started once per test binary with a
-//! generated config (SQLite, no federation, raised rate limits, a registration shared secret), and
-//! stopped by its wrapper script when the test binary exits.
+//! generated config (SQLite, no federation, a registration shared secret, and raised rate limits
+//! unless [`synapse_with_default_limits`] asks for Synapse's own), and stopped by its wrapper
+//! script when the test binary exits.
 //!
 //! Without a usable Python the tests fail with a message that says so: never a silent skip.
 
@@ -22,10 +23,29 @@ pub struct Synapse {
 }
 
 static SYNAPSE: OnceLock<Result<Synapse, String>> = OnceLock::new();
+static SYNAPSE_DEFAULT_LIMITS: OnceLock<Result<Synapse, String>> = OnceLock::new();
 
-/// The homeserver this test binary shares, started on first use.
+/// Which `rc_*` rate limits a homeserver runs with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Limits {
+    /// Raised far out of the way, so tests never wait.
+    Raised,
+    /// Synapse's defaults, as most homeservers run (e.g. 0.2 messages a second after a burst of
+    /// 10, 10 room creations then one a minute, 5 logins per address).
+    Default,
+}
+
+/// The homeserver this test binary shares, started on first use, with raised rate limits.
 pub fn synapse() -> &'static Synapse {
-    match SYNAPSE.get_or_init(start) {
+    match SYNAPSE.get_or_init(|| start(Limits::Raised)) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// A homeserver with Synapse's default rate limits, started on first use.
+pub fn synapse_with_default_limits() -> &'static Synapse {
+    match SYNAPSE_DEFAULT_LIMITS.get_or_init(|| start(Limits::Default)) {
         Ok(s) => s,
         Err(e) => panic!("{e}"),
     }
@@ -41,7 +61,7 @@ fn script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/synapse.sh")
 }
 
-fn start() -> Result<Synapse, String> {
+fn start(limits: Limits) -> Result<Synapse, String> {
     let started = Instant::now();
     let venv = std::env::var_os("SYNAPSE_VENV")
         .map(PathBuf::from)
@@ -92,6 +112,10 @@ fn start() -> Result<Synapse, String> {
         .arg(port.to_string())
         .arg(&secret)
         .arg(std::process::id().to_string())
+        .arg(match limits {
+            Limits::Raised => "raised-limits",
+            Limits::Default => "default-limits",
+        })
         .stdin(Stdio::null())
         .stdout(log.try_clone().map_err(|e| e.to_string())?)
         .stderr(log)
@@ -140,6 +164,8 @@ pub struct Registered {
     pub user_id: String,
     pub password: String,
     pub access_token: String,
+    /// The device the registration made (the access token's).
+    pub device_id: String,
 }
 
 impl Synapse {
@@ -205,6 +231,7 @@ impl Synapse {
                 .as_str()
                 .expect("access_token")
                 .to_string(),
+            device_id: body["device_id"].as_str().expect("device_id").to_string(),
         }
     }
 }
@@ -233,6 +260,32 @@ impl Synapse {
         assert!(
             response.status().is_success(),
             "override ratelimit: {}",
+            response.status()
+        );
+    }
+
+    /// Exempts one user from every rate limit (Synapse admin API: an override of 0 messages a
+    /// second), until [`Synapse::default_limits_for`].
+    pub async fn exempt_from_limits(&self, admin: &Registered, user_id: &str) {
+        self.limit_messages(admin, user_id, 0, 0).await;
+    }
+
+    /// Removes a user's rate-limit override: the server's limits apply again.
+    pub async fn default_limits_for(&self, admin: &Registered, user_id: &str) {
+        let url = format!(
+            "{}/_synapse/admin/v1/users/{}/override_ratelimit",
+            self.url,
+            super::user::urlencode(user_id)
+        );
+        let response = reqwest::Client::new()
+            .delete(url)
+            .bearer_auth(&admin.access_token)
+            .send()
+            .await
+            .expect("delete ratelimit override");
+        assert!(
+            response.status().is_success(),
+            "delete ratelimit override: {}",
             response.status()
         );
     }

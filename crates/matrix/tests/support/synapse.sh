@@ -4,9 +4,10 @@
 #   synapse.sh install VENV
 #       Installs matrix-synapse from PyPI into the virtualenv VENV once (cached; a lock keeps two
 #       test binaries from installing at the same time). Exit 3: no usable Python.
-#   synapse.sh run VENV DIR PORT SECRET WATCH_PID
+#   synapse.sh run VENV DIR PORT SECRET WATCH_PID [raised-limits|default-limits]
 #       Writes a config for server name `localhost` into DIR (SQLite database, no federation
-#       listener, no trusted key servers, raised rc_* rate limits, the registration shared secret),
+#       listener, no trusted key servers, the registration shared secret, and raised rc_* rate
+#       limits unless `default-limits` keeps Synapse's own),
 #       starts Synapse on 127.0.0.1:PORT, and stops it (and removes DIR) as soon as the process
 #       WATCH_PID (the test binary) is gone, so a crashed or killed test run leaves nothing behind.
 set -euo pipefail
@@ -48,15 +49,15 @@ install() {
 }
 
 run() {
-  local venv="$1" dir="$2" port="$3" secret="$4" watch="$5"
+  local venv="$1" dir="$2" port="$3" secret="$4" watch="$5" limits="${6:-raised-limits}"
   mkdir -p "$dir"
   cd "$dir"
   "$venv/bin/python" -m synapse.app.homeserver --server-name localhost \
     --config-path "$dir/homeserver.yaml" --data-directory "$dir" \
     --generate-config --report-stats=no >/dev/null
-  "$venv/bin/python" - "$dir" "$port" "$secret" <<'EOF'
+  "$venv/bin/python" - "$dir" "$port" "$secret" "$limits" <<'EOF'
 import sys, yaml
-dir, port, secret = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+dir, port, secret, limits = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 path = f"{dir}/homeserver.yaml"
 with open(path) as f:
     c = yaml.safe_load(f)
@@ -73,16 +74,20 @@ c["report_stats"] = False
 c["presence"] = {"enabled": False}
 c["url_preview_enabled"] = False
 c["federation_domain_whitelist"] = []
-fast = {"per_second": 10000, "burst_count": 10000}
-for key in ["rc_message", "rc_registration", "rc_admin_redaction", "rc_3pid_validation",
-            "rc_key_requests", "rc_delayed_event_mgmt", "rc_reports", "rc_room_creation",
-            "rc_user_directory", "rc_media_create", "rc_registration_token_validity",
-            "rc_third_party_invite", "rc_profile", "rc_joins_per_room"]:
-    c[key] = dict(fast)
-c["rc_login"] = {"address": dict(fast), "account": dict(fast), "failed_attempts": dict(fast)}
-c["rc_joins"] = {"local": dict(fast), "remote": dict(fast)}
-c["rc_presence"] = {"per_user": dict(fast)}
-c["rc_invites"] = {"per_room": dict(fast), "per_user": dict(fast), "per_issuer": dict(fast)}
+if limits == "raised-limits":
+    fast = {"per_second": 10000, "burst_count": 10000}
+    for key in ["rc_message", "rc_registration", "rc_admin_redaction", "rc_3pid_validation",
+                "rc_key_requests", "rc_delayed_event_mgmt", "rc_reports", "rc_room_creation",
+                "rc_user_directory", "rc_media_create", "rc_registration_token_validity",
+                "rc_third_party_invite", "rc_profile", "rc_joins_per_room"]:
+        c[key] = dict(fast)
+    c["rc_login"] = {"address": dict(fast), "account": dict(fast), "failed_attempts": dict(fast)}
+    c["rc_joins"] = {"local": dict(fast), "remote": dict(fast)}
+    c["rc_presence"] = {"per_user": dict(fast)}
+    c["rc_invites"] = {"per_room": dict(fast), "per_user": dict(fast), "per_issuer": dict(fast)}
+else:
+    for key in [k for k in c if k.startswith("rc_")]:
+        del c[key]
 with open(path, "w") as f:
     yaml.safe_dump(c, f)
 with open(f"{dir}/localhost.log.config") as f:
@@ -114,6 +119,6 @@ EOF
 
 case "${1:-}" in
   install) install "$2" ;;
-  run) install "$2"; run "$2" "$3" "$4" "$5" "$6" ;;
-  *) echo "usage: $0 install VENV | run VENV DIR PORT SECRET WATCH_PID" >&2; exit 2 ;;
+  run) install "$2"; run "$2" "$3" "$4" "$5" "$6" "${7:-raised-limits}" ;;
+  *) echo "usage: $0 install VENV | run VENV DIR PORT SECRET WATCH_PID [raised-limits|default-limits]" >&2; exit 2 ;;
 esac

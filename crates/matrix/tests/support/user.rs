@@ -79,6 +79,37 @@ impl User {
             .send()
             .await
             .expect("login");
+        User::listen(client).await
+    }
+
+    /// Signs in with the device and access token the registration made: no `/login`, which
+    /// Synapse's default limits allow five times per address before everyone waits minutes.
+    pub async fn restore(synapse: &Synapse, reg: &Registered) -> User {
+        let client = Client::builder()
+            .homeserver_url(&synapse.url)
+            .build()
+            .await
+            .expect("client");
+        client
+            .restore_session(matrix_sdk::AuthSession::Matrix(
+                matrix_sdk::authentication::matrix::MatrixSession {
+                    meta: matrix_sdk::SessionMeta {
+                        user_id: OwnedUserId::try_from(reg.user_id.as_str()).expect("user id"),
+                        device_id: reg.device_id.as_str().into(),
+                    },
+                    tokens: matrix_sdk::SessionTokens {
+                        access_token: reg.access_token.clone(),
+                        refresh_token: None,
+                    },
+                },
+            ))
+            .await
+            .expect("restore session");
+        User::listen(client).await
+    }
+
+    /// Records messages, accepts invitations, and syncs in the background.
+    async fn listen(client: Client) -> User {
         let received: Arc<Mutex<Vec<Received>>> = Arc::default();
         let own = client.user_id().expect("user").to_owned();
         let sink = received.clone();
