@@ -1,6 +1,7 @@
 //! Check-in rounds: prompts in each ambassador's time zone, answers by direct message or
 //! `/checkin`, one reminder, closing, and flagging silent ambassadors to the office — once.
 
+use super::lifecycle::command_for;
 use super::{Caller, Failure, Outcome, Program, refuse};
 use crate::command::CheckinCommand;
 use crate::message::{Message, Reply, Rich};
@@ -61,11 +62,14 @@ impl<S: Store, C: Clock> Program<S, C> {
             )
             .context(
                 Rich::text("Also: ")
-                    .and_code("/checkin show")
+                    .and_code(command_for(&a.person.account, "checkin show"))
                     .and(", ")
-                    .and_code("/checkin skip")
+                    .and_code(command_for(&a.person.account, "checkin skip"))
                     .and(", ")
-                    .and_code("/checkin pause until YYYY-MM-DD")
+                    .and_code(command_for(
+                        &a.person.account,
+                        "checkin pause until YYYY-MM-DD",
+                    ))
                     .and(" for a vacation."),
             )
     }
@@ -150,7 +154,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                     ))
                     .and_strong(local_time(e.checkin.closes_at, &a.time_zone))
                     .and(". Just reply here with a few lines, or ")
-                    .and_code("/checkin skip")
+                    .and_code(command_for(&a.person.account, "checkin skip"))
                     .and(" if this round does not fit."),
                 ),
             ));
@@ -198,7 +202,10 @@ impl<S: Store, C: Clock> Program<S, C> {
                                     a.department.region,
                                     streak.len()
                                 ))
-                                .and_code("/ambassadors pause @".to_string() + &a.person.account.id)
+                                .and_code(command_for(
+                                    office,
+                                    &format!("ambassadors pause @{}", a.person.account.id),
+                                ))
                                 .and(" if they need a break."),
                         ),
                     ));
@@ -225,9 +232,9 @@ impl<S: Store, C: Clock> Program<S, C> {
         }
         Err(refuse(
             Rich::text("I understand commands here, such as ")
-                .and_code("/ambassadors help")
+                .and_code(caller.cmd("ambassadors help"))
                 .and(" or ")
-                .and_code("/kudos @someone for …")
+                .and_code(caller.cmd("kudos @someone for …"))
                 .and("."),
         ))
     }
@@ -275,9 +282,9 @@ impl<S: Store, C: Clock> Program<S, C> {
             )
             .context(
                 Rich::new()
-                    .and_code("/checkin show")
+                    .and_code(caller.cmd("checkin show"))
                     .and(" shows it, ")
-                    .and_code("/checkin edit <text>")
+                    .and_code(caller.cmd("checkin edit <text>"))
                     .and(" replaces it."),
             ),
         )])
@@ -397,7 +404,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                     Rich::text(format!(
                         "Enjoy your time off! No check-ins until {until} (included). "
                     ))
-                    .and_code("/checkin resume")
+                    .and_code(caller.cmd("checkin resume"))
                     .and(" brings them back earlier."),
                 ))])
             }

@@ -36,7 +36,8 @@ pub(crate) fn prefix_for(account: &Account) -> char {
     }
 }
 
-fn command_for(account: &Account, template: &str) -> String {
+/// A command as written on the platform of `account`.
+pub(crate) fn command_for(account: &Account, template: &str) -> String {
     format!("{}{template}", prefix_for(account))
 }
 
