@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::metrics::{self, CheckinResponse, Gauge, Metrics};
 use ambassador_core::{CheckinFilter, Clock, Dispatcher, Messenger, Program, SendError, Store};
 use ambassador_matrix::{CommandHandled, Credentials, MatrixBot, MatrixSettings};
-use ambassador_slack::{SlackApp, SlackClient, SlackMessenger, SlackSettings};
+use ambassador_slack::{SlackApp, SlackClient, SlackMessenger, SlackSettings, SocketSettings};
 use ambassador_store::SqlStore;
 use anyhow::Context;
 use axum::Router;
@@ -103,7 +103,7 @@ impl Clock for RunClock {
 }
 
 /// What to say when no platform is enabled.
-pub const NO_PLATFORM: &str = "no chat platform is enabled, so there is nothing to run. Enable Slack (slack.enabled = true with slack.bot_token and slack.signing_secret, or AMBASSADOR_BOT__SLACK__ENABLED=true ...) and/or Matrix (matrix.enabled = true with matrix.homeserver, matrix.user and matrix.password or matrix.access_token) in bot-config.toml or the environment; `ambassador-bot check-config` checks it. To try the bot without a chat platform, use `ambassador-bot console --demo`.";
+pub const NO_PLATFORM: &str = "no chat platform is enabled, so there is nothing to run. Enable Slack (slack.enabled = true with slack.bot_token and slack.signing_secret, or slack.mode = \"socket\" with slack.app_token; or AMBASSADOR_BOT__SLACK__ENABLED=true ...) and/or Matrix (matrix.enabled = true with matrix.homeserver, matrix.user and matrix.password or matrix.access_token) in bot-config.toml or the environment; `ambassador-bot check-config` checks it. To try the bot without a chat platform, use `ambassador-bot console --demo`.";
 
 /// The shutdown signal: false while running, true once SIGTERM/SIGINT arrived.
 #[derive(Clone)]
@@ -217,6 +217,7 @@ pub async fn run(cfg: &Config, clock: RunClock) -> anyhow::Result<ExitCode> {
     // Slack: its endpoints go on the HTTP server, its messenger to a dispatcher.
     let mut router = Router::new();
     let mut slack_messenger = None;
+    let mut slack_socket = None;
     if cfg.slack.enabled {
         let mut s = SlackSettings::new(&cfg.slack.signing_secret.0, &cfg.slack.bot_token.0);
         s.api_base = cfg.slack.api_base_url.trim().to_string();
@@ -236,9 +237,15 @@ pub async fn run(cfg: &Config, clock: RunClock) -> anyhow::Result<ExitCode> {
         };
         tracing::info!(bot_user_id = ?s.bot_user_id, api = %s.api_base, "slack adapter enabled");
         let app = SlackApp::new(program.clone(), s);
-        router = router.merge(ambassador_slack::router(app).layer(
-            axum::middleware::from_fn_with_state(metrics.clone(), count_slack),
-        ));
+        if cfg.slack.mode.trim() == "socket" {
+            // Socket Mode: Slack's deliveries come over a WebSocket; no Slack endpoints served.
+            tracing::info!("slack: Socket Mode");
+            slack_socket = Some((app, SocketSettings::new(&cfg.slack.app_token.0)));
+        } else {
+            router = router.merge(ambassador_slack::router(app).layer(
+                axum::middleware::from_fn_with_state(metrics.clone(), count_slack),
+            ));
+        }
         slack_messenger = Some(SlackMessenger::new(client));
     }
 
@@ -331,6 +338,20 @@ pub async fn run(cfg: &Config, clock: RunClock) -> anyhow::Result<ExitCode> {
             }
         }
     };
+    let slack_socket = {
+        let shutdown = shutdown.clone();
+        async move {
+            let Some((app, settings)) = slack_socket else {
+                return Ok(());
+            };
+            tokio::select! {
+                () = ambassador_slack::socket::run(app, settings) => {
+                    anyhow::bail!("the Slack Socket Mode client stopped")
+                }
+                () = shutdown.wait() => Ok(()),
+            }
+        }
+    };
     let matrix_sync = {
         let (program, metrics, shutdown, holder) = (
             program.clone(),
@@ -401,6 +422,7 @@ pub async fn run(cfg: &Config, clock: RunClock) -> anyhow::Result<ExitCode> {
             watch_loop("http server", &shutdown, http),
             watch_loop("scheduler", &shutdown, scheduler),
             watch_loop("slack outbox", &shutdown, slack_dispatch),
+            watch_loop("slack socket mode", &shutdown, slack_socket),
             watch_loop("matrix sync", &shutdown, matrix_sync),
         )
     };
