@@ -72,26 +72,73 @@ pub async fn run<S: Store, C: Clock>(app: Arc<SlackApp<S, C>>, settings: SocketS
     loop {
         connections += 1;
         let mut greeted = false;
-        match connection(&app, &opener, &settings, connections, &mut greeted).await {
-            Ok(()) => tracing::info!(
+        let ended = connection(&app, &opener, &settings, connections, &mut greeted).await;
+        let wait = match &ended {
+            // Slack asked for a new connection: open it at once.
+            Ok(Ending::Refresh) => Duration::ZERO,
+            // A connection that worked is replaced soon; failures back off further each time.
+            _ if greeted => settings.min_backoff,
+            _ => backoff,
+        };
+        match ended {
+            Ok(Ending::Refresh) => tracing::info!(
                 connection = connections,
-                "Slack Socket Mode connection ended; opening a new one"
+                "Slack asked for a new Socket Mode connection; opening it"
+            ),
+            Ok(Ending::Closed) => tracing::info!(
+                connection = connections,
+                retry_in = ?wait,
+                "the Slack Socket Mode connection was closed; opening a new one"
             ),
             Err(e) => tracing::warn!(
                 connection = connections,
                 error = %e,
-                "Slack Socket Mode connection failed"
+                retry_in = ?wait,
+                "the Slack Socket Mode connection failed; opening a new one"
             ),
         }
-        // A connection that worked is replaced at once; failures back off.
-        if greeted {
-            backoff = settings.min_backoff;
-            continue;
-        }
-        tracing::info!(retry_in = ?backoff, "opening a Slack Socket Mode connection again soon");
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(settings.max_backoff);
+        backoff = if greeted {
+            settings.min_backoff
+        } else {
+            (backoff * 2).min(settings.max_backoff)
+        };
+        tokio::time::sleep(wait).await;
     }
+}
+
+/// How a connection that did not fail ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Ending {
+    /// Slack sent `disconnect`: a new connection is wanted.
+    Refresh,
+    /// The connection was closed.
+    Closed,
+}
+
+/// How long acknowledgements still being worked out may use a connection Slack asked to replace.
+const DRAIN_FOR: Duration = Duration::from_secs(3);
+
+/// Sends the acknowledgements still to come on a connection being replaced, then closes it.
+async fn drain<K>(mut sink: K, mut pending: mpsc::UnboundedReceiver<String>, number: u64)
+where
+    K: futures_util::Sink<Frame> + Unpin,
+{
+    let sent = tokio::time::timeout(DRAIN_FOR, async {
+        while let Some(ack) = pending.recv().await {
+            if sink.send(Frame::text(ack)).await.is_err() {
+                return false;
+            }
+        }
+        true
+    })
+    .await;
+    if sent != Ok(true) {
+        tracing::warn!(
+            connection = number,
+            "some Socket Mode acknowledgements were lost with the old connection"
+        );
+    }
+    let _ = sink.close().await;
 }
 
 /// One connection, from `apps.connections.open` to its end.
@@ -101,7 +148,7 @@ async fn connection<S: Store, C: Clock>(
     settings: &SocketSettings,
     number: u64,
     greeted: &mut bool,
-) -> Result<(), SocketError> {
+) -> Result<Ending, SocketError> {
     let opened = opener
         .call("apps.connections.open", &json!({}))
         .await
@@ -139,7 +186,7 @@ async fn connection<S: Store, C: Clock>(
             frame = stream.next() => {
                 last_heard = tokio::time::Instant::now();
                 let text = match frame {
-                    None | Some(Ok(Frame::Close(_))) => return Ok(()),
+                    None | Some(Ok(Frame::Close(_))) => return Ok(Ending::Closed),
                     Some(Err(e)) => return Err(SocketError::WebSocket(e.to_string())),
                     Some(Ok(Frame::Text(text))) => text,
                     Some(Ok(_)) => continue,
@@ -161,10 +208,12 @@ async fn connection<S: Store, C: Clock>(
                         tracing::info!(
                             connection = number,
                             reason = message["reason"].as_str().unwrap_or("unknown"),
-                            "Slack asked for a new Socket Mode connection"
+                            "Slack sent disconnect"
                         );
-                        let _ = sink.close().await;
-                        return Ok(());
+                        // Answers being worked out still go out on this connection.
+                        drop(acks);
+                        tokio::spawn(drain(sink, pending, number));
+                        return Ok(Ending::Refresh);
                     }
                     _ => {
                         let Some(envelope_id) = message["envelope_id"].as_str() else {

@@ -130,6 +130,10 @@ fn start_time() -> DateTime<Utc> {
 }
 
 async fn harness() -> Harness {
+    harness_with(|_| {}).await
+}
+
+async fn harness_with(configure: impl FnOnce(&mut SocketSettings)) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("bot.db").display());
     let store = SqlStore::open(&url, 4).await.unwrap();
@@ -149,6 +153,7 @@ async fn harness() -> Harness {
     let mut socket_settings = SocketSettings::new(APP_TOKEN);
     socket_settings.min_backoff = Duration::from_millis(50);
     socket_settings.max_backoff = Duration::from_millis(400);
+    configure(&mut socket_settings);
     let client = tokio::spawn(socket::run(app, socket_settings));
     Harness {
         program,
@@ -373,4 +378,22 @@ async fn a_failing_connections_open_is_retried_with_backoff() {
     connection.hello().await;
     h.kudos_on(&mut connection, "env-1", "<@U2|bob> for the patience")
         .await;
+}
+
+#[tokio::test]
+async fn a_silent_connection_is_replaced() {
+    let mut h = harness_with(|s| {
+        s.ping_every = Duration::from_secs(60);
+        s.silence_limit = Duration::from_millis(300);
+    })
+    .await;
+    let mut first = h.socket.next().await;
+    first.hello().await;
+    // The connection stays open but nothing more comes (a half-open TCP connection looks so).
+    let mut second = h.socket.next().await;
+    assert_eq!(h.opens(), 2);
+    second.hello().await;
+    h.kudos_on(&mut second, "env-1", "<@U2|bob> for the patience")
+        .await;
+    drop(first);
 }
