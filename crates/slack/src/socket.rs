@@ -11,6 +11,7 @@
 
 use crate::http::{SlackApp, answer_command, handle_event};
 use crate::inbound::CommandForm;
+use crate::render::SlackMessage;
 use crate::send::SlackClient;
 use crate::verify::Secret;
 use ambassador_core::{Clock, Store};
@@ -115,6 +116,9 @@ enum Ending {
     Closed,
 }
 
+/// How long opening the WebSocket may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// How long acknowledgements still being worked out may use a connection Slack asked to replace.
 const DRAIN_FOR: Duration = Duration::from_secs(3);
 
@@ -156,8 +160,9 @@ async fn connection<S: Store, C: Clock>(
     let Some(url) = opened["url"].as_str() else {
         return Err(SocketError::Open("the answer has no url".into()));
     };
-    let (socket, _) = tokio_tungstenite::connect_async(url)
+    let (socket, _) = tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(url))
         .await
+        .map_err(|_| SocketError::WebSocket(format!("no connection within {CONNECT_TIMEOUT:?}")))?
         .map_err(|e| SocketError::WebSocket(e.to_string()))?;
     tracing::debug!(connection = number, "Slack Socket Mode connected");
     let (mut sink, mut stream) = socket.split();
@@ -250,6 +255,9 @@ async fn envelope<S: Store, C: Clock>(
         .as_u64()
         .and_then(|n| u32::try_from(n).ok())
         .filter(|n| *n > 0);
+    let accepts_payload = message["accepts_response_payload"]
+        .as_bool()
+        .unwrap_or(false);
     let mut message = message;
     let payload = message["payload"].take();
     match kind.as_str() {
@@ -267,8 +275,27 @@ async fn envelope<S: Store, C: Clock>(
                     });
                 }
             };
+            let response_url = form.response_url.clone();
             match response_json(answer_command(app, form).await).await {
-                Some(body) => json!({ "envelope_id": envelope_id, "payload": body }),
+                Some(body) if accepts_payload => {
+                    json!({ "envelope_id": envelope_id, "payload": body })
+                }
+                // Slack takes no answer with this acknowledgement: the response URL gets it.
+                Some(body) => {
+                    let client = app.client.clone();
+                    tokio::spawn(async move {
+                        let response_type = body["response_type"].as_str().unwrap_or("ephemeral");
+                        let message = SlackMessage {
+                            text: body["text"].as_str().unwrap_or_default().to_string(),
+                            blocks: body["blocks"].as_array().cloned().unwrap_or_default(),
+                        };
+                        if let Err(e) = client.respond(&response_url, response_type, &message).await
+                        {
+                            tracing::warn!(error = %e, "a Slack reply could not be delivered");
+                        }
+                    });
+                    ack
+                }
                 None => ack,
             }
         }

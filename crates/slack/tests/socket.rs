@@ -90,6 +90,11 @@ impl Connection {
             "retry_reason": if retry > 0 { "timeout" } else { "" },
         }))
         .await;
+        self.ack(id).await
+    }
+
+    /// Waits for the acknowledgement of envelope `id`, which must come within Slack's deadline.
+    async fn ack(&mut self, id: &str) -> Value {
         let wait = async {
             loop {
                 match self.ws.next().await {
@@ -264,6 +269,31 @@ async fn a_slash_command_is_acknowledged_with_its_answer_and_recorded() {
         .envelope("1d2b3c4d-0002", "slash_commands", json!({"text": 3}), 0)
         .await;
     assert_eq!(ack["payload"]["response_type"], "ephemeral", "{ack}");
+    // Where Slack takes no answer with the acknowledgement, the answer goes to the response URL.
+    let command = h.command(
+        ("U1", "ada"),
+        "C0GENERAL",
+        "/kudos",
+        "<@U2|bob> for the notes",
+    );
+    connection
+        .send(json!({
+            "envelope_id": "1d2b3c4d-0003",
+            "type": "slash_commands",
+            "payload": command,
+            "accepts_response_payload": false,
+        }))
+        .await;
+    let ack = connection.ack("1d2b3c4d-0003").await;
+    assert_eq!(ack, json!({"envelope_id": "1d2b3c4d-0003"}));
+    h.fake
+        .wait_for("the answer at the response URL", |s| {
+            s.responses
+                .iter()
+                .any(|(_, r)| r["response_type"] == "in_channel")
+        })
+        .await;
+    assert_eq!(h.kudos_count().await, 2);
     assert_eq!(h.opens(), 1);
 }
 
