@@ -405,6 +405,21 @@ async fn run_in_socket_mode_connects_to_slack_instead_of_serving_it() {
             .status(),
         200
     );
+    // The envelope is counted like a request.
+    let metrics = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            "ambassador_commands_handled_total{platform=\"slack\",command=\"/kudos\",status=\"ack\"} 1"
+        ),
+        "{metrics}"
+    );
 
     let mut child = running.0.take().unwrap();
     let killed = std::process::Command::new("kill")

@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::metrics::{self, CheckinResponse, Gauge, Metrics};
 use ambassador_core::{CheckinFilter, Clock, Dispatcher, Messenger, Program, SendError, Store};
 use ambassador_matrix::{CommandHandled, Credentials, MatrixBot, MatrixSettings};
+use ambassador_slack::socket::EnvelopeHandled;
 use ambassador_slack::{SlackApp, SlackClient, SlackMessenger, SlackSettings, SocketSettings};
 use ambassador_store::SqlStore;
 use anyhow::Context;
@@ -240,7 +241,12 @@ pub async fn run(cfg: &Config, clock: RunClock) -> anyhow::Result<ExitCode> {
         if cfg.slack.mode.trim() == "socket" {
             // Socket Mode: Slack's deliveries come over a WebSocket; no Slack endpoints served.
             tracing::info!("slack: Socket Mode");
-            slack_socket = Some((app, SocketSettings::new(&cfg.slack.app_token.0)));
+            let mut socket = SocketSettings::new(&cfg.slack.app_token.0);
+            let counted = metrics.clone();
+            socket.on_envelope = Some(Arc::new(move |handled: &EnvelopeHandled| {
+                count_slack_envelope(&counted, handled);
+            }));
+            slack_socket = Some((app, socket));
         } else {
             router = router.merge(ambassador_slack::router(app).layer(
                 axum::middleware::from_fn_with_state(metrics.clone(), count_slack),
@@ -928,6 +934,43 @@ fn count_matrix(metrics: &Metrics, handled: &CommandHandled) {
     );
 }
 
+/// A slash command as a metric label: the command when it looks like one, else `other`.
+fn slash_command_label(command: Option<String>) -> String {
+    command
+        .filter(|c| {
+            c.len() <= 32
+                && c.starts_with('/')
+                && c[1..]
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+        })
+        .unwrap_or_else(|| "other".into())
+}
+
+/// Counts and times a Slack Socket Mode envelope like an HTTP request, with status `ack`.
+fn count_slack_envelope(metrics: &Metrics, handled: &EnvelopeHandled) {
+    let command = match handled.kind.as_str() {
+        "slash_commands" => slash_command_label(handled.command.clone()),
+        "events_api" => "event".into(),
+        "interactive" => "interaction".into(),
+        _ => "other".into(),
+    };
+    metrics.inc(
+        metrics::COMMANDS,
+        &[
+            ("platform", "slack"),
+            ("command", &command),
+            ("status", "ack"),
+        ],
+        1,
+    );
+    metrics.observe(
+        metrics::COMMAND_LATENCY,
+        &[("platform", "slack")],
+        handled.elapsed.as_secs_f64(),
+    );
+}
+
 /// Counts Slack requests by command and status and times them. The body is read here (Slack's
 /// bodies are small) to learn the slash command, then handed on untouched.
 async fn count_slack(
@@ -941,18 +984,12 @@ async fn count_slack(
         Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "request too large").into_response(),
     };
     let command = match parts.uri.path() {
-        "/slack/commands" => serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-            .ok()
-            .and_then(|form| form.into_iter().find(|(k, _)| k == "command"))
-            .map(|(_, c)| c)
-            .filter(|c| {
-                c.len() <= 32
-                    && c.starts_with('/')
-                    && c[1..]
-                        .chars()
-                        .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
-            })
-            .unwrap_or_else(|| "other".into()),
+        "/slack/commands" => slash_command_label(
+            serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+                .ok()
+                .and_then(|form| form.into_iter().find(|(k, _)| k == "command"))
+                .map(|(_, c)| c),
+        ),
         "/slack/events" => "event".into(),
         "/slack/interactivity" => "interaction".into(),
         _ => "other".into(),

@@ -24,8 +24,22 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message as Frame;
 
-/// How the Socket Mode client behaves; the defaults suit Slack.
+/// One envelope handled, for the binary's metrics.
 #[derive(Clone, Debug)]
+pub struct EnvelopeHandled {
+    /// `slash_commands`, `events_api`, `interactive`, or what else Slack sent.
+    pub kind: String,
+    /// The slash command (`/kudos`), for `slash_commands`.
+    pub command: Option<String>,
+    /// From taking the envelope to its acknowledgement.
+    pub elapsed: Duration,
+}
+
+/// Called after each envelope is acknowledged.
+pub type EnvelopeHook = Arc<dyn Fn(&EnvelopeHandled) + Send + Sync>;
+
+/// How the Socket Mode client behaves; the defaults suit Slack.
+#[derive(Clone)]
 pub struct SocketSettings {
     /// The app-level token (`xapp-…`, with the `connections:write` scope).
     pub app_token: Secret,
@@ -37,6 +51,20 @@ pub struct SocketSettings {
     pub ping_every: Duration,
     /// A connection silent for this long (not even a pong) is taken for dead and replaced.
     pub silence_limit: Duration,
+    /// Told of every envelope handled (metrics).
+    pub on_envelope: Option<EnvelopeHook>,
+}
+
+impl std::fmt::Debug for SocketSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocketSettings")
+            .field("app_token", &self.app_token)
+            .field("min_backoff", &self.min_backoff)
+            .field("max_backoff", &self.max_backoff)
+            .field("ping_every", &self.ping_every)
+            .field("silence_limit", &self.silence_limit)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SocketSettings {
@@ -47,6 +75,7 @@ impl SocketSettings {
             max_backoff: Duration::from_secs(60),
             ping_every: Duration::from_secs(30),
             silence_limit: Duration::from_secs(90),
+            on_envelope: None,
         }
     }
 }
@@ -228,8 +257,15 @@ async fn connection<S: Store, C: Clock>(
                         let envelope_id = envelope_id.to_string();
                         let app = app.clone();
                         let acks = acks.clone();
+                        let hook = settings.on_envelope.clone();
                         tokio::spawn(async move {
+                            let started = std::time::Instant::now();
+                            let kind = message["type"].as_str().unwrap_or_default().to_string();
+                            let command = message["payload"]["command"].as_str().map(str::to_string);
                             let ack = envelope(&app, &envelope_id, message).await;
+                            if let Some(hook) = hook {
+                                hook(&EnvelopeHandled { kind, command, elapsed: started.elapsed() });
+                            }
                             if acks.send(ack.to_string()).is_err() {
                                 tracing::warn!(envelope_id, "the Socket Mode connection ended before the acknowledgement");
                             }

@@ -238,7 +238,16 @@ impl Harness {
 
 #[tokio::test]
 async fn a_slash_command_is_acknowledged_with_its_answer_and_recorded() {
-    let mut h = harness().await;
+    let handled = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = handled.clone();
+    let mut h = harness_with(move |s| {
+        s.on_envelope = Some(Arc::new(move |e: &socket::EnvelopeHandled| {
+            seen.lock()
+                .unwrap()
+                .push((e.kind.clone(), e.command.clone()));
+        }));
+    })
+    .await;
     let mut connection = h.socket.next().await;
     connection.hello().await;
     h.kudos_on(
@@ -295,6 +304,13 @@ async fn a_slash_command_is_acknowledged_with_its_answer_and_recorded() {
         .await;
     assert_eq!(h.kudos_count().await, 2);
     assert_eq!(h.opens(), 1);
+    // Each envelope was reported (for the metrics).
+    let handled = handled.lock().unwrap().clone();
+    assert_eq!(handled.len(), 3, "{handled:?}");
+    assert_eq!(
+        handled[0],
+        ("slash_commands".to_string(), Some("/kudos".to_string()))
+    );
 }
 
 #[tokio::test]
