@@ -279,3 +279,175 @@ fn run_refuses_a_slack_configuration_without_secrets() {
     assert!(err.contains("slack.bot_token"), "{err}");
     assert!(err.contains("check-config"), "{err}");
 }
+
+const APP_TOKEN: &str = "xapp-1-A1-run-test-app-token-5e8b";
+
+/// `run` with `slack.mode = "socket"`: no Slack endpoints on the HTTP server; the bot opens a
+/// Socket Mode connection with the app token (to a local WebSocket fake), answers a `/kudos`
+/// envelope in its acknowledgement, and never logs the app token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_in_socket_mode_connects_to_slack_instead_of_serving_it() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message as Frame;
+
+    let ws = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let ws_url = format!("ws://{}/link", ws.local_addr().unwrap());
+    // The Web API: apps.connections.open only with the app token; the rest ok:true.
+    let opened = Calls::default();
+    let api = {
+        async fn api(
+            State((opened, url)): State<(Calls, String)>,
+            Path(method): Path<String>,
+            headers: axum::http::HeaderMap,
+        ) -> axum::Json<Value> {
+            let auth = headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            axum::Json(match method.as_str() {
+                "apps.connections.open" if auth == format!("Bearer {APP_TOKEN}") => {
+                    opened.lock().unwrap().push(method);
+                    json!({"ok": true, "url": url})
+                }
+                "apps.connections.open" => json!({"ok": false, "error": "not_allowed_token_type"}),
+                "auth.test" => json!({"ok": true, "user_id": "UBOT"}),
+                _ => json!({"ok": true, "channel": "C1", "ts": "1700000000.000100"}),
+            })
+        }
+        let app = Router::new()
+            .route("/api/{method}", post(api))
+            .with_state((opened.clone(), ws_url));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}/api")
+    };
+    let port = free_port();
+    let sb = Sandbox::new();
+    sb.file(
+        "bot-config.toml",
+        &format!(
+            "[database]\nurl = \"sqlite://bot.db\"\n\n[slack]\nenabled = true\nmode = \"socket\"\napi_base_url = \"{api}\"\n\n[http]\nlisten = \"127.0.0.1:{port}\"\n"
+        ),
+    );
+    // No signing secret: Socket Mode does without.
+    let sb = sb
+        .with_env("AMBASSADOR_BOT__SLACK__BOT_TOKEN", TOKEN)
+        .with_env("AMBASSADOR_BOT__SLACK__APP_TOKEN", APP_TOKEN);
+    let mut running = Running(Some(sb.spawn(&["run", "--log-format", "json"])));
+
+    // The bot connects; hello, then a slash command envelope.
+    let accepted = tokio::time::timeout(Duration::from_secs(30), ws.accept()).await;
+    let Ok(Ok((tcp, _))) = accepted else {
+        let child = running.0.as_mut().unwrap();
+        let _ = child.kill();
+        let (out, err) = output_of(child);
+        panic!("no Socket Mode connection within 30 s\nstdout:\n{out}\nstderr:\n{err}");
+    };
+    let mut socket = tokio_tungstenite::accept_async(tcp).await.unwrap();
+    assert_eq!(opened.lock().unwrap().len(), 1);
+    socket
+        .send(Frame::text(
+            json!({"type": "hello", "num_connections": 1}).to_string(),
+        ))
+        .await
+        .unwrap();
+    let command = json!({
+        "team_id": "T0001", "channel_id": "C0GENERAL", "channel_name": "general",
+        "user_id": "U1", "user_name": "ada", "command": "/kudos",
+        "text": "<@U2|bob> for the great workshop",
+        "response_url": format!("{api}/response"), "trigger_id": "1.2.3", "api_app_id": "A1",
+    });
+    socket
+        .send(Frame::text(
+            json!({"envelope_id": "57d6a792-4d35-4d0b-b6aa-3361493e1caf", "type": "slash_commands",
+                   "payload": command, "accepts_response_payload": true})
+            .to_string(),
+        ))
+        .await
+        .unwrap();
+    let ack = tokio::time::timeout(Duration::from_secs(3), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Frame::Text(t))) => {
+                    return serde_json::from_str::<Value>(t.as_str()).unwrap();
+                }
+                Some(Ok(_)) => continue,
+                other => panic!("the bot closed the connection: {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("no acknowledgement within 3 s");
+    assert_eq!(ack["envelope_id"], "57d6a792-4d35-4d0b-b6aa-3361493e1caf");
+    assert_eq!(ack["payload"]["response_type"], "in_channel", "{ack}");
+    assert!(
+        ack["payload"]["text"].as_str().unwrap().contains("<@U2>"),
+        "{ack}"
+    );
+
+    // The Slack endpoints are not served in Socket Mode; health is.
+    let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let commands = http
+        .post(format!("{base}/slack/commands"))
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(commands.status(), 404);
+    assert_eq!(
+        http.get(format!("{base}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // The envelope is counted like a request.
+    let metrics = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            "ambassador_commands_handled_total{platform=\"slack\",command=\"/kudos\",status=\"ack\"} 1"
+        ),
+        "{metrics}"
+    );
+
+    let mut child = running.0.take().unwrap();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(8);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("run did not stop within 8 s of SIGTERM");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let (out, err) = output_of(&mut child);
+    assert!(
+        status.success(),
+        "exit {status}\nstdout:\n{out}\nstderr:\n{err}"
+    );
+    assert!(err.contains("Socket Mode"), "{err}");
+    for secret in [TOKEN, APP_TOKEN] {
+        assert!(
+            !out.contains(secret) && !err.contains(secret),
+            "a secret reached the output:\nstdout:\n{out}\nstderr:\n{err}"
+        );
+    }
+}

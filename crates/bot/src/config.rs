@@ -263,6 +263,11 @@ impl Default for ConsoleConfig {
 #[serde(default)]
 pub struct SlackConfig {
     pub enabled: bool,
+    /// How Slack reaches the bot: `http` (signed requests to the bot's HTTP server) or `socket`
+    /// (Socket Mode: a WebSocket the bot opens with the app-level token; no public URL).
+    pub mode: String,
+    /// The app-level token (`xapp-…`, scope `connections:write`) for Socket Mode.
+    pub app_token: Secret,
     pub bot_token: Secret,
     pub signing_secret: Secret,
     /// The Web API base URL (a local fake in tests).
@@ -275,6 +280,8 @@ impl Default for SlackConfig {
     fn default() -> Self {
         SlackConfig {
             enabled: false,
+            mode: "http".into(),
+            app_token: Secret::default(),
             bot_token: Secret::default(),
             signing_secret: Secret::default(),
             api_base_url: "https://slack.com/api".into(),
@@ -627,10 +634,21 @@ impl Config {
             bad("console.user", "must be one word".into());
         }
         if self.slack.enabled {
-            for (key, secret) in [
-                ("slack.bot_token", &self.slack.bot_token),
-                ("slack.signing_secret", &self.slack.signing_secret),
-            ] {
+            let mode = self.slack.mode.trim();
+            if !matches!(mode, "http" | "socket") {
+                bad(
+                    "slack.mode",
+                    format!("`{mode}`: use http (Slack posts to the bot) or socket (Socket Mode)"),
+                );
+            }
+            // The signing secret checks HTTP requests; Socket Mode's connection is opened with
+            // the app-level token instead.
+            let transport_secret = if mode == "socket" {
+                ("slack.app_token", &self.slack.app_token)
+            } else {
+                ("slack.signing_secret", &self.slack.signing_secret)
+            };
+            for (key, secret) in [("slack.bot_token", &self.slack.bot_token), transport_secret] {
                 if secret.is_empty() {
                     bad(
                         key,
@@ -640,6 +658,16 @@ impl Config {
                         ),
                     );
                 }
+            }
+            if mode == "socket"
+                && !self.slack.app_token.is_empty()
+                && !self.slack.app_token.0.trim().starts_with("xapp-")
+            {
+                bad(
+                    "slack.app_token",
+                    "not an app-level token: those start with xapp- (Basic Information → App-Level Tokens)"
+                        .into(),
+                );
             }
             let base = self.slack.api_base_url.trim();
             if !(base.starts_with("https://") || base.starts_with("http://")) {
@@ -839,6 +867,28 @@ mod tests {
                 "matrix.password"
             ]
         );
+    }
+
+    #[test]
+    fn socket_mode_needs_the_app_token_not_the_signing_secret() {
+        let mut c = Config::default();
+        c.slack.enabled = true;
+        c.slack.mode = "socket".into();
+        c.slack.bot_token = Secret("xoxb-1".into());
+        let keys: Vec<String> = c.problems().into_iter().map(|p| p.key).collect();
+        assert_eq!(keys, ["slack.app_token"]);
+        c.slack.app_token = Secret("xoxb-wrong-kind".into());
+        let problems = c.problems();
+        assert_eq!(problems.len(), 1);
+        assert!(!problems[0].to_string().contains("wrong-kind"));
+        c.slack.app_token = Secret("xapp-1-A1-secret".into());
+        assert_eq!(c.problems(), vec![]);
+        assert!(!format!("{c:?}").contains("xapp-1"));
+        // An unknown mode is named; the HTTP secrets are then asked for.
+        c.slack.mode = "websocket".into();
+        c.slack.signing_secret = Secret("s".into());
+        let keys: Vec<String> = c.problems().into_iter().map(|p| p.key).collect();
+        assert_eq!(keys, ["slack.mode"]);
     }
 
     #[test]

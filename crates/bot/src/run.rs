@@ -9,7 +9,8 @@ use crate::config::Config;
 use crate::metrics::{self, CheckinResponse, Gauge, Metrics};
 use ambassador_core::{CheckinFilter, Clock, Dispatcher, Messenger, Program, SendError, Store};
 use ambassador_matrix::{CommandHandled, Credentials, MatrixBot, MatrixSettings};
-use ambassador_slack::{SlackApp, SlackClient, SlackMessenger, SlackSettings};
+use ambassador_slack::socket::EnvelopeHandled;
+use ambassador_slack::{SlackApp, SlackClient, SlackMessenger, SlackSettings, SocketSettings};
 use ambassador_store::SqlStore;
 use anyhow::Context;
 use axum::Router;
@@ -103,7 +104,7 @@ impl Clock for RunClock {
 }
 
 /// What to say when no platform is enabled.
-pub const NO_PLATFORM: &str = "no chat platform is enabled, so there is nothing to run. Enable Slack (slack.enabled = true with slack.bot_token and slack.signing_secret, or AMBASSADOR_BOT__SLACK__ENABLED=true ...) and/or Matrix (matrix.enabled = true with matrix.homeserver, matrix.user and matrix.password or matrix.access_token) in bot-config.toml or the environment; `ambassador-bot check-config` checks it. To try the bot without a chat platform, use `ambassador-bot console --demo`.";
+pub const NO_PLATFORM: &str = "no chat platform is enabled, so there is nothing to run. Enable Slack (slack.enabled = true with slack.bot_token and slack.signing_secret, or slack.mode = \"socket\" with slack.app_token; or AMBASSADOR_BOT__SLACK__ENABLED=true ...) and/or Matrix (matrix.enabled = true with matrix.homeserver, matrix.user and matrix.password or matrix.access_token) in bot-config.toml or the environment; `ambassador-bot check-config` checks it. To try the bot without a chat platform, use `ambassador-bot console --demo`.";
 
 /// The shutdown signal: false while running, true once SIGTERM/SIGINT arrived.
 #[derive(Clone)]
@@ -217,6 +218,7 @@ pub async fn run(cfg: &Config, clock: RunClock) -> anyhow::Result<ExitCode> {
     // Slack: its endpoints go on the HTTP server, its messenger to a dispatcher.
     let mut router = Router::new();
     let mut slack_messenger = None;
+    let mut slack_socket = None;
     if cfg.slack.enabled {
         let mut s = SlackSettings::new(&cfg.slack.signing_secret.0, &cfg.slack.bot_token.0);
         s.api_base = cfg.slack.api_base_url.trim().to_string();
@@ -236,9 +238,20 @@ pub async fn run(cfg: &Config, clock: RunClock) -> anyhow::Result<ExitCode> {
         };
         tracing::info!(bot_user_id = ?s.bot_user_id, api = %s.api_base, "slack adapter enabled");
         let app = SlackApp::new(program.clone(), s);
-        router = router.merge(ambassador_slack::router(app).layer(
-            axum::middleware::from_fn_with_state(metrics.clone(), count_slack),
-        ));
+        if cfg.slack.mode.trim() == "socket" {
+            // Socket Mode: Slack's deliveries come over a WebSocket; no Slack endpoints served.
+            tracing::info!("slack: Socket Mode");
+            let mut socket = SocketSettings::new(&cfg.slack.app_token.0);
+            let counted = metrics.clone();
+            socket.on_envelope = Some(Arc::new(move |handled: &EnvelopeHandled| {
+                count_slack_envelope(&counted, handled);
+            }));
+            slack_socket = Some((app, socket));
+        } else {
+            router = router.merge(ambassador_slack::router(app).layer(
+                axum::middleware::from_fn_with_state(metrics.clone(), count_slack),
+            ));
+        }
         slack_messenger = Some(SlackMessenger::new(client));
     }
 
@@ -331,6 +344,20 @@ pub async fn run(cfg: &Config, clock: RunClock) -> anyhow::Result<ExitCode> {
             }
         }
     };
+    let slack_socket = {
+        let shutdown = shutdown.clone();
+        async move {
+            let Some((app, settings)) = slack_socket else {
+                return Ok(());
+            };
+            tokio::select! {
+                () = ambassador_slack::socket::run(app, settings) => {
+                    anyhow::bail!("the Slack Socket Mode client stopped")
+                }
+                () = shutdown.wait() => Ok(()),
+            }
+        }
+    };
     let matrix_sync = {
         let (program, metrics, shutdown, holder) = (
             program.clone(),
@@ -401,6 +428,7 @@ pub async fn run(cfg: &Config, clock: RunClock) -> anyhow::Result<ExitCode> {
             watch_loop("http server", &shutdown, http),
             watch_loop("scheduler", &shutdown, scheduler),
             watch_loop("slack outbox", &shutdown, slack_dispatch),
+            watch_loop("slack socket mode", &shutdown, slack_socket),
             watch_loop("matrix sync", &shutdown, matrix_sync),
         )
     };
@@ -906,6 +934,43 @@ fn count_matrix(metrics: &Metrics, handled: &CommandHandled) {
     );
 }
 
+/// A slash command as a metric label: the command when it looks like one, else `other`.
+fn slash_command_label(command: Option<String>) -> String {
+    command
+        .filter(|c| {
+            c.len() <= 32
+                && c.starts_with('/')
+                && c[1..]
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+        })
+        .unwrap_or_else(|| "other".into())
+}
+
+/// Counts and times a Slack Socket Mode envelope like an HTTP request, with status `ack`.
+fn count_slack_envelope(metrics: &Metrics, handled: &EnvelopeHandled) {
+    let command = match handled.kind.as_str() {
+        "slash_commands" => slash_command_label(handled.command.clone()),
+        "events_api" => "event".into(),
+        "interactive" => "interaction".into(),
+        _ => "other".into(),
+    };
+    metrics.inc(
+        metrics::COMMANDS,
+        &[
+            ("platform", "slack"),
+            ("command", &command),
+            ("status", "ack"),
+        ],
+        1,
+    );
+    metrics.observe(
+        metrics::COMMAND_LATENCY,
+        &[("platform", "slack")],
+        handled.elapsed.as_secs_f64(),
+    );
+}
+
 /// Counts Slack requests by command and status and times them. The body is read here (Slack's
 /// bodies are small) to learn the slash command, then handed on untouched.
 async fn count_slack(
@@ -919,18 +984,12 @@ async fn count_slack(
         Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "request too large").into_response(),
     };
     let command = match parts.uri.path() {
-        "/slack/commands" => serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-            .ok()
-            .and_then(|form| form.into_iter().find(|(k, _)| k == "command"))
-            .map(|(_, c)| c)
-            .filter(|c| {
-                c.len() <= 32
-                    && c.starts_with('/')
-                    && c[1..]
-                        .chars()
-                        .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
-            })
-            .unwrap_or_else(|| "other".into()),
+        "/slack/commands" => slash_command_label(
+            serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+                .ok()
+                .and_then(|form| form.into_iter().find(|(k, _)| k == "command"))
+                .map(|(_, c)| c),
+        ),
         "/slack/events" => "event".into(),
         "/slack/interactivity" => "interaction".into(),
         _ => "other".into(),

@@ -269,6 +269,15 @@ async fn commands<S: Store, C: Clock>(
             ));
         }
     };
+    answer_command(&app, form).await
+}
+
+/// A slash command, whichever transport brought it (a signed HTTP form or a Socket Mode
+/// envelope): handled within the acknowledgement deadline; the acknowledgement to give.
+pub(crate) async fn answer_command<S: Store, C: Clock>(
+    app: &Arc<SlackApp<S, C>>,
+    form: CommandForm,
+) -> Response {
     let inbound = form.inbound(app.bot());
     let span = tracing::info_span!(
         "slack_command",
@@ -330,7 +339,17 @@ async fn events<S: Store, C: Clock>(
     if app.authenticate("events", &headers, &body).is_err() {
         return unauthorized();
     }
-    let payload: Value = match serde_json::from_slice(&body) {
+    handle_event(&app, &headers, &body).await
+}
+
+/// An Events API payload, whichever transport brought it (a signed HTTP request or a Socket Mode
+/// envelope); `headers` carries `X-Slack-Retry-Num` when Slack retries.
+pub(crate) async fn handle_event<S: Store, C: Clock>(
+    app: &Arc<SlackApp<S, C>>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let payload: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
             tracing::warn!(error = %e, "unreadable Slack event payload");

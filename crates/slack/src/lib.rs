@@ -11,9 +11,11 @@ pub mod http;
 pub mod inbound;
 pub mod render;
 pub mod send;
+pub mod socket;
 pub mod verify;
 
 pub use http::{SlackApp, SlackSettings, router};
 pub use render::{SlackMessage, render};
 pub use send::{DEFAULT_API_BASE, SlackClient, SlackMessenger, SlackUser};
+pub use socket::SocketSettings;
 pub use verify::{Secret, VerifyError, sign, verify};

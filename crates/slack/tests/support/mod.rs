@@ -15,6 +15,8 @@ use std::time::Duration;
 
 pub const TOKEN: &str = "xoxb-test-token";
 pub const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+/// The app-level token that opens Socket Mode connections.
+pub const APP_TOKEN: &str = "xapp-1-A123456-test-app-token";
 
 #[derive(Debug, Default)]
 pub struct Recorded {
@@ -35,6 +37,8 @@ pub struct Recorded {
     pub unavailable_next: bool,
     /// `users.info` answers by id.
     pub users: HashMap<String, Value>,
+    /// What `apps.connections.open` answers: the Socket Mode WebSocket URL.
+    pub socket_url: Option<String>,
     /// Complaints about what the adapter sent (should stay empty).
     pub violations: Vec<String>,
 }
@@ -147,6 +151,18 @@ async fn api(
     s.calls.push(method.clone());
     let ok_json = |v: Value| axum::Json(v).into_response();
     let err = |e: &str| axum::Json(json!({"ok": false, "error": e})).into_response();
+    if method == "apps.connections.open" {
+        // Only the app-level token opens Socket Mode connections.
+        if headers.get("authorization").and_then(|v| v.to_str().ok())
+            != Some(&format!("Bearer {APP_TOKEN}"))
+        {
+            return err("not_allowed_token_type");
+        }
+        return match &s.socket_url {
+            Some(url) => ok_json(json!({"ok": true, "url": url})),
+            None => err("internal_error"),
+        };
+    }
     if headers.get("authorization").and_then(|v| v.to_str().ok())
         != Some(&format!("Bearer {TOKEN}"))
     {
