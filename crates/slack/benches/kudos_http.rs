@@ -15,6 +15,8 @@
 //!     cargo bench -p ambassador-slack --bench kudos_http
 //!     TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test cargo bench -p ambassador-slack --bench kudos_http
 //!
+//! `BENCH_DB_CONNECTIONS` sets the store's pool size (default 5, as `database.max_connections`).
+//!
 //! The clients run in the same process and share the machine's cores with the server.
 
 #[path = "../../bot/benches/support/mod.rs"]
@@ -243,12 +245,19 @@ async fn run(name: &str, store: SqlStore) {
 
 #[tokio::main]
 async fn main() {
+    let connections = std::env::var("BENCH_DB_CONNECTIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(5);
+    println!("{CLIENTS} clients, {connections} database connections");
     let dir = tempfile::tempdir().unwrap();
     let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let store = SqlStore::open(&sqlite, 8).await.expect("open SQLite");
+    let store = SqlStore::open(&sqlite, connections)
+        .await
+        .expect("open SQLite");
     run("SQLite", store).await;
     if let Some(schema) = support::PgSchema::create("bench_http").await {
-        let store = SqlStore::open(&schema.url, 16)
+        let store = SqlStore::open(&schema.url, connections)
             .await
             .expect("open PostgreSQL");
         run("PostgreSQL", store.clone()).await;
