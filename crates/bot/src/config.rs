@@ -274,6 +274,9 @@ pub struct SlackConfig {
     pub api_base_url: String,
     /// The bot's own user id; empty: asked of Slack (`auth.test`) at start.
     pub bot_user_id: String,
+    /// A reaction name (`raised_hands`, no colons) that gives kudos to the author of the message
+    /// reacted to; empty: off.
+    pub kudos_reaction: String,
 }
 
 impl Default for SlackConfig {
@@ -286,6 +289,7 @@ impl Default for SlackConfig {
             signing_secret: Secret::default(),
             api_base_url: "https://slack.com/api".into(),
             bot_user_id: String::new(),
+            kudos_reaction: String::new(),
         }
     }
 }

@@ -222,6 +222,14 @@ pub async fn run(cfg: &Config, clock: RunClock) -> anyhow::Result<ExitCode> {
     if cfg.slack.enabled {
         let mut s = SlackSettings::new(&cfg.slack.signing_secret.0, &cfg.slack.bot_token.0);
         s.api_base = cfg.slack.api_base_url.trim().to_string();
+        s.kudos_reaction = Some(
+            cfg.slack
+                .kudos_reaction
+                .trim()
+                .trim_matches(':')
+                .to_string(),
+        )
+        .filter(|k| !k.is_empty());
         let client = SlackClient::new(&s.api_base, s.bot_token.clone());
         s.bot_user_id = match cfg.slack.bot_user_id.trim() {
             "" => match client.bot_user_id().await {

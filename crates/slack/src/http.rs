@@ -1,13 +1,15 @@
 //! The HTTP endpoints Slack posts to: `/slack/commands`, `/slack/events`, `/slack/interactivity`.
 //! Every request is verified (signature and timestamp) before its body is parsed.
 
-use crate::inbound::{CommandForm, RecentIds, direct_message};
+use crate::inbound::{
+    CommandForm, KudosReaction, RecentIds, direct_message, kudos_reaction, unescape,
+};
 use crate::render::{SlackMessage, render};
 use crate::send::SlackClient;
 use crate::verify::{Secret, VerifyError, verify};
 use ambassador_core::{
-    Account, Audience, Clock, Message, Platform, Program, Reply, Store, StoreError, apology,
-    sanitize_text,
+    Account, Audience, Clock, Inbound, Message, Platform, Program, Reply, Store, StoreError,
+    apology, sanitize_text,
 };
 use axum::Router;
 use axum::body::Bytes;
@@ -38,6 +40,9 @@ pub struct SlackSettings {
     /// How many event ids this process remembers to drop Slack's retried deliveries at once,
     /// before asking the store (which remembers them for every replica, for a day).
     pub dedup_capacity: usize,
+    /// A reaction name (`raised_hands`, no colons) that gives kudos to the author of the message
+    /// reacted to, from the person who reacted; `None`: off.
+    pub kudos_reaction: Option<String>,
 }
 
 impl SlackSettings {
@@ -49,6 +54,7 @@ impl SlackSettings {
             bot_user_id: None,
             ack_deadline: Duration::from_secs(2),
             dedup_capacity: 10_000,
+            kudos_reaction: None,
         }
     }
 }
@@ -122,6 +128,80 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
 
     fn bot(&self) -> Option<&str> {
         self.settings.bot_user_id.as_deref()
+    }
+
+    /// Kudos by reaction: the reacted-to message's author gets kudos from the person who reacted,
+    /// for the message (its text fetched through the Web API). Reactions to the bot's own messages
+    /// (the digest, say) are applause, not kudos, and are ignored. The public kudos answers in the
+    /// message's thread; the giver's note and any refusal are ephemeral, for the giver alone.
+    async fn kudos_by_reaction(&self, reaction: KudosReaction) {
+        if Some(reaction.item_user.as_str()) == self.bot() {
+            tracing::debug!("a reaction to the bot's own message: no kudos");
+            return;
+        }
+        let (text, thread_ts) = match self.client.message(&reaction.channel, &reaction.ts).await {
+            Ok(Some(found)) => found,
+            Ok(None) => {
+                tracing::warn!(ts = %reaction.ts, "the message reacted to was not found");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(ts = %reaction.ts, error = %e, "could not fetch the message reacted to");
+                return;
+            }
+        };
+        let sender_name = match self.client.user(&reaction.user).await {
+            Ok(user) => user.name,
+            Err(e) => {
+                tracing::debug!(error = %e, "users.info failed; keeping the stored name");
+                String::new()
+            }
+        };
+        self.introduce_mentioned(&format!("<@{}>", reaction.item_user))
+            .await;
+        let inbound = Inbound {
+            sender: Account::new(Platform::Slack, &reaction.user),
+            sender_name,
+            room: reaction.channel.clone(),
+            text: unescape(&text),
+            bot: self.bot().map(|id| Account::new(Platform::Slack, id)),
+            direct: reaction.channel.starts_with('D'),
+            create_mentioned: true,
+        };
+        let receiver = Account::new(Platform::Slack, &reaction.item_user);
+        let replies = match self.program.kudos_by_reaction(&inbound, &receiver).await {
+            Ok(replies) => replies,
+            Err(e) => {
+                tracing::error!(error = %e, "the store failed while giving kudos by reaction");
+                vec![Reply::caller(apology())]
+            }
+        };
+        for reply in replies {
+            for part in render(&reply.message) {
+                let sent = match &reply.audience {
+                    Audience::Room => {
+                        self.client
+                            .post_in_thread(&reaction.channel, &thread_ts, &part)
+                            .await
+                    }
+                    Audience::Caller => {
+                        self.client
+                            .post_ephemeral(&reaction.channel, &reaction.user, &part)
+                            .await
+                    }
+                    Audience::Direct(p) if p.account.platform == Platform::Slack => {
+                        self.client.post_message(&p.account.id, &part).await
+                    }
+                    Audience::Direct(p) => {
+                        tracing::warn!(to = %p.account, "a direct reply to a non-Slack account was dropped");
+                        continue;
+                    }
+                };
+                if let Err(e) = sent {
+                    tracing::warn!(error = %e, "a kudos-by-reaction reply could not be delivered");
+                }
+            }
+        }
     }
 }
 
@@ -406,6 +486,23 @@ pub(crate) async fn handle_event<S: Store, C: Clock>(
         }
     }
     let event = &payload["event"];
+    if let Some(wanted) = app.settings.kudos_reaction.as_deref()
+        && let Some(reaction) = kudos_reaction(event, wanted)
+    {
+        let span = tracing::info_span!(
+            "slack_event",
+            platform = "slack",
+            room = %reaction.channel,
+            user = %reaction.user,
+            event_id,
+            command = "kudos reaction",
+        );
+        let worker = app.clone();
+        let task =
+            tokio::spawn(async move { worker.kudos_by_reaction(reaction).await }.instrument(span));
+        let _ = tokio::time::timeout(app.settings.ack_deadline, task).await;
+        return StatusCode::OK.into_response();
+    }
     let Some(dm) = direct_message(event, app.bot()) else {
         tracing::debug!(event_id, kind = ?event["type"].as_str(), "Slack event ignored");
         return StatusCode::OK.into_response();

@@ -101,6 +101,48 @@ impl DirectMessage {
     }
 }
 
+/// A `reaction_added` event with the configured kudos reaction on a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KudosReaction {
+    /// Who reacted: the giver.
+    pub user: String,
+    /// The message's author: the receiver.
+    pub item_user: String,
+    pub channel: String,
+    /// The reacted-to message's `ts`.
+    pub ts: String,
+}
+
+/// A reaction name without colons and skin tone: `:raised_hands::skin-tone-2:` → `raised_hands`.
+pub fn reaction_name(name: &str) -> &str {
+    let name = name.trim().trim_matches(':');
+    name.split("::").next().unwrap_or(name)
+}
+
+/// The kudos reaction in an `event_callback`, if it is one: a `reaction_added` with `wanted` (a
+/// reaction name, skin tones ignored) on a message (`item.type == "message"`) by a known author.
+pub fn kudos_reaction(event: &serde_json::Value, wanted: &str) -> Option<KudosReaction> {
+    if event["type"] != "reaction_added" || event["item"]["type"] != "message" {
+        return None;
+    }
+    let wanted = reaction_name(wanted);
+    if wanted.is_empty() || reaction_name(event["reaction"].as_str()?) != wanted {
+        return None;
+    }
+    let non_empty = |v: &serde_json::Value| {
+        v.as_str()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    Some(KudosReaction {
+        user: non_empty(&event["user"])?,
+        item_user: non_empty(&event["item_user"])?,
+        channel: non_empty(&event["item"]["channel"])?,
+        ts: non_empty(&event["item"]["ts"])?,
+    })
+}
+
 /// The event ids seen lately, oldest forgotten first: Slack retries a delivery it thinks failed
 /// (`X-Slack-Retry-Num`) with the same `event_id`. In memory, so one replica only.
 #[derive(Debug)]
@@ -178,6 +220,29 @@ mod tests {
         let mut channel = event.clone();
         channel["channel_type"] = json!("channel");
         assert_eq!(direct_message(&channel, None), None);
+    }
+
+    #[test]
+    fn only_the_configured_reaction_on_a_message_counts() {
+        let event = json!({"type": "reaction_added", "user": "U1", "reaction": "raised_hands::skin-tone-3",
+            "item_user": "U2", "item": {"type": "message", "channel": "C1", "ts": "1360782400.498405"},
+            "event_ts": "1360782804.083113"});
+        let want = KudosReaction {
+            user: "U1".into(),
+            item_user: "U2".into(),
+            channel: "C1".into(),
+            ts: "1360782400.498405".into(),
+        };
+        assert_eq!(kudos_reaction(&event, "raised_hands"), Some(want.clone()));
+        assert_eq!(kudos_reaction(&event, ":raised_hands:"), Some(want));
+        assert_eq!(kudos_reaction(&event, "tada"), None);
+        assert_eq!(kudos_reaction(&event, ""), None);
+        let mut file = event.clone();
+        file["item"] = json!({"type": "file", "file": "F1"});
+        assert_eq!(kudos_reaction(&file, "raised_hands"), None);
+        let mut removed = event.clone();
+        removed["type"] = json!("reaction_removed");
+        assert_eq!(kudos_reaction(&removed, "raised_hands"), None);
     }
 
     #[test]

@@ -71,11 +71,38 @@ impl SlackClient {
     /// Calls a Web API method with a JSON body; the `ok:true` answer, or why not.
     pub async fn call(&self, method: &str, body: &Value) -> Result<Value, SendError> {
         let url = format!("{}/{method}", self.base);
-        let response = self
+        let request = self
             .http
             .post(&url)
             .bearer_auth(self.token.expose())
-            .json(body)
+            .json(body);
+        self.answer(method, request).await
+    }
+
+    /// Calls a Web API method with form arguments (the read methods, such as
+    /// `conversations.history`, take no JSON body).
+    pub async fn call_form(&self, method: &str, args: &[(&str, &str)]) -> Result<Value, SendError> {
+        let url = format!("{}/{method}", self.base);
+        let body = serde_urlencoded::to_string(args)
+            .map_err(|e| SendError::Permanent(format!("{method}: {e}")))?;
+        let request = self
+            .http
+            .post(&url)
+            .bearer_auth(self.token.expose())
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(body);
+        self.answer(method, request).await
+    }
+
+    async fn answer(
+        &self,
+        method: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Value, SendError> {
+        let response = request
             .send()
             .await
             .map_err(|e| SendError::Transient(format!("{method}: {}", e.without_url())))?;
@@ -123,6 +150,89 @@ impl SlackClient {
             "unfurl_media": false,
         });
         self.call("chat.postMessage", &body).await.map(|_| ())
+    }
+
+    /// `chat.postMessage` as a reply in the thread of the message `thread_ts`.
+    pub async fn post_in_thread(
+        &self,
+        channel: &str,
+        thread_ts: &str,
+        message: &SlackMessage,
+    ) -> Result<(), SendError> {
+        let body = json!({
+            "channel": channel,
+            "thread_ts": thread_ts,
+            "text": message.text,
+            "blocks": message.blocks,
+            "unfurl_links": false,
+            "unfurl_media": false,
+        });
+        self.call("chat.postMessage", &body).await.map(|_| ())
+    }
+
+    /// `chat.postEphemeral`: a message in a channel that only `user` sees.
+    pub async fn post_ephemeral(
+        &self,
+        channel: &str,
+        user: &str,
+        message: &SlackMessage,
+    ) -> Result<(), SendError> {
+        let body = json!({
+            "channel": channel,
+            "user": user,
+            "text": message.text,
+            "blocks": message.blocks,
+        });
+        self.call("chat.postEphemeral", &body).await.map(|_| ())
+    }
+
+    /// A message's text and the `ts` of the thread it is in (its own `ts` when it starts none):
+    /// `conversations.history` with the message's `ts` as `latest`, inclusive; a thread reply is
+    /// not in the channel's history, so `conversations.replies` is asked next. `None`: no message
+    /// with that `ts` was found.
+    pub async fn message(
+        &self,
+        channel: &str,
+        ts: &str,
+    ) -> Result<Option<(String, String)>, SendError> {
+        let found = |answer: &Value| {
+            answer["messages"].as_array().and_then(|messages| {
+                messages.iter().find(|m| m["ts"] == ts).map(|m| {
+                    (
+                        m["text"].as_str().unwrap_or_default().to_string(),
+                        m["thread_ts"].as_str().unwrap_or(ts).to_string(),
+                    )
+                })
+            })
+        };
+        let history = self
+            .call_form(
+                "conversations.history",
+                &[
+                    ("channel", channel),
+                    ("latest", ts),
+                    ("inclusive", "true"),
+                    ("limit", "1"),
+                ],
+            )
+            .await?;
+        if let Some(message) = found(&history) {
+            return Ok(Some(message));
+        }
+        let replies = self
+            .call_form(
+                "conversations.replies",
+                &[
+                    ("channel", channel),
+                    ("ts", ts),
+                    ("latest", ts),
+                    ("oldest", ts),
+                    ("inclusive", "true"),
+                    ("limit", "1"),
+                ],
+            )
+            .await?;
+        Ok(found(&replies))
     }
 
     /// Posts to a slash command's `response_url` (no token: the URL is the credential).

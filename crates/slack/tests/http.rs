@@ -570,3 +570,226 @@ async fn interactivity_is_verified_and_acknowledged() {
         .await;
     assert_eq!(status, StatusCode::OK);
 }
+
+fn reaction(user: &str, emoji: &str, author: &str, channel: &str, ts: &str) -> Value {
+    // The shape of Slack's documented `reaction_added` example.
+    json!({
+        "type": "reaction_added",
+        "user": user,
+        "reaction": emoji,
+        "item_user": author,
+        "item": {"type": "message", "channel": channel, "ts": ts},
+        "event_ts": "1741082400.000100",
+    })
+}
+
+async fn reaction_harness() -> Harness {
+    let h = harness_with(|s| s.kudos_reaction = Some("raised_hands".into())).await;
+    h.fake.add_user("U1", "Ada", "Europe/Berlin");
+    h.fake.add_user("U2", "Bob", "Europe/Berlin");
+    h.fake.add_message(
+        "C0GENERAL",
+        json!({"type": "message", "user": "U2", "ts": "1741082000.000100", "text": "I fixed the flaky build &amp; the docs"}),
+    );
+    h.fake.add_message(
+        "C0GENERAL",
+        json!({"type": "message", "user": "U1", "ts": "1741082100.000200", "text": "Release notes are out"}),
+    );
+    // A reply in the thread of Bob's message, newer than both.
+    h.fake.add_message(
+        "C0GENERAL",
+        json!({"type": "message", "user": "U2", "ts": "1741082200.000300", "thread_ts": "1741082000.000100", "text": "and the flaky test too"}),
+    );
+    h.fake.add_message(
+        "C0GENERAL",
+        json!({"type": "message", "user": "UBOT", "ts": "1741082300.000400", "text": "This week's kudos"}),
+    );
+    h
+}
+
+impl Harness {
+    async fn react(&self, event_id: &str, event: Value) {
+        let body = self.event(event_id, event);
+        let (status, _) = self
+            .send(self.signed("/slack/events", "application/json", &body))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+
+    async fn all_kudos(&self) -> Vec<ambassador_core::Kudos> {
+        self.program
+            .store
+            .kudos_between(
+                start_time() - Duration::days(1),
+                start_time() + Duration::days(1),
+            )
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn a_kudos_reaction_thanks_the_author_in_the_thread() {
+    let h = reaction_harness().await;
+    h.react(
+        "EvR1",
+        reaction("U1", "raised_hands", "U2", "C0GENERAL", "1741082000.000100"),
+    )
+    .await;
+    h.fake
+        .wait_for("the public kudos and the note", |s| {
+            !s.posts.is_empty() && !s.ephemerals.is_empty()
+        })
+        .await;
+    let kudos = h.all_kudos().await;
+    assert_eq!(kudos.len(), 1, "{kudos:?}");
+    assert_eq!(kudos[0].giver.account, Account::new(Platform::Slack, "U1"));
+    assert_eq!(kudos[0].giver.display_name, "Ada");
+    assert_eq!(
+        kudos[0].receivers[0].account,
+        Account::new(Platform::Slack, "U2")
+    );
+    assert_eq!(kudos[0].receivers[0].display_name, "Bob");
+    assert!(
+        kudos[0]
+            .reason
+            .contains("I fixed the flaky build & the docs"),
+        "{}",
+        kudos[0].reason
+    );
+    assert_eq!(kudos[0].room, "C0GENERAL");
+    let posts = h.fake.posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0]["channel"], "C0GENERAL");
+    assert_eq!(posts[0]["thread_ts"], "1741082000.000100");
+    assert!(
+        posts[0]["text"].as_str().unwrap().contains("<@U2>"),
+        "{}",
+        posts[0]
+    );
+    assert!(
+        block_texts(&posts[0]).contains("flaky build"),
+        "{}",
+        posts[0]
+    );
+    let notes = h.fake.ephemerals();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0]["channel"], "C0GENERAL");
+    assert_eq!(notes[0]["user"], "U1");
+
+    // A reply in a thread is not in the channel's history: found through conversations.replies,
+    // and the kudos goes to the same thread. A retried delivery counts once.
+    h.react(
+        "EvR2",
+        reaction(
+            "U1",
+            "raised_hands::skin-tone-2",
+            "U2",
+            "C0GENERAL",
+            "1741082200.000300",
+        ),
+    )
+    .await;
+    h.react(
+        "EvR2",
+        reaction(
+            "U1",
+            "raised_hands::skin-tone-2",
+            "U2",
+            "C0GENERAL",
+            "1741082200.000300",
+        ),
+    )
+    .await;
+    h.fake
+        .wait_for("the second kudos", |s| s.posts.len() >= 2)
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let kudos = h.all_kudos().await;
+    assert_eq!(kudos.len(), 2, "{kudos:?}");
+    assert!(
+        kudos
+            .iter()
+            .any(|k| k.reason.contains("and the flaky test too"))
+    );
+    let posts = h.fake.posts();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert_eq!(posts[1]["thread_ts"], "1741082000.000100");
+    assert!(
+        h.fake
+            .with(|s| s.calls.contains(&"conversations.replies".to_string()))
+    );
+}
+
+#[tokio::test]
+async fn other_reactions_and_reactions_to_the_bot_give_nothing() {
+    let h = reaction_harness().await;
+    h.react(
+        "EvO1",
+        reaction("U1", "tada", "U2", "C0GENERAL", "1741082000.000100"),
+    )
+    .await;
+    h.react(
+        "EvO2",
+        reaction(
+            "U1",
+            "raised_hands",
+            "UBOT",
+            "C0GENERAL",
+            "1741082300.000400",
+        ),
+    )
+    .await;
+    let mut on_a_file = reaction("U1", "raised_hands", "U2", "C0GENERAL", "1741082000.000100");
+    on_a_file["item"] = json!({"type": "file", "file": "F0001"});
+    h.react("EvO3", on_a_file).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(h.all_kudos().await.is_empty());
+    assert!(h.fake.posts().is_empty());
+    assert!(h.fake.ephemerals().is_empty());
+    assert!(
+        h.fake.with(|s| s.calls.is_empty()),
+        "{:?}",
+        h.fake.with(|s| s.calls.clone())
+    );
+
+    // Off by default: the configured emoji does nothing either.
+    let off = harness().await;
+    off.react(
+        "EvO4",
+        reaction("U1", "raised_hands", "U2", "C0GENERAL", "1741082000.000100"),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(off.all_kudos().await.is_empty());
+    assert!(off.fake.with(|s| s.calls.is_empty()));
+}
+
+#[tokio::test]
+async fn a_reaction_to_your_own_message_is_refused_to_you_alone() {
+    let h = reaction_harness().await;
+    h.react(
+        "EvS1",
+        reaction("U1", "raised_hands", "U1", "C0GENERAL", "1741082100.000200"),
+    )
+    .await;
+    h.fake
+        .wait_for("the refusal", |s| !s.ephemerals.is_empty())
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(h.all_kudos().await.is_empty());
+    assert!(h.fake.posts().is_empty());
+    let notes = h.fake.ephemerals();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0]["user"], "U1");
+    assert_eq!(notes[0]["channel"], "C0GENERAL");
+    assert!(
+        notes[0]["text"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("yourself"),
+        "{}",
+        notes[0]
+    );
+}

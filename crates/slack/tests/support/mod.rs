@@ -39,6 +39,11 @@ pub struct Recorded {
     pub users: HashMap<String, Value>,
     /// What `apps.connections.open` answers: the Socket Mode WebSocket URL.
     pub socket_url: Option<String>,
+    /// Messages in channels, as (channel id, message) with `ts`, `user`, `text` and, for thread
+    /// replies, `thread_ts`: what `conversations.history` and `conversations.replies` answer.
+    pub messages: Vec<(String, Value)>,
+    /// Bodies of accepted `chat.postEphemeral` calls.
+    pub ephemerals: Vec<Value>,
     /// Complaints about what the adapter sent (should stay empty).
     pub violations: Vec<String>,
 }
@@ -83,6 +88,14 @@ impl FakeSlack {
 
     pub fn responses(&self) -> Vec<(String, Value)> {
         self.with(|s| s.responses.clone())
+    }
+
+    pub fn add_message(&self, channel: &str, message: Value) {
+        self.with(|s| s.messages.push((channel.into(), message)));
+    }
+
+    pub fn ephemerals(&self) -> Vec<Value> {
+        self.with(|s| s.ephemerals.clone())
     }
 
     pub fn add_user(&self, id: &str, display_name: &str, tz: &str) {
@@ -168,11 +181,20 @@ async fn api(
     {
         return err("invalid_auth");
     }
-    if !headers
+    let content_type = headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|c| c.starts_with("application/json"))
-    {
+        .unwrap_or_default();
+    // Slack's read methods take form arguments, not JSON.
+    if method.starts_with("conversations.") {
+        if !content_type.starts_with("application/x-www-form-urlencoded") {
+            s.violations.push(format!("{method}: not a form"));
+            return err("invalid_arguments");
+        }
+        let args: HashMap<String, String> = serde_urlencoded::from_str(&body).unwrap_or_default();
+        return read_method(&mut s, &method, &args);
+    }
+    if !content_type.starts_with("application/json") {
         s.violations.push(format!("{method}: not JSON"));
         return err("invalid_arguments");
     }
@@ -220,6 +242,21 @@ async fn api(
             s.posts.push(body);
             ok_json(json!({"ok": true, "channel": channel, "ts": ts}))
         }
+        "chat.postEphemeral" => {
+            if body["channel"].as_str().is_none_or(str::is_empty)
+                || body["user"].as_str().is_none_or(str::is_empty)
+            {
+                s.violations
+                    .push("chat.postEphemeral without channel or user".into());
+                return err("channel_not_found");
+            }
+            if let Err(e) = check_blocks(&body) {
+                s.violations.push(format!("chat.postEphemeral: {e}"));
+                return err("invalid_blocks");
+            }
+            s.ephemerals.push(body);
+            ok_json(json!({"ok": true, "message_ts": "1700000000.999999"}))
+        }
         "users.info" => {
             let id = body["user"].as_str().unwrap_or("");
             match s.users.get(id) {
@@ -230,6 +267,49 @@ async fn api(
         "auth.test" => ok_json(json!({"ok": true, "user_id": "UBOT", "team_id": "T1"})),
         _ => err("unknown_method"),
     }
+}
+
+/// `conversations.history` (`latest` inclusive, newest first, thread replies left out) and
+/// `conversations.replies` (the message `ts` and its thread), as Slack answers them.
+fn read_method(s: &mut Recorded, method: &str, args: &HashMap<String, String>) -> Response {
+    let arg = |k: &str| args.get(k).map(String::as_str).unwrap_or_default();
+    let channel = arg("channel");
+    let ts_of = |m: &Value| m["ts"].as_str().unwrap_or_default().to_string();
+    let in_channel = s
+        .messages
+        .iter()
+        .filter(|(c, _)| c == channel)
+        .map(|(_, m)| m.clone());
+    let messages: Vec<Value> = match method {
+        "conversations.history" => {
+            if arg("inclusive") != "true" || arg("limit") != "1" || arg("latest").is_empty() {
+                s.violations
+                    .push(format!("conversations.history with {args:?}"));
+            }
+            let mut found: Vec<Value> = in_channel
+                .filter(|m| m["thread_ts"].is_null() || m["thread_ts"] == m["ts"])
+                .filter(|m| ts_of(m).as_str() <= arg("latest"))
+                .collect();
+            found.sort_by_key(|m| std::cmp::Reverse(ts_of(m)));
+            found.truncate(1);
+            found
+        }
+        "conversations.replies" => {
+            let ts = arg("ts");
+            let Some(target) = in_channel.clone().find(|m| ts_of(m) == ts) else {
+                return axum::Json(json!({"ok": false, "error": "thread_not_found"}))
+                    .into_response();
+            };
+            let thread = target["thread_ts"].as_str().unwrap_or(ts).to_string();
+            let mut found: Vec<Value> = in_channel
+                .filter(|m| ts_of(m) == thread || m["thread_ts"] == thread.as_str())
+                .collect();
+            found.sort_by_key(ts_of);
+            found
+        }
+        _ => return axum::Json(json!({"ok": false, "error": "unknown_method"})).into_response(),
+    };
+    axum::Json(json!({"ok": true, "messages": messages, "has_more": false})).into_response()
 }
 
 async fn response_url(
