@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
-use support::Sandbox;
+use support::{Sandbox, free_port};
 
 const ENV_PREFIX: &str = "AMBASSADOR_BOT__";
 
@@ -648,14 +648,6 @@ fn the_kubernetes_manifests_probe_and_configure_what_the_binary_has() {
     let target = &service["spec"]["ports"][0]["targetPort"];
     let container_port = &slack["spec"]["template"]["spec"]["containers"][0]["ports"][0];
     assert!(target == &container_port["name"] || target == &container_port["containerPort"]);
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Kills the child when the test ends.

@@ -22,7 +22,7 @@ use std::io::Read;
 use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::{PgSchema, Sandbox};
+use support::{PgSchema, Sandbox, free_port};
 
 const TOKEN: &str = "xoxb-replicas-test-token";
 const SIGNING_SECRET: &str = "replicas-test-signing-secret";
@@ -87,14 +87,6 @@ async fn fake_slack() -> (String, Shared) {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (format!("http://{addr}"), fake)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A sandbox whose configuration points at the shared database, the fake's `/{name}/api` and a

@@ -14,7 +14,7 @@ use std::io::Read;
 use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::Sandbox;
+use support::{Sandbox, free_port};
 
 const TOKEN: &str = "xoxb-run-test-token-7c1d";
 const SIGNING_SECRET: &str = "run-test-signing-secret-9f3e2a";
@@ -39,14 +39,6 @@ async fn fake_slack() -> (String, Calls) {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (format!("http://{addr}/api"), calls)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn sign(timestamp: &str, body: &str) -> String {
