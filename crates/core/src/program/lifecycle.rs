@@ -25,6 +25,10 @@ pub const APPLICATION_QUESTIONS: [&str; 3] = [
 const DEPARTMENT_QUESTION: &str =
     "Last one: which department would you represent? (Its region comes with it.)";
 
+/// What a second office member deciding the same application is told.
+const DECIDED_BY_SOMEONE_ELSE: &str =
+    "Someone in the program office decided this application a moment ago.";
+
 /// Kudos listed in a chat record or `kudos mine`; the export has them all.
 const KUDOS_SHOWN: usize = 15;
 
@@ -226,16 +230,13 @@ impl<S: Store, C: Clock> Program<S, C> {
             ));
         };
         let was_open = app.status == ApplicationStatus::Open;
-        if self
-            .store
-            .decide_application(app.id, ApplicationStatus::Withdrawn, None, self.clock.now())
-            .await?
-            .is_none()
-        {
-            return Err(refuse(
-                "Your application was decided a moment ago; you will find the answer in our direct conversation.",
-            ));
-        }
+        self.decide(
+            &app,
+            ApplicationStatus::Withdrawn,
+            None,
+            "Your application was decided a moment ago; you will find the answer in our direct conversation.",
+        )
+        .await?;
         let mut replies = vec![Reply::caller(Message::text(
             Rich::text("Your application is withdrawn. You are welcome to apply again any time: ")
                 .and_code(caller.cmd("ambassadors apply")),
@@ -381,6 +382,24 @@ impl<S: Store, C: Clock> Program<S, C> {
         Ok(vec![Reply::caller(m)])
     }
 
+    /// Decides `app` unless someone decided it first; then `already` is the answer.
+    async fn decide(
+        &self,
+        app: &Application,
+        status: ApplicationStatus,
+        reason: Option<&str>,
+        already: &str,
+    ) -> Result<(), Failure> {
+        match self
+            .store
+            .decide_application(app.id, status, reason, self.clock.now())
+            .await?
+        {
+            Some(_) => Ok(()),
+            None => Err(refuse(already.to_string())),
+        }
+    }
+
     /// The applicant's open application, or a clear word why there is none.
     async fn open_application_of(
         &self,
@@ -423,16 +442,13 @@ impl<S: Store, C: Clock> Program<S, C> {
                 )
             })?,
         };
-        if self
-            .store
-            .decide_application(app.id, ApplicationStatus::Approved, None, self.clock.now())
-            .await?
-            .is_none()
-        {
-            return Err(refuse(
-                "Someone in the program office decided this application a moment ago.",
-            ));
-        }
+        self.decide(
+            &app,
+            ApplicationStatus::Approved,
+            None,
+            DECIDED_BY_SOMEONE_ELSE,
+        )
+        .await?;
         let tz = person
             .time_zone
             .as_deref()
@@ -512,21 +528,13 @@ impl<S: Store, C: Clock> Program<S, C> {
         }
         let person = self.mentioned(caller, mention).await?;
         let app = self.open_application_of(caller, &person).await?;
-        if self
-            .store
-            .decide_application(
-                app.id,
-                ApplicationStatus::Declined,
-                Some(&reason),
-                self.clock.now(),
-            )
-            .await?
-            .is_none()
-        {
-            return Err(refuse(
-                "Someone in the program office decided this application a moment ago.",
-            ));
-        }
+        self.decide(
+            &app,
+            ApplicationStatus::Declined,
+            Some(&reason),
+            DECIDED_BY_SOMEONE_ELSE,
+        )
+        .await?;
         let p = person.as_ref();
         Ok(vec![
             Reply::caller(Message::text(
