@@ -166,8 +166,9 @@ pub async fn departments<S: Store>(store: &S, path: &Path) -> anyhow::Result<Rep
     Ok(report)
 }
 
-/// An account as written in a CSV cell: `platform:id`, or a bare id on the default platform.
-fn account_of(raw: &str, default_platform: Platform) -> Result<Account, String> {
+/// An account as written in a CSV cell or on the command line: `platform:id`, or a bare id
+/// (`@ada` or `ada`) on the default platform.
+pub(crate) fn account_of(raw: &str, default_platform: Platform) -> Result<Account, String> {
     if raw.contains(':')
         && raw
             .split(':')

@@ -12,16 +12,7 @@ pub fn account_of(who: &str, default_platform: Platform) -> anyhow::Result<Accou
         !who.is_empty(),
         "whose record? Give an account such as slack:U012AB3CD"
     );
-    if who.contains(':')
-        && who
-            .split(':')
-            .next()
-            .is_some_and(|p| p.parse::<Platform>().is_ok())
-    {
-        who.parse::<Account>().map_err(anyhow::Error::msg)
-    } else {
-        Ok(Account::new(default_platform, who.trim_start_matches('@')))
-    }
+    crate::import::account_of(who, default_platform).map_err(anyhow::Error::msg)
 }
 
 pub async fn export<S: Store, C: Clock>(
