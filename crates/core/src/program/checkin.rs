@@ -26,7 +26,8 @@ pub(crate) fn office_ref(account: &Account) -> PersonRef {
     }
 }
 
-fn dm(key: String, to: &Account, message: Message) -> Outgoing {
+/// A direct message to `to`, queued under `key`.
+pub(crate) fn dm(key: String, to: &Account, message: Message) -> Outgoing {
     Outgoing {
         key,
         to: Destination::Direct(to.clone()),

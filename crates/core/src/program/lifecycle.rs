@@ -2,7 +2,7 @@
 //! conversation), nominations, approval with onboarding, declines, misuse reports that only the
 //! office sees, the career record, kudos opt-out, yearly renewal and the inactivity ladder.
 
-use super::checkin::office_ref;
+use super::checkin::{dm, office_ref};
 use super::{Caller, Failure, Outcome, Program, refuse};
 use crate::command::Mention;
 use crate::message::{Message, Reply, Rich};
@@ -11,7 +11,7 @@ use crate::model::{
     CheckinStatus, Department, Effects, Person, PersonId, PersonRef, Platform, TrackRecord,
     sanitize_text,
 };
-use crate::ports::{Clock, Destination, Outgoing, Store, StoreError, StoreResult};
+use crate::ports::{Clock, Store, StoreError, StoreResult};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use std::collections::HashSet;
 
@@ -43,14 +43,6 @@ pub(crate) fn prefix_for(account: &Account) -> char {
 /// A command as written on the platform of `account`.
 pub(crate) fn command_for(account: &Account, template: &str) -> String {
     format!("{}{template}", prefix_for(account))
-}
-
-fn dm(key: String, to: &Account, message: Message) -> Outgoing {
-    Outgoing {
-        key,
-        to: Destination::Direct(to.clone()),
-        message,
-    }
 }
 
 /// The anniversary of a term that began on `since` most recently on or before `today` (at least a
