@@ -41,6 +41,32 @@ async fn fake_slack() -> (String, Calls) {
     (format!("http://{addr}/api"), calls)
 }
 
+/// Sends SIGTERM and expects `run` to exit 0 within 8 s; returns its stdout and stderr.
+async fn terminate(child: &mut Child) -> (String, String) {
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(8);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("run did not stop within 8 s of SIGTERM");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let (out, err) = output_of(child);
+    assert!(
+        status.success(),
+        "exit {status}\nstdout:\n{out}\nstderr:\n{err}"
+    );
+    (out, err)
+}
+
 fn sign(timestamp: &str, body: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(SIGNING_SECRET.as_bytes()).unwrap();
     mac.update(format!("v0:{timestamp}:{body}").as_bytes());
@@ -213,27 +239,7 @@ async fn run_serves_slack_health_and_metrics_and_stops_on_sigterm() {
 
     // SIGTERM: exits 0 within a few seconds.
     let mut child = running.0.take().unwrap();
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let deadline = Instant::now() + Duration::from_secs(8);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("run did not stop within 8 s of SIGTERM");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let (out, err) = output_of(&mut child);
-    assert!(
-        status.success(),
-        "exit {status}\nstdout:\n{out}\nstderr:\n{err}"
-    );
+    let (out, err) = terminate(&mut child).await;
 
     // JSON logs, and never a secret in them.
     assert!(err.contains("shutting down"), "{err}");
@@ -414,27 +420,7 @@ async fn run_in_socket_mode_connects_to_slack_instead_of_serving_it() {
     );
 
     let mut child = running.0.take().unwrap();
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let deadline = Instant::now() + Duration::from_secs(8);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("run did not stop within 8 s of SIGTERM");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let (out, err) = output_of(&mut child);
-    assert!(
-        status.success(),
-        "exit {status}\nstdout:\n{out}\nstderr:\n{err}"
-    );
+    let (out, err) = terminate(&mut child).await;
     assert!(err.contains("Socket Mode"), "{err}");
     for secret in [TOKEN, APP_TOKEN] {
         assert!(
