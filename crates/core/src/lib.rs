@@ -2,13 +2,16 @@
 //! platform-neutral message model, and the ports (store, clock) the adapters and the store implement.
 
 pub mod command;
+pub mod form;
 pub mod message;
 pub mod model;
 pub mod ports;
 pub mod program;
 
+pub use form::{Form, FormField, FormKind, FormOpening, Submitted};
 pub use message::{
-    Audience, Block, Inline, Message, Reply, Rich, render_markdown, render_plain, split_message,
+    Action, Audience, Block, Button, ButtonStyle, Inline, Message, Reply, Rich, render_markdown,
+    render_plain, split_message,
 };
 pub use model::*;
 pub use ports::{

@@ -111,7 +111,67 @@ pub enum Block {
     /// A quiet line of secondary information (hints, footnotes).
     Context(Rich),
     Divider,
+    /// Buttons. Platforms that have them (Slack) show them; the others show nothing for this block,
+    /// so a message with buttons also says in its text how to do the same with a command.
+    Actions(Vec<Button>),
 }
+
+/// A button under a message.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Button {
+    /// Short: a few words.
+    pub label: String,
+    pub action: Action,
+    pub style: ButtonStyle,
+}
+
+impl Button {
+    /// A button that runs `command` (written without its `/` or `!`) as the person who presses it.
+    pub fn command(label: impl Into<String>, command: impl Into<String>) -> Self {
+        Button {
+            label: label.into(),
+            action: Action::Command(command.into()),
+            style: ButtonStyle::Default,
+        }
+    }
+    /// A button that opens a form.
+    pub fn form(label: impl Into<String>, form: FormKind) -> Self {
+        Button {
+            label: label.into(),
+            action: Action::Form(form),
+            style: ButtonStyle::Default,
+        }
+    }
+    pub fn primary(mut self) -> Self {
+        self.style = ButtonStyle::Primary;
+        self
+    }
+    pub fn danger(mut self) -> Self {
+        self.style = ButtonStyle::Danger;
+        self
+    }
+}
+
+/// What pressing a button does.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Action {
+    /// Runs this command line (without its prefix, e.g. `ambassadors approve @U123`) as the person
+    /// who pressed the button, with that person's role: a button grants nothing a command would not.
+    Command(String),
+    /// Opens this form (a modal on Slack); see [`crate::Program::open_form`].
+    Form(FormKind),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ButtonStyle {
+    Default,
+    /// The expected next step.
+    Primary,
+    /// A step that says no or removes something.
+    Danger,
+}
+
+pub use crate::form::FormKind;
 
 /// A whole message.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -158,6 +218,10 @@ impl Message {
     }
     pub fn divider(mut self) -> Self {
         self.blocks.push(Block::Divider);
+        self
+    }
+    pub fn buttons(mut self, buttons: Vec<Button>) -> Self {
+        self.blocks.push(Block::Actions(buttons));
         self
     }
 }
@@ -269,6 +333,7 @@ pub fn render_plain(message: &Message) -> String {
             }
             Block::Context(r) => lines.push(format!("» {}", marked(r))),
             Block::Divider => lines.push("────".to_string()),
+            Block::Actions(_) => {}
         }
     }
     lines.join("\n")
@@ -521,6 +586,7 @@ pub fn render_markdown(message: &Message) -> String {
             }
             Block::Context(r) => format!("> {}", inline(r)),
             Block::Divider => "---".into(),
+            Block::Actions(_) => continue,
         });
     }
     parts.join("\n\n") + "\n"

@@ -96,6 +96,8 @@ pub fn render_one(message: &Message) -> Rendered {
                 html.push_str("</font></p>");
             }
             Block::Divider => html.push_str("<hr>"),
+            // Matrix has no buttons: the message's text names the command.
+            Block::Actions(_) => {}
         }
     }
     Rendered {

@@ -126,7 +126,7 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
         }
     }
 
-    fn bot(&self) -> Option<&str> {
+    pub(crate) fn bot(&self) -> Option<&str> {
         self.settings.bot_user_id.as_deref()
     }
 
@@ -235,7 +235,7 @@ pub fn router<S: Store, C: Clock>(app: Arc<SlackApp<S, C>>) -> Router {
 }
 
 /// Where a reply goes.
-enum Delivery {
+pub(crate) enum Delivery {
     /// Back to the command's conversation: in the acknowledgement or through the `response_url`.
     Respond {
         response_type: &'static str,
@@ -248,10 +248,10 @@ enum Delivery {
     },
 }
 
-type Handled = Result<Result<Option<Vec<Reply>>, StoreError>, tokio::task::JoinError>;
+pub(crate) type Handled = Result<Result<Option<Vec<Reply>>, StoreError>, tokio::task::JoinError>;
 
 /// The program's answer as deliveries. A failure becomes the apology, only to the caller.
-fn deliveries(handled: Handled, caller_room: Option<&str>) -> Vec<Delivery> {
+pub(crate) fn deliveries(handled: Handled, caller_room: Option<&str>) -> Vec<Delivery> {
     let replies = match handled {
         Ok(Ok(Some(replies))) => replies,
         Ok(Ok(None)) => Vec::new(),
@@ -299,7 +299,7 @@ fn deliveries(handled: Handled, caller_room: Option<&str>) -> Vec<Delivery> {
     out
 }
 
-async fn deliver(client: &SlackClient, response_url: &str, deliveries: Vec<Delivery>) {
+pub(crate) async fn deliver(client: &SlackClient, response_url: &str, deliveries: Vec<Delivery>) {
     for d in deliveries {
         let result = match &d {
             Delivery::Respond {
@@ -359,6 +359,18 @@ pub(crate) async fn answer_command<S: Store, C: Clock>(
     form: CommandForm,
 ) -> Response {
     let inbound = form.inbound(app.bot());
+    // `/ambassadors apply` and a bare `/checkin` open their form as a modal where Slack gave a
+    // trigger; should that fail, they are answered in chat as everywhere else.
+    if !form.trigger_id.is_empty()
+        && let Some(kind) = app.program.form_for_command(&inbound.text)
+    {
+        match crate::interact::open_form(app, &inbound, &kind, &form.trigger_id, &form.channel_id)
+            .await
+        {
+            Ok(_) => return StatusCode::OK.into_response(),
+            Err(e) => tracing::warn!(error = %e, "could not open the form; answering in chat"),
+        }
+    }
     let span = tracing::info_span!(
         "slack_command",
         platform = "slack",
@@ -549,12 +561,16 @@ async fn interactivity<S: Store, C: Clock>(
     struct Form {
         payload: String,
     }
-    let kind = serde_urlencoded::from_bytes::<Form>(&body)
+    match serde_urlencoded::from_bytes::<Form>(&body)
         .ok()
         .and_then(|f| serde_json::from_str::<Value>(&f.payload).ok())
-        .and_then(|p| p["type"].as_str().map(str::to_string));
-    tracing::info!(kind = ?kind, "Slack interaction acknowledged (no interactive elements yet)");
-    StatusCode::OK.into_response()
+    {
+        Some(payload) => crate::interact::handle_interaction(&app, payload).await,
+        None => {
+            tracing::warn!("unreadable Slack interaction payload");
+            StatusCode::BAD_REQUEST.into_response()
+        }
+    }
 }
 
 #[cfg(test)]

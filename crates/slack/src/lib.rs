@@ -9,6 +9,7 @@
 
 pub mod http;
 pub mod inbound;
+pub mod interact;
 pub mod render;
 pub mod send;
 pub mod socket;

@@ -3,7 +3,9 @@
 //! header. Longer messages become several Slack messages. Every message carries a plain `text`
 //! fallback for notifications.
 
-use ambassador_core::{Block, Inline, Message, Platform, Rich, render_plain};
+use ambassador_core::{
+    Block, Button, ButtonStyle, Form, Inline, Message, Platform, Rich, render_plain,
+};
 use serde_json::{Value, json};
 
 /// Blocks per Slack message.
@@ -20,6 +22,24 @@ pub const MAX_HEADER: usize = 150;
 pub const MAX_MESSAGE_CHARS: usize = 12_000;
 /// Characters of the fallback `text`.
 pub const MAX_FALLBACK: usize = 3000;
+/// Elements per actions block.
+pub const MAX_ACTIONS: usize = 25;
+/// Characters of a button's label.
+pub const MAX_BUTTON_TEXT: usize = 75;
+/// Characters of a button's value.
+pub const MAX_BUTTON_VALUE: usize = 2000;
+/// Characters of a modal's title, submit and close labels.
+pub const MAX_MODAL_TITLE: usize = 24;
+/// Blocks per modal or Home tab view.
+pub const MAX_VIEW_BLOCKS: usize = 100;
+/// Characters a plain-text input takes.
+pub const MAX_INPUT: usize = 3000;
+/// Characters of a view's `private_metadata`.
+pub const MAX_METADATA: usize = 3000;
+/// The `callback_id` of every modal form the bot opens.
+pub const FORM_CALLBACK: &str = "ambassador-form";
+/// The `action_id` of every input in the bot's forms (the field is the `block_id`).
+pub const INPUT_ACTION: &str = "value";
 
 /// One Slack message: Block Kit blocks and the notification fallback text.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -211,7 +231,101 @@ fn render_block(block: &Block) -> Vec<(Value, String)> {
             })
             .collect(),
         Block::Divider => vec![(json!({"type": "divider"}), String::new())],
+        Block::Actions(buttons) => buttons
+            .chunks(MAX_ACTIONS)
+            .filter_map(|chunk| {
+                let elements: Vec<Value> = chunk
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, b)| button(i, b))
+                    .collect();
+                (!elements.is_empty()).then(|| {
+                    (
+                        json!({"type": "actions", "elements": elements}),
+                        String::new(),
+                    )
+                })
+            })
+            .collect(),
     }
+}
+
+/// A button whose `value` is the core's action as JSON (the interactivity endpoint reads it back;
+/// whoever presses it acts with their own role). `None` when the action does not fit a value.
+fn button(index: usize, b: &Button) -> Option<Value> {
+    let value = serde_json::to_string(&b.action).ok()?;
+    if value.chars().count() > MAX_BUTTON_VALUE {
+        tracing::warn!(label = %b.label, "a button's action is too long for Slack; left out");
+        return None;
+    }
+    let mut v = json!({
+        "type": "button",
+        "action_id": format!("ambassador-{index}"),
+        "text": {"type": "plain_text", "text": truncate(&b.label, MAX_BUTTON_TEXT), "emoji": true},
+        "value": value,
+    });
+    match b.style {
+        ButtonStyle::Primary => v["style"] = json!("primary"),
+        ButtonStyle::Danger => v["style"] = json!("danger"),
+        ButtonStyle::Default => {}
+    }
+    Some(v)
+}
+
+fn plain(text: &str, max: usize) -> Value {
+    json!({"type": "plain_text", "text": truncate(text, max), "emoji": true})
+}
+
+/// A core form as a Slack modal: one input block per field (the field id is the `block_id`),
+/// `private_metadata` carried back with the submission.
+pub fn modal(form: &Form, private_metadata: &str) -> Value {
+    let mut blocks: Vec<Value> = sections(&mrkdwn(&form.intro));
+    for f in &form.fields {
+        let max = f.max_chars.clamp(1, MAX_INPUT);
+        let mut element = json!({
+            "type": "plain_text_input",
+            "action_id": INPUT_ACTION,
+            "multiline": f.multiline,
+            "max_length": max,
+        });
+        if !f.initial.is_empty() {
+            element["initial_value"] = json!(f.initial.chars().take(max).collect::<String>());
+        }
+        let mut input = json!({
+            "type": "input",
+            "block_id": f.id,
+            "optional": f.optional,
+            "label": plain(&f.label, 2000),
+            "element": element,
+        });
+        if let Some(hint) = &f.hint {
+            input["hint"] = plain(hint, 2000);
+        }
+        blocks.push(input);
+    }
+    blocks.truncate(MAX_VIEW_BLOCKS);
+    json!({
+        "type": "modal",
+        "callback_id": FORM_CALLBACK,
+        "private_metadata": private_metadata,
+        "title": plain(&form.title, MAX_MODAL_TITLE),
+        "submit": plain(&form.submit, MAX_MODAL_TITLE),
+        "close": plain("Cancel", MAX_MODAL_TITLE),
+        "blocks": blocks,
+    })
+}
+
+/// A modal that only shows a message (why a form cannot be filled in now), with a Close button.
+pub fn notice_modal(title: &str, message: &Message) -> Value {
+    let mut blocks: Vec<Value> = render(message).into_iter().flat_map(|m| m.blocks).collect();
+    blocks.retain(|b| b["type"] != "actions");
+    blocks.truncate(MAX_VIEW_BLOCKS);
+    json!({
+        "type": "modal",
+        "title": plain(title, MAX_MODAL_TITLE),
+        "close": plain("Close", MAX_MODAL_TITLE),
+        "blocks": blocks,
+    })
 }
 
 fn with_text(blocks: Vec<Value>) -> Vec<(Value, String)> {

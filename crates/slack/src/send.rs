@@ -235,7 +235,19 @@ impl SlackClient {
         Ok(found(&replies))
     }
 
-    /// Posts to a slash command's `response_url` (no token: the URL is the credential).
+    /// `views.open`: shows a modal to the person whose click or command gave `trigger_id` (valid
+    /// for 3 seconds).
+    pub async fn open_view(&self, trigger_id: &str, view: &Value) -> Result<(), SendError> {
+        self.call(
+            "views.open",
+            &json!({"trigger_id": trigger_id, "view": view}),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Posts to a slash command's or a button's `response_url` (no token: the URL is the
+    /// credential). The answer is a new message; a button's message stays as it was.
     pub async fn respond(
         &self,
         response_url: &str,
@@ -244,6 +256,7 @@ impl SlackClient {
     ) -> Result<(), SendError> {
         let body = json!({
             "response_type": response_type,
+            "replace_original": false,
             "text": message.text,
             "blocks": message.blocks,
         });

@@ -348,8 +348,11 @@ async fn envelope<S: Store, C: Clock>(
             ack
         }
         "interactive" => {
-            tracing::info!(envelope_id, kind = ?payload["type"].as_str(), "Slack interaction acknowledged (no interactive elements yet)");
-            ack
+            // A modal's field errors ride on the acknowledgement.
+            match response_json(crate::interact::handle_interaction(app, payload).await).await {
+                Some(body) => json!({ "envelope_id": envelope_id, "payload": body }),
+                None => ack,
+            }
         }
         other => {
             tracing::debug!(

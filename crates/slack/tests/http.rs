@@ -571,6 +571,400 @@ async fn interactivity_is_verified_and_acknowledged() {
     assert_eq!(status, StatusCode::OK);
 }
 
+impl Harness {
+    /// Posts an interaction payload to the signed interactivity endpoint.
+    async fn interact(&self, payload: Value) -> (StatusCode, Value) {
+        let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+        self.send(self.signed(
+            "/slack/interactivity",
+            "application/x-www-form-urlencoded",
+            &body,
+        ))
+        .await
+    }
+
+    /// Presses the button labelled `label` in `message` (a posted or acknowledged message), as
+    /// `user`, the way Slack reports it.
+    async fn press(
+        &self,
+        message: &Value,
+        label: &str,
+        user: (&str, &str),
+        channel: &str,
+    ) -> (StatusCode, Value) {
+        let button = buttons(message)
+            .into_iter()
+            .find(|b| b["text"]["text"] == label)
+            .unwrap_or_else(|| panic!("no button {label:?} in {message}"));
+        self.interact(json!({
+            "type": "block_actions",
+            "user": {"id": user.0, "username": user.1, "name": user.1, "team_id": "T0001"},
+            "api_app_id": "A123456",
+            "token": "9s8d9as89d8as9d8as989",
+            "container": {"type": "message", "message_ts": "1548261231.000200", "channel_id": channel, "is_ephemeral": false},
+            "trigger_id": format!("12321423423.333649436676.{}", user.0),
+            "team": {"id": "T0001", "domain": "example"},
+            "channel": {"id": channel, "name": "directmessage"},
+            "response_url": format!("{}/response/{}", self.fake.origin, user.0),
+            "actions": [{
+                "action_id": button["action_id"], "block_id": "=qXel", "text": button["text"],
+                "value": button["value"], "type": "button", "action_ts": "1548426417.840180",
+            }],
+        }))
+        .await
+    }
+
+    /// Submits the last modal opened, with `values` by field (block id), as `user`.
+    async fn submit(&self, user: &str, values: &[(&str, &str)]) -> (StatusCode, Value) {
+        let opened = self.fake.views_opened();
+        let view = &opened.last().expect("a modal was opened")["view"];
+        let mut state = serde_json::Map::new();
+        for input in view["blocks"].as_array().unwrap() {
+            if input["type"] != "input" {
+                continue;
+            }
+            let id = input["block_id"].as_str().unwrap();
+            let value = values
+                .iter()
+                .find(|(k, _)| *k == id)
+                .map_or(Value::Null, |(_, v)| json!(v));
+            state.insert(
+                id.into(),
+                json!({"value": {"type": "plain_text_input", "value": value}}),
+            );
+        }
+        self.interact(json!({
+            "type": "view_submission",
+            "team": {"id": "T0001", "domain": "example"},
+            "user": {"id": user, "username": user, "name": user, "team_id": "T0001"},
+            "api_app_id": "A123456",
+            "trigger_id": "12466734323.1395872398",
+            "view": {
+                "id": "V0001", "type": "modal", "callback_id": view["callback_id"],
+                "private_metadata": view["private_metadata"], "blocks": view["blocks"],
+                "state": {"values": state}, "hash": "156772938.1827394",
+            },
+        }))
+        .await
+    }
+}
+
+/// The buttons of a Block Kit message.
+fn buttons(message: &Value) -> Vec<Value> {
+    message["blocks"]
+        .as_array()
+        .map(|blocks| {
+            blocks
+                .iter()
+                .filter(|b| b["type"] == "actions")
+                .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The input fields (block ids) of a modal.
+fn inputs(view: &Value) -> Vec<String> {
+    view["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["type"] == "input")
+        .map(|b| b["block_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn platform_engineering(h: &Harness) -> ambassador_core::Department {
+    h.program
+        .store
+        .add_department(&NewDepartment {
+            name: "Platform Engineering".into(),
+            region: "EMEA".into(),
+            headcount: Some(200),
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_checkin_prompt_is_answered_through_its_modal() {
+    use ambassador_core::{DispatchSettings, Dispatcher};
+    use ambassador_slack::{SlackClient, SlackMessenger};
+    let h = harness().await;
+    let store = &h.program.store;
+    let dept = platform_engineering(&h).await;
+    let ada = store
+        .ensure_person(&Account::new(Platform::Slack, "U5"), "Ada")
+        .await
+        .unwrap();
+    store
+        .add_ambassador(ada.id, dept.id, "Europe/Berlin", start_time().date_naive())
+        .await
+        .unwrap();
+    // The scheduler sends Monday's prompt (09:00 in Berlin) through the outbox to Slack.
+    h.program.tick().await.unwrap();
+    h.clock
+        .set(Utc.with_ymd_and_hms(2025, 3, 10, 8, 0, 30).unwrap());
+    let report = h.program.tick().await.unwrap();
+    assert!(
+        report
+            .ran
+            .iter()
+            .any(|(job, _)| job == "checkin-prompt@Europe/Berlin"),
+        "{report:?}"
+    );
+    let dispatcher = Dispatcher::new(
+        SlackMessenger::new(SlackClient::new(&h.fake.base, Secret::new(TOKEN))),
+        DispatchSettings::default(),
+    );
+    dispatcher.dispatch_once(store, &*h.clock).await.unwrap();
+    let prompt = h
+        .fake
+        .posts()
+        .into_iter()
+        .find(|p| p["channel"] == "U5")
+        .expect("the prompt went to Ada");
+    assert!(block_texts(&prompt).contains("What do you need from the program office?"));
+
+    // "Answer" opens a modal with one field per question.
+    let (status, _) = h.press(&prompt, "Answer", ("U5", "ada"), "D05").await;
+    assert_eq!(status, StatusCode::OK);
+    let opened = h.fake.views_opened();
+    assert_eq!(opened.len(), 1);
+    assert_eq!(opened[0]["trigger_id"], "12321423423.333649436676.U5");
+    let view = &opened[0]["view"];
+    assert_eq!(view["title"]["text"], "Check-in");
+    assert_eq!(inputs(view), ["q1", "q2", "q3", "q4"]);
+    assert!(
+        view["blocks"][1]["label"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("challenges")
+    );
+
+    // An empty form stays open with the error beside the first field; nothing is saved.
+    let (status, body) = h.submit("U5", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["response_action"], "errors", "{body}");
+    assert!(body["errors"]["q1"].as_str().unwrap().contains("empty"));
+    let overlong = "x".repeat(4001);
+    let (_, body) = h.submit("U5", &[("q2", &overlong)]).await;
+    assert!(
+        body["errors"]["q2"].as_str().unwrap().contains("4001"),
+        "{body}"
+    );
+
+    let checkin = || async {
+        store
+            .checkins(&CheckinFilter::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.ambassador.person.id == ada.id)
+            .unwrap()
+            .checkin
+    };
+    assert!(checkin().await.answer.is_empty());
+
+    let values = [
+        ("q1", "Two teams argue over who owns the CI templates."),
+        ("q4", "A budget for an inner-source hackathon 🎉"),
+    ];
+    let (status, body) = h.submit("U5", &values).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.is_null(), "the modal closes: {body}");
+    let saved = checkin().await;
+    assert_eq!(saved.status.as_str(), "answered");
+    assert_eq!(
+        saved.answer,
+        "What challenges did you or your department meet?\nTwo teams argue over who owns the CI templates.\n\nWhat do you need from the program office?\nA budget for an inner-source hackathon 🎉"
+    );
+    h.fake
+        .wait_for("the thank-you", |s| {
+            s.posts
+                .iter()
+                .any(|p| p["channel"] == "U5" && block_texts(p).contains("Thank you!"))
+        })
+        .await;
+
+    // The same form sent twice is kept once.
+    h.submit("U5", &values).await;
+    assert_eq!(checkin().await.answer, saved.answer);
+}
+
+#[tokio::test]
+async fn an_application_sent_by_modal_is_approved_by_button() {
+    let h = harness().await;
+    platform_engineering(&h).await;
+    h.fake.add_user("U7", "Carol", "Europe/Berlin");
+
+    // `/ambassadors apply` opens the application modal instead of a conversation.
+    let (status, body) = h
+        .command(("U7", "carol"), "C1", "/ambassadors", "apply")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.is_null(), "no message, a modal: {body}");
+    let opened = h.fake.views_opened();
+    assert_eq!(opened.len(), 1);
+    assert_eq!(inputs(&opened[0]["view"]), ["a1", "a2", "a3", "department"]);
+
+    // A misspelt department is pointed out beside its field, with the closest name.
+    let answers = [
+        (
+            "a1",
+            "I want to help my team share the data tooling we built.",
+        ),
+        ("a2", "I maintain the shared notebook library."),
+        ("a3", "A monthly office hour."),
+        ("department", "Platfrom Enginering"),
+    ];
+    let (_, body) = h.submit("U7", &answers).await;
+    assert_eq!(body["response_action"], "errors", "{body}");
+    assert!(
+        body["errors"]["department"]
+            .as_str()
+            .unwrap()
+            .contains("Platform Engineering"),
+        "{body}"
+    );
+    assert!(body["errors"].get("a1").is_none());
+    let mut answers = answers;
+    answers[3].1 = "platform engineering";
+    let (_, body) = h.submit("U7", &answers).await;
+    assert!(body.is_null(), "{body}");
+    h.fake
+        .wait_for("the office's notice", |s| {
+            s.posts.iter().any(|p| {
+                p["channel"] == "UOFFICE" && block_texts(p).contains("New ambassador application")
+            })
+        })
+        .await;
+
+    // The office reviews; the view has Approve and Decline buttons.
+    let (_, view) = h
+        .command(("UOFFICE", "office"), "C1", "/ambassadors", "applications")
+        .await;
+    assert!(block_texts(&view).contains("monthly office hour"), "{view}");
+    let labels: Vec<Value> = buttons(&view)
+        .iter()
+        .map(|b| b["text"]["text"].clone())
+        .collect();
+    assert_eq!(labels, [json!("Approve"), json!("Decline…")]);
+
+    // A member who presses the button gets the office's refusal; nothing changes.
+    h.press(&view, "Approve", ("U9", "mallory"), "C1").await;
+    h.fake
+        .wait_for("the refusal", |s| {
+            s.responses
+                .iter()
+                .any(|(id, b)| id == "U9" && b.to_string().contains("Only the program office"))
+        })
+        .await;
+    let carol = h
+        .program
+        .store
+        .find_person(&Account::new(Platform::Slack, "U7"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        h.program
+            .store
+            .ambassador(carol.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // The office approves: Carol is on the roster and welcomed; a second press changes nothing.
+    h.press(&view, "Approve", ("UOFFICE", "office"), "C1").await;
+    h.fake
+        .wait_for("the approval", |s| {
+            s.responses
+                .iter()
+                .any(|(id, b)| id == "UOFFICE" && b.to_string().contains("Approved"))
+        })
+        .await;
+    let a = h.program.store.ambassador(carol.id).await.unwrap().unwrap();
+    assert_eq!(a.department.name, "Platform Engineering");
+    h.fake
+        .wait_for("the welcome", |s| {
+            s.posts
+                .iter()
+                .any(|p| p["channel"] == "U7" && block_texts(p).contains("Welcome, ambassador"))
+        })
+        .await;
+    h.press(&view, "Approve", ("UOFFICE", "office"), "C1").await;
+    h.fake
+        .wait_for("the second answer", |s| {
+            s.responses.iter().filter(|(id, _)| id == "UOFFICE").count() == 2
+        })
+        .await;
+    let welcomes = h
+        .fake
+        .posts()
+        .iter()
+        .filter(|p| p["channel"] == "U7" && block_texts(p).contains("Welcome, ambassador"))
+        .count();
+    assert_eq!(welcomes, 1);
+}
+
+#[tokio::test]
+async fn a_decline_asks_its_reason_in_a_modal() {
+    let h = harness().await;
+    platform_engineering(&h).await;
+    h.command(("U8", "dave"), "C1", "/ambassadors", "apply")
+        .await;
+    let answers = [
+        ("a1", "Because."),
+        ("a2", "Not yet."),
+        ("a3", "Ideas."),
+        ("department", "Platform Engineering"),
+    ];
+    h.submit("U8", &answers).await;
+    let (_, view) = h
+        .command(("UOFFICE", "office"), "C1", "/ambassadors", "applications")
+        .await;
+    h.press(&view, "Decline…", ("UOFFICE", "office"), "C1")
+        .await;
+    let opened = h.fake.views_opened();
+    assert_eq!(opened.len(), 2);
+    assert_eq!(opened[1]["view"]["title"]["text"], "Decline application");
+    assert_eq!(inputs(&opened[1]["view"]), ["reason"]);
+    let (_, body) = h.submit("UOFFICE", &[("reason", "   ")]).await;
+    assert!(body["errors"]["reason"].is_string(), "{body}");
+    let (_, body) = h
+        .submit(
+            "UOFFICE",
+            &[(
+                "reason",
+                "We have two ambassadors in Platform Engineering already.",
+            )],
+        )
+        .await;
+    assert!(body.is_null(), "{body}");
+    h.fake
+        .wait_for("the reason, to Dave", |s| {
+            s.posts.iter().any(|p| {
+                p["channel"] == "U8" && block_texts(p).contains("two ambassadors in Platform")
+            })
+        })
+        .await;
+    // A member cannot open the decline form.
+    h.press(&view, "Decline…", ("U9", "mallory"), "C1").await;
+    let opened = h.fake.views_opened();
+    assert_eq!(opened.len(), 3);
+    assert!(
+        opened[2]["view"]["submit"].is_null(),
+        "a notice, not a form"
+    );
+    assert!(
+        opened[2]["view"]
+            .to_string()
+            .contains("Only the program office")
+    );
+}
+
 fn reaction(user: &str, emoji: &str, author: &str, channel: &str, ts: &str) -> Value {
     // The shape of Slack's documented `reaction_added` example.
     json!({

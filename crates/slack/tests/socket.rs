@@ -443,3 +443,91 @@ async fn a_silent_connection_is_replaced() {
         .await;
     drop(first);
 }
+
+#[tokio::test]
+async fn a_modal_submitted_over_socket_mode_gets_its_field_errors_in_the_acknowledgement() {
+    let mut h = harness().await;
+    h.program
+        .store
+        .add_department(&ambassador_core::NewDepartment {
+            name: "Finance".into(),
+            region: "Americas".into(),
+            headcount: Some(80),
+        })
+        .await
+        .unwrap();
+    let mut connection = h.socket.next().await;
+    connection.hello().await;
+    // `/ambassadors apply` opens the application modal: the acknowledgement carries no message.
+    let command = h.command(("U3", "eve"), "C0GENERAL", "/ambassadors", "apply");
+    let ack = connection
+        .envelope("2e000000-0001", "slash_commands", command, 0)
+        .await;
+    assert_eq!(ack, json!({"envelope_id": "2e000000-0001"}));
+    let opened = h.fake.views_opened();
+    assert_eq!(opened.len(), 1);
+    let view = opened[0]["view"].clone();
+    let submission = |department: &str| {
+        let mut values = serde_json::Map::new();
+        for (id, text) in [
+            ("a1", "To connect Finance with the platform teams."),
+            ("a2", "I review pull requests to the shared ledger library."),
+            ("a3", "Office hours."),
+            ("department", department),
+        ] {
+            values.insert(
+                id.into(),
+                json!({"value": {"type": "plain_text_input", "value": text}}),
+            );
+        }
+        json!({
+            "type": "view_submission",
+            "user": {"id": "U3", "username": "eve", "name": "eve"},
+            "view": {
+                "type": "modal", "callback_id": view["callback_id"],
+                "private_metadata": view["private_metadata"], "blocks": view["blocks"],
+                "state": {"values": values},
+            },
+        })
+    };
+    let ack = connection
+        .envelope("2e000000-0002", "interactive", submission("Fnance"), 0)
+        .await;
+    assert_eq!(ack["payload"]["response_action"], "errors", "{ack}");
+    assert!(
+        ack["payload"]["errors"]["department"]
+            .as_str()
+            .unwrap()
+            .contains("Finance"),
+        "{ack}"
+    );
+    let eve = h
+        .program
+        .store
+        .find_person(&Account::new(Platform::Slack, "U3"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        h.program
+            .store
+            .pending_application(eve.id)
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing saved while the form is wrong"
+    );
+    let ack = connection
+        .envelope("2e000000-0003", "interactive", submission("Finance"), 0)
+        .await;
+    assert_eq!(ack, json!({"envelope_id": "2e000000-0003"}));
+    let app = h
+        .program
+        .store
+        .pending_application(eve.id)
+        .await
+        .unwrap()
+        .expect("the application was sent");
+    assert_eq!(app.status, ambassador_core::ApplicationStatus::Open);
+    assert_eq!(app.department.unwrap().name, "Finance");
+}

@@ -4,7 +4,7 @@
 use super::lifecycle::command_for;
 use super::{Caller, Failure, Outcome, Program, refuse};
 use crate::command::CheckinCommand;
-use crate::message::{Message, Reply, Rich};
+use crate::message::{Button, FormKind, Message, Reply, Rich};
 use crate::model::{
     Account, Ambassador, AmbassadorStatus, Checkin, CheckinFilter, CheckinStatus, Effects,
     NewCheckin, PersonRef, RosterFilter, RoundId, sanitize_text,
@@ -61,6 +61,10 @@ impl<S: Store, C: Clock> Program<S, C> {
                     .and_strong(local_time(closes_at, &a.time_zone))
                     .and(". Only the program office and you will see your answer."),
             )
+            .buttons(vec![
+                Button::form("Answer", FormKind::Checkin).primary(),
+                Button::command("Skip this round", "checkin skip"),
+            ])
             .context(
                 Rich::text("Also: ")
                     .and_code(command_for(&a.person.account, "checkin show"))
@@ -157,7 +161,8 @@ impl<S: Store, C: Clock> Program<S, C> {
                     .and(". Just reply here with a few lines, or ")
                     .and_code(command_for(&a.person.account, "checkin skip"))
                     .and(" if this round does not fit."),
-                ),
+                )
+                .buttons(vec![Button::form("Answer", FormKind::Checkin).primary()]),
             ));
         }
         Ok(effects)
@@ -240,7 +245,13 @@ impl<S: Store, C: Clock> Program<S, C> {
         ))
     }
 
-    async fn answer(&self, caller: &Caller, open: &Checkin, text: &str, replace: bool) -> Outcome {
+    pub(crate) async fn answer(
+        &self,
+        caller: &Caller,
+        open: &Checkin,
+        text: &str,
+        replace: bool,
+    ) -> Outcome {
         let text = sanitize_text(text);
         if text.is_empty() {
             return Err(refuse("That answer is empty; write a few words."));
@@ -291,7 +302,7 @@ impl<S: Store, C: Clock> Program<S, C> {
         )])
     }
 
-    async fn open_round(&self, caller: &Caller) -> Result<Checkin, Failure> {
+    pub(crate) async fn open_round(&self, caller: &Caller) -> Result<Checkin, Failure> {
         match self
             .store
             .current_checkin(caller.person.id, self.clock.now())

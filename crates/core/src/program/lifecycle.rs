@@ -5,7 +5,7 @@
 use super::checkin::{dm, office_ref};
 use super::{Caller, Failure, Outcome, Program, refuse};
 use crate::command::Mention;
-use crate::message::{Message, Reply, Rich};
+use crate::message::{Button, FormKind, Message, Reply, Rich};
 use crate::model::{
     Account, Ambassador, AmbassadorStatus, Application, ApplicationStatus, CheckinFilter,
     CheckinStatus, Department, Effects, Person, PersonId, PersonRef, Platform, TrackRecord,
@@ -76,7 +76,11 @@ impl<S: Store, C: Clock> Program<S, C> {
                 ApplicationStatus::Draft => Ok(self.to_applicant(
                     caller,
                     Message::text("Let's go on with your application.")
-                        .paragraph(Rich::strong(self.next_question(&app))),
+                        .paragraph(Rich::strong(self.next_question(&app)))
+                        .buttons(vec![Button::form(
+                            "Answer in a form instead",
+                            FormKind::Application,
+                        )]),
                 )),
                 _ => Err(refuse(
                     Rich::text(format!(
@@ -89,7 +93,28 @@ impl<S: Store, C: Clock> Program<S, C> {
                 )),
             };
         }
-        let app = match self
+        let app = self.start_draft(caller).await?;
+        let intro = Message::new()
+            .heading("Your ambassador application")
+            .paragraph(format!(
+                "Thank you for your interest! I will ask {} short questions, one at a time; reply here with your answer to each.",
+                APPLICATION_QUESTIONS.len() + 1
+            ))
+            .paragraph(Rich::strong(self.next_question(&app)))
+            .buttons(vec![Button::form(
+                "Answer in a form instead",
+                FormKind::Application,
+            )])
+            .context(
+                Rich::text("Changed your mind? ").and_code(caller.cmd("ambassadors withdraw")),
+            );
+        Ok(self.to_applicant(caller, intro))
+    }
+
+    /// A new draft application; refused when another start (a second click, a form and the
+    /// conversation at once) made one a moment ago.
+    pub(crate) async fn start_draft(&self, caller: &Caller) -> Result<Application, Failure> {
+        match self
             .store
             .start_application(
                 caller.person.id,
@@ -98,25 +123,12 @@ impl<S: Store, C: Clock> Program<S, C> {
             )
             .await
         {
-            Ok(app) => app,
-            Err(StoreError::Conflict(_)) => {
-                return Err(refuse(
-                    "You already have an application under way; answer its questions in our direct conversation.",
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let intro = Message::new()
-            .heading("Your ambassador application")
-            .paragraph(format!(
-                "Thank you for your interest! I will ask {} short questions, one at a time; reply here with your answer to each.",
-                APPLICATION_QUESTIONS.len() + 1
-            ))
-            .paragraph(Rich::strong(self.next_question(&app)))
-            .context(
-                Rich::text("Changed your mind? ").and_code(caller.cmd("ambassadors withdraw")),
-            );
-        Ok(self.to_applicant(caller, intro))
+            Ok(app) => Ok(app),
+            Err(StoreError::Conflict(_)) => Err(refuse(
+                "You already have an application under way; answer its questions in our direct conversation.",
+            )),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// A message for the applicant in the direct conversation, with a pointer to it when the
@@ -185,6 +197,13 @@ impl<S: Store, C: Clock> Program<S, C> {
             .store
             .submit_application(app.id, department.id, self.clock.now())
             .await?;
+        debug_assert_eq!(app.status, ApplicationStatus::Open);
+        Ok(self.application_sent(caller, &department))
+    }
+
+    /// The applicant's confirmation and the office's notice, once an application is sent.
+    pub(crate) fn application_sent(&self, caller: &Caller, department: &Department) -> Vec<Reply> {
+        let me = caller.person.as_ref();
         let mut replies = vec![Reply::direct(
             me.clone(),
             Message::new()
@@ -211,8 +230,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                 ),
             ));
         }
-        debug_assert_eq!(app.status, ApplicationStatus::Open);
-        Ok(replies)
+        replies
     }
 
     pub(crate) async fn withdraw(&self, caller: &Caller) -> Outcome {
@@ -333,15 +351,33 @@ impl<S: Store, C: Clock> Program<S, C> {
                 .zip(&app.answers)
                 .map(|(q, a)| Rich::strong(*q).and(" ").and(a.clone()))
                 .collect();
-            m = m.list(answers).context(
-                Rich::new()
-                    .and_code(caller.cmd(&format!("ambassadors approve @{}", mention_text(&who))))
-                    .and(" · ")
-                    .and_code(caller.cmd(&format!(
-                        "ambassadors decline @{} <reason>",
-                        mention_text(&who)
-                    ))),
-            );
+            m = m
+                .list(answers)
+                .context(
+                    Rich::new()
+                        .and_code(
+                            caller.cmd(&format!("ambassadors approve @{}", mention_text(&who))),
+                        )
+                        .and(" · ")
+                        .and_code(caller.cmd(&format!(
+                            "ambassadors decline @{} <reason>",
+                            mention_text(&who)
+                        ))),
+                )
+                .buttons(vec![
+                    Button::command(
+                        "Approve",
+                        format!("ambassadors approve @{}", mention_text(&who)),
+                    )
+                    .primary(),
+                    Button::form(
+                        "Decline…",
+                        FormKind::Decline {
+                            person: mention_text(&who),
+                        },
+                    )
+                    .danger(),
+                ]);
         }
         let applicants: HashSet<PersonId> = apps.iter().map(|a| a.person.id).collect();
         let waiting: Vec<_> = nominations
@@ -393,7 +429,7 @@ impl<S: Store, C: Clock> Program<S, C> {
     }
 
     /// The applicant's open application, or a clear word why there is none.
-    async fn open_application_of(
+    pub(crate) async fn open_application_of(
         &self,
         caller: &Caller,
         person: &Person,

@@ -8,6 +8,7 @@ mod checkin_views;
 mod coverage;
 mod digest;
 mod directory;
+mod forms;
 mod help;
 mod kudos;
 mod lifecycle;

@@ -44,6 +44,8 @@ pub struct Recorded {
     pub messages: Vec<(String, Value)>,
     /// Bodies of accepted `chat.postEphemeral` calls.
     pub ephemerals: Vec<Value>,
+    /// Bodies of accepted `views.open` calls (`trigger_id` and `view`).
+    pub views_opened: Vec<Value>,
     /// Complaints about what the adapter sent (should stay empty).
     pub violations: Vec<String>,
 }
@@ -98,6 +100,13 @@ impl FakeSlack {
         self.with(|s| s.ephemerals.clone())
     }
 
+    pub fn views_opened(&self) -> Vec<Value> {
+        self.with(|s| {
+            assert!(s.violations.is_empty(), "{:?}", s.violations);
+            s.views_opened.clone()
+        })
+    }
+
     pub fn add_user(&self, id: &str, display_name: &str, tz: &str) {
         self.with(|s| {
             s.users.insert(
@@ -134,8 +143,11 @@ fn check_blocks(body: &Value) -> Result<(), String> {
     }
     for b in blocks {
         let kind = b["type"].as_str().ok_or("block without type")?;
-        if !["section", "header", "context", "divider"].contains(&kind) {
+        if !["section", "header", "context", "divider", "actions"].contains(&kind) {
             return Err(format!("unexpected block type {kind}"));
+        }
+        if kind == "actions" {
+            check_buttons(b)?;
         }
         if let Some(t) = b["text"]["text"].as_str() {
             let max = if kind == "header" { 150 } else { 3000 };
@@ -150,6 +162,92 @@ fn check_blocks(body: &Value) -> Result<(), String> {
         {
             return Err("section fields over the limit".into());
         }
+    }
+    Ok(())
+}
+
+/// An actions block of buttons: at most 25, labels up to 75 characters, values up to 2,000,
+/// `action_id`s unique in the block.
+fn check_buttons(block: &Value) -> Result<(), String> {
+    let elements = block["elements"]
+        .as_array()
+        .ok_or("actions without elements")?;
+    if elements.is_empty() || elements.len() > 25 {
+        return Err(format!("{} elements in an actions block", elements.len()));
+    }
+    let mut ids = std::collections::HashSet::new();
+    for e in elements {
+        if e["type"] != "button" {
+            return Err(format!("unexpected element {}", e["type"]));
+        }
+        let label = e["text"]["text"].as_str().unwrap_or_default();
+        if e["text"]["type"] != "plain_text" || label.is_empty() || label.chars().count() > 75 {
+            return Err(format!("button label {label:?}"));
+        }
+        if e["value"]
+            .as_str()
+            .is_some_and(|v| v.chars().count() > 2000)
+        {
+            return Err("button value over 2,000 characters".into());
+        }
+        let id = e["action_id"].as_str().unwrap_or_default();
+        if id.is_empty() || id.len() > 255 || !ids.insert(id.to_string()) {
+            return Err(format!("button action_id {id:?}"));
+        }
+        if let Some(style) = e["style"].as_str()
+            && !["primary", "danger"].contains(&style)
+        {
+            return Err(format!("button style {style}"));
+        }
+    }
+    Ok(())
+}
+
+/// A modal as `views.open` takes it: a title of up to 24 characters, at most 100 blocks, inputs
+/// with a `block_id`, a label and an element, `private_metadata` of up to 3,000 characters.
+fn check_modal(view: &Value) -> Result<(), String> {
+    if view["type"] != "modal" {
+        return Err(format!("view type {}", view["type"]));
+    }
+    for key in ["title", "submit", "close"] {
+        if let Some(t) = view[key]["text"].as_str()
+            && (t.is_empty() || t.chars().count() > 24)
+        {
+            return Err(format!("modal {key} {t:?}"));
+        }
+    }
+    if view["title"]["text"].as_str().is_none() {
+        return Err("modal without title".into());
+    }
+    if view["private_metadata"]
+        .as_str()
+        .is_some_and(|m| m.chars().count() > 3000)
+    {
+        return Err("private_metadata over 3,000 characters".into());
+    }
+    let blocks = view["blocks"].as_array().ok_or("modal without blocks")?;
+    if blocks.is_empty() || blocks.len() > 100 {
+        return Err(format!("{} blocks in a modal", blocks.len()));
+    }
+    let mut inputs = 0;
+    for b in blocks {
+        if b["type"] == "input" {
+            inputs += 1;
+            if b["block_id"].as_str().is_none_or(str::is_empty)
+                || b["label"]["text"].as_str().is_none_or(str::is_empty)
+                || b["element"]["type"] != "plain_text_input"
+                || b["element"]["max_length"]
+                    .as_u64()
+                    .is_some_and(|m| m > 3000)
+            {
+                return Err(format!("input block {b}"));
+            }
+        } else {
+            check_blocks(&json!({"blocks": [b]}))?;
+        }
+    }
+    if inputs > 0 && view["submit"]["text"].as_str().is_none() {
+        return Err("a modal with inputs needs a submit label".into());
     }
     Ok(())
 }
@@ -263,6 +361,18 @@ async fn api(
                 Some(u) => ok_json(json!({"ok": true, "user": u})),
                 None => err("user_not_found"),
             }
+        }
+        "views.open" => {
+            if body["trigger_id"].as_str().is_none_or(str::is_empty) {
+                s.violations.push("views.open without trigger_id".into());
+                return err("invalid_trigger_id");
+            }
+            if let Err(e) = check_modal(&body["view"]) {
+                s.violations.push(format!("views.open: {e}"));
+                return err("invalid_arguments");
+            }
+            s.views_opened.push(body);
+            ok_json(json!({"ok": true, "view": {"id": "V0001"}}))
         }
         "auth.test" => ok_json(json!({"ok": true, "user_id": "UBOT", "team_id": "T1"})),
         _ => err("unknown_method"),

@@ -1,0 +1,274 @@
+//! Interactivity: buttons and modals. A button carries a core [`Action`] as its value: a command
+//! run as the person who pressed it (with their own role), or a form opened as a modal with
+//! `views.open`. A submitted modal goes back to the core; what is wrong is shown in the modal
+//! beside its field, and nothing is saved until it is right.
+//!
+//! Both transports come here: the signed `/slack/interactivity` endpoint and Socket Mode's
+//! `interactive` envelopes (whose acknowledgement carries the same JSON body).
+
+use crate::http::{SlackApp, deliver, deliveries};
+use crate::render::{FORM_CALLBACK, INPUT_ACTION, modal, notice_modal};
+use ambassador_core::{
+    Account, Action, Clock, FormKind, Inbound, Message, Platform, Store, Submitted, apology,
+};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tracing::Instrument;
+
+/// What a modal carries back in `private_metadata`: the form, and where it was opened from.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Metadata {
+    form: FormKind,
+    #[serde(default)]
+    channel: String,
+}
+
+/// Who acted, as a chat line for the core.
+fn inbound_of<S: Store, C: Clock>(
+    app: &SlackApp<S, C>,
+    payload: &Value,
+    channel: &str,
+    text: String,
+) -> Option<Inbound> {
+    let user = payload["user"]["id"].as_str().filter(|u| !u.is_empty())?;
+    let name = payload["user"]["name"]
+        .as_str()
+        .or(payload["user"]["username"].as_str())
+        .unwrap_or_default();
+    Some(Inbound {
+        sender: Account::new(Platform::Slack, user),
+        sender_name: name.to_string(),
+        room: channel.to_string(),
+        text,
+        bot: app.bot().map(|id| Account::new(Platform::Slack, id)),
+        direct: channel.starts_with('D'),
+        create_mentioned: true,
+    })
+}
+
+/// An interaction payload (already authenticated); the acknowledgement to give.
+pub(crate) async fn handle_interaction<S: Store, C: Clock>(
+    app: &Arc<SlackApp<S, C>>,
+    payload: Value,
+) -> Response {
+    let kind = payload["type"].as_str().unwrap_or_default().to_string();
+    let span = tracing::info_span!(
+        "slack_interaction",
+        platform = "slack",
+        kind = %kind,
+        user = %payload["user"]["id"].as_str().unwrap_or_default(),
+    );
+    async {
+        match kind.as_str() {
+            "block_actions" => block_actions(app, &payload).await,
+            "view_submission" => view_submission(app, &payload).await,
+            other => {
+                tracing::debug!(kind = other, "Slack interaction acknowledged and ignored");
+                StatusCode::OK.into_response()
+            }
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// A button pressed in one of the bot's messages (or its Home tab).
+async fn block_actions<S: Store, C: Clock>(app: &Arc<SlackApp<S, C>>, payload: &Value) -> Response {
+    let channel = payload["channel"]["id"]
+        .as_str()
+        .or(payload["container"]["channel_id"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    let Some(pressed) = payload["actions"].as_array().and_then(|a| a.first()) else {
+        return StatusCode::OK.into_response();
+    };
+    let action: Action = match pressed["value"]
+        .as_str()
+        .map(serde_json::from_str::<Action>)
+    {
+        Some(Ok(action)) => action,
+        _ => {
+            tracing::debug!(action_id = ?pressed["action_id"].as_str(), "not one of the bot's buttons");
+            return StatusCode::OK.into_response();
+        }
+    };
+    match action {
+        Action::Command(command) => {
+            let Some(inbound) = inbound_of(app, payload, &channel, format!("/{command}")) else {
+                return StatusCode::OK.into_response();
+            };
+            tracing::info!(command = %command, "button pressed");
+            let response_url = payload["response_url"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let user = inbound.sender.id.clone();
+            let worker = app.clone();
+            let task = tokio::spawn(
+                async move {
+                    let handled = worker.program.handle(&inbound).await;
+                    // From a message the answer comes as a new message beside it; from the Home
+                    // tab (no response URL) by direct message.
+                    let room = response_url.is_empty().then_some(user.as_str());
+                    let all = deliveries(Ok(handled), room);
+                    deliver(&worker.client, &response_url, all).await;
+                }
+                .in_current_span(),
+            );
+            let _ = tokio::time::timeout(app.settings.ack_deadline, task).await;
+            StatusCode::OK.into_response()
+        }
+        Action::Form(form) => {
+            let trigger = payload["trigger_id"].as_str().unwrap_or_default();
+            let Some(inbound) = inbound_of(app, payload, &channel, String::new()) else {
+                return StatusCode::OK.into_response();
+            };
+            if let Err(e) = open_form(app, &inbound, &form, trigger, &channel).await {
+                tracing::warn!(error = %e, "could not open a modal");
+            }
+            StatusCode::OK.into_response()
+        }
+    }
+}
+
+/// Opens `form` as a modal for the person behind `inbound`, or a modal that says why not.
+/// `Ok(false)` when the form was refused (the notice modal was shown).
+pub(crate) async fn open_form<S: Store, C: Clock>(
+    app: &SlackApp<S, C>,
+    inbound: &Inbound,
+    form: &FormKind,
+    trigger_id: &str,
+    channel: &str,
+) -> Result<bool, String> {
+    let opening = app
+        .program
+        .open_form(inbound, form)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (view, opened) = match opening {
+        Ok(f) => {
+            let metadata = serde_json::to_string(&Metadata {
+                form: f.kind.clone(),
+                channel: channel.to_string(),
+            })
+            .map_err(|e| e.to_string())?;
+            (modal(&f, &metadata), true)
+        }
+        Err(message) => (notice_modal("Not now", &message), false),
+    };
+    app.client
+        .open_view(trigger_id, &view)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(opened)
+}
+
+/// The submitted values: (block id, text) of each of the form's inputs.
+fn submitted_values(view: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(blocks) = view["state"]["values"].as_object() {
+        for (block_id, actions) in blocks {
+            if let Some(v) = actions[INPUT_ACTION]["value"].as_str() {
+                out.push((block_id.clone(), v.to_string()));
+            } else if actions.get(INPUT_ACTION).is_some() {
+                // An empty optional field comes as `"value": null`.
+                out.push((block_id.clone(), String::new()));
+            }
+        }
+    }
+    out
+}
+
+/// Errors beside their fields; Slack keeps the modal open with what was typed.
+fn field_errors(errors: &[(String, String)]) -> Response {
+    let errors: serde_json::Map<String, Value> = errors
+        .iter()
+        .map(|(field, e)| {
+            let e: String = e.chars().take(1000).collect();
+            (field.clone(), json!(e))
+        })
+        .collect();
+    axum::Json(json!({"response_action": "errors", "errors": errors})).into_response()
+}
+
+/// A modal form sent.
+async fn view_submission<S: Store, C: Clock>(
+    app: &Arc<SlackApp<S, C>>,
+    payload: &Value,
+) -> Response {
+    let view = &payload["view"];
+    if view["callback_id"] != FORM_CALLBACK {
+        tracing::debug!(callback_id = ?view["callback_id"].as_str(), "not one of the bot's modals");
+        return StatusCode::OK.into_response();
+    }
+    let metadata: Metadata = match view["private_metadata"]
+        .as_str()
+        .map(serde_json::from_str::<Metadata>)
+    {
+        Some(Ok(m)) => m,
+        _ => {
+            tracing::warn!("a modal came back without readable metadata; closed");
+            return StatusCode::OK.into_response();
+        }
+    };
+    let Some(inbound) = inbound_of(app, payload, &metadata.channel, String::new()) else {
+        return StatusCode::OK.into_response();
+    };
+    let values = submitted_values(view);
+    let first_field = view["blocks"]
+        .as_array()
+        .and_then(|b| b.iter().find(|b| b["type"] == "input"))
+        .and_then(|b| b["block_id"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    let user = inbound.sender.id.clone();
+    let worker = app.clone();
+    let form = metadata.form.clone();
+    let mut task = tokio::spawn(
+        async move { worker.program.submit_form(&inbound, &form, &values).await }.in_current_span(),
+    );
+    match tokio::time::timeout(app.settings.ack_deadline, &mut task).await {
+        Ok(Ok(Ok(Submitted::Invalid(errors)))) => field_errors(&errors),
+        Ok(Ok(Ok(Submitted::Done(replies)))) => {
+            tracing::info!(form = ?metadata.form, "form submitted");
+            let client = app.client.clone();
+            let all = deliveries(Ok(Ok(Some(replies))), Some(user.as_str()));
+            tokio::spawn(async move { deliver(&client, "", all).await }.in_current_span());
+            StatusCode::OK.into_response()
+        }
+        Ok(Ok(Err(e))) => {
+            tracing::error!(error = %e, "the store failed while taking a form");
+            field_errors(&[(first_field, apology_text())])
+        }
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "taking a form panicked");
+            field_errors(&[(first_field, apology_text())])
+        }
+        Err(_) => {
+            // Slow: close the modal now; the answer comes by direct message.
+            let app = app.clone();
+            tokio::spawn(
+                async move {
+                    let replies = match task.await {
+                        Ok(Ok(Submitted::Done(replies))) => replies,
+                        Ok(Ok(Submitted::Invalid(errors))) => vec![ambassador_core::Reply::caller(
+                            Message::text("Your form could not be taken: ")
+                                .list(errors.into_iter().map(|(_, e)| e.into()).collect()),
+                        )],
+                        _ => vec![ambassador_core::Reply::caller(apology())],
+                    };
+                    let all = deliveries(Ok(Ok(Some(replies))), Some(user.as_str()));
+                    deliver(&app.client, "", all).await;
+                }
+                .in_current_span(),
+            );
+            StatusCode::OK.into_response()
+        }
+    }
+}
+
+fn apology_text() -> String {
+    ambassador_core::render_plain(&apology())
+}
