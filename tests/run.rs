@@ -1,7 +1,12 @@
 //! `ambassador-bot run` as an operator runs it: Slack enabled against a local fake of the Web API,
-//! a free port, a temporary SQLite database; health, readiness, a signed slash command, metrics,
-//! SIGTERM, and secrets that never reach the logs.
+//! or Matrix against a real Synapse, a free port, a temporary SQLite database; health, readiness,
+//! commands, metrics, SIGTERM, restarts, and secrets that never reach the logs.
+// matrix-sdk's futures are deep: the Matrix test users need a higher limit to prove them `Send`.
+#![recursion_limit = "256"]
 
+/// The Matrix adapter's harness: a real Synapse on loopback and test users.
+#[path = "../crates/matrix/tests/support/mod.rs"]
+mod matrix_support;
 mod support;
 
 use axum::Router;
@@ -428,4 +433,130 @@ async fn run_in_socket_mode_connects_to_slack_instead_of_serving_it() {
             "a secret reached the output:\nstdout:\n{out}\nstderr:\n{err}"
         );
     }
+}
+
+/// Waits until `/readyz` answers 200 (with Matrix: the first sync is done).
+async fn wait_ready(running: &mut Running, base: &str, within: Duration) -> Duration {
+    let started = Instant::now();
+    let http = reqwest::Client::new();
+    loop {
+        if let Ok(r) = http.get(format!("{base}/readyz")).send().await
+            && r.status() == 200
+        {
+            return started.elapsed();
+        }
+        if let Some(status) = running.0.as_mut().unwrap().try_wait().unwrap() {
+            let (out, err) = output_of(running.0.as_mut().unwrap());
+            panic!("run exited early with {status}\nstdout:\n{out}\nstderr:\n{err}");
+        }
+        assert!(started.elapsed() < within, "/readyz never answered 200");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The README's Matrix setup, followed: a bot account registered on Synapse, `matrix.enabled`,
+/// the homeserver, the user and (from the environment) the password; then `run`. Invited to a
+/// room, the bot joins and answers; restarted, it signs in with its saved session and answers
+/// new commands once, never the history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_serves_matrix_against_synapse_and_a_restart_answers_nothing_twice() {
+    use matrix_sdk::ruma::UserId;
+    use matrix_support::user::User;
+    let synapse = matrix_support::synapse::synapse();
+    let bot = synapse.register("ambassador-bot", "Ambassador Bot").await;
+    let office = synapse.register("ispo", "Program Office").await;
+    let port = free_port();
+    let sb = Sandbox::new();
+    sb.file(
+        "bot-config.toml",
+        &format!(
+            "[database]\nurl = \"sqlite://bot.db\"\n\n[program]\noffice = [\"matrix:{}\"]\n\n[matrix]\nenabled = true\nhomeserver = \"{}\"\nuser = \"{}\"\n\n[http]\nlisten = \"127.0.0.1:{port}\"\n",
+            office.user_id, synapse.url, bot.user_id
+        ),
+    );
+    let sb = sb
+        .with_env("AMBASSADOR_BOT__MATRIX__PASSWORD", &bot.password)
+        .with_env("AMBASSADOR_BOT__SCHEDULER__GRACE", "1s");
+    let base = format!("http://127.0.0.1:{port}");
+    let mut running = Running(Some(sb.spawn(&["run"])));
+    wait_ready(&mut running, &base, Duration::from_secs(60)).await;
+
+    let ispo = User::login(synapse, &office).await;
+    let bot_id = UserId::parse(bot.user_id.as_str()).unwrap();
+    let room = ispo
+        .create_room("Ambassador program", false, &[&bot_id])
+        .await;
+    ispo.wait_joined(room.room_id(), &bot_id).await;
+    ispo.say(&room, "!ambassadors dept add Finance EMEA 80")
+        .await;
+    let from_bot = |needle: &'static str| {
+        let bot_id = bot_id.clone();
+        move |r: &matrix_support::user::Received| {
+            r.event.sender == bot_id && r.body().contains(needle)
+        }
+    };
+    ispo.wait_for("the department added", from_bot("Finance"))
+        .await;
+    ispo.say(&room, "!ambassadors coverage").await;
+    let coverage = ispo
+        .wait_for(
+            "the coverage report",
+            from_bot("Coverage — whole organization"),
+        )
+        .await;
+    assert!(coverage.body().contains("0 of 1"), "{}", coverage.body());
+    let metrics = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("ambassador_commands_handled_total{platform=\"matrix\""),
+        "{metrics}"
+    );
+    let (out, err) = terminate(running.0.as_mut().unwrap()).await;
+    running.0 = None;
+    assert!(
+        !out.contains(&bot.password) && !err.contains(&bot.password),
+        "the password reached the logs"
+    );
+
+    // Restarted: the saved session and the database carry on; the earlier commands stay answered.
+    let mut running = Running(Some(sb.spawn(&["run"])));
+    wait_ready(&mut running, &base, Duration::from_secs(60)).await;
+    // Each answer for the office alone goes to its direct room, with a pointer in the room.
+    let answered = ispo.count_after(Duration::ZERO, from_bot("")).await;
+    ispo.say(&room, "!ambassadors who Finance").await;
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while ispo
+        .count_after(Duration::from_millis(100), from_bot(""))
+        .await
+        < answered + 2
+    {
+        assert!(Instant::now() < deadline, "no answer after the restart");
+    }
+    let after = ispo.count_after(Duration::from_secs(3), from_bot("")).await;
+    let bodies: Vec<String> = ispo
+        .received()
+        .iter()
+        .filter(|r| from_bot("")(r))
+        .map(|r| format!("{} {}", r.room_id, r.body()))
+        .collect();
+    assert_eq!(
+        after,
+        answered + 2,
+        "the new command answered once, the history never: {bodies:#?}"
+    );
+    assert!(
+        bodies[answered..]
+            .iter()
+            .any(|b| b.contains("Finance (EMEA) has no active ambassador"))
+            && bodies[answered..]
+                .iter()
+                .any(|b| b.contains("I answered you in our direct room")),
+        "{bodies:#?}"
+    );
+    terminate(running.0.as_mut().unwrap()).await;
+    running.0 = None;
 }
