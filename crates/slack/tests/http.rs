@@ -725,6 +725,7 @@ async fn a_checkin_prompt_is_answered_through_its_modal() {
         .find(|p| p["channel"] == "U5")
         .expect("the prompt went to Ada");
     assert!(block_texts(&prompt).contains("What do you need from the program office?"));
+    insta::assert_json_snapshot!("checkin_prompt", prompt);
 
     // "Answer" opens a modal with one field per question.
     let (status, _) = h.press(&prompt, "Answer", ("U5", "ada"), "D05").await;
@@ -735,6 +736,7 @@ async fn a_checkin_prompt_is_answered_through_its_modal() {
     let view = &opened[0]["view"];
     assert_eq!(view["title"]["text"], "Check-in");
     assert_eq!(inputs(view), ["q1", "q2", "q3", "q4"]);
+    insta::assert_json_snapshot!("checkin_modal", view);
     assert!(
         view["blocks"][1]["label"]["text"]
             .as_str()
