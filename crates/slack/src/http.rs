@@ -169,7 +169,16 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
             create_mentioned: true,
         };
         let receiver = Account::new(Platform::Slack, &reaction.item_user);
-        let replies = match self.program.kudos_by_reaction(&inbound, &receiver).await {
+        let source = ambassador_core::program::reaction_source(
+            Platform::Slack,
+            &reaction.channel,
+            &reaction.ts,
+        );
+        let replies = match self
+            .program
+            .kudos_by_reaction(&inbound, &receiver, &source)
+            .await
+        {
             Ok(replies) => replies,
             Err(e) => {
                 tracing::error!(error = %e, "the store failed while giving kudos by reaction");

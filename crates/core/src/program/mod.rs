@@ -23,6 +23,7 @@ pub use activity::{ParsedActivity, parse_activity};
 pub use coverage::{CoverageReport, DepartmentLine, DepartmentStatus, RegionTotals};
 pub use outbox::{DispatchReport, DispatchSettings, Dispatcher, backoff};
 pub use quarter::{quarter_days, quarter_of};
+pub use reaction::reaction_source;
 pub use schedule::{Cron, Job, JobKind, TickReport, in_cadence, resolve_local};
 
 use crate::command::{Command, ParseError, Role, parse};
@@ -408,7 +409,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                 receivers,
                 reason,
                 tags,
-            } => self.kudos(caller, &receivers, &reason, tags).await,
+            } => self.kudos(caller, &receivers, &reason, tags, None).await,
         }
     }
 
