@@ -143,6 +143,24 @@ pub fn kudos_reaction(event: &serde_json::Value, wanted: &str) -> Option<KudosRe
     })
 }
 
+impl KudosReaction {
+    /// The kudos' source: this message in this channel (see `reaction_source` in the core).
+    pub fn source(&self) -> String {
+        ambassador_core::program::reaction_source(Platform::Slack, &self.channel, &self.ts)
+    }
+}
+
+/// The kudos reaction taken off a message: a `reaction_removed` with `wanted`, shaped like
+/// `reaction_added` (see [`kudos_reaction`]).
+pub fn kudos_reaction_removed(event: &serde_json::Value, wanted: &str) -> Option<KudosReaction> {
+    if event["type"] != "reaction_removed" {
+        return None;
+    }
+    let mut added = event.clone();
+    added["type"] = "reaction_added".into();
+    kudos_reaction(&added, wanted)
+}
+
 /// The event ids seen lately, oldest forgotten first: Slack retries a delivery it thinks failed
 /// (`X-Slack-Retry-Num`) with the same `event_id`. In memory, so one replica only.
 #[derive(Debug)]
@@ -243,6 +261,10 @@ mod tests {
         let mut removed = event.clone();
         removed["type"] = json!("reaction_removed");
         assert_eq!(kudos_reaction(&removed, "raised_hands"), None);
+        let taken = kudos_reaction_removed(&removed, "raised_hands").unwrap();
+        assert_eq!(taken.source(), "slack:reaction:C1:1360782400.498405");
+        assert_eq!(kudos_reaction_removed(&removed, "tada"), None);
+        assert_eq!(kudos_reaction_removed(&event, "raised_hands"), None);
     }
 
     #[test]

@@ -1,0 +1,331 @@
+//! Events through the signed `/slack/events` endpoint: removing the kudos reaction takes the kudos
+//! back. A real SQLite store and the recording fake of the Slack Web API on loopback.
+
+mod support;
+
+use ambassador_core::{Account, Clock, Kudos, ManualClock, Platform, Program, Settings, Store};
+use ambassador_slack::{SlackApp, SlackSettings, router, sign, verify::Secret};
+use ambassador_store::SqlStore;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use support::{FakeSlack, SIGNING_SECRET, TOKEN};
+use tower::ServiceExt;
+
+struct Harness {
+    router: Router,
+    program: Arc<Program<SqlStore, Arc<ManualClock>>>,
+    clock: Arc<ManualClock>,
+    fake: FakeSlack,
+    _dir: tempfile::TempDir,
+}
+
+/// Tuesday 4 March 2025, 10:00 UTC.
+fn start_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 4, 10, 0, 0).unwrap()
+}
+
+const BOBS_MESSAGE: &str = "1741082000.000100";
+const ADAS_MESSAGE: &str = "1741082100.000200";
+
+async fn harness() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let store = SqlStore::open(&url, 4).await.unwrap();
+    let clock = Arc::new(ManualClock::new(start_time()));
+    let settings = Settings {
+        office: vec![Account::new(Platform::Slack, "UOFFICE")],
+        ..Settings::default()
+    };
+    let program = Arc::new(Program::new(store, clock.clone(), settings));
+    let fake = FakeSlack::start().await;
+    let mut slack = SlackSettings::new(SIGNING_SECRET, TOKEN);
+    slack.api_base = fake.base.clone();
+    slack.bot_user_id = Some("UBOT".into());
+    slack.kudos_reaction = Some("raised_hands".into());
+    let router = router(SlackApp::new(program.clone(), slack));
+    fake.add_user("U1", "Ada", "Europe/Berlin");
+    fake.add_user("U2", "Bob", "Europe/Berlin");
+    fake.add_user("U3", "Carol", "Europe/Berlin");
+    fake.add_message(
+        "C0GENERAL",
+        json!({"type": "message", "user": "U2", "ts": BOBS_MESSAGE, "text": "I fixed the flaky build"}),
+    );
+    fake.add_message(
+        "C0GENERAL",
+        json!({"type": "message", "user": "U1", "ts": ADAS_MESSAGE, "text": "Release notes are out"}),
+    );
+    Harness {
+        router,
+        program,
+        clock,
+        fake,
+        _dir: dir,
+    }
+}
+
+/// A `reaction_added` or `reaction_removed` event, shaped like Slack's documented examples.
+fn reaction(kind: &str, user: &str, emoji: &str, author: &str, ts: &str) -> Value {
+    json!({
+        "type": kind,
+        "user": user,
+        "reaction": emoji,
+        "item_user": author,
+        "item": {"type": "message", "channel": "C0GENERAL", "ts": ts},
+        "event_ts": "1741082400.000100",
+    })
+}
+
+fn added(user: &str, author: &str, ts: &str) -> Value {
+    reaction("reaction_added", user, "raised_hands", author, ts)
+}
+
+fn removed(user: &str, author: &str, ts: &str) -> Value {
+    reaction("reaction_removed", user, "raised_hands", author, ts)
+}
+
+impl Harness {
+    fn request(&self, path: &str, content_type: &str, body: &str) -> Request<Body> {
+        let ts = self.clock.now().timestamp().to_string();
+        let sig = sign(&Secret::new(SIGNING_SECRET), &ts, body.as_bytes());
+        Request::post(path)
+            .header("content-type", content_type)
+            .header("x-slack-request-timestamp", ts)
+            .header("x-slack-signature", sig)
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    }
+
+    fn event_body(&self, event_id: &str, event: Value) -> String {
+        json!({
+            "token": "XXYYZZ",
+            "team_id": "T0001",
+            "api_app_id": "A123456",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": self.clock.now().timestamp(),
+            "authorizations": [{"team_id": "T0001", "user_id": "UBOT", "is_bot": true}],
+        })
+        .to_string()
+    }
+
+    async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    async fn event(&self, event_id: &str, event: Value) {
+        let body = self.event_body(event_id, event);
+        let request = self.request("/slack/events", "application/json", &body);
+        assert_eq!(self.send(request).await.0, StatusCode::OK);
+    }
+
+    async fn command(&self, user: &str, command: &str, text: &str) -> Value {
+        let body = serde_urlencoded::to_string([
+            ("team_id", "T0001"),
+            ("channel_id", "C0GENERAL"),
+            ("user_id", user),
+            ("user_name", user),
+            ("command", command),
+            ("text", text),
+            ("response_url", &format!("{}/response/1", self.fake.origin)),
+        ])
+        .unwrap();
+        let request = self.request(
+            "/slack/commands",
+            "application/x-www-form-urlencoded",
+            &body,
+        );
+        let (status, answer) = self.send(request).await;
+        assert_eq!(status, StatusCode::OK);
+        answer
+    }
+
+    async fn all_kudos(&self) -> Vec<Kudos> {
+        self.program
+            .store
+            .kudos_between(
+                start_time() - Duration::days(1),
+                start_time() + Duration::days(1),
+            )
+            .await
+            .unwrap()
+    }
+
+    /// Lets work the adapter does after answering Slack finish.
+    async fn settle(&self) {
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    }
+}
+
+fn texts(blocks: &Value) -> String {
+    let mut out = Vec::new();
+    for b in blocks.as_array().unwrap() {
+        if let Some(t) = b["text"]["text"].as_str() {
+            out.push(t.to_string());
+        }
+        for f in b["fields"].as_array().into_iter().flatten() {
+            out.push(f["text"].as_str().unwrap_or_default().to_string());
+        }
+        for e in b["elements"].as_array().into_iter().flatten() {
+            out.push(e["text"].as_str().unwrap_or_default().to_string());
+        }
+    }
+    out.join("\n")
+}
+
+// ---------------------------------------------------------------- kudos reaction removed
+
+#[tokio::test]
+async fn removing_the_kudos_reaction_takes_the_kudos_back() {
+    let h = harness().await;
+    h.event("EvA1", added("U1", "U2", BOBS_MESSAGE)).await;
+    h.fake
+        .wait_for("the kudos and the giver's note", |s| {
+            s.posts.len() == 1 && s.ephemerals.len() == 1
+        })
+        .await;
+    assert_eq!(h.all_kudos().await.len(), 1);
+
+    // Ada takes her reaction off (with a skin tone, which does not matter).
+    h.event(
+        "EvA2",
+        reaction(
+            "reaction_removed",
+            "U1",
+            "raised_hands::skin-tone-2",
+            "U2",
+            BOBS_MESSAGE,
+        ),
+    )
+    .await;
+    h.fake
+        .wait_for("the taken-back note", |s| s.ephemerals.len() == 2)
+        .await;
+    assert!(h.all_kudos().await.is_empty());
+    let note = &h.fake.ephemerals()[1];
+    assert_eq!(note["user"], "U1");
+    assert_eq!(note["channel"], "C0GENERAL");
+    let text = note["text"].as_str().unwrap();
+    assert!(text.contains("taken back"), "{text}");
+    assert!(text.contains("<@U2>"), "{text}");
+    assert!(text.contains("I fixed the flaky build"), "{text}");
+    // Bob's own view agrees: nothing received.
+    let mine = h.command("U2", "/kudos", "mine").await;
+    assert!(
+        texts(&mine["blocks"]).contains("No kudos received yet"),
+        "{mine}"
+    );
+    assert_eq!(
+        h.program
+            .store
+            .kudos_counts(
+                h.program
+                    .store
+                    .find_person(&Account::new(Platform::Slack, "U1"))
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id
+            )
+            .await
+            .unwrap(),
+        (0, 0)
+    );
+
+    // Adding it again gives the kudos again, once despite a retried delivery.
+    h.event("EvA3", added("U1", "U2", BOBS_MESSAGE)).await;
+    h.event("EvA3", added("U1", "U2", BOBS_MESSAGE)).await;
+    h.fake
+        .wait_for("the second kudos", |s| s.posts.len() == 2)
+        .await;
+    h.settle().await;
+    assert_eq!(h.all_kudos().await.len(), 1);
+    assert_eq!(h.fake.posts().len(), 2);
+}
+
+#[tokio::test]
+async fn the_same_reaction_twice_counts_once() {
+    // Two deliveries of one gesture with different event ids (two emoji skin tones, say).
+    let h = harness().await;
+    h.event("EvD1", added("U1", "U2", BOBS_MESSAGE)).await;
+    h.fake.wait_for("the kudos", |s| s.posts.len() == 1).await;
+    h.event(
+        "EvD2",
+        reaction(
+            "reaction_added",
+            "U1",
+            "raised_hands::skin-tone-3",
+            "U2",
+            BOBS_MESSAGE,
+        ),
+    )
+    .await;
+    h.settle().await;
+    assert_eq!(h.all_kudos().await.len(), 1);
+    assert_eq!(h.fake.posts().len(), 1, "no second public kudos");
+    assert_eq!(h.fake.ephemerals().len(), 1, "no second note");
+}
+
+#[tokio::test]
+async fn a_removal_without_a_matching_kudos_does_nothing() {
+    let h = harness().await;
+    // A reaction from before the feature (or before the bot was added) is removed.
+    h.event("EvN1", removed("U1", "U2", BOBS_MESSAGE)).await;
+    // A kudos refused (to yourself) leaves nothing to take back.
+    h.event("EvN2", added("U1", "U1", ADAS_MESSAGE)).await;
+    h.fake
+        .wait_for("the refusal", |s| s.ephemerals.len() == 1)
+        .await;
+    h.event("EvN3", removed("U1", "U1", ADAS_MESSAGE)).await;
+    // Another emoji removed is not the kudos reaction.
+    h.event(
+        "EvN4",
+        reaction("reaction_removed", "U1", "tada", "U2", BOBS_MESSAGE),
+    )
+    .await;
+    h.settle().await;
+    assert!(h.all_kudos().await.is_empty());
+    assert!(h.fake.posts().is_empty());
+    let notes = h.fake.ephemerals();
+    assert_eq!(notes.len(), 1, "only the refusal: {notes:?}");
+    assert!(notes[0]["text"].as_str().unwrap().contains("yourself"));
+}
+
+#[tokio::test]
+async fn a_removal_by_someone_else_leaves_the_kudos() {
+    let h = harness().await;
+    h.event("EvS1", added("U1", "U2", BOBS_MESSAGE)).await;
+    h.event("EvS2", added("U3", "U2", BOBS_MESSAGE)).await;
+    h.fake
+        .wait_for("both kudos", |s| {
+            s.posts.len() == 2 && s.ephemerals.len() == 2
+        })
+        .await;
+    assert_eq!(h.all_kudos().await.len(), 2);
+    // Carol takes hers back: Ada's stays.
+    h.event("EvS3", removed("U3", "U2", BOBS_MESSAGE)).await;
+    h.fake
+        .wait_for("Carol's note", |s| s.ephemerals.len() == 3)
+        .await;
+    let left = h.all_kudos().await;
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0].giver.display_name, "Ada");
+    assert_eq!(h.fake.ephemerals()[2]["user"], "U3");
+    // A removal Carol already made, delivered again with another id, takes nothing more.
+    h.event("EvS4", removed("U3", "U2", BOBS_MESSAGE)).await;
+    h.settle().await;
+    assert_eq!(h.all_kudos().await.len(), 1);
+    assert_eq!(h.fake.ephemerals().len(), 3);
+}
