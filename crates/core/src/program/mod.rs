@@ -9,6 +9,7 @@ mod coverage;
 mod digest;
 mod directory;
 mod help;
+mod home;
 mod kudos;
 mod lifecycle;
 mod org;
@@ -21,6 +22,7 @@ mod schedule;
 
 pub use activity::{ParsedActivity, parse_activity};
 pub use coverage::{CoverageReport, DepartmentLine, DepartmentStatus, RegionTotals};
+pub use home::{Home, HomeKudos, HomeStatus, OfficeGlance, home_message};
 pub use outbox::{DispatchReport, DispatchSettings, Dispatcher, backoff};
 pub use quarter::{quarter_days, quarter_of};
 pub use reaction::reaction_source;
