@@ -2,10 +2,10 @@
 //! Every request is verified (signature and timestamp) before its body is parsed.
 
 use crate::inbound::{
-    CommandForm, KudosReaction, RecentIds, direct_message, kudos_reaction, kudos_reaction_removed,
-    unescape,
+    CommandForm, KudosReaction, RecentIds, direct_message, home_opened, kudos_reaction,
+    kudos_reaction_removed, unescape,
 };
-use crate::render::{SlackMessage, render};
+use crate::render::{SlackMessage, render, render_view};
 use crate::send::SlackClient;
 use crate::verify::{Secret, VerifyError, verify};
 use ambassador_core::{
@@ -245,6 +245,36 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
                     tracing::warn!(error = %e, "the taken-back note could not be delivered");
                 }
             }
+        }
+    }
+
+    /// `app_home_opened`: publishes the viewer's Home tab (`views.publish`).
+    async fn publish_home(&self, user: String, channel: String) {
+        let sender_name = match self.client.user(&user).await {
+            Ok(found) => found.name,
+            Err(e) => {
+                tracing::debug!(error = %e, "users.info failed; keeping the stored name");
+                String::new()
+            }
+        };
+        let viewer = Inbound {
+            sender: Account::new(Platform::Slack, &user),
+            sender_name,
+            room: channel,
+            text: String::new(),
+            bot: self.bot().map(|id| Account::new(Platform::Slack, id)),
+            direct: true,
+            create_mentioned: false,
+        };
+        let home = match self.program.home(&viewer).await {
+            Ok(home) => home,
+            Err(e) => {
+                tracing::error!(error = %e, "the store failed while building the Home tab");
+                apology()
+            }
+        };
+        if let Err(e) = self.client.publish_home(&user, &render_view(&home)).await {
+            tracing::warn!(error = %e, "the Home tab could not be published");
         }
     }
 }
@@ -566,6 +596,16 @@ pub(crate) async fn handle_event<S: Store, C: Clock>(
         let worker = app.clone();
         return within_deadline(app, span, async move {
             worker.take_back_by_reaction(removed).await
+        })
+        .await;
+    }
+    if let Some(user) = home_opened(event) {
+        let channel = event["channel"].as_str().unwrap_or_default().to_string();
+        let span = tracing::info_span!("slack_event", platform = "slack", user = %user, event_id,
+            command = "app home");
+        let worker = app.clone();
+        return within_deadline(app, span, async move {
+            worker.publish_home(user, channel).await
         })
         .await;
     }

@@ -161,6 +161,19 @@ pub fn kudos_reaction_removed(event: &serde_json::Value, wanted: &str) -> Option
     kudos_reaction(&added, wanted)
 }
 
+/// The person who opened the bot's Home tab: an `app_home_opened` with `tab: "home"` (the
+/// Messages tab opens the same event with `tab: "messages"`).
+pub fn home_opened(event: &serde_json::Value) -> Option<String> {
+    if event["type"] != "app_home_opened" || event["tab"] != "home" {
+        return None;
+    }
+    event["user"]
+        .as_str()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_string)
+}
+
 /// The event ids seen lately, oldest forgotten first: Slack retries a delivery it thinks failed
 /// (`X-Slack-Retry-Num`) with the same `event_id`. In memory, so one replica only.
 #[derive(Debug)]
@@ -265,6 +278,17 @@ mod tests {
         assert_eq!(taken.source(), "slack:reaction:C1:1360782400.498405");
         assert_eq!(kudos_reaction_removed(&removed, "tada"), None);
         assert_eq!(kudos_reaction_removed(&event, "raised_hands"), None);
+    }
+
+    #[test]
+    fn only_the_home_tab_opens_the_home() {
+        // Slack's documented `app_home_opened` example.
+        let event = json!({"type": "app_home_opened", "user": "U061F7AUR", "channel": "D0LAN2Q65",
+            "event_ts": "1515449522000016", "tab": "home", "view": {"id": "VPASKP233"}});
+        assert_eq!(home_opened(&event), Some("U061F7AUR".into()));
+        let mut messages = event.clone();
+        messages["tab"] = json!("messages");
+        assert_eq!(home_opened(&messages), None);
     }
 
     #[test]

@@ -1,15 +1,18 @@
 //! Events through the signed `/slack/events` endpoint: removing the kudos reaction takes the kudos
-//! back. A real SQLite store and the recording fake of the Slack Web API on loopback.
+//! back, and opening the App Home tab publishes the viewer's home. A real SQLite store and the
+//! recording fake of the Slack Web API on loopback.
 
 mod support;
 
-use ambassador_core::{Account, Clock, Kudos, ManualClock, Platform, Program, Settings, Store};
+use ambassador_core::{
+    Account, Clock, Kudos, ManualClock, NewDepartment, Platform, Program, Settings, Store,
+};
 use ambassador_slack::{SlackApp, SlackSettings, router, sign, verify::Secret};
 use ambassador_store::SqlStore;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use support::{FakeSlack, SIGNING_SECRET, TOKEN};
@@ -85,6 +88,18 @@ fn added(user: &str, author: &str, ts: &str) -> Value {
 
 fn removed(user: &str, author: &str, ts: &str) -> Value {
     reaction("reaction_removed", user, "raised_hands", author, ts)
+}
+
+/// Slack's documented `app_home_opened` example, for `user`.
+fn home_opened(user: &str) -> Value {
+    json!({
+        "type": "app_home_opened",
+        "user": user,
+        "channel": "D0LAN2Q65",
+        "event_ts": "1515449522000016",
+        "tab": "home",
+        "view": {"id": "VPASKP233", "type": "home"},
+    })
 }
 
 impl Harness {
@@ -328,4 +343,131 @@ async fn a_removal_by_someone_else_leaves_the_kudos() {
     h.settle().await;
     assert_eq!(h.all_kudos().await.len(), 1);
     assert_eq!(h.fake.ephemerals().len(), 3);
+}
+
+// ---------------------------------------------------------------- App Home
+
+/// Finance (EMEA) with Bob as its ambassador since 2024-12-02, Legal (EMEA, 300 people) without.
+async fn program_with_bob_in_finance(h: &Harness) {
+    let store = &h.program.store;
+    let mut ids = Vec::new();
+    for (name, headcount) in [("Finance", 120), ("Legal", 300)] {
+        ids.push(
+            store
+                .add_department(&NewDepartment {
+                    name: name.into(),
+                    region: "EMEA".into(),
+                    headcount: Some(headcount),
+                })
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let bob = store
+        .ensure_person(&Account::new(Platform::Slack, "U2"), "Bob")
+        .await
+        .unwrap();
+    store
+        .add_ambassador(
+            bob.id,
+            ids[0],
+            "Europe/Berlin",
+            NaiveDate::from_ymd_opt(2024, 12, 2).unwrap(),
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn opening_the_home_tab_publishes_the_viewers_kudos_and_status_once() {
+    let h = harness().await;
+    program_with_bob_in_finance(&h).await;
+    h.command("U1", "/kudos", "<@U2|bob> for the release checklist")
+        .await;
+    let body = h.event_body("EvH1", home_opened("U2"));
+    let first = h.request("/slack/events", "application/json", &body);
+    assert_eq!(h.send(first).await.0, StatusCode::OK);
+    // Slack retries the delivery: published once all the same.
+    let mut again = h.request("/slack/events", "application/json", &body);
+    again
+        .headers_mut()
+        .insert("x-slack-retry-num", "1".parse().unwrap());
+    again
+        .headers_mut()
+        .insert("x-slack-retry-reason", "http_timeout".parse().unwrap());
+    assert_eq!(h.send(again).await.0, StatusCode::OK);
+    h.fake
+        .wait_for("the Home tab", |s| !s.published.is_empty())
+        .await;
+    h.settle().await;
+    let published = h.fake.published();
+    assert_eq!(published.len(), 1, "{published:?}");
+    assert_eq!(published[0]["user_id"], "U2");
+    assert_eq!(published[0]["view"]["type"], "home");
+    let text = texts(&published[0]["view"]["blocks"]);
+    for wanted in [
+        "Hi Bob!",
+        "*Received*\n1",
+        "*Given*\n0",
+        "the release checklist",
+        "<@U1>",
+        "*Department*\nFinance",
+        "*Region*\nEMEA",
+        "*Ambassador since*\n2024-12-02",
+        "*Status*\nActive",
+        // The default schedule: Mondays 09:00 in the ambassador's zone.
+        "Next check-in: Monday 10 March, 09:00 (Europe/Berlin)",
+    ] {
+        assert!(text.contains(wanted), "{wanted:?} in {text}");
+    }
+    assert!(!text.contains("Coverage at a glance"), "{text}");
+    assert!(
+        h.fake
+            .with(|s| s.posts.is_empty() && s.ephemerals.is_empty()),
+        "the home is a view, not a message"
+    );
+}
+
+#[tokio::test]
+async fn the_office_sees_coverage_and_a_member_sees_how_to_join() {
+    let h = harness().await;
+    program_with_bob_in_finance(&h).await;
+    h.fake.add_user("UOFFICE", "Olivia", "Europe/Berlin");
+    h.event("EvO1", home_opened("UOFFICE")).await;
+    h.event("EvO2", home_opened("U3")).await;
+    h.fake
+        .wait_for("two Home tabs", |s| s.published.len() == 2)
+        .await;
+    let published = h.fake.published();
+    let of = |user: &str| {
+        published
+            .iter()
+            .find(|p| p["user_id"] == user)
+            .unwrap_or_else(|| panic!("no Home tab for {user}"))
+    };
+    let office = texts(&of("UOFFICE")["view"]["blocks"]);
+    for wanted in [
+        "Coverage at a glance",
+        "*Departments covered*\n1 of 2 (50%)",
+        "*Active ambassadors*\n1",
+        // Bob started three months ago and has done nothing the bot knows of.
+        "*Silent ambassadors*\n1 (nothing in 60 days)",
+        "Uncovered: Legal",
+        "`/ambassadors coverage`",
+    ] {
+        assert!(office.contains(wanted), "{wanted:?} in {office}");
+    }
+    insta::assert_json_snapshot!("office_home_view", of("UOFFICE")["view"]);
+
+    let member = texts(&of("U3")["view"]["blocks"]);
+    for wanted in [
+        "Hi Carol!",
+        "You are not an ambassador",
+        "`/ambassadors who &lt;department&gt;`",
+        "`/ambassadors apply`",
+    ] {
+        assert!(member.contains(wanted), "{wanted:?} in {member}");
+    }
+    assert!(!member.contains("Coverage at a glance"), "{member}");
 }
