@@ -143,6 +143,7 @@ pub async fn fill<S: Store, C: Clock>(program: &Program<S, C>) -> anyhow::Result
                     tags: ambassador_core::command::tags_of(reason),
                     given_at: now - Duration::days(*days),
                     room: "general".into(),
+                    source: None,
                 },
                 u32::MAX,
                 now - Duration::days(*days),

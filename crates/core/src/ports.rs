@@ -114,13 +114,22 @@ pub trait Store: Send + Sync + 'static {
     // ---- kudos ----
 
     /// Records the kudos unless the giver has already given `daily_limit` kudos at or after
-    /// `day_start`. Atomic: two concurrent calls never both pass the limit.
+    /// `day_start`. Atomic: two concurrent calls never both pass the limit. `Conflict` when the
+    /// giver already has a kudos from the same `source` (nothing recorded).
     fn record_kudos(
         &self,
         kudos: &NewKudos,
         daily_limit: u32,
         day_start: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<KudosOutcome>> + Send;
+    /// Takes back the kudos `giver` gave from `source` (see [`NewKudos::source`]): deleted, so it
+    /// counts nowhere any more, and returned. `None` when there is none (nothing changed). Atomic:
+    /// of concurrent callers, at most one gets it.
+    fn take_back_kudos(
+        &self,
+        giver: PersonId,
+        source: &str,
+    ) -> impl Future<Output = StoreResult<Option<Kudos>>> + Send;
     /// Kudos given in `[from, to)`, oldest first, receivers ordered by display name.
     fn kudos_between(
         &self,

@@ -973,7 +973,16 @@ impl<S: Store, C: Clock> Handler<S, C> {
             direct,
             create_mentioned: true,
         };
-        let replies = match self.program.kudos_by_reaction(&reaction, &receiver).await {
+        let source = ambassador_core::program::reaction_source(
+            Platform::Matrix,
+            room.room_id().as_str(),
+            target_id.as_str(),
+        );
+        let replies = match self
+            .program
+            .kudos_by_reaction(&reaction, &receiver, &source)
+            .await
+        {
             Ok(replies) => replies,
             Err(e) => {
                 tracing::error!(error = %e, "store failure while giving kudos by reaction");

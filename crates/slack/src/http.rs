@@ -2,9 +2,10 @@
 //! Every request is verified (signature and timestamp) before its body is parsed.
 
 use crate::inbound::{
-    CommandForm, KudosReaction, RecentIds, direct_message, kudos_reaction, unescape,
+    CommandForm, KudosReaction, RecentIds, direct_message, home_opened, kudos_reaction,
+    kudos_reaction_removed, unescape,
 };
-use crate::render::{SlackMessage, render};
+use crate::render::{SlackMessage, render, render_view};
 use crate::send::SlackClient;
 use crate::verify::{Secret, VerifyError, verify};
 use ambassador_core::{
@@ -169,7 +170,12 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
             create_mentioned: true,
         };
         let receiver = Account::new(Platform::Slack, &reaction.item_user);
-        let replies = match self.program.kudos_by_reaction(&inbound, &receiver).await {
+        let source = reaction.source();
+        let replies = match self
+            .program
+            .kudos_by_reaction(&inbound, &receiver, &source)
+            .await
+        {
             Ok(replies) => replies,
             Err(e) => {
                 tracing::error!(error = %e, "the store failed while giving kudos by reaction");
@@ -203,6 +209,85 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
             }
         }
     }
+}
+
+impl<S: Store, C: Clock> SlackApp<S, C> {
+    /// The kudos reaction was removed: the kudos that person gave for that message is taken back
+    /// and they get an ephemeral note; nothing when there was none.
+    async fn take_back_by_reaction(&self, reaction: KudosReaction) {
+        let inbound = Inbound {
+            sender: Account::new(Platform::Slack, &reaction.user),
+            sender_name: String::new(),
+            room: reaction.channel.clone(),
+            text: String::new(),
+            bot: self.bot().map(|id| Account::new(Platform::Slack, id)),
+            direct: reaction.channel.starts_with('D'),
+            create_mentioned: false,
+        };
+        let replies = match self
+            .program
+            .take_back_by_reaction(&inbound, &reaction.source())
+            .await
+        {
+            Ok(replies) => replies,
+            Err(e) => {
+                tracing::error!(error = %e, "the store failed while taking kudos back");
+                vec![Reply::caller(apology())]
+            }
+        };
+        for reply in replies {
+            for part in render(&reply.message) {
+                if let Err(e) = self
+                    .client
+                    .post_ephemeral(&reaction.channel, &reaction.user, &part)
+                    .await
+                {
+                    tracing::warn!(error = %e, "the taken-back note could not be delivered");
+                }
+            }
+        }
+    }
+
+    /// `app_home_opened`: publishes the viewer's Home tab (`views.publish`).
+    async fn publish_home(&self, user: String, channel: String) {
+        let sender_name = match self.client.user(&user).await {
+            Ok(found) => found.name,
+            Err(e) => {
+                tracing::debug!(error = %e, "users.info failed; keeping the stored name");
+                String::new()
+            }
+        };
+        let viewer = Inbound {
+            sender: Account::new(Platform::Slack, &user),
+            sender_name,
+            room: channel,
+            text: String::new(),
+            bot: self.bot().map(|id| Account::new(Platform::Slack, id)),
+            direct: true,
+            create_mentioned: false,
+        };
+        let home = match self.program.home(&viewer).await {
+            Ok(home) => home,
+            Err(e) => {
+                tracing::error!(error = %e, "the store failed while building the Home tab");
+                apology()
+            }
+        };
+        if let Err(e) = self.client.publish_home(&user, &render_view(&home)).await {
+            tracing::warn!(error = %e, "the Home tab could not be published");
+        }
+    }
+}
+
+/// Runs an event's work, answering Slack within its deadline; the work goes on if it takes longer.
+async fn within_deadline<S: Store, C: Clock>(
+    app: &Arc<SlackApp<S, C>>,
+    span: tracing::Span,
+    work: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Response {
+    let task = tokio::spawn(work.instrument(span));
+    let _ = tokio::time::timeout(app.settings.ack_deadline, task).await;
+    StatusCode::OK.into_response()
 }
 
 /// The Slack user mentions in a text: `<@U012AB3CD>` or `<@U012AB3CD|ada>`, as (id, label).
@@ -514,6 +599,27 @@ pub(crate) async fn handle_event<S: Store, C: Clock>(
             tokio::spawn(async move { worker.kudos_by_reaction(reaction).await }.instrument(span));
         let _ = tokio::time::timeout(app.settings.ack_deadline, task).await;
         return StatusCode::OK.into_response();
+    }
+    if let Some(wanted) = app.settings.kudos_reaction.as_deref()
+        && let Some(removed) = kudos_reaction_removed(event, wanted)
+    {
+        let span = tracing::info_span!("slack_event", platform = "slack", room = %removed.channel,
+            user = %removed.user, event_id, command = "kudos reaction removed");
+        let worker = app.clone();
+        return within_deadline(app, span, async move {
+            worker.take_back_by_reaction(removed).await
+        })
+        .await;
+    }
+    if let Some(user) = home_opened(event) {
+        let channel = event["channel"].as_str().unwrap_or_default().to_string();
+        let span = tracing::info_span!("slack_event", platform = "slack", user = %user, event_id,
+            command = "app home");
+        let worker = app.clone();
+        return within_deadline(app, span, async move {
+            worker.publish_home(user, channel).await
+        })
+        .await;
     }
     let Some(dm) = direct_message(event, app.bot()) else {
         tracing::debug!(event_id, kind = ?event["type"].as_str(), "Slack event ignored");

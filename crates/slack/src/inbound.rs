@@ -143,6 +143,37 @@ pub fn kudos_reaction(event: &serde_json::Value, wanted: &str) -> Option<KudosRe
     })
 }
 
+impl KudosReaction {
+    /// The kudos' source: this message in this channel (see `reaction_source` in the core).
+    pub fn source(&self) -> String {
+        ambassador_core::program::reaction_source(Platform::Slack, &self.channel, &self.ts)
+    }
+}
+
+/// The kudos reaction taken off a message: a `reaction_removed` with `wanted`, shaped like
+/// `reaction_added` (see [`kudos_reaction`]).
+pub fn kudos_reaction_removed(event: &serde_json::Value, wanted: &str) -> Option<KudosReaction> {
+    if event["type"] != "reaction_removed" {
+        return None;
+    }
+    let mut added = event.clone();
+    added["type"] = "reaction_added".into();
+    kudos_reaction(&added, wanted)
+}
+
+/// The person who opened the bot's Home tab: an `app_home_opened` with `tab: "home"` (the
+/// Messages tab opens the same event with `tab: "messages"`).
+pub fn home_opened(event: &serde_json::Value) -> Option<String> {
+    if event["type"] != "app_home_opened" || event["tab"] != "home" {
+        return None;
+    }
+    event["user"]
+        .as_str()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_string)
+}
+
 /// The event ids seen lately, oldest forgotten first: Slack retries a delivery it thinks failed
 /// (`X-Slack-Retry-Num`) with the same `event_id`. In memory, so one replica only.
 #[derive(Debug)]
@@ -243,6 +274,21 @@ mod tests {
         let mut removed = event.clone();
         removed["type"] = json!("reaction_removed");
         assert_eq!(kudos_reaction(&removed, "raised_hands"), None);
+        let taken = kudos_reaction_removed(&removed, "raised_hands").unwrap();
+        assert_eq!(taken.source(), "slack:reaction:C1:1360782400.498405");
+        assert_eq!(kudos_reaction_removed(&removed, "tada"), None);
+        assert_eq!(kudos_reaction_removed(&event, "raised_hands"), None);
+    }
+
+    #[test]
+    fn only_the_home_tab_opens_the_home() {
+        // Slack's documented `app_home_opened` example.
+        let event = json!({"type": "app_home_opened", "user": "U061F7AUR", "channel": "D0LAN2Q65",
+            "event_ts": "1515449522000016", "tab": "home", "view": {"id": "VPASKP233"}});
+        assert_eq!(home_opened(&event), Some("U061F7AUR".into()));
+        let mut messages = event.clone();
+        messages["tab"] = json!("messages");
+        assert_eq!(home_opened(&messages), None);
     }
 
     #[test]

@@ -317,9 +317,8 @@ pub fn modal(form: &Form, private_metadata: &str) -> Value {
 
 /// A modal that only shows a message (why a form cannot be filled in now), with a Close button.
 pub fn notice_modal(title: &str, message: &Message) -> Value {
-    let mut blocks: Vec<Value> = render(message).into_iter().flat_map(|m| m.blocks).collect();
+    let mut blocks = render_view(message);
     blocks.retain(|b| b["type"] != "actions");
-    blocks.truncate(MAX_VIEW_BLOCKS);
     json!({
         "type": "modal",
         "title": plain(title, MAX_MODAL_TITLE),
@@ -382,6 +381,25 @@ pub fn render(message: &Message) -> Vec<SlackMessage> {
         out.push(finish(current));
     }
     out
+}
+
+/// The message as the blocks of one view (the Home tab), within [`MAX_VIEW_BLOCKS`]: a view
+/// cannot be split, so what does not fit is cut and a last context line says so.
+pub fn render_view(message: &Message) -> Vec<Value> {
+    let mut blocks: Vec<Value> = message
+        .blocks
+        .iter()
+        .flat_map(render_block)
+        .map(|(b, _)| b)
+        .collect();
+    if blocks.len() > MAX_VIEW_BLOCKS {
+        blocks.truncate(MAX_VIEW_BLOCKS - 1);
+        if blocks.last().is_some_and(|b| b["type"] == "header") {
+            blocks.pop();
+        }
+        blocks.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": "… more than fits on this page."}]}));
+    }
+    blocks
 }
 
 #[cfg(test)]
@@ -452,6 +470,36 @@ mod tests {
             assert_ne!(p.blocks.last().unwrap()["type"], "header");
         }
         assert_eq!(listed, 400, "no list item lost or doubled");
+    }
+
+    #[test]
+    fn a_view_is_one_list_of_blocks_within_the_limit() {
+        let short = Message::new().heading("Home").paragraph("hi").divider();
+        let blocks = render_view(&short);
+        assert_eq!(blocks.len(), 3);
+        assert_eq!(blocks[0]["type"], "header");
+        let mut long = Message::new();
+        for i in 0..150 {
+            long = long.heading(format!("h{i}")).paragraph(format!("p{i}"));
+        }
+        let blocks = render_view(&long);
+        // 99 blocks would end with the 50th header: it goes, the note follows the 49th paragraph.
+        assert_eq!(blocks.len(), MAX_VIEW_BLOCKS - 1);
+        let last = blocks.last().unwrap();
+        assert_eq!(last["type"], "context");
+        assert!(
+            last["elements"][0]["text"]
+                .as_str()
+                .unwrap()
+                .contains("more")
+        );
+        assert_eq!(blocks[blocks.len() - 2]["text"]["text"], "p48");
+        long = long.paragraph("one more");
+        let blocks = render_view(&Message {
+            blocks: long.blocks[1..].to_vec(),
+        });
+        // Starting with a paragraph, the 99th block is one: nothing to drop.
+        assert_eq!(blocks.len(), MAX_VIEW_BLOCKS);
     }
 
     #[test]

@@ -186,6 +186,15 @@ impl SlackClient {
         self.call("chat.postEphemeral", &body).await.map(|_| ())
     }
 
+    /// `views.publish`: the Home tab of `user`, these blocks (see [`crate::render::render_view`]).
+    pub async fn publish_home(&self, user: &str, blocks: &[Value]) -> Result<(), SendError> {
+        let body = json!({
+            "user_id": user,
+            "view": {"type": "home", "blocks": blocks},
+        });
+        self.call("views.publish", &body).await.map(|_| ())
+    }
+
     /// A message's text and the `ts` of the thread it is in (its own `ts` when it starts none):
     /// `conversations.history` with the message's `ts` as `latest`, inclusive; a thread reply is
     /// not in the channel's history, so `conversations.replies` is asked next. `None`: no message

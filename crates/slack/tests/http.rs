@@ -4,133 +4,18 @@
 mod support;
 
 use ambassador_core::{
-    Account, CheckinFilter, Clock, Effects, ManualClock, NewCheckin, NewDepartment, Platform,
-    Program, Settings, Store,
+    Account, CheckinFilter, Effects, NewCheckin, NewDepartment, Platform, Program, Store,
 };
-use ambassador_slack::{SlackApp, SlackSettings, router, sign, verify::Secret};
+use ambassador_slack::{SlackApp, SlackSettings, router, verify::Secret};
 use ambassador_store::SqlStore;
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use support::{FakeSlack, SIGNING_SECRET, TOKEN};
+use support::harness::{Harness, harness, harness_with, start_time};
+use support::{SIGNING_SECRET, TOKEN};
 use tower::ServiceExt;
-
-type TestProgram = Program<SqlStore, Arc<ManualClock>>;
-
-struct Harness {
-    router: Router,
-    program: Arc<TestProgram>,
-    clock: Arc<ManualClock>,
-    fake: FakeSlack,
-    _dir: tempfile::TempDir,
-}
-
-fn start_time() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2025, 3, 4, 10, 0, 0).unwrap()
-}
-
-async fn harness_with(configure: impl FnOnce(&mut SlackSettings)) -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
-    let store = SqlStore::open(&url, 4).await.unwrap();
-    let clock = Arc::new(ManualClock::new(start_time()));
-    let settings = Settings {
-        office: vec![Account::new(Platform::Slack, "UOFFICE")],
-        ..Settings::default()
-    };
-    let program = Arc::new(Program::new(store, clock.clone(), settings));
-    let fake = FakeSlack::start().await;
-    let mut slack = SlackSettings::new(SIGNING_SECRET, TOKEN);
-    slack.api_base = fake.base.clone();
-    slack.bot_user_id = Some("UBOT".into());
-    configure(&mut slack);
-    let router = router(SlackApp::new(program.clone(), slack));
-    Harness {
-        router,
-        program,
-        clock,
-        fake,
-        _dir: dir,
-    }
-}
-
-async fn harness() -> Harness {
-    harness_with(|_| {}).await
-}
-
-impl Harness {
-    fn signed(&self, path: &str, content_type: &str, body: &str) -> Request<Body> {
-        let ts = self.clock.now().timestamp().to_string();
-        let sig = sign(&Secret::new(SIGNING_SECRET), &ts, body.as_bytes());
-        Request::post(path)
-            .header("content-type", content_type)
-            .header("x-slack-request-timestamp", ts)
-            .header("x-slack-signature", sig)
-            .body(Body::from(body.to_string()))
-            .unwrap()
-    }
-
-    fn command_body(&self, user: (&str, &str), channel: &str, command: &str, text: &str) -> String {
-        serde_urlencoded::to_string([
-            ("token", "gIkuvaNzQIHg97ATvDxqgjtO"),
-            ("team_id", "T0001"),
-            ("team_domain", "example"),
-            ("channel_id", channel),
-            ("channel_name", "general"),
-            ("user_id", user.0),
-            ("user_name", user.1),
-            ("command", command),
-            ("text", text),
-            ("response_url", &format!("{}/response/1", self.fake.origin)),
-            ("trigger_id", "13345224609.738474920.8088930838d88f008e0"),
-            ("api_app_id", "A123456"),
-        ])
-        .unwrap()
-    }
-
-    async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .unwrap();
-        let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        (status, value)
-    }
-
-    async fn command(
-        &self,
-        user: (&str, &str),
-        channel: &str,
-        command: &str,
-        text: &str,
-    ) -> (StatusCode, Value) {
-        let body = self.command_body(user, channel, command, text);
-        self.send(self.signed(
-            "/slack/commands",
-            "application/x-www-form-urlencoded",
-            &body,
-        ))
-        .await
-    }
-
-    fn event(&self, event_id: &str, event: Value) -> String {
-        json!({
-            "token": "XXYYZZ",
-            "team_id": "T0001",
-            "api_app_id": "A123456",
-            "event": event,
-            "type": "event_callback",
-            "event_id": event_id,
-            "event_time": self.clock.now().timestamp(),
-            "authorizations": [{"team_id": "T0001", "user_id": "UBOT", "is_bot": true}],
-        })
-        .to_string()
-    }
-}
 
 fn block_texts(v: &Value) -> String {
     v["blocks"]
@@ -350,7 +235,7 @@ async fn a_direct_message_answers_the_open_checkin_once_despite_retries() {
         "ts": "1741082400.000100",
         "event_ts": "1741082400.000100",
     });
-    let body = h.event("Ev0ADA1", event);
+    let body = h.event_body("Ev0ADA1", event);
     let (status, _) = h
         .send(h.signed("/slack/events", "application/json", &body))
         .await;
@@ -403,7 +288,7 @@ async fn a_retry_that_reaches_another_replica_is_dropped_there() {
     h.fake.add_user("U5", "Ada Lovelace", "Europe/Berlin");
     let person = open_checkin(&h, "U5", "ada").await;
     // A second replica: its own process memory, the same database.
-    let url = format!("sqlite://{}", h._dir.path().join("bot.db").display());
+    let url = format!("sqlite://{}", h.dir.path().join("bot.db").display());
     let store = SqlStore::open(&url, 4).await.unwrap();
     let other = Arc::new(Program::new(
         store,
@@ -424,7 +309,7 @@ async fn a_retry_that_reaches_another_replica_is_dropped_there() {
         "ts": "1741082400.000200",
         "event_ts": "1741082400.000200",
     });
-    let body = h.event("Ev0REPLICA", event);
+    let body = h.event_body("Ev0REPLICA", event);
     assert_eq!(
         h.send(h.signed("/slack/events", "application/json", &body))
             .await
@@ -475,7 +360,7 @@ async fn bot_messages_and_the_bots_own_are_ignored() {
             json!({"type": "app_home_opened", "user": "U9", "channel": "D1", "tab": "home"}),
         ),
     ] {
-        let body = h.event(id, event);
+        let body = h.event_body(id, event);
         assert_eq!(
             h.send(h.signed("/slack/events", "application/json", &body))
                 .await
@@ -484,7 +369,7 @@ async fn bot_messages_and_the_bots_own_are_ignored() {
         );
     }
     // A person's message to the bot gets an answer (help, no check-in open).
-    let body = h.event("Ev5", json!({"type": "message", "channel": "D1", "channel_type": "im", "user": "U9", "text": "hello"}));
+    let body = h.event_body("Ev5", json!({"type": "message", "channel": "D1", "channel_type": "im", "user": "U9", "text": "hello"}));
     assert_eq!(
         h.send(h.signed("/slack/events", "application/json", &body))
             .await
@@ -572,17 +457,6 @@ async fn interactivity_is_verified_and_acknowledged() {
 }
 
 impl Harness {
-    /// Posts an interaction payload to the signed interactivity endpoint.
-    async fn interact(&self, payload: Value) -> (StatusCode, Value) {
-        let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
-        self.send(self.signed(
-            "/slack/interactivity",
-            "application/x-www-form-urlencoded",
-            &body,
-        ))
-        .await
-    }
-
     /// Presses the button labelled `label` in `message` (a posted or acknowledged message), as
     /// `user`, the way Slack reports it.
     async fn press(
@@ -1005,7 +879,7 @@ async fn reaction_harness() -> Harness {
 
 impl Harness {
     async fn react(&self, event_id: &str, event: Value) {
-        let body = self.event(event_id, event);
+        let body = self.event_body(event_id, event);
         let (status, _) = self
             .send(self.signed("/slack/events", "application/json", &body))
             .await;

@@ -311,6 +311,7 @@ async fn the_digest_renders_as_block_kit() {
                     tags: vec![],
                     given_at: friday - Duration::hours(hours),
                     room: "C0GENERAL".into(),
+                    source: None,
                 },
                 100,
                 friday - Duration::days(7),

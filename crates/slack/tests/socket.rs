@@ -357,6 +357,36 @@ async fn a_direct_message_event_is_acknowledged_and_answered_once() {
 }
 
 #[tokio::test]
+async fn the_home_tab_is_published_over_socket_mode_once() {
+    let mut h = harness().await;
+    let mut connection = h.socket.next().await;
+    connection.hello().await;
+    let event = h.event(
+        "Ev0SOCKETHOME",
+        json!({"type": "app_home_opened", "user": "U9", "channel": "D1", "tab": "home",
+               "event_ts": "1515449522000016", "view": {"id": "VPASKP233"}}),
+    );
+    let ack = connection
+        .envelope("home-envelope-1", "events_api", event.clone(), 0)
+        .await;
+    assert_eq!(ack, json!({"envelope_id": "home-envelope-1"}));
+    h.fake
+        .wait_for("the Home tab", |s| !s.published.is_empty())
+        .await;
+    // Redelivered in a new envelope: acknowledged, not published again.
+    let ack = connection
+        .envelope("home-envelope-2", "events_api", event, 1)
+        .await;
+    assert_eq!(ack, json!({"envelope_id": "home-envelope-2"}));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let published = h.fake.published();
+    assert_eq!(published.len(), 1, "{published:?}");
+    assert_eq!(published[0]["user_id"], "U9");
+    assert_eq!(published[0]["view"]["type"], "home");
+    assert!(h.fake.posts().is_empty());
+}
+
+#[tokio::test]
 async fn a_disconnect_opens_a_new_connection_that_handles_commands() {
     let mut h = harness().await;
     let mut first = h.socket.next().await;

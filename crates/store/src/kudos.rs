@@ -1,6 +1,6 @@
 //! Kudos: recorded under a daily limit per giver, read back by time range.
 
-use crate::error::{DbResultExt, is_foreign_key_violation, to_store_error};
+use crate::error::{DbResultExt, is_foreign_key_violation, is_unique_violation, to_store_error};
 use crate::rows::{by_display_name, person_ref};
 use crate::{Backend, SqlStore, to_micros};
 use ambassador_core::{
@@ -42,14 +42,15 @@ pub(crate) async fn record_kudos(
             // Insert first, then count (this one included): on SQLite the insert takes the write
             // lock, so the count sees every committed kudos of the giver.
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO kudos (giver_id, reason, tags, room, given_at) \
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                "INSERT INTO kudos (giver_id, reason, tags, room, given_at, source) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )
             .bind(kudos.giver)
             .bind(&kudos.reason)
             .bind(&tags)
             .bind(&kudos.room)
             .bind(given_at)
+            .bind(kudos.source.as_deref())
             .fetch_one(&mut *tx)
             .await?;
             let given: i64 = sqlx::query_scalar(
@@ -87,8 +88,108 @@ pub(crate) async fn record_kudos(
             "person among giver {} and receivers {:?}",
             kudos.giver, kudos.receivers
         ))),
+        Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(format!(
+            "kudos from {} by giver {}",
+            kudos.source.as_deref().unwrap_or_default(),
+            kudos.giver
+        ))),
         Err(e) => Err(to_store_error(e)),
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct GoneRow {
+    id: i64,
+    reason: String,
+    tags: String,
+    room: String,
+    given_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PersonRefRow {
+    platform: String,
+    external_id: String,
+    display_name: String,
+}
+
+impl PersonRefRow {
+    fn into_ref(self) -> StoreResult<PersonRef> {
+        person_ref(&self.platform, self.external_id, self.display_name)
+    }
+}
+
+/// Deletes the kudos `giver` gave from `source`, with its receivers, and returns it.
+pub(crate) async fn take_back_kudos(
+    store: &SqlStore,
+    giver: PersonId,
+    source: &str,
+) -> StoreResult<Option<Kudos>> {
+    type Gone = Option<(GoneRow, PersonRefRow, Vec<PersonRefRow>)>;
+    let gone: Gone = with_pool!(store, |pool| {
+        async {
+            let mut tx = pool.begin().await?;
+            // Deleting comes first: it takes SQLite's write lock and PostgreSQL's row locks, so a
+            // concurrent caller waits and then finds nothing. The receivers go before their kudos
+            // (which would take them along), to be named in the answer.
+            let receivers: Vec<i64> = sqlx::query_scalar(
+                "DELETE FROM kudos_receivers WHERE kudos_id IN \
+                 (SELECT id FROM kudos WHERE giver_id = $1 AND source = $2) \
+                 RETURNING person_id",
+            )
+            .bind(giver)
+            .bind(source)
+            .fetch_all(&mut *tx)
+            .await?;
+            let row: Option<GoneRow> = sqlx::query_as(
+                "DELETE FROM kudos WHERE giver_id = $1 AND source = $2 \
+                 RETURNING id, reason, tags, room, given_at",
+            )
+            .bind(giver)
+            .bind(source)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = row else {
+                tx.rollback().await?;
+                return Ok(None);
+            };
+            let person = "SELECT platform, external_id, display_name FROM people WHERE id = $1";
+            let giver: PersonRefRow = sqlx::query_as(person)
+                .bind(giver)
+                .fetch_one(&mut *tx)
+                .await?;
+            let mut people = Vec::with_capacity(receivers.len());
+            for id in receivers {
+                people.push(
+                    sqlx::query_as::<_, PersonRefRow>(person)
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await?,
+                );
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(Some((row, giver, people)))
+        }
+        .await
+        .db()?
+    });
+    let Some((row, giver, people)) = gone else {
+        return Ok(None);
+    };
+    let mut receivers = people
+        .into_iter()
+        .map(PersonRefRow::into_ref)
+        .collect::<StoreResult<Vec<_>>>()?;
+    receivers.sort_by(by_display_name);
+    Ok(Some(Kudos {
+        id: row.id,
+        giver: giver.into_ref()?,
+        receivers,
+        reason: row.reason,
+        tags: row.tags.split_whitespace().map(str::to_owned).collect(),
+        given_at: row.given_at,
+        room: row.room,
+    }))
 }
 
 #[derive(sqlx::FromRow)]

@@ -362,6 +362,10 @@ impl Store for SqlStore {
         kudos::record_kudos(self, kudos, daily_limit, day_start).await
     }
 
+    async fn take_back_kudos(&self, giver: PersonId, source: &str) -> StoreResult<Option<Kudos>> {
+        kudos::take_back_kudos(self, giver, source).await
+    }
+
     async fn kudos_between(
         &self,
         from: DateTime<Utc>,

@@ -68,6 +68,9 @@ conformance!(
     daily_limit_counts_from_day_start,
     concurrent_kudos_never_pass_the_limit,
     kudos_with_unknown_people_are_refused,
+    kudos_from_a_source_count_once_per_giver,
+    kudos_taken_back_count_nowhere_and_can_be_given_again,
+    concurrent_take_backs_take_a_kudos_once,
     is_empty_only_on_a_fresh_store,
     unicode_names_round_trip,
     migrations_are_idempotent,
@@ -160,6 +163,7 @@ fn kudos(giver: &Person, receivers: &[&Person], given_at: DateTime<Utc>) -> NewK
         tags: vec![],
         given_at,
         room: "#general".to_owned(),
+        source: None,
     }
 }
 
@@ -873,6 +877,7 @@ async fn kudos_round_trip_with_receivers_and_tags(store: SqlStore) {
                 tags: vec!["teamwork".to_owned(), "release".to_owned()],
                 given_at,
                 room: "C024BE91L".to_owned(),
+                source: None,
             },
             5,
             at(2024, 5, 1, 0, 0, 0),
@@ -1309,6 +1314,129 @@ async fn kudos_with_unknown_people_are_refused(store: SqlStore) {
             .unwrap()
             .is_empty()
     );
+}
+
+const SOURCE: &str = "slack:reaction:C0GENERAL:1741082000.000100";
+
+async fn kudos_from_a_source_count_once_per_giver(store: SqlStore) {
+    let ada = person(&store, "U1", "Ada").await;
+    let grace = person(&store, "U2", "Grace").await;
+    let alan = person(&store, "U3", "Alan").await;
+    let day = at(2024, 5, 1, 0, 0, 0);
+    let mut by_reaction = kudos(&ada, &[&grace], day + Duration::hours(9));
+    by_reaction.source = Some(SOURCE.to_owned());
+    recorded(store.record_kudos(&by_reaction, 5, day).await.unwrap());
+    // The same giver and source again: refused, and nothing counted.
+    let again = store.record_kudos(&by_reaction, 5, day).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    // Another giver on the same message, and the same giver elsewhere, count.
+    let mut other_giver = by_reaction.clone();
+    other_giver.giver = alan.id;
+    recorded(store.record_kudos(&other_giver, 5, day).await.unwrap());
+    let mut other_message = by_reaction.clone();
+    other_message.source = Some("slack:reaction:C0GENERAL:1741082999.000900".to_owned());
+    recorded(store.record_kudos(&other_message, 5, day).await.unwrap());
+    // Kudos without a source never collide.
+    for _ in 0..2 {
+        recorded(
+            store
+                .record_kudos(&kudos(&ada, &[&grace], day + Duration::hours(10)), 5, day)
+                .await
+                .unwrap(),
+        );
+    }
+    assert_eq!(store.kudos_counts(grace.id).await.unwrap(), (5, 0));
+    assert_eq!(store.kudos_counts(ada.id).await.unwrap(), (0, 4));
+}
+
+async fn kudos_taken_back_count_nowhere_and_can_be_given_again(store: SqlStore) {
+    let ada = person(&store, "U1", "Ada").await;
+    let grace = person(&store, "U2", "Grace").await;
+    let alan = person(&store, "U3", "Alan").await;
+    let emea = department(&store, "Finance", "EMEA").await;
+    store
+        .add_ambassador(grace.id, emea.id, "Europe/Berlin", date(2024, 1, 1))
+        .await
+        .unwrap();
+    let day = at(2024, 5, 1, 0, 0, 0);
+    let (from, to) = (day, day + Duration::days(1));
+    let mut by_reaction = kudos(&ada, &[&grace, &alan], day + Duration::hours(9));
+    by_reaction.source = Some(SOURCE.to_owned());
+    by_reaction.tags = vec!["docs".to_owned()];
+    let (id, _) = recorded(store.record_kudos(&by_reaction, 5, day).await.unwrap());
+    let kept = recorded(
+        store
+            .record_kudos(&kudos(&ada, &[&grace], day + Duration::hours(10)), 5, day)
+            .await
+            .unwrap(),
+    );
+
+    // Nobody else takes it back, nor another source.
+    assert_eq!(store.take_back_kudos(alan.id, SOURCE).await.unwrap(), None);
+    assert_eq!(
+        store
+            .take_back_kudos(ada.id, "slack:reaction:C0GENERAL:1")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.kudos_counts(grace.id).await.unwrap(), (2, 0));
+
+    let gone = store
+        .take_back_kudos(ada.id, SOURCE)
+        .await
+        .unwrap()
+        .expect("the kudos is taken back");
+    assert_eq!(gone.id, id);
+    assert_eq!(gone.giver.display_name, "Ada");
+    assert_eq!(display_names(&gone.receivers), ["Alan", "Grace"]);
+    assert_eq!(gone.reason, by_reaction.reason);
+    assert_eq!(gone.tags, ["docs"]);
+    assert_eq!(gone.given_at, by_reaction.given_at);
+    assert_eq!(gone.room, by_reaction.room);
+    // It counts nowhere: counts, lists, the latest, the regions, the person's kudos.
+    assert_eq!(store.kudos_counts(grace.id).await.unwrap(), (1, 0));
+    assert_eq!(store.kudos_counts(alan.id).await.unwrap(), (0, 0));
+    assert_eq!(store.kudos_counts(ada.id).await.unwrap(), (0, 1));
+    let left = store.kudos_between(from, to).await.unwrap();
+    assert_eq!(left.iter().map(|k| k.id).collect::<Vec<_>>(), [kept.0]);
+    assert_eq!(store.kudos_latest(from, to, 5).await.unwrap().0, 1);
+    assert_eq!(
+        store.kudos_by_region(from, to).await.unwrap(),
+        [("EMEA".to_owned(), 1)]
+    );
+    assert!(store.kudos_received(alan.id).await.unwrap().is_empty());
+    // A second take-back finds nothing.
+    assert_eq!(store.take_back_kudos(ada.id, SOURCE).await.unwrap(), None);
+
+    // Given again from the same source: it counts again.
+    recorded(store.record_kudos(&by_reaction, 5, day).await.unwrap());
+    assert_eq!(store.kudos_counts(alan.id).await.unwrap(), (1, 0));
+}
+
+async fn concurrent_take_backs_take_a_kudos_once(store: SqlStore) {
+    let ada = person(&store, "U1", "Ada").await;
+    let grace = person(&store, "U2", "Grace").await;
+    let day = at(2024, 5, 1, 0, 0, 0);
+    let mut by_reaction = kudos(&ada, &[&grace], day + Duration::hours(9));
+    by_reaction.source = Some(SOURCE.to_owned());
+    recorded(store.record_kudos(&by_reaction, 5, day).await.unwrap());
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        let giver = ada.id;
+        tasks.push(tokio::spawn(async move {
+            store.take_back_kudos(giver, SOURCE).await.unwrap()
+        }));
+    }
+    let mut taken = 0;
+    for task in tasks {
+        if task.await.unwrap().is_some() {
+            taken += 1;
+        }
+    }
+    assert_eq!(taken, 1);
+    assert_eq!(store.kudos_counts(grace.id).await.unwrap(), (0, 0));
 }
 
 // ---------------------------------------------------------------- the store as a whole

@@ -243,6 +243,9 @@ pub struct NewKudos {
     pub given_at: DateTime<Utc>,
     /// Where it was given (room or channel name/id).
     pub room: String,
+    /// The gesture that gave it, when undoing that gesture takes it back (a reaction:
+    /// `slack:reaction:<channel>:<ts>`); `None` for `/kudos`. One per giver and source.
+    pub source: Option<String>,
 }
 
 /// Recorded kudos.

@@ -4,7 +4,7 @@ use super::{Caller, Outcome, Program, refuse};
 use crate::command::Mention;
 use crate::message::{Message, Reply, Rich};
 use crate::model::{KudosOutcome, NewKudos, Person, sanitize_text};
-use crate::ports::{Clock, Store};
+use crate::ports::{Clock, Store, StoreError};
 
 impl<S: Store, C: Clock> Program<S, C> {
     pub(crate) async fn kudos(
@@ -13,6 +13,7 @@ impl<S: Store, C: Clock> Program<S, C> {
         mentions: &[Mention],
         reason: &str,
         tags: Vec<String>,
+        source: Option<&str>,
     ) -> Outcome {
         let reason = sanitize_text(reason);
         if reason.is_empty() {
@@ -54,9 +55,15 @@ impl<S: Store, C: Clock> Program<S, C> {
             tags,
             given_at: self.clock.now(),
             room: caller.room.clone(),
+            source: source.map(str::to_string),
         };
         let refs: Vec<_> = receivers.iter().map(Person::as_ref).collect();
-        match self.store.record_kudos(&new, limit, self.day_start()).await? {
+        let outcome = match self.store.record_kudos(&new, limit, self.day_start()).await {
+            // The same gesture again (a reaction added twice): it counted the first time.
+            Err(StoreError::Conflict(_)) if source.is_some() => return Ok(Vec::new()),
+            outcome => outcome?,
+        };
+        match outcome {
             KudosOutcome::LimitReached { given_today } => Err(refuse(
                 Rich::text(format!(
                     "You have given your {given_today} kudos for today, the daily limit. It resets at midnight ({}). Nothing was recorded; here is your text to post again tomorrow: ",

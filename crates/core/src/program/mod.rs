@@ -10,6 +10,7 @@ mod digest;
 mod directory;
 mod forms;
 mod help;
+mod home;
 mod kudos;
 mod lifecycle;
 mod org;
@@ -22,8 +23,10 @@ mod schedule;
 
 pub use activity::{ParsedActivity, parse_activity};
 pub use coverage::{CoverageReport, DepartmentLine, DepartmentStatus, RegionTotals};
+pub use home::{Home, HomeKudos, HomeStatus, OfficeGlance, home_message};
 pub use outbox::{DispatchReport, DispatchSettings, Dispatcher, backoff};
 pub use quarter::{quarter_days, quarter_of};
+pub use reaction::reaction_source;
 pub use schedule::{Cron, Job, JobKind, TickReport, in_cadence, resolve_local};
 
 use crate::command::{Command, ParseError, Role, parse};
@@ -409,7 +412,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                 receivers,
                 reason,
                 tags,
-            } => self.kudos(caller, &receivers, &reason, tags).await,
+            } => self.kudos(caller, &receivers, &reason, tags, None).await,
         }
     }
 

@@ -3,6 +3,8 @@
 //! keeps every message it accepted for the tests to assert on.
 #![allow(dead_code)]
 
+pub mod harness;
+
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -46,6 +48,8 @@ pub struct Recorded {
     pub ephemerals: Vec<Value>,
     /// Bodies of accepted `views.open` calls (`trigger_id` and `view`).
     pub views_opened: Vec<Value>,
+    /// Bodies of accepted `views.publish` calls (Home tabs).
+    pub published: Vec<Value>,
     /// Complaints about what the adapter sent (should stay empty).
     pub violations: Vec<String>,
 }
@@ -104,6 +108,14 @@ impl FakeSlack {
         self.with(|s| {
             assert!(s.violations.is_empty(), "{:?}", s.violations);
             s.views_opened.clone()
+        })
+    }
+
+    /// The Home tabs published, checked like every message.
+    pub fn published(&self) -> Vec<Value> {
+        self.with(|s| {
+            assert!(s.violations.is_empty(), "{:?}", s.violations);
+            s.published.clone()
         })
     }
 
@@ -252,6 +264,21 @@ fn check_modal(view: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// A Home tab view as `views.publish` takes it: `type: "home"`, at most 100 blocks, each within
+/// the limits of message blocks.
+fn check_home_view(view: &Value) -> Result<(), String> {
+    if view["type"] != "home" {
+        return Err(format!("view type {}", view["type"]));
+    }
+    let blocks = view["blocks"].as_array().ok_or("view without blocks")?;
+    if blocks.is_empty() || blocks.len() > 100 {
+        return Err(format!("{} blocks in a view", blocks.len()));
+    }
+    blocks
+        .chunks(50)
+        .try_for_each(|chunk| check_blocks(&json!({ "blocks": chunk })))
+}
+
 async fn api(
     State(state): State<Arc<Mutex<Recorded>>>,
     Path(method): Path<String>,
@@ -354,6 +381,18 @@ async fn api(
             }
             s.ephemerals.push(body);
             ok_json(json!({"ok": true, "message_ts": "1700000000.999999"}))
+        }
+        "views.publish" => {
+            if body["user_id"].as_str().is_none_or(str::is_empty) {
+                s.violations.push("views.publish without user_id".into());
+                return err("invalid_arguments");
+            }
+            if let Err(e) = check_home_view(&body["view"]) {
+                s.violations.push(format!("views.publish: {e}"));
+                return err("invalid_arguments");
+            }
+            s.published.push(body.clone());
+            ok_json(json!({"ok": true, "view": body["view"]}))
         }
         "users.info" => {
             let id = body["user"].as_str().unwrap_or("");

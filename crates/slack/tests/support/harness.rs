@@ -1,0 +1,159 @@
+//! The Slack endpoints in-process over a real SQLite store, with the recording fake of the Web API
+//! behind them, and requests signed the way Slack signs them.
+
+use super::{FakeSlack, SIGNING_SECRET, TOKEN};
+use ambassador_core::{Account, Clock, ManualClock, Platform, Program, Settings};
+use ambassador_slack::{SlackApp, SlackSettings, router, sign, verify::Secret};
+use ambassador_store::SqlStore;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub type TestProgram = Program<SqlStore, Arc<ManualClock>>;
+
+pub struct Harness {
+    pub router: Router,
+    pub program: Arc<TestProgram>,
+    pub clock: Arc<ManualClock>,
+    pub fake: FakeSlack,
+    pub dir: tempfile::TempDir,
+}
+
+/// Tuesday 4 March 2025, 10:00 UTC.
+pub fn start_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 4, 10, 0, 0).unwrap()
+}
+
+/// The endpoints with `UOFFICE` as the program office, the bot `UBOT`, and the adapter's settings
+/// as `configure` leaves them.
+pub async fn harness_with(configure: impl FnOnce(&mut SlackSettings)) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let store = SqlStore::open(&url, 4).await.unwrap();
+    let clock = Arc::new(ManualClock::new(start_time()));
+    let settings = Settings {
+        office: vec![Account::new(Platform::Slack, "UOFFICE")],
+        ..Settings::default()
+    };
+    let program = Arc::new(Program::new(store, clock.clone(), settings));
+    let fake = FakeSlack::start().await;
+    let mut slack = SlackSettings::new(SIGNING_SECRET, TOKEN);
+    slack.api_base = fake.base.clone();
+    slack.bot_user_id = Some("UBOT".into());
+    configure(&mut slack);
+    let router = router(SlackApp::new(program.clone(), slack));
+    Harness {
+        router,
+        program,
+        clock,
+        fake,
+        dir,
+    }
+}
+
+pub async fn harness() -> Harness {
+    harness_with(|_| {}).await
+}
+
+impl Harness {
+    /// A request signed with the signing secret at the harness's clock.
+    pub fn signed(&self, path: &str, content_type: &str, body: &str) -> Request<Body> {
+        let ts = self.clock.now().timestamp().to_string();
+        let sig = sign(&Secret::new(SIGNING_SECRET), &ts, body.as_bytes());
+        Request::post(path)
+            .header("content-type", content_type)
+            .header("x-slack-request-timestamp", ts)
+            .header("x-slack-signature", sig)
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    }
+
+    /// The status and the JSON body (`null` when there is none) of the endpoints' answer.
+    pub async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (status, value)
+    }
+
+    /// A slash command form as Slack posts it.
+    pub fn command_body(
+        &self,
+        user: (&str, &str),
+        channel: &str,
+        command: &str,
+        text: &str,
+    ) -> String {
+        serde_urlencoded::to_string([
+            ("token", "gIkuvaNzQIHg97ATvDxqgjtO"),
+            ("team_id", "T0001"),
+            ("team_domain", "example"),
+            ("channel_id", channel),
+            ("channel_name", "general"),
+            ("user_id", user.0),
+            ("user_name", user.1),
+            ("command", command),
+            ("text", text),
+            ("response_url", &format!("{}/response/1", self.fake.origin)),
+            ("trigger_id", "13345224609.738474920.8088930838d88f008e0"),
+            ("api_app_id", "A123456"),
+        ])
+        .unwrap()
+    }
+
+    pub async fn command(
+        &self,
+        user: (&str, &str),
+        channel: &str,
+        command: &str,
+        text: &str,
+    ) -> (StatusCode, Value) {
+        let body = self.command_body(user, channel, command, text);
+        self.send(self.signed(
+            "/slack/commands",
+            "application/x-www-form-urlencoded",
+            &body,
+        ))
+        .await
+    }
+
+    /// An Events API callback around `event`.
+    pub fn event_body(&self, event_id: &str, event: Value) -> String {
+        json!({
+            "token": "XXYYZZ",
+            "team_id": "T0001",
+            "api_app_id": "A123456",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": self.clock.now().timestamp(),
+            "authorizations": [{"team_id": "T0001", "user_id": "UBOT", "is_bot": true}],
+        })
+        .to_string()
+    }
+
+    /// Posts an event, signed; Slack expects 200.
+    pub async fn post_event(&self, event_id: &str, event: Value) {
+        let body = self.event_body(event_id, event);
+        let request = self.signed("/slack/events", "application/json", &body);
+        assert_eq!(self.send(request).await.0, StatusCode::OK);
+    }
+
+    /// Posts an interaction payload to the signed interactivity endpoint.
+    pub async fn interact(&self, payload: Value) -> (StatusCode, Value) {
+        let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+        self.send(self.signed(
+            "/slack/interactivity",
+            "application/x-www-form-urlencoded",
+            &body,
+        ))
+        .await
+    }
+}
