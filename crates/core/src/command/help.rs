@@ -105,7 +105,7 @@ const ENTRIES: &[HelpEntry] = &[
         role: Role::Member,
         usage: USAGE::APPLY,
         example: "ambassadors apply",
-        what: "apply to become an ambassador (a few questions in a direct conversation); `ambassadors withdraw` withdraws it",
+        what: "apply to become an ambassador (a few questions in a direct conversation, or a form on Slack); `ambassadors withdraw` withdraws it",
     },
     HelpEntry {
         role: Role::Member,
