@@ -290,6 +290,13 @@ impl Store for SqlStore {
         people::find_person(self, account).await
     }
 
+    async fn find_people_and_ambassadors(
+        &self,
+        accounts: &[Account],
+    ) -> StoreResult<Vec<(Person, Option<Ambassador>)>> {
+        people::find_people_and_ambassadors(self, accounts).await
+    }
+
     async fn set_person_time_zone(
         &self,
         person: PersonId,

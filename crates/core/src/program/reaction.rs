@@ -50,13 +50,11 @@ impl<S: Store, C: Clock> Program<S, C> {
             Platform::Matrix => '!',
             _ => '/',
         };
-        let caller = self.caller(reaction, prefix).await?;
+        let mentions = [Mention(receiver.id.clone())];
+        let caller = self.caller(reaction, prefix, &mentions).await?;
         let reason = reaction_reason(&reaction.text);
         let tags = tags_of(&reaction.text);
-        match self
-            .kudos(&caller, &[Mention(receiver.id.clone())], &reason, tags)
-            .await
-        {
+        match self.kudos(&caller, &mentions, &reason, tags).await {
             Ok(replies) => Ok(replies),
             Err(Failure::User(message)) => Ok(vec![Reply::caller(message)]),
             Err(Failure::Store(e)) => Err(e),
