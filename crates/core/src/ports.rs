@@ -35,6 +35,13 @@ pub trait Store: Send + Sync + 'static {
         &self,
         account: &Account,
     ) -> impl Future<Output = StoreResult<Option<Person>>> + Send;
+    /// The known people among `accounts`, as [`find_person`](Store::find_person) gives them, each
+    /// with their roster entry (any status, alumni included) as [`ambassador`](Store::ambassador)
+    /// gives it, in one read; in no particular order, unknown accounts left out.
+    fn find_people_and_ambassadors(
+        &self,
+        accounts: &[Account],
+    ) -> impl Future<Output = StoreResult<Vec<(Person, Option<Ambassador>)>>> + Send;
     fn set_person_time_zone(
         &self,
         person: PersonId,

@@ -66,7 +66,13 @@ pub struct SlackApp<S, C> {
     pub client: SlackClient,
     pub settings: SlackSettings,
     seen_events: Mutex<RecentIds>,
+    /// Slack user ids this process has found in the store or put there. People are never deleted,
+    /// so this stays true on every replica: a mention of one of them needs no look-up.
+    known_people: Mutex<RecentIds>,
 }
+
+/// How many mentioned Slack user ids each process remembers as already in the store.
+const KNOWN_PEOPLE: usize = 10_000;
 
 impl<S: Store, C: Clock> SlackApp<S, C> {
     pub fn new(program: Arc<Program<S, C>>, settings: SlackSettings) -> Arc<Self> {
@@ -75,6 +81,7 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
             program,
             client,
             seen_events: Mutex::new(RecentIds::new(settings.dedup_capacity)),
+            known_people: Mutex::new(RecentIds::new(KNOWN_PEOPLE)),
             settings,
         })
     }
@@ -106,10 +113,17 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
     /// than their id. Best effort: failures leave it to the core.
     async fn introduce_mentioned(&self, text: &str) {
         for (id, label) in slack_mentions(text) {
+            if self.known_people().contains(id) {
+                continue;
+            }
             let account = Account::new(Platform::Slack, id);
             match self.program.store.find_person(&account).await {
                 Ok(None) => {}
-                _ => continue,
+                Ok(Some(_)) => {
+                    self.known_people().first_time(id);
+                    continue;
+                }
+                Err(_) => continue,
             }
             let name = match label {
                 Some(label) => label.to_string(),
@@ -119,12 +133,20 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
                 },
             };
             let name = sanitize_text(&name);
-            if !name.is_empty()
-                && let Err(e) = self.program.store.ensure_person(&account, &name).await
-            {
-                tracing::debug!(error = %e, "could not record a mentioned person");
+            if name.is_empty() {
+                continue;
+            }
+            match self.program.store.ensure_person(&account, &name).await {
+                Ok(_) => {
+                    self.known_people().first_time(id);
+                }
+                Err(e) => tracing::debug!(error = %e, "could not record a mentioned person"),
             }
         }
+    }
+
+    fn known_people(&self) -> std::sync::MutexGuard<'_, RecentIds> {
+        self.known_people.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub(crate) fn bot(&self) -> Option<&str> {

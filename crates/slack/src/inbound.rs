@@ -192,6 +192,11 @@ impl RecentIds {
         }
     }
 
+    /// Whether `id` is among the last `capacity` ids seen (without recording it).
+    pub fn contains(&self, id: &str) -> bool {
+        self.set.contains(id)
+    }
+
     /// True the first time an id is seen (within the last `capacity` ids).
     pub fn first_time(&mut self, id: &str) -> bool {
         if self.set.contains(id) {

@@ -2,6 +2,7 @@
 
 use crate::error::{DbResultExt, is_foreign_key_violation, is_unique_violation, to_store_error};
 use crate::rows::{by_display_name, person_ref};
+use crate::scheduler::builder;
 use crate::{Backend, SqlStore, to_micros};
 use ambassador_core::{
     Kudos, KudosOutcome, NewKudos, PersonId, PersonRef, StoreError, StoreResult,
@@ -27,52 +28,65 @@ pub(crate) async fn record_kudos(
     receivers.sort_unstable();
     receivers.dedup();
 
+    // Three statements in one transaction: on PostgreSQL each is a round trip, and the giver's
+    // lock rides on the first.
     let outcome: Result<KudosOutcome, sqlx::Error> = with_pool!(store, |pool, backend| {
         async {
             let mut tx = pool.begin().await?;
-            if backend == Backend::Postgres {
-                // SQLite serializes writers by itself; PostgreSQL needs one giver's calls in line.
-                sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
-                    .bind(KUDOS_LOCK_CLASS)
-                    // Folding the id into 32 bits may make two givers share a lock; harmless.
-                    .bind(kudos.giver as i32)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            // Insert first, then count (this one included): on SQLite the insert takes the write
-            // lock, so the count sees every committed kudos of the giver.
-            let id: i64 = sqlx::query_scalar(
+            // SQLite serializes writers by itself (the insert takes the write lock); PostgreSQL
+            // needs one giver's calls in line, so its insert first takes the giver's advisory lock
+            // (folding the id into 32 bits may make two givers share a lock; harmless).
+            let insert = if backend == Backend::Postgres {
                 "INSERT INTO kudos (giver_id, reason, tags, room, given_at, source) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            )
-            .bind(kudos.giver)
-            .bind(&kudos.reason)
-            .bind(&tags)
-            .bind(&kudos.room)
-            .bind(given_at)
-            .bind(kudos.source.as_deref())
-            .fetch_one(&mut *tx)
-            .await?;
-            let given: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM kudos WHERE giver_id = $1 AND given_at >= $2",
-            )
-            .bind(kudos.giver)
-            .bind(day_start)
-            .fetch_one(&mut *tx)
-            .await?;
+                 SELECT $1, $2, $3, $4, $5, $6 FROM (SELECT pg_advisory_xact_lock($7, $8)) AS locked \
+                 RETURNING id"
+            } else {
+                "INSERT INTO kudos (giver_id, reason, tags, room, given_at, source) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
+            };
+            let mut query = sqlx::query_scalar(insert)
+                .bind(kudos.giver)
+                .bind(&kudos.reason)
+                .bind(&tags)
+                .bind(&kudos.room)
+                .bind(given_at)
+                .bind(kudos.source.as_deref());
+            if backend == Backend::Postgres {
+                query = query.bind(KUDOS_LOCK_CLASS).bind(kudos.giver as i32);
+            }
+            let id: i64 = query.fetch_one(&mut *tx).await?;
+            // Then count the giver's kudos of the day, this one included, in a later statement:
+            // it sees every kudos committed before the write lock (SQLite) or the giver's lock
+            // (PostgreSQL, whose statements each see what was committed before they began). The
+            // receivers go in with the count; over the limit, all of it is rolled back.
+            let given: i64 = if receivers.is_empty() {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM kudos WHERE giver_id = $1 AND given_at >= $2",
+                )
+                .bind(kudos.giver)
+                .bind(day_start)
+                .fetch_one(&mut *tx)
+                .await?
+            } else {
+                let mut insert =
+                    builder(pool, "INSERT INTO kudos_receivers (kudos_id, person_id) ");
+                insert.push_values(&receivers, |mut row, receiver| {
+                    row.push_bind(id).push_bind(*receiver);
+                });
+                insert.push(" RETURNING (SELECT COUNT(*) FROM kudos WHERE giver_id = ");
+                insert.push_bind(kudos.giver);
+                insert.push(" AND given_at >= ");
+                insert.push_bind(day_start);
+                insert.push(")");
+                let counts: Vec<i64> = insert.build_query_scalar().fetch_all(&mut *tx).await?;
+                counts.first().copied().unwrap_or_default()
+            };
             let given = u32::try_from(given).unwrap_or(u32::MAX);
             if given > daily_limit {
                 tx.rollback().await?;
                 return Ok(KudosOutcome::LimitReached {
                     given_today: given - 1,
                 });
-            }
-            for receiver in &receivers {
-                sqlx::query("INSERT INTO kudos_receivers (kudos_id, person_id) VALUES ($1, $2)")
-                    .bind(id)
-                    .bind(receiver)
-                    .execute(&mut *tx)
-                    .await?;
             }
             tx.commit().await?;
             Ok(KudosOutcome::Recorded {

@@ -121,6 +121,11 @@ pub struct SqlStore {
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long connecting to PostgreSQL may take before it is reported as unreachable.
 const PG_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A pooled PostgreSQL connection idle longer than this is pinged before it is handed out (one
+/// round trip), so that one the server dropped meanwhile is replaced instead of failing a request.
+/// A busier connection is handed out as it is: pinging on every acquire would add a round trip to
+/// every store call.
+const PG_PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 impl SqlStore {
     /// Connects without migrating. Accepts `sqlite:` URLs (`sqlite://ambassador-bot.db` relative to the
@@ -140,7 +145,9 @@ impl SqlStore {
                     .foreign_keys(true)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
                     .synchronous(SqliteSynchronous::Normal);
-                let mut pool = SqlitePoolOptions::new();
+                // A SQLite connection is a file handle with no peer that could hang up: no ping on
+                // acquire (sqlx's default sends one to the connection's worker thread every time).
+                let mut pool = SqlitePoolOptions::new().test_before_acquire(false);
                 if in_memory {
                     // The database lives as long as its last connection: keep exactly one, forever.
                     pool = pool
@@ -177,6 +184,15 @@ impl SqlStore {
                 let pool = PgPoolOptions::new()
                     .max_connections(max_connections)
                     .acquire_timeout(PG_CONNECT_TIMEOUT)
+                    .test_before_acquire(false)
+                    .before_acquire(|conn, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for > PG_PING_AFTER_IDLE {
+                                conn.ping().await?;
+                            }
+                            Ok(true)
+                        })
+                    })
                     .connect_with(options)
                     .await
                     .db()?;
@@ -272,6 +288,13 @@ impl Store for SqlStore {
 
     async fn find_person(&self, account: &Account) -> StoreResult<Option<Person>> {
         people::find_person(self, account).await
+    }
+
+    async fn find_people_and_ambassadors(
+        &self,
+        accounts: &[Account],
+    ) -> StoreResult<Vec<(Person, Option<Ambassador>)>> {
+        people::find_people_and_ambassadors(self, accounts).await
     }
 
     async fn set_person_time_zone(

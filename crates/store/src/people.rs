@@ -2,8 +2,9 @@
 
 use crate::SqlStore;
 use crate::error::DbResultExt;
-use crate::rows::{PersonRow, person_columns};
-use ambassador_core::{Account, Person, PersonId, StoreError, StoreResult};
+use crate::rows::{PersonRosterRow, PersonRow, ambassador_columns, person_columns};
+use crate::scheduler::builder;
+use ambassador_core::{Account, Ambassador, Person, PersonId, StoreError, StoreResult};
 
 pub(crate) async fn ensure_person(
     store: &SqlStore,
@@ -71,6 +72,53 @@ pub(crate) async fn find_person(
         .db()?
     });
     row.map(PersonRow::into_person).transpose()
+}
+
+/// Accounts per statement of [`find_people_and_ambassadors`] (two parameters each).
+const ACCOUNTS_PER_STATEMENT: usize = 200;
+
+/// People found by account with their roster entries, in one read: who is asking and whom they
+/// mention, for every command.
+pub(crate) async fn find_people_and_ambassadors(
+    store: &SqlStore,
+    accounts: &[Account],
+) -> StoreResult<Vec<(Person, Option<Ambassador>)>> {
+    let mut rows: Vec<PersonRosterRow> = Vec::new();
+    with_pool!(store, |pool| {
+        for chunk in accounts.chunks(ACCOUNTS_PER_STATEMENT) {
+            let mut select = builder(
+                pool,
+                concat!(
+                    "SELECT ",
+                    ambassador_columns!(),
+                    " FROM people p \
+                      LEFT JOIN ambassadors a ON a.person_id = p.id \
+                      LEFT JOIN departments d ON d.id = a.department_id \
+                      WHERE "
+                ),
+            );
+            for (i, account) in chunk.iter().enumerate() {
+                if i > 0 {
+                    select.push(" OR ");
+                }
+                select.push("(p.platform = ");
+                select.push_bind(account.platform.as_str());
+                select.push(" AND p.external_id = ");
+                select.push_bind(account.id.as_str());
+                select.push(")");
+            }
+            rows.extend(
+                select
+                    .build_query_as::<PersonRosterRow>()
+                    .fetch_all(pool)
+                    .await
+                    .db()?,
+            );
+        }
+    });
+    rows.into_iter()
+        .map(PersonRosterRow::into_person_and_ambassador)
+        .collect()
 }
 
 pub(crate) async fn set_person_time_zone(

@@ -202,6 +202,83 @@ impl DepartmentRow {
     }
 }
 
+/// A person with their roster entry and its department, LEFT JOINed: every roster column is NULL
+/// for someone not on the roster. Read with [`ambassador_columns`]' names, the person's own time
+/// zone as `person_time_zone` and the ambassador's as `time_zone`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct PersonRosterRow {
+    pub person_id: i64,
+    pub platform: String,
+    pub external_id: String,
+    pub display_name: String,
+    pub person_time_zone: Option<String>,
+    pub department_id: Option<i64>,
+    pub department_name: Option<String>,
+    pub department_key: Option<String>,
+    pub region: Option<String>,
+    pub region_key: Option<String>,
+    pub headcount: Option<i64>,
+    pub status: Option<String>,
+    pub since: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+    pub time_zone: Option<String>,
+    pub checkins_paused_until: Option<NaiveDate>,
+}
+
+impl PersonRosterRow {
+    /// The person, and their roster entry when they have one.
+    pub fn into_person_and_ambassador(self) -> StoreResult<(Person, Option<Ambassador>)> {
+        let person = Person {
+            id: self.person_id,
+            account: account(&self.platform, self.external_id.clone())?,
+            display_name: self.display_name.clone(),
+            time_zone: self.person_time_zone.clone(),
+        };
+        let (
+            Some(department_id),
+            Some(department_name),
+            Some(department_key),
+            Some(region),
+            Some(region_key),
+            Some(status),
+            Some(since),
+            Some(time_zone),
+        ) = (
+            self.department_id,
+            self.department_name,
+            self.department_key,
+            self.region,
+            self.region_key,
+            self.status,
+            self.since,
+            self.time_zone,
+        )
+        else {
+            return Ok((person, None));
+        };
+        let ambassador = AmbassadorRow {
+            person_id: self.person_id,
+            platform: self.platform,
+            external_id: self.external_id,
+            display_name: self.display_name,
+            person_time_zone: self.person_time_zone,
+            department_id,
+            department_name,
+            department_key,
+            region,
+            region_key,
+            headcount: self.headcount,
+            status,
+            since,
+            until: self.until,
+            time_zone,
+            checkins_paused_until: self.checkins_paused_until,
+        }
+        .into_ambassador()?;
+        Ok((person, Some(ambassador)))
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct AmbassadorRow {
     pub person_id: i64,

@@ -54,6 +54,7 @@ conformance!(
     adding_an_ambassador_again_moves_them,
     status_changes_set_and_clear_until,
     ambassadors_are_removed_but_people_stay,
+    people_are_found_with_their_roster_entries,
     roster_filters_by_region_department_and_alumni,
     roster_is_ordered_by_region_department_and_name,
     coverage_counts_active_and_paused_and_ignores_alumni,
@@ -607,6 +608,76 @@ async fn ambassadors_are_removed_but_people_stay(store: SqlStore) {
     ));
     // With no ambassadors left, the department can go.
     store.remove_department(finance.id).await.unwrap();
+}
+
+async fn people_are_found_with_their_roster_entries(store: SqlStore) {
+    let lookup = |accounts: Vec<Account>| {
+        let store = store.clone();
+        async move {
+            let mut found = store.find_people_and_ambassadors(&accounts).await.unwrap();
+            found.sort_by_key(|(p, _)| p.id);
+            found
+        }
+    };
+    assert_eq!(lookup(vec![]).await, vec![]);
+    assert_eq!(lookup(vec![slack("U1")]).await, vec![]);
+    let ada = person(&store, "U1", "Ada").await;
+    store
+        .set_person_time_zone(ada.id, Some("Europe/Paris"))
+        .await
+        .unwrap();
+    let ada = store.find_person(&slack("U1")).await.unwrap().unwrap();
+    let grace = person(&store, "U2", "Grace").await;
+    assert_eq!(lookup(vec![slack("U1")]).await, vec![(ada.clone(), None)]);
+    // Unknown accounts (the same id elsewhere is someone else) are left out; repeats are found once.
+    assert_eq!(
+        lookup(vec![
+            slack("U2"),
+            Account::new(Platform::Matrix, "U1"),
+            slack("U9"),
+            slack("U1"),
+            slack("U2"),
+        ])
+        .await,
+        vec![(ada.clone(), None), (grace.clone(), None)]
+    );
+    let finance = department(&store, "Finance", "EMEA").await;
+    store.set_headcount(finance.id, Some(120)).await.unwrap();
+    store
+        .add_ambassador(ada.id, finance.id, "Asia/Tokyo", date(2024, 1, 1))
+        .await
+        .unwrap();
+    store
+        .set_checkins_paused_until(ada.id, Some(date(2024, 3, 1)))
+        .await
+        .unwrap();
+    // Each status, alumni included, reads as `ambassador` gives it.
+    for (status, on) in [
+        (AmbassadorStatus::Active, date(2024, 1, 1)),
+        (AmbassadorStatus::Paused, date(2024, 2, 1)),
+        (AmbassadorStatus::Alumni, date(2024, 6, 1)),
+    ] {
+        if status != AmbassadorStatus::Active {
+            store
+                .set_ambassador_status(ada.id, status, on)
+                .await
+                .unwrap();
+        }
+        let entry = store.ambassador(ada.id).await.unwrap();
+        assert_eq!(entry.as_ref().map(|a| a.status), Some(status));
+        assert_eq!(
+            lookup(vec![slack("U1"), slack("U2")]).await,
+            vec![(ada.clone(), entry), (grace.clone(), None)]
+        );
+    }
+    store.remove_ambassador(ada.id).await.unwrap();
+    assert_eq!(lookup(vec![slack("U1")]).await, vec![(ada, None)]);
+    // Many accounts at once.
+    let many: Vec<Account> = (0..450).map(|i| slack(&format!("M{i}"))).collect();
+    for account in &many[..300] {
+        store.ensure_person(account, "Someone").await.unwrap();
+    }
+    assert_eq!(lookup(many).await.len(), 300);
 }
 
 async fn roster_filters_by_region_department_and_alumni(store: SqlStore) {

@@ -460,6 +460,7 @@ mod tests {
             bot: None,
             create_mentioned: false,
             direct: false,
+            mentioned: Vec::new(),
         };
         let text = crate::message::render_plain(&report.render(None, &settings, &caller));
         assert!(

@@ -83,7 +83,9 @@ impl<S: Store, C: Clock> Program<S, C> {
         inbound: &Inbound,
         kind: &FormKind,
     ) -> Result<FormOpening, StoreError> {
-        let caller = self.caller(inbound, prefix_for(&inbound.sender)).await?;
+        let caller = self
+            .caller(inbound, prefix_for(&inbound.sender), &[])
+            .await?;
         match kind {
             FormKind::Checkin => self.checkin_form(&caller).await,
             FormKind::Application => self.application_form(&caller).await,
@@ -99,7 +101,9 @@ impl<S: Store, C: Clock> Program<S, C> {
         kind: &FormKind,
         values: &[(String, String)],
     ) -> Result<Submitted, StoreError> {
-        let caller = self.caller(inbound, prefix_for(&inbound.sender)).await?;
+        let caller = self
+            .caller(inbound, prefix_for(&inbound.sender), &[])
+            .await?;
         match kind {
             FormKind::Checkin => self.submit_checkin(&caller, values).await,
             FormKind::Application => self.submit_application_form(&caller, values).await,

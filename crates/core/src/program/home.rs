@@ -256,7 +256,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             crate::model::Platform::Matrix => '!',
             _ => '/',
         };
-        let caller = self.caller(viewer, prefix).await?;
+        let caller = self.caller(viewer, prefix, &[]).await?;
         let home = self.gather_home(&caller).await?;
         Ok(home_message(&home))
     }

@@ -227,6 +227,8 @@ pub struct Caller {
     pub create_mentioned: bool,
     /// Whether the command came in a direct conversation with the bot.
     pub direct: bool,
+    /// People the command mentions, read together with the caller (those already known).
+    pub mentioned: Vec<Person>,
 }
 
 impl Caller {
@@ -277,7 +279,7 @@ impl<S: Store, C: Clock> Program<S, C> {
     pub async fn handle(&self, inbound: &Inbound) -> Result<Option<Vec<Reply>>, StoreError> {
         let Some(parsed) = parse(&inbound.text) else {
             if inbound.direct && !inbound.text.trim().is_empty() {
-                let caller = self.caller(inbound, '/').await?;
+                let caller = self.caller(inbound, '/', &[]).await?;
                 return match self.direct_text(&caller, &inbound.text).await {
                     Ok(replies) => Ok(Some(replies)),
                     Err(Failure::User(message)) => Ok(Some(vec![Reply::caller(message)])),
@@ -286,7 +288,11 @@ impl<S: Store, C: Clock> Program<S, C> {
             }
             return Ok(None);
         };
-        let caller = self.caller(inbound, parsed.prefix).await?;
+        let mentions = match &parsed.command {
+            Ok(Command::Kudos { receivers, .. }) => receivers.as_slice(),
+            _ => &[],
+        };
+        let caller = self.caller(inbound, parsed.prefix, mentions).await?;
         let command = match parsed.command {
             Ok(command) => command,
             Err(e) => return Ok(Some(vec![Reply::caller(usage_message(&caller, &e))])),
@@ -298,9 +304,32 @@ impl<S: Store, C: Clock> Program<S, C> {
         }
     }
 
-    async fn caller(&self, inbound: &Inbound, prefix: char) -> Result<Caller, StoreError> {
-        let person = match self.store.find_person(&inbound.sender).await? {
-            Some(p) if p.display_name == inbound.sender_name || inbound.sender_name.is_empty() => p,
+    /// Who is asking, read in one store call together with the people `mentions` names (the
+    /// receivers of kudos), whom the command then need not look up one by one.
+    pub(crate) async fn caller(
+        &self,
+        inbound: &Inbound,
+        prefix: char,
+        mentions: &[crate::command::Mention],
+    ) -> Result<Caller, StoreError> {
+        let platform = inbound.sender.platform;
+        let mut accounts = Vec::with_capacity(1 + mentions.len());
+        accounts.push(inbound.sender.clone());
+        accounts.extend(mentions.iter().map(|m| Account::new(platform, m.0.clone())));
+        let mut found = self.store.find_people_and_ambassadors(&accounts).await?;
+        let sender = found
+            .iter()
+            .position(|(p, _)| p.account == inbound.sender)
+            .map(|i| found.swap_remove(i));
+        let mentioned = found.into_iter().map(|(p, _)| p).collect();
+        // The common case (a known person, same name) is that one read; someone new or renamed is
+        // written first, then their roster entry read.
+        let (person, ambassador) = match sender {
+            Some((p, a))
+                if p.display_name == inbound.sender_name || inbound.sender_name.is_empty() =>
+            {
+                (p, a)
+            }
             _ => {
                 let name = crate::model::sanitize_text(&inbound.sender_name);
                 let name = if name.is_empty() {
@@ -308,14 +337,12 @@ impl<S: Store, C: Clock> Program<S, C> {
                 } else {
                     name
                 };
-                self.store.ensure_person(&inbound.sender, &name).await?
+                let person = self.store.ensure_person(&inbound.sender, &name).await?;
+                let ambassador = self.store.ambassador(person.id).await?;
+                (person, ambassador)
             }
         };
-        let ambassador = self
-            .store
-            .ambassador(person.id)
-            .await?
-            .filter(|a| a.status != AmbassadorStatus::Alumni);
+        let ambassador = ambassador.filter(|a| a.status != AmbassadorStatus::Alumni);
         let role = if self.settings.office.contains(&inbound.sender) {
             Role::Office
         } else if ambassador.is_some() {
@@ -332,6 +359,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             bot: inbound.bot.clone(),
             create_mentioned: inbound.create_mentioned,
             direct: inbound.direct,
+            mentioned,
         })
     }
 

@@ -59,17 +59,12 @@ impl<S: Store, C: Clock> Program<S, C> {
             Platform::Matrix => '!',
             _ => '/',
         };
-        let caller = self.caller(reaction, prefix).await?;
+        let mentions = [Mention(receiver.id.clone())];
+        let caller = self.caller(reaction, prefix, &mentions).await?;
         let reason = reaction_reason(&reaction.text);
         let tags = tags_of(&reaction.text);
         match self
-            .kudos(
-                &caller,
-                &[Mention(receiver.id.clone())],
-                &reason,
-                tags,
-                Some(source),
-            )
+            .kudos(&caller, &mentions, &reason, tags, Some(source))
             .await
         {
             Ok(replies) => Ok(replies),

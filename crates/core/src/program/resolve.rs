@@ -142,6 +142,12 @@ impl<S: Store, C: Clock> Program<S, C> {
         mention: &Mention,
     ) -> Result<Person, Failure> {
         let account = Account::new(caller.person.account.platform, mention.0.clone());
+        if account == caller.person.account {
+            return Ok(caller.person.clone());
+        }
+        if let Some(p) = caller.mentioned.iter().find(|p| p.account == account) {
+            return Ok(p.clone());
+        }
         if let Some(p) = self.store.find_person(&account).await? {
             return Ok(p);
         }
