@@ -16,6 +16,7 @@ use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
 use matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent;
 use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
 use matrix_sdk::ruma::events::room::message::{OriginalSyncRoomMessageEvent, Relation};
+use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
 use matrix_sdk::ruma::events::{
     AnySyncMessageLikeEvent, AnySyncTimelineEvent, SyncMessageLikeEvent,
 };
@@ -446,6 +447,13 @@ impl MatrixBot {
                     let h = h.clone();
                     async move { h.on_reaction(ev, room).await }
                 });
+        let h = handler.clone();
+        let on_redaction =
+            self.client
+                .add_event_handler(move |ev: OriginalSyncRoomRedactionEvent, room: Room| {
+                    let h = h.clone();
+                    async move { h.on_redaction(ev, room).await }
+                });
         let h = handler;
         let on_undecryptable =
             self.client
@@ -453,7 +461,13 @@ impl MatrixBot {
                     let h = h.clone();
                     async move { h.on_undecryptable(ev, room).await }
                 });
-        vec![on_message, on_invite, on_reaction, on_undecryptable]
+        vec![
+            on_message,
+            on_invite,
+            on_reaction,
+            on_redaction,
+            on_undecryptable,
+        ]
     }
 }
 
@@ -940,6 +954,63 @@ impl<S: Store, C: Clock> Handler<S, C> {
         self.kudos_by_reaction(ev, room).instrument(span).await;
     }
 
+    /// A redaction: when it takes away a kudos reaction, the kudos that reaction gave is taken
+    /// back (the store knows each reaction's kudos) and the giver is told in their direct room.
+    /// Only the giver's own redaction does it; any other redaction finds no kudos and does nothing.
+    async fn on_redaction(&self, ev: OriginalSyncRoomRedactionEvent, room: Room) {
+        if self.kudos_reaction.is_none()
+            || room.state() != RoomState::Joined
+            || ev.sender == self.user_id
+        {
+            return;
+        }
+        // Room version 11 names the redacted event in the content, earlier ones beside it.
+        let Some(redacted) = ev.content.redacts.clone().or(ev.redacts.clone()) else {
+            return;
+        };
+        if !self.sender_allowed(&ev.sender, &room)
+            || self.before_join(&room, ev.origin_server_ts).await
+            || !self.first_time(ev.event_id.as_str()).await
+        {
+            return;
+        }
+        let span = tracing::info_span!("matrix", room = %room.room_id(), user = %ev.sender, command = "kudos reaction removed");
+        async {
+            let giver = Inbound {
+                sender: Account::new(Platform::Matrix, ev.sender.as_str()),
+                sender_name: String::new(),
+                room: room.room_id().to_string(),
+                text: String::new(),
+                bot: Some(Account::new(Platform::Matrix, self.user_id.as_str())),
+                direct: false,
+                create_mentioned: false,
+            };
+            let source = ambassador_core::program::reaction_source(
+                Platform::Matrix,
+                room.room_id().as_str(),
+                redacted.as_str(),
+            );
+            let replies = match self.program.take_back_by_reaction(&giver, &source).await {
+                Ok(replies) => replies,
+                Err(e) => {
+                    tracing::error!(error = %e, "store failure while taking back a kudos");
+                    return;
+                }
+            };
+            for reply in replies {
+                if let Err(e) = self
+                    .messenger
+                    .send_direct(&ev.sender, &reply.message, None, Some(reply_config()))
+                    .await
+                {
+                    tracing::warn!(error = %e, "could not tell the giver their kudos is taken back");
+                }
+            }
+        }
+        .instrument(span)
+        .await;
+    }
+
     async fn kudos_by_reaction(&self, ev: OriginalSyncReactionEvent, room: Room) {
         let target_id = &ev.content.relates_to.event_id;
         let target = match room.event(target_id, None).await {
@@ -973,10 +1044,11 @@ impl<S: Store, C: Clock> Handler<S, C> {
             direct,
             create_mentioned: true,
         };
+        // The reaction's own event: redacting it takes the kudos back.
         let source = ambassador_core::program::reaction_source(
             Platform::Matrix,
             room.room_id().as_str(),
-            target_id.as_str(),
+            ev.event_id.as_str(),
         );
         let replies = match self
             .program

@@ -1107,3 +1107,80 @@ async fn the_configured_reaction_gives_kudos_for_the_message() {
     assert_eq!(said_in_room, 1, "only the one kudos in the room");
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redacting_the_kudos_reaction_takes_the_kudos_back() {
+    let hs = synapse();
+    let t = tag("redaction");
+    let dir = TempDir::new().unwrap();
+    let bot_reg = hs.register(&format!("bot-{t}"), "Ambassador Bot").await;
+    let kim = User::new(hs, &format!("kim-{t}"), "Kim").await;
+    let lee = User::new(hs, &format!("lee-{t}"), "Lee Builder").await;
+    let bot_id = OwnedUserId::try_from(bot_reg.user_id.as_str()).unwrap();
+    let program = program_with(dir.path(), Settings::default()).await;
+    let mut s = settings(&bot_reg, &dir.path().join("matrix"));
+    s.kudos_reaction = Some("🙌".into());
+    let bot = RunningBot::start(s, program.clone()).await;
+    let room = kim
+        .create_room("redactions", false, &[&lee.user_id, &bot_id])
+        .await;
+    kim.wait_joined(room.room_id(), &bot_id).await;
+    kim.wait_joined(room.room_id(), &lee.user_id).await;
+    let fixed = lee
+        .say(&lee.room(room.room_id()), "Fixed the release pipeline")
+        .await;
+    let kims_room = kim.room(room.room_id());
+    let react = || {
+        let content = ReactionEventContent::new(Annotation::new(fixed.clone(), "🙌".into()));
+        let room = kims_room.clone();
+        async move { room.send(content).await.expect("react").response.event_id }
+    };
+    let kudos_count = || async {
+        program
+            .store
+            .kudos_between(
+                chrono::Utc::now() - chrono::Duration::hours(1),
+                chrono::Utc::now() + chrono::Duration::hours(1),
+            )
+            .await
+            .unwrap()
+            .len()
+    };
+
+    let reaction = react().await;
+    lee.wait_for("the kudos", |r| {
+        r.event.sender == bot_id && r.body().contains("Kudos to")
+    })
+    .await;
+    assert_eq!(kudos_count().await, 1);
+
+    // Lee redacting their own message takes nothing back: it is no kudos reaction.
+    lee.room(room.room_id())
+        .redact(&fixed, None, None)
+        .await
+        .expect("redact the message");
+    // Kim takes the reaction away: the kudos goes, and Kim is told privately.
+    kims_room
+        .redact(&reaction, Some("changed my mind"), None)
+        .await
+        .expect("redact the reaction");
+    let note = kim
+        .wait_for("the taken-back note", |r| {
+            r.event.sender == bot_id && r.body().contains("is taken back")
+        })
+        .await;
+    assert_ne!(note.room_id, room.room_id(), "the note is private");
+    assert!(
+        note.body().contains("Fixed the release pipeline"),
+        "{}",
+        note.body()
+    );
+    assert_eq!(kudos_count().await, 0);
+    let notes = kim
+        .count_after(Duration::from_secs(2), |r| {
+            r.event.sender == bot_id && r.body().contains("is taken back")
+        })
+        .await;
+    assert_eq!(notes, 1, "one note, once");
+    bot.stop().await;
+}

@@ -34,10 +34,13 @@ pub fn reaction_reason(text: &str) -> String {
     format!("“{cut}…”")
 }
 
-/// The source of a kudos by reaction: the platform, the room and the message reacted to, e.g.
+/// The source of a kudos by reaction: the platform, the room and what identifies the reaction
+/// there — on Slack the message reacted to (a removal names the message, and one person's
+/// reaction counts once per message), on Matrix the reaction's own event (a redaction names it,
+/// and the homeserver allows one annotation per person, key and message), e.g.
 /// `slack:reaction:C0GENERAL:1741082000.000100`.
-pub fn reaction_source(platform: Platform, room: &str, message: &str) -> String {
-    format!("{platform}:reaction:{room}:{message}")
+pub fn reaction_source(platform: Platform, room: &str, reaction: &str) -> String {
+    format!("{platform}:reaction:{room}:{reaction}")
 }
 
 impl<S: Store, C: Clock> Program<S, C> {
