@@ -4,11 +4,11 @@
 
 mod support;
 
-use ambassador_core::{Account, Kudos, NewDepartment, Platform, Store};
+use ambassador_core::{Account, NewDepartment, Platform, Store};
 use axum::http::StatusCode;
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use serde_json::{Value, json};
-use support::harness::{Harness, harness_with, start_time};
+use support::harness::{Harness, harness_with};
 
 const BOBS_MESSAGE: &str = "1741082000.000100";
 const ADAS_MESSAGE: &str = "1741082100.000200";
@@ -62,17 +62,6 @@ fn home_opened(user: &str) -> Value {
 }
 
 impl Harness {
-    async fn all_kudos(&self) -> Vec<Kudos> {
-        self.program
-            .store
-            .kudos_between(
-                start_time() - Duration::days(1),
-                start_time() + Duration::days(1),
-            )
-            .await
-            .unwrap()
-    }
-
     /// Lets work the adapter does after answering Slack finish.
     async fn settle(&self) {
         tokio::time::sleep(std::time::Duration::from_millis(150)).await;

@@ -885,17 +885,6 @@ impl Harness {
             .await;
         assert_eq!(status, StatusCode::OK);
     }
-
-    async fn all_kudos(&self) -> Vec<ambassador_core::Kudos> {
-        self.program
-            .store
-            .kudos_between(
-                start_time() - Duration::days(1),
-                start_time() + Duration::days(1),
-            )
-            .await
-            .unwrap()
-    }
 }
 
 #[tokio::test]

@@ -2,13 +2,13 @@
 //! behind them, and requests signed the way Slack signs them.
 
 use super::{FakeSlack, SIGNING_SECRET, TOKEN};
-use ambassador_core::{Account, Clock, ManualClock, Platform, Program, Settings};
+use ambassador_core::{Account, Clock, Kudos, ManualClock, Platform, Program, Settings, Store};
 use ambassador_slack::{SlackApp, SlackSettings, router, sign, verify::Secret};
 use ambassador_store::SqlStore;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -144,6 +144,18 @@ impl Harness {
         let body = self.event_body(event_id, event);
         let request = self.signed("/slack/events", "application/json", &body);
         assert_eq!(self.send(request).await.0, StatusCode::OK);
+    }
+
+    /// The kudos recorded within a day of the start.
+    pub async fn all_kudos(&self) -> Vec<Kudos> {
+        self.program
+            .store
+            .kudos_between(
+                start_time() - Duration::days(1),
+                start_time() + Duration::days(1),
+            )
+            .await
+            .unwrap()
     }
 
     /// Posts an interaction payload to the signed interactivity endpoint.
