@@ -2,8 +2,8 @@
 //! Every request is verified (signature and timestamp) before its body is parsed.
 
 use crate::inbound::{
-    CommandForm, KudosReaction, RecentIds, direct_message, home_opened, kudos_reaction,
-    kudos_reaction_removed, unescape,
+    CommandForm, KudosReaction, RecentIds, bot_account, direct_message, home_opened,
+    kudos_reaction, kudos_reaction_removed, unescape,
 };
 use crate::render::{SlackMessage, render, render_view};
 use crate::send::SlackClient;
@@ -187,7 +187,7 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
             sender_name,
             room: reaction.channel.clone(),
             text: unescape(&text),
-            bot: self.bot().map(|id| Account::new(Platform::Slack, id)),
+            bot: bot_account(self.bot()),
             direct: reaction.channel.starts_with('D'),
             create_mentioned: true,
         };
@@ -242,7 +242,7 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
             sender_name: String::new(),
             room: reaction.channel.clone(),
             text: String::new(),
-            bot: self.bot().map(|id| Account::new(Platform::Slack, id)),
+            bot: bot_account(self.bot()),
             direct: reaction.channel.starts_with('D'),
             create_mentioned: false,
         };
@@ -284,7 +284,7 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
             sender_name,
             room: channel,
             text: String::new(),
-            bot: self.bot().map(|id| Account::new(Platform::Slack, id)),
+            bot: bot_account(self.bot()),
             direct: true,
             create_mentioned: false,
         };
@@ -302,7 +302,7 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
 }
 
 /// Runs an event's work, answering Slack within its deadline; the work goes on if it takes longer.
-async fn within_deadline<S: Store, C: Clock>(
+pub(crate) async fn within_deadline<S: Store, C: Clock>(
     app: &Arc<SlackApp<S, C>>,
     span: tracing::Span,
     work: impl std::future::Future<Output = ()> + Send + 'static,
@@ -474,7 +474,7 @@ pub(crate) async fn answer_command<S: Store, C: Clock>(
         match crate::interact::open_form(app, &inbound, &kind, &form.trigger_id, &form.channel_id)
             .await
         {
-            Ok(_) => return StatusCode::OK.into_response(),
+            Ok(()) => return StatusCode::OK.into_response(),
             Err(e) => tracing::warn!(error = %e, "could not open the form; answering in chat"),
         }
     }

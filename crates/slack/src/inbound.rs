@@ -29,7 +29,8 @@ pub fn unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
-fn bot_account(bot_user_id: Option<&str>) -> Option<Account> {
+/// The bot's own account, when its user id is known.
+pub(crate) fn bot_account(bot_user_id: Option<&str>) -> Option<Account> {
     bot_user_id.map(|id| Account::new(Platform::Slack, id))
 }
 

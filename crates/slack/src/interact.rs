@@ -6,7 +6,8 @@
 //! Both transports come here: the signed `/slack/interactivity` endpoint and Socket Mode's
 //! `interactive` envelopes (whose acknowledgement carries the same JSON body).
 
-use crate::http::{SlackApp, deliver, deliveries};
+use crate::http::{SlackApp, deliver, deliveries, within_deadline};
+use crate::inbound::bot_account;
 use crate::render::{FORM_CALLBACK, INPUT_ACTION, modal, notice_modal};
 use ambassador_core::{
     Account, Action, Clock, FormKind, Inbound, Message, Platform, Store, Submitted, apology,
@@ -42,7 +43,7 @@ fn inbound_of<S: Store, C: Clock>(
         sender_name: name.to_string(),
         room: channel.to_string(),
         text,
-        bot: app.bot().map(|id| Account::new(Platform::Slack, id)),
+        bot: bot_account(app.bot()),
         direct: channel.starts_with('D'),
         create_mentioned: true,
     })
@@ -106,19 +107,15 @@ async fn block_actions<S: Store, C: Clock>(app: &Arc<SlackApp<S, C>>, payload: &
                 .to_string();
             let user = inbound.sender.id.clone();
             let worker = app.clone();
-            let task = tokio::spawn(
-                async move {
-                    let handled = worker.program.handle(&inbound).await;
-                    // From a message the answer comes as a new message beside it; from the Home
-                    // tab (no response URL) by direct message.
-                    let room = response_url.is_empty().then_some(user.as_str());
-                    let all = deliveries(Ok(handled), room);
-                    deliver(&worker.client, &response_url, all).await;
-                }
-                .in_current_span(),
-            );
-            let _ = tokio::time::timeout(app.settings.ack_deadline, task).await;
-            StatusCode::OK.into_response()
+            within_deadline(app, tracing::Span::current(), async move {
+                let handled = worker.program.handle(&inbound).await;
+                // From a message the answer comes as a new message beside it; from the Home tab
+                // (no response URL) by direct message.
+                let room = response_url.is_empty().then_some(user.as_str());
+                let all = deliveries(Ok(handled), room);
+                deliver(&worker.client, &response_url, all).await;
+            })
+            .await
         }
         Action::Form(form) => {
             let trigger = payload["trigger_id"].as_str().unwrap_or_default();
@@ -134,35 +131,33 @@ async fn block_actions<S: Store, C: Clock>(app: &Arc<SlackApp<S, C>>, payload: &
 }
 
 /// Opens `form` as a modal for the person behind `inbound`, or a modal that says why not.
-/// `Ok(false)` when the form was refused (the notice modal was shown).
 pub(crate) async fn open_form<S: Store, C: Clock>(
     app: &SlackApp<S, C>,
     inbound: &Inbound,
     form: &FormKind,
     trigger_id: &str,
     channel: &str,
-) -> Result<bool, String> {
+) -> Result<(), String> {
     let opening = app
         .program
         .open_form(inbound, form)
         .await
         .map_err(|e| e.to_string())?;
-    let (view, opened) = match opening {
+    let view = match opening {
         Ok(f) => {
             let metadata = serde_json::to_string(&Metadata {
                 form: f.kind.clone(),
                 channel: channel.to_string(),
             })
             .map_err(|e| e.to_string())?;
-            (modal(&f, &metadata), true)
+            modal(&f, &metadata)
         }
-        Err(message) => (notice_modal("Not now", &message), false),
+        Err(message) => notice_modal("Not now", &message),
     };
     app.client
         .open_view(trigger_id, &view)
         .await
-        .map_err(|e| e.to_string())?;
-    Ok(opened)
+        .map_err(|e| e.to_string())
 }
 
 /// The submitted values: (block id, text) of each of the form's inputs.
