@@ -252,10 +252,7 @@ pub fn home_message(home: &Home) -> Message {
 impl<S: Store, C: Clock> Program<S, C> {
     /// The home page of the person in `viewer` (its `sender`; `room` and `text` are unused).
     pub async fn home(&self, viewer: &Inbound) -> Result<Message, StoreError> {
-        let prefix = match viewer.sender.platform {
-            crate::model::Platform::Matrix => '!',
-            _ => '/',
-        };
+        let prefix = super::lifecycle::prefix_for(&viewer.sender);
         let caller = self.caller(viewer, prefix, &[]).await?;
         let home = self.gather_home(&caller).await?;
         Ok(home_message(&home))
