@@ -186,7 +186,7 @@ fn roster_changes_refused_for_members_accepted_for_the_office() {
     }
     assert_eq!(
         m[3],
-        "[only admin] @carol is now the ambassador of Marketing (Americas), time zone America/Denver."
+        "[only admin] @carol is now the ambassador of Marketing (Americas), time zone America/Denver; the welcome message is on its way to them by direct message."
     );
     assert!(
         m[4].starts_with("[dm:carol] *Welcome, ambassador of Marketing!*"),

@@ -560,3 +560,303 @@ async fn run_serves_matrix_against_synapse_and_a_restart_answers_nothing_twice()
     terminate(running.0.as_mut().unwrap()).await;
     running.0 = None;
 }
+
+/// What the recording fake of Slack's Web API saw: each call's method and JSON body.
+type Recorded = Arc<Mutex<Vec<(String, Value)>>>;
+
+/// A fake of Slack's Web API that records every call with its body, knows each user's name, and
+/// answers the first `chat.postMessage` to `limited` with 429 and `Retry-After: 1`, as Slack
+/// does under load.
+async fn recording_slack(limited: &'static str) -> (String, Recorded) {
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::{IntoResponse, Response};
+    #[derive(Clone)]
+    struct Fake {
+        calls: Recorded,
+        limited: &'static str,
+        refused: Arc<Mutex<bool>>,
+    }
+    async fn api(
+        State(fake): State<Fake>,
+        Path(method): Path<String>,
+        _headers: HeaderMap,
+        body: String,
+    ) -> Response {
+        let body: Value = serde_json::from_str(&body)
+            .or_else(|_| {
+                serde_urlencoded::from_str::<Vec<(String, String)>>(&body).map(|pairs| {
+                    Value::Object(pairs.into_iter().map(|(k, v)| (k, json!(v))).collect())
+                })
+            })
+            .unwrap_or(Value::Null);
+        if method == "chat.postMessage" && body["channel"] == fake.limited {
+            let mut refused = fake.refused.lock().unwrap();
+            if !*refused {
+                *refused = true;
+                fake.calls
+                    .lock()
+                    .unwrap()
+                    .push(("429 chat.postMessage".into(), body));
+                return (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [("retry-after", "1")],
+                    axum::Json(json!({"ok": false, "error": "ratelimited"})),
+                )
+                    .into_response();
+            }
+        }
+        fake.calls
+            .lock()
+            .unwrap()
+            .push((method.clone(), body.clone()));
+        axum::Json(match method.as_str() {
+            "auth.test" => json!({"ok": true, "user_id": "UBOT", "user": "ambassador-bot"}),
+            "users.info" => {
+                let id = body["user"].as_str().unwrap_or("U0").to_string();
+                json!({"ok": true, "user": {"id": id, "name": id.to_lowercase(), "real_name": format!("Person {id}"), "profile": {"display_name": format!("Person {id}")}}})
+            }
+            _ => json!({"ok": true, "channel": body["channel"].as_str().unwrap_or("C1"), "ts": "1700000000.000100"}),
+        })
+        .into_response()
+    }
+    let fake = Fake {
+        calls: Recorded::default(),
+        limited,
+        refused: Arc::default(),
+    };
+    let calls = fake.calls.clone();
+    let app = Router::new()
+        .route("/api/{method}", post(api))
+        .with_state(fake);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/api"), calls)
+}
+
+/// Posts a signed slash command from `user`; returns the acknowledgement's JSON (or null).
+async fn slash(base: &str, api: &str, user: &str, command: &str, text: &str) -> Value {
+    let body = serde_urlencoded::to_string([
+        ("team_id", "T0001"),
+        ("channel_id", "C0GENERAL"),
+        ("channel_name", "general"),
+        ("user_id", user),
+        ("user_name", &user.to_lowercase()),
+        ("command", command),
+        ("text", text),
+        ("response_url", &format!("{api}/response")),
+        ("trigger_id", "1.2.3"),
+        ("api_app_id", "A1"),
+    ])
+    .unwrap();
+    let ts = chrono::Utc::now().timestamp().to_string();
+    let answer = reqwest::Client::new()
+        .post(format!("{base}/slack/commands"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-slack-request-timestamp", &ts)
+        .header("x-slack-signature", sign(&ts, &body))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    answer.json().await.unwrap_or(Value::Null)
+}
+
+/// Posts a signed `message` event: `user` writing `text` in their direct conversation with the bot.
+async fn direct_message(base: &str, event_id: &str, user: &str, text: &str) {
+    let now = chrono::Utc::now();
+    let body = json!({
+        "token": "XXYYZZ",
+        "team_id": "T0001",
+        "api_app_id": "A1",
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": now.timestamp(),
+        "event": {
+            "type": "message",
+            "channel": format!("D{user}"),
+            "channel_type": "im",
+            "user": user,
+            "text": text,
+            "ts": format!("{}.{:06}", now.timestamp(), now.timestamp_subsec_micros()),
+        },
+    })
+    .to_string();
+    let ts = now.timestamp().to_string();
+    let answer = reqwest::Client::new()
+        .post(format!("{base}/slack/events"))
+        .header("content-type", "application/json")
+        .header("x-slack-request-timestamp", &ts)
+        .header("x-slack-signature", sign(&ts, &body))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+}
+
+/// One `run` with Slack (the recording fake) and Matrix (Synapse): an application written on
+/// Slack reaches every office member on their own platform through the outbox, exactly once:
+/// three on Matrix, where Synapse holds the bot to one message a second (so the second and third
+/// notices are refused with `M_LIMIT_EXCEEDED` first), and one on Slack, whose first send is
+/// answered 429. None is dropped, none doubled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_application_on_slack_reaches_the_office_on_matrix_and_slack_once_through_rate_limits() {
+    use matrix_sdk::ruma::UserId;
+    use matrix_support::user::User;
+    let synapse = matrix_support::synapse::synapse();
+    let bot = synapse.register("xp-bot", "Ambassador Bot").await;
+    let admin = synapse.register_admin("xp-admin").await;
+    let mut office = Vec::new();
+    for name in ["xp-ispo1", "xp-ispo2", "xp-ispo3"] {
+        office.push(synapse.register(name, "Program Office").await);
+    }
+    let (api, slack_calls) = recording_slack("UOFFICE").await;
+    let port = free_port();
+    let sb = Sandbox::new();
+    let office_list: Vec<String> = office
+        .iter()
+        .map(|o| format!("\"matrix:{}\"", o.user_id))
+        .chain(["\"slack:UOFFICE\"".to_string()])
+        .collect();
+    sb.file(
+        "bot-config.toml",
+        &format!(
+            "[database]\nurl = \"sqlite://bot.db\"\n\n[program]\noffice = [{}]\n\n[slack]\nenabled = true\napi_base_url = \"{api}\"\n\n[matrix]\nenabled = true\nhomeserver = \"{}\"\nuser = \"{}\"\n\n[http]\nlisten = \"127.0.0.1:{port}\"\n",
+            office_list.join(", "),
+            synapse.url,
+            bot.user_id
+        ),
+    );
+    let sb = sb
+        .with_env("AMBASSADOR_BOT__SLACK__BOT_TOKEN", TOKEN)
+        .with_env("AMBASSADOR_BOT__SLACK__SIGNING_SECRET", SIGNING_SECRET)
+        .with_env("AMBASSADOR_BOT__MATRIX__PASSWORD", &bot.password)
+        .with_env("AMBASSADOR_BOT__SCHEDULER__GRACE", "1s");
+    let base = format!("http://127.0.0.1:{port}");
+    let mut running = Running(Some(sb.spawn(&["run"])));
+    wait_ready(&mut running, &base, Duration::from_secs(60)).await;
+    let mut members = Vec::new();
+    for o in &office {
+        members.push(User::login(synapse, o).await);
+    }
+    // From here on Synapse lets the bot send one message a second, with no burst beyond it.
+    synapse.limit_messages(&admin, &bot.user_id, 1, 1).await;
+
+    // The office (on Slack) sets up the org map; an applicant on Slack applies in the direct
+    // conversation, question by question.
+    let added = slash(
+        &base,
+        &api,
+        "UOFFICE",
+        "/ambassadors",
+        "dept add Finance EMEA 80",
+    )
+    .await;
+    assert!(added.to_string().contains("Finance"), "{added}");
+    let started = slash(&base, &api, "UAPPLICANT", "/ambassadors", "apply").await;
+    assert!(
+        started.to_string().contains("direct message"),
+        "the applicant is pointed to the direct conversation: {started}"
+    );
+    for (i, answer) in [
+        "I want to help my department share code.",
+        "I maintain two internal libraries used by other teams.",
+        "Run office hours for Finance every month.",
+        "Finance",
+    ]
+    .iter()
+    .enumerate()
+    {
+        direct_message(&base, &format!("EvXP{i}"), "UAPPLICANT", answer).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    // Every office member on Matrix gets the notice in their direct room with the bot, once.
+    let bot_id = UserId::parse(bot.user_id.as_str()).unwrap();
+    for member in &members {
+        let id = bot_id.clone();
+        let invited = member
+            .wait_for("the office's notice of the application", move |r| {
+                r.event.sender == id && r.body().contains("New ambassador application")
+            })
+            .await;
+        assert!(
+            invited.body().contains("Finance (EMEA)"),
+            "{}",
+            invited.body()
+        );
+    }
+    // And the one on Slack, after the 429.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let slack_notices = || {
+        slack_calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(m, b)| {
+                m == "chat.postMessage"
+                    && b["channel"] == "UOFFICE"
+                    && b.to_string().contains("New ambassador application")
+            })
+            .count()
+    };
+    while slack_notices() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the Slack office member never got the notice"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Nothing more arrives: each exactly once.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for member in &members {
+        let id = bot_id.clone();
+        let notices = member
+            .count_after(Duration::ZERO, move |r| {
+                r.event.sender == id && r.body().contains("New ambassador application")
+            })
+            .await;
+        assert_eq!(notices, 1, "each office member on Matrix is told once");
+    }
+    assert_eq!(slack_notices(), 1, "the Slack office member is told once");
+    assert!(
+        slack_calls
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(m, b)| m == "429 chat.postMessage"
+                && b.to_string().contains("New ambassador application")),
+        "the first send to Slack was refused with 429"
+    );
+    // Both platforms really answered "slow down", and both senders waited it out.
+    let metrics = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for platform in ["matrix", "slack"] {
+        assert!(
+            metrics
+                .lines()
+                .any(|l| l.starts_with("ambassador_outbox_sends_total")
+                    && l.contains(&format!("platform=\"{platform}\""))
+                    && l.contains("result=\"rate_limited\"")
+                    && !l.ends_with(" 0")),
+            "{platform} was rate limited at least once:\n{metrics}"
+        );
+    }
+    // The applicant heard back in their direct conversation on Slack; nothing went elsewhere.
+    let calls = slack_calls.lock().unwrap().clone();
+    assert!(
+        calls.iter().any(|(m, b)| m == "chat.postMessage"
+            && b["channel"] == "UAPPLICANT"
+            && b.to_string().contains("Application sent")),
+        "{calls:#?}"
+    );
+    drop(calls);
+    terminate(running.0.as_mut().unwrap()).await;
+    running.0 = None;
+}

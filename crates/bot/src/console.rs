@@ -288,7 +288,7 @@ impl Console {
 
     fn print(&self, reply: &Reply) -> anyhow::Result<()> {
         let tag = match (&reply.audience, &self.place) {
-            (Audience::Direct(p), _) => format!("dm:{}", p.account.id),
+            (Audience::CallerDirect, _) => format!("dm:{}", self.user),
             (_, Place::Direct) => format!("dm:{}", self.user),
             (Audience::Room, Place::Room(r)) => r.clone(),
             (Audience::Caller, Place::Room(_)) => format!("only {}", self.user),

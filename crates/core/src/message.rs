@@ -233,8 +233,10 @@ pub enum Audience {
     Caller,
     /// Everyone in the room the command came from.
     Room,
-    /// A direct message to this person.
-    Direct(PersonRef),
+    /// The caller's own direct conversation with the bot (e.g. an application written there).
+    /// Messages to anyone else are never replies: they go through the outbox (see
+    /// [`crate::Outgoing`]), sent by the recipient's own platform.
+    CallerDirect,
 }
 
 /// A message the program wants delivered.
@@ -257,9 +259,10 @@ impl Reply {
             message,
         }
     }
-    pub fn direct(to: PersonRef, message: Message) -> Self {
+    /// To the caller, in their direct conversation with the bot.
+    pub fn caller_direct(message: Message) -> Self {
         Reply {
-            audience: Audience::Direct(to),
+            audience: Audience::CallerDirect,
             message,
         }
     }

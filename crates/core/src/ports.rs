@@ -92,6 +92,17 @@ pub trait Store: Send + Sync + 'static {
         time_zone: &str,
         since: NaiveDate,
     ) -> impl Future<Output = StoreResult<Ambassador>> + Send;
+    /// [`add_ambassador`](Store::add_ambassador), and `notices` queued in the outbox (as
+    /// [`Store::apply`] queues them, at `now`) in the same transaction.
+    fn add_ambassador_notifying(
+        &self,
+        person: PersonId,
+        department: DepartmentId,
+        time_zone: &str,
+        since: NaiveDate,
+        notices: &[Outgoing],
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Ambassador>> + Send;
     /// `NotFound` when the person is not on the roster. Becoming alumni sets `until = on`;
     /// becoming active or paused clears it.
     fn set_ambassador_status(
@@ -99,6 +110,16 @@ pub trait Store: Send + Sync + 'static {
         person: PersonId,
         status: AmbassadorStatus,
         on: NaiveDate,
+    ) -> impl Future<Output = StoreResult<Ambassador>> + Send;
+    /// [`set_ambassador_status`](Store::set_ambassador_status), and `notices` queued in the outbox
+    /// at `now` in the same transaction (not when the person is not on the roster).
+    fn set_ambassador_status_notifying(
+        &self,
+        person: PersonId,
+        status: AmbassadorStatus,
+        on: NaiveDate,
+        notices: &[Outgoing],
+        now: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<Ambassador>> + Send;
     /// Deletes the roster entry (the person stays). `NotFound` when absent.
     fn remove_ambassador(&self, person: PersonId) -> impl Future<Output = StoreResult<()>> + Send;
@@ -128,6 +149,15 @@ pub trait Store: Send + Sync + 'static {
         kudos: &NewKudos,
         daily_limit: u32,
         day_start: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<KudosOutcome>> + Send;
+    /// [`record_kudos`](Store::record_kudos), and `notices` queued in the outbox (at the kudos'
+    /// time) in the same transaction when the kudos is recorded; nothing over the limit.
+    fn record_kudos_notifying(
+        &self,
+        kudos: &NewKudos,
+        daily_limit: u32,
+        day_start: DateTime<Utc>,
+        notices: &[Outgoing],
     ) -> impl Future<Output = StoreResult<KudosOutcome>> + Send;
     /// Takes back the kudos `giver` gave from `source` (see [`NewKudos::source`]): deleted, so it
     /// counts nowhere any more, and returned. `None` when there is none (nothing changed). Atomic:
@@ -190,22 +220,26 @@ pub trait Store: Send + Sync + 'static {
         text: &str,
     ) -> impl Future<Output = StoreResult<Application>> + Send;
     /// Draft → open, for `department`, submitted at `now`. `NotFound` when it is not a draft.
+    /// `notices` (the office's) are queued in the outbox in the same transaction.
     fn submit_application(
         &self,
         id: ApplicationId,
         department: DepartmentId,
         now: DateTime<Utc>,
+        notices: &[Outgoing],
     ) -> impl Future<Output = StoreResult<Application>> + Send;
     /// Decides a pending application: `Approved` and `Declined` only from open, `Withdrawn` from
     /// draft or open (`reason` kept for a decline). `None` when it was no longer in such a status (a
     /// second office member decided first): nothing changed. Deciding also closes the open
-    /// nominations of the applicant, in the same transaction.
+    /// nominations of the applicant, and queues `notices` in the outbox, in the same transaction
+    /// (neither when nothing changed).
     fn decide_application(
         &self,
         id: ApplicationId,
         status: ApplicationStatus,
         reason: Option<&str>,
         now: DateTime<Utc>,
+        notices: &[Outgoing],
     ) -> impl Future<Output = StoreResult<Option<Application>>> + Send;
     /// Applications in any of `statuses`, oldest first (by submission, then creation).
     fn applications(
@@ -213,13 +247,14 @@ pub trait Store: Send + Sync + 'static {
         statuses: &[ApplicationStatus],
     ) -> impl Future<Output = StoreResult<Vec<Application>>> + Send;
     /// Records a nomination. `Conflict` when this nominator already has an open nomination of
-    /// this nominee.
+    /// this nominee. `notices` are queued in the outbox in the same transaction.
     fn add_nomination(
         &self,
         nominee: PersonId,
         nominator: PersonId,
         reason: &str,
         now: DateTime<Utc>,
+        notices: &[Outgoing],
     ) -> impl Future<Output = StoreResult<Nomination>> + Send;
     /// Open nominations, oldest first.
     fn open_nominations(&self) -> impl Future<Output = StoreResult<Vec<Nomination>>> + Send;
@@ -227,12 +262,15 @@ pub trait Store: Send + Sync + 'static {
     /// (closing the previous open one on the new term's first day); becoming alumni closes it on
     /// that day; [`Store::remove_ambassador`] (a correction) deletes the open term.
     fn terms(&self, person: PersonId) -> impl Future<Output = StoreResult<Vec<Term>>> + Send;
+    /// Records a misuse report, and queues the messages `notify` makes for its number in the
+    /// outbox, in the same transaction.
     fn add_report(
         &self,
         reporter: PersonId,
         subject: PersonId,
         text: &str,
         now: DateTime<Utc>,
+        notify: &(dyn Fn(ReportId) -> Vec<Outgoing> + Send + Sync),
     ) -> impl Future<Output = StoreResult<MisuseReport>> + Send;
     /// Misuse reports, oldest first; only unresolved ones when `open_only`.
     fn reports(
@@ -240,13 +278,15 @@ pub trait Store: Send + Sync + 'static {
         open_only: bool,
     ) -> impl Future<Output = StoreResult<Vec<MisuseReport>>> + Send;
     /// Marks a report resolved. `NotFound` for an unknown id; `None` when it was already resolved
-    /// (nothing changed).
+    /// (nothing changed). `notices` are queued in the outbox in the same transaction when it
+    /// was resolved now.
     fn resolve_report(
         &self,
         id: ReportId,
         by: PersonId,
         note: Option<&str>,
         now: DateTime<Utc>,
+        notices: &[Outgoing],
     ) -> impl Future<Output = StoreResult<Option<MisuseReport>>> + Send;
     /// Kudos the person received, oldest first (receivers ordered by display name).
     fn kudos_received(

@@ -822,7 +822,7 @@ impl<S: Store, C: Clock> Handler<S, C> {
     ///   view, one's own activity log), so in a group room they go to the caller's direct room,
     ///   with a short note in the room when nothing else answered there. In a direct room they
     ///   are answered in place.
-    /// - Direct replies go into the direct room with the person.
+    /// - Replies to the caller's direct conversation go into their direct room.
     async fn deliver(&self, to: &Answering<'_>, replies: Vec<Reply>) {
         let room_answered = replies.iter().any(|r| r.audience == Audience::Room);
         let mut sent_privately = false;
@@ -850,17 +850,16 @@ impl<S: Store, C: Clock> Handler<S, C> {
                     }
                     sent
                 }
-                Audience::Direct(person) => match crate::render::matrix_user(&person.account) {
-                    Some(user) => {
-                        self.messenger
-                            .send_direct(&user, &reply.message, None, Some(reply_config()))
-                            .await
-                    }
-                    None => {
-                        tracing::warn!(to = %person.account, "a direct reply to a non-Matrix account was dropped");
-                        Ok(())
-                    }
-                },
+                Audience::CallerDirect if to.direct => {
+                    self.messenger
+                        .reply(to.room, to.to, &reply.message, false)
+                        .await
+                }
+                Audience::CallerDirect => {
+                    self.messenger
+                        .send_direct(to.caller, &reply.message, None, Some(reply_config()))
+                        .await
+                }
             };
             if let Err(e) = result {
                 tracing::error!(error = %e, audience = ?reply.audience, "could not send a reply");

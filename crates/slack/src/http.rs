@@ -217,13 +217,7 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
                             .post_ephemeral(&reaction.channel, &reaction.user, &part)
                             .await
                     }
-                    Audience::Direct(p) if p.account.platform == Platform::Slack => {
-                        self.client.post_message(&p.account.id, &part).await
-                    }
-                    Audience::Direct(p) => {
-                        tracing::warn!(to = %p.account, "a direct reply to a non-Slack account was dropped");
-                        continue;
-                    }
+                    Audience::CallerDirect => self.client.post_message(&reaction.user, &part).await,
                 };
                 if let Err(e) = sent {
                     tracing::warn!(error = %e, "a kudos-by-reaction reply could not be delivered");
@@ -357,8 +351,14 @@ pub(crate) enum Delivery {
 
 pub(crate) type Handled = Result<Result<Option<Vec<Reply>>, StoreError>, tokio::task::JoinError>;
 
-/// The program's answer as deliveries. A failure becomes the apology, only to the caller.
-pub(crate) fn deliveries(handled: Handled, caller_room: Option<&str>) -> Vec<Delivery> {
+/// The program's answer to `caller` (a user id) as deliveries. A failure becomes the apology,
+/// only to the caller. Messages to anyone else never come here: the program queues them in the
+/// outbox, and the recipient's own platform sends them.
+pub(crate) fn deliveries(
+    handled: Handled,
+    caller: &str,
+    caller_room: Option<&str>,
+) -> Vec<Delivery> {
     let replies = match handled {
         Ok(Ok(Some(replies))) => replies,
         Ok(Ok(None)) => Vec::new(),
@@ -375,13 +375,10 @@ pub(crate) fn deliveries(handled: Handled, caller_room: Option<&str>) -> Vec<Del
     for reply in replies {
         let parts = render(&reply.message);
         match (&reply.audience, caller_room) {
-            (Audience::Direct(p), _) => {
-                if p.account.platform != Platform::Slack {
-                    tracing::warn!(to = %p.account, "a direct reply to a non-Slack account was dropped");
-                    continue;
-                }
+            // The caller's direct conversation: `chat.postMessage` to a user id opens it.
+            (Audience::CallerDirect, None) => {
                 out.extend(parts.into_iter().map(|message| Delivery::Post {
-                    channel: p.account.id.clone(),
+                    channel: caller.to_string(),
                     message,
                 }));
             }
@@ -495,7 +492,7 @@ pub(crate) async fn answer_command<S: Store, C: Clock>(
     );
     match tokio::time::timeout(app.settings.ack_deadline, &mut task).await {
         Ok(handled) => {
-            let mut all = deliveries(handled, None);
+            let mut all = deliveries(handled, &form.user_id, None);
             let first = all
                 .iter()
                 .position(|d| matches!(d, Delivery::Respond { .. }))
@@ -517,10 +514,11 @@ pub(crate) async fn answer_command<S: Store, C: Clock>(
             // Slow: acknowledge now, answer through the response URL when done.
             let client = app.client.clone();
             let url = form.response_url.clone();
+            let caller = form.user_id.clone();
             tokio::spawn(
                 async move {
                     tracing::info!("answering through the response URL");
-                    let all = deliveries(task.await, None);
+                    let all = deliveries(task.await, &caller, None);
                     deliver(&client, &url, all).await;
                 }
                 .instrument(span),
@@ -667,7 +665,7 @@ pub(crate) async fn handle_event<S: Store, C: Clock>(
             let inbound = dm.inbound(name, worker.bot());
             worker.introduce_mentioned(&inbound.text).await;
             let handled = worker.program.handle(&inbound).await;
-            let all = deliveries(Ok(handled), Some(&dm.channel));
+            let all = deliveries(Ok(handled), &dm.user, Some(&dm.channel));
             deliver(&worker.client, "", all).await;
         }
         .instrument(span),

@@ -112,7 +112,7 @@ async fn block_actions<S: Store, C: Clock>(app: &Arc<SlackApp<S, C>>, payload: &
                 // From a message the answer comes as a new message beside it; from the Home tab
                 // (no response URL) by direct message.
                 let room = response_url.is_empty().then_some(user.as_str());
-                let all = deliveries(Ok(handled), room);
+                let all = deliveries(Ok(handled), &user, room);
                 deliver(&worker.client, &response_url, all).await;
             })
             .await
@@ -229,7 +229,7 @@ async fn view_submission<S: Store, C: Clock>(
         Ok(Ok(Ok(Submitted::Done(replies)))) => {
             tracing::info!(form = ?metadata.form, "form submitted");
             let client = app.client.clone();
-            let all = deliveries(Ok(Ok(Some(replies))), Some(user.as_str()));
+            let all = deliveries(Ok(Ok(Some(replies))), &user, Some(user.as_str()));
             tokio::spawn(async move { deliver(&client, "", all).await }.in_current_span());
             StatusCode::OK.into_response()
         }
@@ -254,7 +254,7 @@ async fn view_submission<S: Store, C: Clock>(
                         )],
                         _ => vec![ambassador_core::Reply::caller(apology())],
                     };
-                    let all = deliveries(Ok(Ok(Some(replies))), Some(user.as_str()));
+                    let all = deliveries(Ok(Ok(Some(replies))), &user, Some(user.as_str()));
                     deliver(&app.client, "", all).await;
                 }
                 .in_current_span(),

@@ -2,10 +2,10 @@
 
 use crate::error::{DbResultExt, is_foreign_key_violation, is_unique_violation, to_store_error};
 use crate::rows::{by_display_name, person_ref};
-use crate::scheduler::builder;
+use crate::scheduler::{builder, outbox_rows, queue_outbox};
 use crate::{Backend, SqlStore, to_micros};
 use ambassador_core::{
-    Kudos, KudosOutcome, NewKudos, PersonId, PersonRef, StoreError, StoreResult,
+    Kudos, KudosOutcome, NewKudos, Outgoing, PersonId, PersonRef, StoreError, StoreResult,
 };
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -20,7 +20,9 @@ pub(crate) async fn record_kudos(
     kudos: &NewKudos,
     daily_limit: u32,
     day_start: DateTime<Utc>,
+    notices: &[Outgoing],
 ) -> StoreResult<KudosOutcome> {
+    let outbox = outbox_rows(notices)?;
     let given_at = to_micros(kudos.given_at);
     let day_start = to_micros(day_start);
     let tags = kudos.tags.join(" ");
@@ -88,6 +90,7 @@ pub(crate) async fn record_kudos(
                     given_today: given - 1,
                 });
             }
+            queue_outbox!(pool, tx, outbox, given_at);
             tx.commit().await?;
             Ok(KudosOutcome::Recorded {
                 id,

@@ -55,8 +55,8 @@ mod scheduler;
 use ambassador_core::{
     Account, Ambassador, AmbassadorStatus, Checkin, CheckinEntry, CheckinFilter, CheckinStatus,
     Department, DepartmentCoverage, DepartmentId, DigestSnapshot, Effects, JobRun, Kudos,
-    KudosOutcome, NewDepartment, NewKudos, OutboxItem, OutboxStats, OutboxStatus, Person, PersonId,
-    Platform, RosterFilter, RoundId, Store, StoreError, StoreResult,
+    KudosOutcome, NewDepartment, NewKudos, OutboxItem, OutboxStats, OutboxStatus, Outgoing, Person,
+    PersonId, Platform, RosterFilter, RoundId, Store, StoreError, StoreResult,
 };
 use ambassador_core::{
     Activity, ActivityEntry, ActivityFilter, ActivityId, Announcement, AnnouncementId,
@@ -348,7 +348,19 @@ impl Store for SqlStore {
         time_zone: &str,
         since: NaiveDate,
     ) -> StoreResult<Ambassador> {
-        roster::add_ambassador(self, person, department, time_zone, since).await
+        roster::add_ambassador(self, person, department, time_zone, since, &[], Utc::now()).await
+    }
+
+    async fn add_ambassador_notifying(
+        &self,
+        person: PersonId,
+        department: DepartmentId,
+        time_zone: &str,
+        since: NaiveDate,
+        notices: &[Outgoing],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Ambassador> {
+        roster::add_ambassador(self, person, department, time_zone, since, notices, now).await
     }
 
     async fn set_ambassador_status(
@@ -357,7 +369,18 @@ impl Store for SqlStore {
         status: AmbassadorStatus,
         on: NaiveDate,
     ) -> StoreResult<Ambassador> {
-        roster::set_ambassador_status(self, person, status, on).await
+        roster::set_ambassador_status(self, person, status, on, &[], Utc::now()).await
+    }
+
+    async fn set_ambassador_status_notifying(
+        &self,
+        person: PersonId,
+        status: AmbassadorStatus,
+        on: NaiveDate,
+        notices: &[Outgoing],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Ambassador> {
+        roster::set_ambassador_status(self, person, status, on, notices, now).await
     }
 
     async fn remove_ambassador(&self, person: PersonId) -> StoreResult<()> {
@@ -382,7 +405,17 @@ impl Store for SqlStore {
         daily_limit: u32,
         day_start: DateTime<Utc>,
     ) -> StoreResult<KudosOutcome> {
-        kudos::record_kudos(self, kudos, daily_limit, day_start).await
+        kudos::record_kudos(self, kudos, daily_limit, day_start, &[]).await
+    }
+
+    async fn record_kudos_notifying(
+        &self,
+        kudos: &NewKudos,
+        daily_limit: u32,
+        day_start: DateTime<Utc>,
+        notices: &[Outgoing],
+    ) -> StoreResult<KudosOutcome> {
+        kudos::record_kudos(self, kudos, daily_limit, day_start, notices).await
     }
 
     async fn take_back_kudos(&self, giver: PersonId, source: &str) -> StoreResult<Option<Kudos>> {
@@ -459,8 +492,9 @@ impl Store for SqlStore {
         id: ApplicationId,
         department: DepartmentId,
         now: DateTime<Utc>,
+        notices: &[Outgoing],
     ) -> StoreResult<Application> {
-        lifecycle::submit_application(self, id, department, now).await
+        lifecycle::submit_application(self, id, department, now, notices).await
     }
 
     async fn decide_application(
@@ -469,8 +503,9 @@ impl Store for SqlStore {
         status: ApplicationStatus,
         reason: Option<&str>,
         now: DateTime<Utc>,
+        notices: &[Outgoing],
     ) -> StoreResult<Option<Application>> {
-        lifecycle::decide_application(self, id, status, reason, now).await
+        lifecycle::decide_application(self, id, status, reason, now, notices).await
     }
 
     async fn applications(&self, statuses: &[ApplicationStatus]) -> StoreResult<Vec<Application>> {
@@ -483,8 +518,9 @@ impl Store for SqlStore {
         nominator: PersonId,
         reason: &str,
         now: DateTime<Utc>,
+        notices: &[Outgoing],
     ) -> StoreResult<Nomination> {
-        lifecycle::add_nomination(self, nominee, nominator, reason, now).await
+        lifecycle::add_nomination(self, nominee, nominator, reason, now, notices).await
     }
 
     async fn open_nominations(&self) -> StoreResult<Vec<Nomination>> {
@@ -501,8 +537,9 @@ impl Store for SqlStore {
         subject: PersonId,
         text: &str,
         now: DateTime<Utc>,
+        notify: &(dyn Fn(ReportId) -> Vec<Outgoing> + Send + Sync),
     ) -> StoreResult<MisuseReport> {
-        lifecycle::add_report(self, reporter, subject, text, now).await
+        lifecycle::add_report(self, reporter, subject, text, now, notify).await
     }
 
     async fn reports(&self, open_only: bool) -> StoreResult<Vec<MisuseReport>> {
@@ -515,8 +552,9 @@ impl Store for SqlStore {
         by: PersonId,
         note: Option<&str>,
         now: DateTime<Utc>,
+        notices: &[Outgoing],
     ) -> StoreResult<Option<MisuseReport>> {
-        lifecycle::resolve_report(self, id, by, note, now).await
+        lifecycle::resolve_report(self, id, by, note, now, notices).await
     }
 
     async fn kudos_received(&self, person: PersonId) -> StoreResult<Vec<Kudos>> {

@@ -8,10 +8,11 @@ use crate::error::{
     DbResultExt, corrupt, is_foreign_key_violation, is_unique_violation, to_store_error,
 };
 use crate::rows::{AmbassadorRow, PersonRow, ambassador_columns, person_ref};
+use crate::scheduler::{outbox_rows, queue_outbox};
 use crate::{SqlStore, to_micros};
 use ambassador_core::{
     Ambassador, Application, ApplicationId, ApplicationStatus, Department, DepartmentId,
-    MisuseReport, Nomination, Person, PersonId, ReportId, StoreError, StoreResult, Term,
+    MisuseReport, Nomination, Outgoing, Person, PersonId, ReportId, StoreError, StoreResult, Term,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -242,8 +243,10 @@ pub(crate) async fn submit_application(
     id: ApplicationId,
     department: DepartmentId,
     now: DateTime<Utc>,
+    outbox: &[Outgoing],
 ) -> StoreResult<Application> {
     let now = to_micros(now);
+    let outbox = outbox_rows(outbox)?;
     let row: Result<Option<ApplicationRow>, sqlx::Error> = with_pool!(store, |pool| {
         async {
             let mut tx = pool.begin().await?;
@@ -260,6 +263,7 @@ pub(crate) async fn submit_application(
             if updated == 0 {
                 return Ok(None);
             }
+            queue_outbox!(pool, tx, outbox, now);
             let row = fetch_application!(&mut *tx, id).await?;
             tx.commit().await?;
             Ok(Some(row))
@@ -282,7 +286,9 @@ pub(crate) async fn decide_application(
     status: ApplicationStatus,
     reason: Option<&str>,
     now: DateTime<Utc>,
+    outbox: &[Outgoing],
 ) -> StoreResult<Option<Application>> {
+    let outbox = outbox_rows(outbox)?;
     // The statuses it may be decided from: `$2` and `$3` of the guard below.
     let from = match status {
         ApplicationStatus::Approved | ApplicationStatus::Declined => [Some("open"), None],
@@ -321,6 +327,7 @@ pub(crate) async fn decide_application(
             .bind(person)
             .execute(&mut *tx)
             .await?;
+            queue_outbox!(pool, tx, outbox, now);
             let row = fetch_application!(&mut *tx, id).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(Some(row))
@@ -415,8 +422,10 @@ pub(crate) async fn add_nomination(
     nominator: PersonId,
     reason: &str,
     now: DateTime<Utc>,
+    outbox: &[Outgoing],
 ) -> StoreResult<Nomination> {
     let now = to_micros(now);
+    let outbox = outbox_rows(outbox)?;
     let row: Result<NominationRow, sqlx::Error> = with_pool!(store, |pool| {
         async {
             let mut tx = pool.begin().await?;
@@ -430,6 +439,7 @@ pub(crate) async fn add_nomination(
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
+            queue_outbox!(pool, tx, outbox, now);
             let row = sqlx::query_as(concat!(select_nominations!(), " WHERE n.id = $1"))
                 .bind(id)
                 .fetch_one(&mut *tx)
@@ -601,8 +611,10 @@ pub(crate) async fn add_report(
     subject: PersonId,
     text: &str,
     now: DateTime<Utc>,
+    notify: &(dyn Fn(ReportId) -> Vec<Outgoing> + Send + Sync),
 ) -> StoreResult<MisuseReport> {
     let now = to_micros(now);
+    // The report's number is known once it is inserted; the messages that name it are made then.
     let row: Result<ReportRow, sqlx::Error> = with_pool!(store, |pool| {
         async {
             let mut tx = pool.begin().await?;
@@ -616,6 +628,9 @@ pub(crate) async fn add_report(
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
+            let messages = notify(id);
+            let outbox = outbox_rows(&messages).map_err(|e| sqlx::Error::Encode(e.into()))?;
+            queue_outbox!(pool, tx, outbox, now);
             let row = sqlx::query_as(concat!(select_reports!(), " WHERE m.id = $1"))
                 .bind(id)
                 .fetch_one(&mut *tx)
@@ -659,8 +674,10 @@ pub(crate) async fn resolve_report(
     by: PersonId,
     note: Option<&str>,
     now: DateTime<Utc>,
+    outbox: &[Outgoing],
 ) -> StoreResult<Option<MisuseReport>> {
     let now = to_micros(now);
+    let outbox = outbox_rows(outbox)?;
     // Ok(Err(exists)): nothing was resolved; `exists` tells an unknown id from a resolved one.
     let outcome: Result<Result<ReportRow, bool>, sqlx::Error> = with_pool!(store, |pool| {
         async {
@@ -686,6 +703,7 @@ pub(crate) async fn resolve_report(
                 tx.rollback().await?;
                 return Ok(Err(exists));
             }
+            queue_outbox!(pool, tx, outbox, now);
             let row = sqlx::query_as(concat!(select_reports!(), " WHERE m.id = $1"))
                 .bind(id)
                 .fetch_one(&mut *tx)

@@ -1,13 +1,14 @@
 //! The roster (who is ambassador for which department) and the coverage report.
 
-use crate::SqlStore;
 use crate::error::{DbResultExt, is_foreign_key_violation, to_store_error};
 use crate::rows::{AmbassadorRow, DepartmentRow, by_display_name, person_ref, select_ambassadors};
+use crate::scheduler::{outbox_rows, queue_outbox};
+use crate::{SqlStore, to_micros};
 use ambassador_core::{
-    Account, Ambassador, AmbassadorStatus, DepartmentCoverage, DepartmentId, PersonId, PersonRef,
-    RosterFilter, StoreError, StoreResult, name_key,
+    Account, Ambassador, AmbassadorStatus, DepartmentCoverage, DepartmentId, Outgoing, PersonId,
+    PersonRef, RosterFilter, StoreError, StoreResult, name_key,
 };
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -18,7 +19,11 @@ pub(crate) async fn add_ambassador(
     department: DepartmentId,
     time_zone: &str,
     since: NaiveDate,
+    notices: &[Outgoing],
+    now: DateTime<Utc>,
 ) -> StoreResult<Ambassador> {
+    let outbox = outbox_rows(notices)?;
+    let now = to_micros(now);
     let result: Result<AmbassadorRow, sqlx::Error> = with_pool!(store, |pool| {
         async {
             let mut tx = pool.begin().await?;
@@ -65,6 +70,7 @@ pub(crate) async fn add_ambassador(
             .bind(since)
             .execute(&mut *tx)
             .await?;
+            queue_outbox!(pool, tx, outbox, now);
             let row = sqlx::query_as(concat!(select_ambassadors!(), " WHERE a.person_id = $1"))
                 .bind(person)
                 .fetch_one(&mut *tx)
@@ -102,7 +108,11 @@ pub(crate) async fn set_ambassador_status(
     person: PersonId,
     status: AmbassadorStatus,
     on: NaiveDate,
+    notices: &[Outgoing],
+    now: DateTime<Utc>,
 ) -> StoreResult<Ambassador> {
+    let outbox = outbox_rows(notices)?;
+    let now = to_micros(now);
     let until = (status == AmbassadorStatus::Alumni).then_some(on);
     let row: Option<AmbassadorRow> = with_pool!(store, |pool| {
         async {
@@ -133,6 +143,7 @@ pub(crate) async fn set_ambassador_status(
                 .execute(&mut *tx)
                 .await?;
             }
+            queue_outbox!(pool, tx, outbox, now);
             let row = sqlx::query_as(concat!(select_ambassadors!(), " WHERE a.person_id = $1"))
                 .bind(person)
                 .fetch_one(&mut *tx)

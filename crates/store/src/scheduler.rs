@@ -5,7 +5,8 @@
 use crate::error::{DbResultExt, corrupt, is_foreign_key_violation, to_store_error};
 use crate::{SqlStore, to_micros};
 use ambassador_core::{
-    DigestSnapshot, Effects, JobRun, JobRunStatus, PersonId, RoundId, StoreError, StoreResult,
+    DigestSnapshot, Effects, JobRun, JobRunStatus, Outgoing, PersonId, RoundId, StoreError,
+    StoreResult,
 };
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Pool, QueryBuilder, Type};
@@ -43,28 +44,16 @@ where
 }
 
 /// An outbox row ready to insert.
-struct OutboxInsert<'a> {
-    key: &'a str,
-    platform: &'static str,
-    destination: String,
-    message: String,
+pub(crate) struct OutboxInsert<'a> {
+    pub(crate) key: &'a str,
+    pub(crate) platform: &'static str,
+    pub(crate) destination: String,
+    pub(crate) message: String,
 }
 
-/// Claims `(job, occurrence)` when `claim` is given (`Ok(false)`, writing nothing, when it was
-/// claimed already), then applies `effects`, all in one transaction.
-pub(crate) async fn commit(
-    store: &SqlStore,
-    claim: Option<(&str, DateTime<Utc>)>,
-    effects: &Effects,
-    at: DateTime<Utc>,
-) -> StoreResult<bool> {
-    if claim.is_none() && effects.is_empty() {
-        return Ok(true);
-    }
-    let at = to_micros(at);
-    let claim = claim.map(|(job, occurrence)| (job, to_micros(occurrence)));
-    let outbox = effects
-        .outbox
+/// The rows of these messages, ready to insert (their destination and message as JSON).
+pub(crate) fn outbox_rows(items: &[Outgoing]) -> StoreResult<Vec<OutboxInsert<'_>>> {
+    items
         .iter()
         .map(|outgoing| {
             let json = |value: Result<String, serde_json::Error>| {
@@ -81,7 +70,50 @@ pub(crate) async fn commit(
                 message: json(serde_json::to_string(&outgoing.message))?,
             })
         })
-        .collect::<StoreResult<Vec<_>>>()?;
+        .collect()
+}
+
+/// Inserts outbox rows (from [`outbox_rows`]) as pending in the open transaction `$tx`, so a
+/// decision and the messages it makes commit together; a key already queued is left as it is.
+macro_rules! queue_outbox {
+    ($pool:expr, $tx:ident, $rows:expr, $at:expr) => {
+        for chunk in $rows.chunks($crate::scheduler::rows_per_statement(6)) {
+            let mut insert = $crate::scheduler::builder(
+                $pool,
+                "INSERT INTO outbox (key, platform, destination, message, status, attempts, \
+                     next_attempt_at, created_at) ",
+            );
+            insert.push_values(chunk, |mut row, item| {
+                row.push_bind(item.key)
+                    .push_bind(item.platform)
+                    .push_bind(&item.destination)
+                    .push_bind(&item.message)
+                    .push("'pending'")
+                    .push("0")
+                    .push_bind($at)
+                    .push_bind($at);
+            });
+            insert.push(" ON CONFLICT (key) DO NOTHING");
+            insert.build().persistent(false).execute(&mut *$tx).await?;
+        }
+    };
+}
+pub(crate) use queue_outbox;
+
+/// Claims `(job, occurrence)` when `claim` is given (`Ok(false)`, writing nothing, when it was
+/// claimed already), then applies `effects`, all in one transaction.
+pub(crate) async fn commit(
+    store: &SqlStore,
+    claim: Option<(&str, DateTime<Utc>)>,
+    effects: &Effects,
+    at: DateTime<Utc>,
+) -> StoreResult<bool> {
+    if claim.is_none() && effects.is_empty() {
+        return Ok(true);
+    }
+    let at = to_micros(at);
+    let claim = claim.map(|(job, occurrence)| (job, to_micros(occurrence)));
+    let outbox = outbox_rows(&effects.outbox)?;
     let open_checkins: Vec<_> = effects
         .open_checkins
         .iter()
@@ -125,25 +157,7 @@ pub(crate) async fn commit(
                 }
             }
 
-            for chunk in outbox.chunks(rows_per_statement(6)) {
-                let mut insert = builder(
-                    pool,
-                    "INSERT INTO outbox (key, platform, destination, message, status, attempts, \
-                         next_attempt_at, created_at) ",
-                );
-                insert.push_values(chunk, |mut row, item| {
-                    row.push_bind(item.key)
-                        .push_bind(item.platform)
-                        .push_bind(&item.destination)
-                        .push_bind(&item.message)
-                        .push("'pending'")
-                        .push("0")
-                        .push_bind(at)
-                        .push_bind(at);
-                });
-                insert.push(" ON CONFLICT (key) DO NOTHING");
-                insert.build().persistent(false).execute(&mut *tx).await?;
-            }
+            queue_outbox!(pool, tx, outbox, at);
 
             for chunk in open_checkins.chunks(rows_per_statement(4)) {
                 let mut insert = builder(

@@ -37,6 +37,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    decisions_queue_their_notices_in_their_own_transaction,
     people_are_created_once_and_found_by_account,
     display_names_follow_the_platform,
     the_same_id_on_two_platforms_is_two_people,
@@ -4034,7 +4035,7 @@ async fn applications_are_drafted_answered_submitted_and_decided_once(store: Sql
 
     let submitted_at = at(2024, 5, 7, 10, 0, 0);
     let open = store
-        .submit_application(draft.id, finance.id, submitted_at)
+        .submit_application(draft.id, finance.id, submitted_at, &[])
         .await
         .unwrap();
     assert_eq!(open.status, ApplicationStatus::Open);
@@ -4048,7 +4049,7 @@ async fn applications_are_drafted_answered_submitted_and_decided_once(store: Sql
     ));
     assert!(matches!(
         store
-            .submit_application(draft.id, finance.id, submitted_at)
+            .submit_application(draft.id, finance.id, submitted_at, &[])
             .await,
         Err(StoreError::NotFound(_))
     ));
@@ -4063,7 +4064,7 @@ async fn applications_are_drafted_answered_submitted_and_decided_once(store: Sql
 
     let decided_at = at(2024, 5, 8, 11, 0, 0);
     let approved = store
-        .decide_application(open.id, ApplicationStatus::Approved, None, decided_at)
+        .decide_application(open.id, ApplicationStatus::Approved, None, decided_at, &[])
         .await
         .unwrap()
         .expect("the open application is approved");
@@ -4078,7 +4079,7 @@ async fn applications_are_drafted_answered_submitted_and_decided_once(store: Sql
     ] {
         assert_eq!(
             store
-                .decide_application(open.id, status, Some("no"), at(2024, 5, 9, 0, 0, 0))
+                .decide_application(open.id, status, Some("no"), at(2024, 5, 9, 0, 0, 0), &[])
                 .await
                 .unwrap(),
             None
@@ -4116,7 +4117,7 @@ async fn applications_are_declined_with_a_reason_or_withdrawn(store: SqlStore) {
     for status in [ApplicationStatus::Approved, ApplicationStatus::Declined] {
         assert_eq!(
             store
-                .decide_application(draft.id, status, None, at(2024, 5, 2, 0, 0, 0))
+                .decide_application(draft.id, status, None, at(2024, 5, 2, 0, 0, 0), &[])
                 .await
                 .unwrap(),
             None
@@ -4128,6 +4129,7 @@ async fn applications_are_declined_with_a_reason_or_withdrawn(store: SqlStore) {
             ApplicationStatus::Withdrawn,
             None,
             at(2024, 5, 3, 0, 0, 0),
+            &[],
         )
         .await
         .unwrap()
@@ -4147,11 +4149,11 @@ async fn applications_are_declined_with_a_reason_or_withdrawn(store: SqlStore) {
         .await
         .unwrap();
     let l = store
-        .submit_application(l.id, finance.id, at(2024, 5, 3, 0, 0, 0))
+        .submit_application(l.id, finance.id, at(2024, 5, 3, 0, 0, 0), &[])
         .await
         .unwrap();
     let g = store
-        .submit_application(g.id, finance.id, at(2024, 5, 4, 0, 0, 0))
+        .submit_application(g.id, finance.id, at(2024, 5, 4, 0, 0, 0), &[])
         .await
         .unwrap();
     assert_eq!(
@@ -4167,6 +4169,7 @@ async fn applications_are_declined_with_a_reason_or_withdrawn(store: SqlStore) {
             ApplicationStatus::Declined,
             Some("Finance has two already — try Legal?"),
             at(2024, 5, 5, 0, 0, 0),
+            &[],
         )
         .await
         .unwrap()
@@ -4183,6 +4186,7 @@ async fn applications_are_declined_with_a_reason_or_withdrawn(store: SqlStore) {
             ApplicationStatus::Withdrawn,
             None,
             at(2024, 5, 6, 0, 0, 0),
+            &[],
         )
         .await
         .unwrap()
@@ -4210,7 +4214,7 @@ async fn applications_are_declined_with_a_reason_or_withdrawn(store: SqlStore) {
         .await
         .unwrap();
     let a = store
-        .submit_application(a.id, legal.id, at(2024, 6, 2, 0, 0, 0))
+        .submit_application(a.id, legal.id, at(2024, 6, 2, 0, 0, 0), &[])
         .await
         .unwrap();
     assert_eq!(a.department, Some(legal.clone()));
@@ -4254,7 +4258,7 @@ async fn nominations_conflict_while_open_and_close_on_decision(store: SqlStore) 
     let linus = person(&store, "U3", "Linus").await;
     let first_at = at(2024, 5, 1, 9, 0, 0) + Duration::microseconds(7);
     let first = store
-        .add_nomination(ada.id, grace.id, "Runs the best 🧪 demos", first_at)
+        .add_nomination(ada.id, grace.id, "Runs the best 🧪 demos", first_at, &[])
         .await
         .unwrap();
     assert_eq!(first.nominee, ada.as_ref());
@@ -4265,16 +4269,22 @@ async fn nominations_conflict_while_open_and_close_on_decision(store: SqlStore) 
     assert_eq!(first.closed_at, None);
     assert!(matches!(
         store
-            .add_nomination(ada.id, grace.id, "again", at(2024, 5, 2, 0, 0, 0))
+            .add_nomination(ada.id, grace.id, "again", at(2024, 5, 2, 0, 0, 0), &[])
             .await,
         Err(StoreError::Conflict(_))
     ));
     let second = store
-        .add_nomination(ada.id, linus.id, "Helps everyone", at(2024, 5, 2, 0, 0, 0))
+        .add_nomination(
+            ada.id,
+            linus.id,
+            "Helps everyone",
+            at(2024, 5, 2, 0, 0, 0),
+            &[],
+        )
         .await
         .unwrap();
     let other = store
-        .add_nomination(linus.id, grace.id, "Kernel", at(2024, 4, 1, 0, 0, 0))
+        .add_nomination(linus.id, grace.id, "Kernel", at(2024, 4, 1, 0, 0, 0), &[])
         .await
         .unwrap();
     assert_eq!(
@@ -4283,7 +4293,7 @@ async fn nominations_conflict_while_open_and_close_on_decision(store: SqlStore) 
     );
     assert!(matches!(
         store
-            .add_nomination(ada.id + 100, grace.id, "who?", at(2024, 5, 2, 0, 0, 0))
+            .add_nomination(ada.id + 100, grace.id, "who?", at(2024, 5, 2, 0, 0, 0), &[])
             .await,
         Err(StoreError::NotFound(_))
     ));
@@ -4294,7 +4304,7 @@ async fn nominations_conflict_while_open_and_close_on_decision(store: SqlStore) 
         .await
         .unwrap();
     store
-        .submit_application(application.id, finance.id, at(2024, 5, 4, 0, 0, 0))
+        .submit_application(application.id, finance.id, at(2024, 5, 4, 0, 0, 0), &[])
         .await
         .unwrap();
     // A refused decision closes nothing.
@@ -4304,7 +4314,8 @@ async fn nominations_conflict_while_open_and_close_on_decision(store: SqlStore) 
                 application.id + 100,
                 ApplicationStatus::Declined,
                 None,
-                at(2024, 5, 5, 0, 0, 0)
+                at(2024, 5, 5, 0, 0, 0),
+                &[]
             )
             .await
             .unwrap(),
@@ -4317,6 +4328,7 @@ async fn nominations_conflict_while_open_and_close_on_decision(store: SqlStore) 
             ApplicationStatus::Declined,
             Some("not yet"),
             at(2024, 5, 6, 0, 0, 0),
+            &[],
         )
         .await
         .unwrap()
@@ -4324,7 +4336,13 @@ async fn nominations_conflict_while_open_and_close_on_decision(store: SqlStore) 
     assert_eq!(store.open_nominations().await.unwrap(), [other]);
     // Closed, Grace may nominate Ada again.
     let renewed = store
-        .add_nomination(ada.id, grace.id, "Still great", at(2024, 9, 1, 0, 0, 0))
+        .add_nomination(
+            ada.id,
+            grace.id,
+            "Still great",
+            at(2024, 9, 1, 0, 0, 0),
+            &[],
+        )
         .await
         .unwrap();
     assert_ne!(renewed.id, first.id);
@@ -4466,6 +4484,7 @@ async fn misuse_reports_are_listed_and_resolved_once(store: SqlStore) {
             grace.id,
             "Signs vendor deals \"as ambassador\"",
             at(2024, 5, 2, 0, 0, 0),
+            &|_| Vec::new(),
         )
         .await
         .unwrap();
@@ -4482,7 +4501,9 @@ async fn misuse_reports_are_listed_and_resolved_once(store: SqlStore) {
         (None, None, None)
     );
     let earlier = store
-        .add_report(grace.id, ada.id, "Spam", at(2024, 5, 1, 0, 0, 0))
+        .add_report(grace.id, ada.id, "Spam", at(2024, 5, 1, 0, 0, 0), &|_| {
+            Vec::new()
+        })
         .await
         .unwrap();
     assert_eq!(
@@ -4492,7 +4513,13 @@ async fn misuse_reports_are_listed_and_resolved_once(store: SqlStore) {
 
     let resolved_at = at(2024, 5, 3, 0, 0, 0) + Duration::microseconds(42);
     let resolved = store
-        .resolve_report(first.id, office.id, Some("Talked to Grace"), resolved_at)
+        .resolve_report(
+            first.id,
+            office.id,
+            Some("Talked to Grace"),
+            resolved_at,
+            &[],
+        )
         .await
         .unwrap()
         .expect("an open report is resolved");
@@ -4501,19 +4528,25 @@ async fn misuse_reports_are_listed_and_resolved_once(store: SqlStore) {
     assert_eq!(resolved.resolution.as_deref(), Some("Talked to Grace"));
     assert_eq!(
         store
-            .resolve_report(first.id, office.id, Some("again"), at(2024, 5, 4, 0, 0, 0))
+            .resolve_report(
+                first.id,
+                office.id,
+                Some("again"),
+                at(2024, 5, 4, 0, 0, 0),
+                &[]
+            )
             .await
             .unwrap(),
         None
     );
     assert!(matches!(
         store
-            .resolve_report(first.id + 100, office.id, None, resolved_at)
+            .resolve_report(first.id + 100, office.id, None, resolved_at, &[])
             .await,
         Err(StoreError::NotFound(_))
     ));
     let quiet = store
-        .resolve_report(earlier.id, office.id, None, resolved_at)
+        .resolve_report(earlier.id, office.id, None, resolved_at, &[])
         .await
         .unwrap()
         .unwrap();
@@ -5146,4 +5179,193 @@ mod harness {
             std::panic::resume_unwind(e.into_panic());
         }
     }
+}
+
+// ---------------------------------------------------------------- decisions and their notices
+
+/// The outbox keys waiting to be sent, sorted.
+async fn pending_keys(store: &SqlStore) -> Vec<String> {
+    let mut keys: Vec<String> = store
+        .outbox_items(&[OutboxStatus::Pending], 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|item| item.outgoing.key)
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// A decision and the messages it makes to other people commit together: queued when the
+/// decision took effect, on the recipient's own platform, and not at all when it did not (decided
+/// already, over the limit, nobody on the roster).
+async fn decisions_queue_their_notices_in_their_own_transaction(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let ada = person(&store, "U1", "Ada").await;
+    let bob = person(&store, "U2", "Bob").await;
+    let office = Account::new(Platform::Matrix, "@ispo:example.org");
+    let now = at(2024, 5, 7, 10, 0, 0);
+
+    let draft = store.start_application(ada.id, 3, now).await.unwrap();
+    store
+        .submit_application(draft.id, finance.id, now, &[dm("sent", &office)])
+        .await
+        .unwrap();
+    assert_eq!(pending_keys(&store).await, ["sent"]);
+    let queued = store
+        .outbox_items(&[OutboxStatus::Pending], 10)
+        .await
+        .unwrap();
+    assert_eq!(queued[0].outgoing.to, Destination::Direct(office.clone()));
+    assert_eq!(queued[0].outgoing.to.platform(), Platform::Matrix);
+
+    // Decided: its notice with it. Decided again (too late): nothing changes, nothing is queued.
+    store
+        .decide_application(
+            draft.id,
+            ApplicationStatus::Declined,
+            Some("not now"),
+            now,
+            &[dm("declined", &ada.account)],
+        )
+        .await
+        .unwrap()
+        .expect("decided");
+    assert_eq!(
+        store
+            .decide_application(
+                draft.id,
+                ApplicationStatus::Approved,
+                None,
+                now,
+                &[dm("approved", &ada.account)]
+            )
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(pending_keys(&store).await, ["declined", "sent"]);
+
+    // A report's notice names its number, known inside the transaction.
+    let report = store
+        .add_report(bob.id, ada.id, "claims to speak for us", now, &|id| {
+            vec![dm(&format!("report-{id}"), &office)]
+        })
+        .await
+        .unwrap();
+    assert!(
+        pending_keys(&store)
+            .await
+            .contains(&format!("report-{}", report.id))
+    );
+    // Resolved once: the reporter is told once.
+    assert!(
+        store
+            .resolve_report(
+                report.id,
+                ada.id,
+                None,
+                now,
+                &[dm("resolved", &bob.account)]
+            )
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .resolve_report(
+                report.id,
+                ada.id,
+                None,
+                now,
+                &[dm("resolved-again", &bob.account)]
+            )
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Roster changes: the welcome with the entry; no status change for someone not on the roster.
+    store
+        .add_ambassador_notifying(
+            ada.id,
+            finance.id,
+            "Europe/Berlin",
+            date(2024, 5, 7),
+            &[dm("welcome", &ada.account)],
+            now,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .set_ambassador_status_notifying(
+                bob.id,
+                AmbassadorStatus::Alumni,
+                date(2024, 5, 8),
+                &[dm("ghost", &office)],
+                now
+            )
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    store
+        .set_ambassador_status_notifying(
+            ada.id,
+            AmbassadorStatus::Alumni,
+            date(2024, 5, 8),
+            &[dm("stepped-down", &office)],
+            now,
+        )
+        .await
+        .unwrap();
+
+    // Kudos: the manager's copy with the kudos; over the daily limit, neither.
+    let first = store
+        .record_kudos_notifying(&kudos(&bob, &[&ada], now), 1, now, &[dm("copy-1", &office)])
+        .await
+        .unwrap();
+    assert!(matches!(first, KudosOutcome::Recorded { .. }));
+    let second = store
+        .record_kudos_notifying(&kudos(&bob, &[&ada], now), 1, now, &[dm("copy-2", &office)])
+        .await
+        .unwrap();
+    assert!(matches!(second, KudosOutcome::LimitReached { .. }));
+    // A nomination's invitation with it; the same nomination again conflicts and queues nothing.
+    store
+        .add_nomination(
+            bob.id,
+            ada.id,
+            "runs the guild",
+            now,
+            &[dm("nominated", &bob.account)],
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .add_nomination(
+                bob.id,
+                ada.id,
+                "again",
+                now,
+                &[dm("nominated-again", &bob.account)]
+            )
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    let mut expected = vec![
+        "copy-1".to_string(),
+        "declined".into(),
+        "nominated".into(),
+        format!("report-{}", report.id),
+        "resolved".into(),
+        "sent".into(),
+        "stepped-down".into(),
+        "welcome".into(),
+    ];
+    expected.sort();
+    assert_eq!(pending_keys(&store).await, expected);
 }

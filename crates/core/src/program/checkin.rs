@@ -7,7 +7,7 @@ use crate::command::CheckinCommand;
 use crate::message::{Button, FormKind, Message, Reply, Rich};
 use crate::model::{
     Account, Ambassador, AmbassadorStatus, Checkin, CheckinFilter, CheckinStatus, Effects,
-    NewCheckin, PersonRef, RosterFilter, RoundId, sanitize_text,
+    NewCheckin, RosterFilter, RoundId, sanitize_text,
 };
 use crate::ports::{Clock, Destination, Outgoing, Store, StoreResult};
 use chrono::{DateTime, Duration, Utc};
@@ -17,13 +17,6 @@ use chrono_tz::Tz;
 pub(crate) fn local_time(at: DateTime<Utc>, tz: &str) -> String {
     let tz: Tz = tz.parse().unwrap_or(Tz::UTC);
     at.with_timezone(&tz).format("%A %-d %B, %H:%M").to_string()
-}
-
-pub(crate) fn office_ref(account: &Account) -> PersonRef {
-    PersonRef {
-        account: account.clone(),
-        display_name: account.id.trim_start_matches('@').to_string(),
-    }
 }
 
 /// A direct message to `to`, queued under `key`.

@@ -346,9 +346,10 @@ impl<S: Store, C: Clock> Program<S, C> {
                 .set_application_answer(app.id, i as u32, answer)
                 .await?;
         }
+        let notices = self.application_notices(caller, app.id, &department);
         match self
             .store
-            .submit_application(app.id, department.id, self.clock.now())
+            .submit_application(app.id, department.id, self.clock.now(), &notices)
             .await
         {
             Ok(_) => Ok(Submitted::Done(self.application_sent(caller, &department))),

@@ -58,7 +58,14 @@ impl<S: Store, C: Clock> Program<S, C> {
             source: source.map(str::to_string),
         };
         let refs: Vec<_> = receivers.iter().map(Person::as_ref).collect();
-        let outcome = match self.store.record_kudos(&new, limit, self.day_start()).await {
+        let copies = self
+            .manager_copies(&receivers, &caller.person, &reason, new.given_at)
+            .await?;
+        let outcome = match self
+            .store
+            .record_kudos_notifying(&new, limit, self.day_start(), &copies)
+            .await
+        {
             // The same gesture again (a reaction added twice): it counted the first time.
             Err(StoreError::Conflict(_)) if source.is_some() => return Ok(Vec::new()),
             outcome => outcome?,
@@ -90,12 +97,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                         n => format!("Thank you for recognizing them! You have {n} kudos left today."),
                     }
                 };
-                let mut replies = vec![Reply::room(public), Reply::caller(Message::text(left))];
-                replies.extend(
-                    self.manager_copies(&receivers, &caller.person, &reason)
-                        .await?,
-                );
-                Ok(replies)
+                Ok(vec![Reply::room(public), Reply::caller(Message::text(left))])
             }
         }
     }

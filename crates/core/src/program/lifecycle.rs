@@ -2,16 +2,15 @@
 //! conversation), nominations, approval with onboarding, declines, misuse reports that only the
 //! office sees, the career record, kudos opt-out, yearly renewal and the inactivity ladder.
 
-use super::checkin::{dm, office_ref};
+use super::checkin::dm;
 use super::{Caller, Failure, Outcome, Program, refuse};
 use crate::command::Mention;
 use crate::message::{Button, FormKind, Message, Reply, Rich};
 use crate::model::{
-    Account, Ambassador, AmbassadorStatus, Application, ApplicationStatus, CheckinFilter,
-    CheckinStatus, Department, Effects, Person, PersonId, PersonRef, Platform, TrackRecord,
-    sanitize_text,
+    Account, AmbassadorStatus, Application, ApplicationStatus, CheckinFilter, CheckinStatus,
+    Department, Effects, Person, PersonId, PersonRef, Platform, TrackRecord, sanitize_text,
 };
-use crate::ports::{Clock, Store, StoreError, StoreResult};
+use crate::ports::{Clock, Outgoing, Store, StoreError, StoreResult};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use std::collections::HashSet;
 
@@ -134,7 +133,7 @@ impl<S: Store, C: Clock> Program<S, C> {
     /// A message for the applicant in the direct conversation, with a pointer to it when the
     /// command came from a room.
     fn to_applicant(&self, caller: &Caller, message: Message) -> Vec<Reply> {
-        let mut replies = vec![Reply::direct(caller.person.as_ref(), message)];
+        let mut replies = vec![Reply::caller_direct(message)];
         if !caller.direct {
             replies.push(Reply::caller(Message::text(
                 "I've sent you a direct message: let's continue there.",
@@ -176,16 +175,14 @@ impl<S: Store, C: Clock> Program<S, C> {
                 text.chars().count()
             )));
         }
-        let me = caller.person.as_ref();
         if let Some(index) = app.answers.iter().position(String::is_empty) {
             let app = self
                 .store
                 .set_application_answer(app.id, index as u32, &text)
                 .await?;
-            return Ok(vec![Reply::direct(
-                me,
-                Message::text(Rich::strong(self.next_question(&app))),
-            )]);
+            return Ok(vec![Reply::caller_direct(Message::text(Rich::strong(
+                self.next_question(&app),
+            )))]);
         }
         let department = self.department(caller, &text).await.map_err(|e| match e {
             Failure::User(m) => Failure::User(m.paragraph(
@@ -193,19 +190,18 @@ impl<S: Store, C: Clock> Program<S, C> {
             )),
             other => other,
         })?;
+        let notices = self.application_notices(caller, app.id, &department);
         let app = self
             .store
-            .submit_application(app.id, department.id, self.clock.now())
+            .submit_application(app.id, department.id, self.clock.now(), &notices)
             .await?;
         debug_assert_eq!(app.status, ApplicationStatus::Open);
         Ok(self.application_sent(caller, &department))
     }
 
-    /// The applicant's confirmation and the office's notice, once an application is sent.
+    /// The applicant's confirmation, once an application is sent.
     pub(crate) fn application_sent(&self, caller: &Caller, department: &Department) -> Vec<Reply> {
-        let me = caller.person.as_ref();
-        let mut replies = vec![Reply::direct(
-            me.clone(),
+        vec![Reply::caller_direct(
             Message::new()
                 .heading("Application sent")
                 .paragraph(format!(
@@ -215,22 +211,37 @@ impl<S: Store, C: Clock> Program<S, C> {
                 .context(
                     Rich::text("To withdraw it: ").and_code(caller.cmd("ambassadors withdraw")),
                 ),
-        )];
-        for office in &self.settings.office {
-            replies.push(Reply::direct(
-                office_ref(office),
-                Message::text(
-                    Rich::text("📨 New ambassador application from ")
-                        .and_mention(&me)
-                        .and(format!(
-                            " for {} ({}). Review: ",
-                            department.name, department.region
-                        ))
-                        .and_code(command_for(office, "ambassadors applications")),
-                ),
-            ));
-        }
-        replies
+        )]
+    }
+
+    /// The office's notice of application `id`, sent for `department`: one direct message to
+    /// each office member, on their own platform, queued with the submission.
+    pub(crate) fn application_notices(
+        &self,
+        caller: &Caller,
+        id: crate::model::ApplicationId,
+        department: &Department,
+    ) -> Vec<Outgoing> {
+        let me = caller.person.as_ref();
+        self.settings
+            .office
+            .iter()
+            .map(|office| {
+                dm(
+                    format!("application:{id}:sent:{office}"),
+                    office,
+                    Message::text(
+                        Rich::text("📨 New ambassador application from ")
+                            .and_mention(&me)
+                            .and(format!(
+                                " for {} ({}). Review: ",
+                                department.name, department.region
+                            ))
+                            .and_code(command_for(office, "ambassadors applications")),
+                    ),
+                )
+            })
+            .collect()
     }
 
     pub(crate) async fn withdraw(&self, caller: &Caller) -> Outcome {
@@ -239,31 +250,38 @@ impl<S: Store, C: Clock> Program<S, C> {
                 "You have no application under way, so there is nothing to withdraw.",
             ));
         };
-        let was_open = app.status == ApplicationStatus::Open;
+        // The office heard of an open application only: a draft's withdrawal is the applicant's own.
+        let notices: Vec<Outgoing> = if app.status == ApplicationStatus::Open {
+            self.settings
+                .office
+                .iter()
+                .map(|office| {
+                    dm(
+                        format!("application:{}:withdrawn:{office}", app.id),
+                        office,
+                        Message::text(
+                            Rich::new()
+                                .and_mention(&caller.person.as_ref())
+                                .and(" withdrew their ambassador application."),
+                        ),
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         self.decide(
             &app,
             ApplicationStatus::Withdrawn,
             None,
             "Your application was decided a moment ago; you will find the answer in our direct conversation.",
+            &notices,
         )
         .await?;
-        let mut replies = vec![Reply::caller(Message::text(
+        Ok(vec![Reply::caller(Message::text(
             Rich::text("Your application is withdrawn. You are welcome to apply again any time: ")
                 .and_code(caller.cmd("ambassadors apply")),
-        ))];
-        if was_open {
-            for office in &self.settings.office {
-                replies.push(Reply::direct(
-                    office_ref(office),
-                    Message::text(
-                        Rich::new()
-                            .and_mention(&caller.person.as_ref())
-                            .and(" withdrew their ambassador application."),
-                    ),
-                ));
-            }
-        }
-        Ok(replies)
+        ))])
     }
 
     pub(crate) async fn applications_view(&self, caller: &Caller) -> Outcome {
@@ -417,10 +435,11 @@ impl<S: Store, C: Clock> Program<S, C> {
         status: ApplicationStatus,
         reason: Option<&str>,
         already: &str,
+        notices: &[Outgoing],
     ) -> Result<(), Failure> {
         match self
             .store
-            .decide_application(app.id, status, reason, self.clock.now())
+            .decide_application(app.id, status, reason, self.clock.now(), notices)
             .await?
         {
             Some(_) => Ok(()),
@@ -475,6 +494,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             ApplicationStatus::Approved,
             None,
             DECIDED_BY_SOMEONE_ELSE,
+            &[],
         )
         .await?;
         let tz = person
@@ -482,32 +502,44 @@ impl<S: Store, C: Clock> Program<S, C> {
             .as_deref()
             .and_then(|t| t.parse::<chrono_tz::Tz>().ok())
             .unwrap_or(self.settings.time_zone);
+        let p = person.as_ref();
+        // The welcome goes out with the roster entry it speaks of, in its transaction.
+        let welcome = dm(
+            format!("application:{}:welcome", app.id),
+            &p.account,
+            self.welcome_message(&p, &department),
+        );
         let a = self
             .store
-            .add_ambassador(person.id, department.id, tz.name(), self.today())
+            .add_ambassador_notifying(
+                person.id,
+                department.id,
+                tz.name(),
+                self.today(),
+                &[welcome],
+                self.clock.now(),
+            )
             .await?;
-        let p = person.as_ref();
         Ok(vec![
             Reply::caller(Message::text(
                 Rich::text("✅ Approved: ")
                     .and_mention(&p)
                     .and(format!(
-                        " is now the ambassador of {} ({}), time zone {}. They got the welcome message; the next digest welcomes them.",
+                        " is now the ambassador of {} ({}), time zone {}. The welcome message is on its way to them by direct message; the next digest welcomes them.",
                         a.department.name, a.department.region, a.time_zone
                     )),
             )),
-            Reply::direct(p.clone(), self.welcome_message(&p, &a)),
         ])
     }
 
     /// The onboarding welcome: what the program expects, training, the ambassadors' channel.
-    pub(crate) fn welcome_message(&self, to: &PersonRef, a: &Ambassador) -> Message {
+    pub(crate) fn welcome_message(&self, to: &PersonRef, department: &Department) -> Message {
         let l = &self.settings.lifecycle;
         let mut m = Message::new()
-            .heading(format!("Welcome, ambassador of {}!", a.department.name))
+            .heading(format!("Welcome, ambassador of {}!", department.name))
             .paragraph(format!(
                 "You now represent {} ({}) in the ambassador program. Thank you for volunteering!",
-                a.department.name, a.department.region
+                department.name, department.region
             ))
             .paragraph(Rich::strong("What we ask of ambassadors"))
             .list(
@@ -556,33 +588,33 @@ impl<S: Store, C: Clock> Program<S, C> {
         }
         let person = self.mentioned(caller, mention).await?;
         let app = self.open_application_of(caller, &person).await?;
+        let p = person.as_ref();
+        let notice = dm(
+            format!("application:{}:declined", app.id),
+            &p.account,
+            Message::new()
+                .heading("About your ambassador application")
+                .paragraph("Thank you for applying. The program office decided not to take it further for now:")
+                .paragraph(Rich::text("").and_em(reason.clone()))
+                .paragraph(
+                    Rich::text("Your interest means a lot; you are welcome to apply again later with ")
+                        .and_code(command_for(&p.account, "ambassadors apply"))
+                        .and(", and kudos and sharing what works are open to everyone."),
+                ),
+        );
         self.decide(
             &app,
             ApplicationStatus::Declined,
             Some(&reason),
             DECIDED_BY_SOMEONE_ELSE,
+            &[notice],
         )
         .await?;
-        let p = person.as_ref();
-        Ok(vec![
-            Reply::caller(Message::text(
-                Rich::text("Declined the application of ")
-                    .and_mention(&p)
-                    .and("; they got your reason by direct message."),
-            )),
-            Reply::direct(
-                p.clone(),
-                Message::new()
-                    .heading("About your ambassador application")
-                    .paragraph("Thank you for applying. The program office decided not to take it further for now:")
-                    .paragraph(Rich::text("").and_em(reason))
-                    .paragraph(
-                        Rich::text("Your interest means a lot; you are welcome to apply again later with ")
-                            .and_code(command_for(&p.account, "ambassadors apply"))
-                            .and(", and kudos and sharing what works are open to everyone."),
-                    ),
-            ),
-        ])
+        Ok(vec![Reply::caller(Message::text(
+            Rich::text("Declined the application of ")
+                .and_mention(&p)
+                .and("; your reason is on its way to them by direct message."),
+        ))])
     }
 
     // ---- nominations ----
@@ -626,9 +658,39 @@ impl<S: Store, C: Clock> Program<S, C> {
                 a.department.name
             ))));
         }
+        // Invited to apply only when they have no application under way; the invitation is
+        // queued with the nomination.
+        let pending = self.store.pending_application(person.id).await?;
+        let now = self.clock.now();
+        let invitation: Vec<Outgoing> = if pending.is_none() {
+            vec![dm(
+                format!(
+                    "nomination:{}:by:{}:{}",
+                    person.id,
+                    caller.person.id,
+                    now.timestamp_micros()
+                ),
+                &p.account,
+                Message::new()
+                    .heading("You were nominated as ambassador")
+                    .paragraph(
+                        Rich::new()
+                            .and_mention(&caller.person.as_ref())
+                            .and(" suggested you as an InnerSource ambassador: ")
+                            .and_em(reason.clone()),
+                    )
+                    .paragraph(
+                        Rich::text("Interested? Apply with ")
+                            .and_code(command_for(&p.account, "ambassadors apply"))
+                            .and(" — a few questions, answered here. No pressure if now is not the time."),
+                    ),
+            )]
+        } else {
+            Vec::new()
+        };
         match self
             .store
-            .add_nomination(person.id, caller.person.id, &reason, self.clock.now())
+            .add_nomination(person.id, caller.person.id, &reason, now, &invitation)
             .await
         {
             Ok(_) => {}
@@ -641,35 +703,15 @@ impl<S: Store, C: Clock> Program<S, C> {
             }
             Err(e) => return Err(e.into()),
         }
-        let pending = self.store.pending_application(person.id).await?;
-        let mut replies = vec![Reply::caller(Message::text(
+        Ok(vec![Reply::caller(Message::text(
             Rich::text("Thank you! The program office will see your nomination of ")
                 .and_mention(&p)
                 .and(if pending.is_some() {
                     " with their application."
                 } else {
-                    " with the applications, and I have invited them to apply."
+                    " with the applications, and I am inviting them to apply by direct message."
                 }),
-        ))];
-        if pending.is_none() {
-            replies.push(Reply::direct(
-                p.clone(),
-                Message::new()
-                    .heading("You were nominated as ambassador")
-                    .paragraph(
-                        Rich::new()
-                            .and_mention(&caller.person.as_ref())
-                            .and(" suggested you as an InnerSource ambassador: ")
-                            .and_em(reason),
-                    )
-                    .paragraph(
-                        Rich::text("Interested? Apply with ")
-                            .and_code(command_for(&p.account, "ambassadors apply"))
-                            .and(" — a few questions, answered here. No pressure if now is not the time."),
-                    ),
-            ));
-        }
-        Ok(replies)
+        ))])
     }
 
     // ---- misuse reports ----
@@ -694,39 +736,53 @@ impl<S: Store, C: Clock> Program<S, C> {
                 "A report is about someone else. To step down: `ambassadors stepdown`.",
             ));
         }
-        let report = self
-            .store
-            .add_report(caller.person.id, subject.id, &text, self.clock.now())
-            .await?;
         let on_roster = match self.store.ambassador(subject.id).await? {
             Some(a) => format!("{} ambassador of {}", a.status.as_str(), a.department.name),
             None => "not on the roster".to_string(),
         };
-        // Only ever to the reporter and the office: never a room.
-        let mut replies = vec![Reply::caller(Message::text(format!(
-            "Thank you. Report #{} went privately to the program office; only they see it, and they may contact you. Nothing was posted anywhere else.",
-            report.id
-        )))];
-        for office in &self.settings.office {
-            replies.push(Reply::direct(
-                office_ref(office),
-                Message::new()
-                    .heading(format!("Misuse report #{}", report.id))
-                    .paragraph(
-                        Rich::new()
-                            .and_mention(&caller.person.as_ref())
-                            .and(" reports ")
-                            .and_mention(&subject.as_ref())
-                            .and(format!(" ({on_roster}):")),
-                    )
-                    .paragraph(Rich::text("").and_em(text.clone()))
-                    .context(Rich::text("When handled: ").and_code(command_for(
+        let (reporter, about) = (caller.person.as_ref(), subject.as_ref());
+        // Only ever to the reporter and the office: never a room. The office's copies are queued
+        // with the report, once its number is known.
+        let notify = |id: crate::model::ReportId| -> Vec<Outgoing> {
+            self.settings
+                .office
+                .iter()
+                .map(|office| {
+                    dm(
+                        format!("report:{id}:office:{office}"),
                         office,
-                        &format!("ambassadors resolve {} [note]", report.id),
-                    ))),
-            ));
-        }
-        Ok(replies)
+                        Message::new()
+                            .heading(format!("Misuse report #{id}"))
+                            .paragraph(
+                                Rich::new()
+                                    .and_mention(&reporter)
+                                    .and(" reports ")
+                                    .and_mention(&about)
+                                    .and(format!(" ({on_roster}):")),
+                            )
+                            .paragraph(Rich::text("").and_em(text.clone()))
+                            .context(Rich::text("When handled: ").and_code(command_for(
+                                office,
+                                &format!("ambassadors resolve {id} [note]"),
+                            ))),
+                    )
+                })
+                .collect()
+        };
+        let report = self
+            .store
+            .add_report(
+                caller.person.id,
+                subject.id,
+                &text,
+                self.clock.now(),
+                &notify,
+            )
+            .await?;
+        Ok(vec![Reply::caller(Message::text(format!(
+            "Thank you. Report #{} is recorded and on its way privately to the program office; only they see it, and they may contact you. Nothing was posted anywhere else.",
+            report.id
+        )))])
     }
 
     pub(crate) async fn reports_view(&self, caller: &Caller) -> Outcome {
@@ -774,9 +830,35 @@ impl<S: Store, C: Clock> Program<S, C> {
                 self.settings.max_text_chars
             )));
         }
+        // The reporter hears of it, queued with the resolution (only when it is resolved now).
+        let reporter = self
+            .store
+            .reports(false)
+            .await?
+            .into_iter()
+            .find(|r| r.id == id)
+            .map(|r| r.reporter);
+        let notice: Vec<Outgoing> = reporter
+            .iter()
+            .map(|reporter| {
+                dm(
+                    format!("report:{id}:resolved"),
+                    &reporter.account,
+                    Message::text(format!(
+                        "Your report #{id} was looked at and resolved by the program office. Thank you for speaking up."
+                    )),
+                )
+            })
+            .collect();
         match self
             .store
-            .resolve_report(id, caller.person.id, note.as_deref(), self.clock.now())
+            .resolve_report(
+                id,
+                caller.person.id,
+                note.as_deref(),
+                self.clock.now(),
+                &notice,
+            )
             .await
         {
             Err(StoreError::NotFound(_)) => Err(refuse(
@@ -805,15 +887,9 @@ impl<S: Store, C: Clock> Program<S, C> {
                 }
                 Err(refuse(text.and(".")))
             }
-            Ok(Some(r)) => Ok(vec![
-                Reply::caller(Message::text(format!("Report #{id} is resolved."))),
-                Reply::direct(
-                    r.reporter.clone(),
-                    Message::text(format!(
-                        "Your report #{id} was looked at and resolved by the program office. Thank you for speaking up."
-                    )),
-                ),
-            ]),
+            Ok(Some(_)) => Ok(vec![Reply::caller(Message::text(format!(
+                "Report #{id} is resolved; the reporter is told by direct message."
+            )))]),
         }
     }
 
@@ -1017,24 +1093,32 @@ impl<S: Store, C: Clock> Program<S, C> {
                 Rich::new().and_mention(&p).and(" is alumni already."),
             ));
         }
+        let today = self.today();
+        let thanks = dm(
+            format!("alumni:{}:{today}", person.id),
+            &p.account,
+            Message::text(format!(
+                "🎉 Thank you for your time as ambassador of {} since {}! The program office has moved you to alumni. You stay part of the community, and your record stays: {}",
+                a.department.name,
+                a.since,
+                command_for(&p.account, "ambassadors record")
+            )),
+        );
         self.store
-            .set_ambassador_status(person.id, AmbassadorStatus::Alumni, self.today())
+            .set_ambassador_status_notifying(
+                person.id,
+                AmbassadorStatus::Alumni,
+                today,
+                &[thanks],
+                self.clock.now(),
+            )
             .await?;
-        Ok(vec![
-            Reply::caller(Message::text(Rich::new().and_mention(&p).and(format!(
-                " is alumni now (was ambassador of {} since {}); they got a thank-you.",
+        Ok(vec![Reply::caller(Message::text(
+            Rich::new().and_mention(&p).and(format!(
+                " is alumni now (was ambassador of {} since {}); a thank-you is on its way to them by direct message.",
                 a.department.name, a.since
-            )))),
-            Reply::direct(
-                p.clone(),
-                Message::text(format!(
-                    "🎉 Thank you for your time as ambassador of {} since {}! The program office has moved you to alumni. You stay part of the community, and your record stays: {}",
-                    a.department.name,
-                    a.since,
-                    command_for(&p.account, "ambassadors record")
-                )),
-            ),
-        ])
+            )),
+        ))])
     }
 
     // ---- the daily job: inactivity ladder and renewals ----
@@ -1169,16 +1253,18 @@ impl<S: Store, C: Clock> Program<S, C> {
         Ok(effects)
     }
 
-    /// The receiver's manager, when kudos are copied to managers: a direct message for each.
+    /// The receivers' managers, when kudos are copied to managers: a direct message for each,
+    /// to be queued with the kudos given at `given_at`.
     pub(crate) async fn manager_copies(
         &self,
         receivers: &[Person],
         giver: &Person,
         reason: &str,
-    ) -> StoreResult<Vec<Reply>> {
-        let mut replies = Vec::new();
+        given_at: DateTime<Utc>,
+    ) -> StoreResult<Vec<Outgoing>> {
+        let mut copies = Vec::new();
         if !self.settings.lifecycle.copy_kudos_to_manager {
-            return Ok(replies);
+            return Ok(copies);
         }
         for r in receivers {
             let Some(manager) = self.store.manager(r.id).await? else {
@@ -1187,8 +1273,15 @@ impl<S: Store, C: Clock> Program<S, C> {
             if manager.id == giver.id {
                 continue;
             }
-            replies.push(Reply::direct(
-                manager.as_ref(),
+            copies.push(dm(
+                format!(
+                    "kudos:{}:{}:for:{}:manager:{}",
+                    giver.id,
+                    given_at.timestamp_micros(),
+                    r.id,
+                    manager.id
+                ),
+                &manager.account,
                 Message::text(
                     Rich::text("FYI: ")
                         .and_mention(&r.as_ref())
@@ -1200,7 +1293,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                 .context("You get these because kudos are copied to managers in this program."),
             ));
         }
-        Ok(replies)
+        Ok(copies)
     }
 }
 

@@ -50,11 +50,25 @@ impl<S: Store, C: Clock> Program<S, C> {
                 format!(" is already the ambassador of {}.", department.name),
             )));
         }
+        let p = person.as_ref();
+        // The welcome goes out with the roster entry it speaks of, in its transaction.
+        let now = self.clock.now();
+        let welcome = super::checkin::dm(
+            format!("welcome:{}:{}", person.id, now.timestamp_micros()),
+            &p.account,
+            self.welcome_message(&p, &department),
+        );
         let a = self
             .store
-            .add_ambassador(person.id, department.id, tz.name(), self.today())
+            .add_ambassador_notifying(
+                person.id,
+                department.id,
+                tz.name(),
+                self.today(),
+                &[welcome],
+                now,
+            )
             .await?;
-        let p = person.as_ref();
         let mut note = Rich::new().and_mention(&p).and(format!(
             " is now the ambassador of {} ({}), time zone {}",
             a.department.name, a.department.region, a.time_zone
@@ -64,11 +78,9 @@ impl<S: Store, C: Clock> Program<S, C> {
         {
             note = note.and(format!(" (moved from {})", b.department.name));
         }
-        let welcome = self.welcome_message(&p, &a);
-        Ok(vec![
-            Reply::caller(Message::text(note.and("."))),
-            Reply::direct(p, welcome),
-        ])
+        Ok(vec![Reply::caller(Message::text(note.and(
+            "; the welcome message is on its way to them by direct message.",
+        )))])
     }
 
     pub(crate) async fn roster_remove(&self, caller: &Caller, mention: &Mention) -> Outcome {
@@ -139,9 +151,6 @@ impl<S: Store, C: Clock> Program<S, C> {
             ));
         };
         let today = self.today();
-        self.store
-            .set_ambassador_status(caller.person.id, AmbassadorStatus::Alumni, today)
-            .await?;
         let me = caller.person.as_ref();
         let months = (today - a.since).num_days() / 30;
         let tenure = match months {
@@ -157,7 +166,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             })
             .await?
             .into_iter()
-            .filter(|x| x.status == AmbassadorStatus::Active)
+            .filter(|x| x.status == AmbassadorStatus::Active && x.person.id != caller.person.id)
             .map(|x| x.person.as_ref())
             .collect();
         let coverage_now = if remaining.is_empty() {
@@ -174,7 +183,43 @@ impl<S: Store, C: Clock> Program<S, C> {
             ", for being the ambassador of {}{tenure}! You are alumni of the program now.",
             a.department.name
         )));
-        let mut replies = vec![
+        // The office hears of it through the outbox, queued with the step itself.
+        let now = self.clock.now();
+        let notices: Vec<_> = self
+            .settings
+            .office
+            .iter()
+            .filter(|office| *office != &caller.person.account)
+            .map(|office| {
+                super::checkin::dm(
+                    format!(
+                        "stepdown:{}:{}:{office}",
+                        caller.person.id,
+                        now.timestamp_micros()
+                    ),
+                    office,
+                    Message::text(
+                        Rich::new()
+                            .and_mention(&me)
+                            .and(format!(
+                                " stepped down as ambassador of {}. ",
+                                a.department.name
+                            ))
+                            .and(coverage_now.plain()),
+                    ),
+                )
+            })
+            .collect();
+        self.store
+            .set_ambassador_status_notifying(
+                caller.person.id,
+                AmbassadorStatus::Alumni,
+                today,
+                &notices,
+                now,
+            )
+            .await?;
+        Ok(vec![
             Reply::room(thanks),
             Reply::caller(
                 Message::text(
@@ -182,26 +227,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                 )
                 .context("Changed your mind? The program office can add you again."),
             ),
-        ];
-        for office in &self.settings.office {
-            if office == &caller.person.account {
-                continue;
-            }
-            let to = super::checkin::office_ref(office);
-            replies.push(Reply::direct(
-                to,
-                Message::text(
-                    Rich::new()
-                        .and_mention(&me)
-                        .and(format!(
-                            " stepped down as ambassador of {}. ",
-                            a.department.name
-                        ))
-                        .and(coverage_now.plain()),
-                ),
-            ));
-        }
-        Ok(replies)
+        ])
     }
 }
 
