@@ -265,7 +265,10 @@ fn a_misuse_report_never_reaches_a_room_and_the_office_resolves_it() {
         room_messages(&m).iter().all(|x| !x.contains("report")),
         "{out}"
     );
-    let ack = message_with(&m, "Report #1 is recorded and on its way privately to the program office");
+    let ack = message_with(
+        &m,
+        "Report #1 is recorded and on its way privately to the program office",
+    );
     assert!(ack.starts_with("[only bob]"), "{ack}");
     let to_office = message_with(&m, "*Misuse report #1*");
     assert!(to_office.starts_with("[dm:admin]"), "{to_office}");
@@ -275,7 +278,9 @@ fn a_misuse_report_never_reaches_a_room_and_the_office_resolves_it() {
     let list = message_with(&m, "Open misuse reports — 1");
     assert!(list.contains("#1") && list.contains(secret), "{list}");
     assert!(out.contains("There is no report #7."));
-    assert!(out.contains("[only admin] Report #1 is resolved; the reporter is told by direct message."));
+    assert!(
+        out.contains("[only admin] Report #1 is resolved; the reporter is told by direct message.")
+    );
     let told = message_with(&m, "Your report #1 was looked at and resolved");
     assert!(told.starts_with("[dm:bob]"), "{told}");
     assert!(

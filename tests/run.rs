@@ -663,30 +663,49 @@ async fn slash(base: &str, api: &str, user: &str, command: &str, text: &str) -> 
     answer.json().await.unwrap_or(Value::Null)
 }
 
-/// Posts a signed `message` event: `user` writing `text` in their direct conversation with the bot.
-async fn direct_message(base: &str, event_id: &str, user: &str, text: &str) {
-    let now = chrono::Utc::now();
-    let body = json!({
-        "token": "XXYYZZ",
-        "team_id": "T0001",
+/// Submits the modal last opened through the fake (`views.open`) as `user`, with `values` by field.
+async fn submit_form(base: &str, calls: &Recorded, user: &str, values: &[(&str, &str)]) {
+    let view = calls
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|(m, _)| m == "views.open")
+        .map(|(_, b)| b["view"].clone())
+        .expect("a modal was opened");
+    let mut state = serde_json::Map::new();
+    for input in view["blocks"].as_array().unwrap() {
+        if input["type"] != "input" {
+            continue;
+        }
+        let id = input["block_id"].as_str().unwrap();
+        let value = values
+            .iter()
+            .find(|(k, _)| *k == id)
+            .map_or(Value::Null, |(_, v)| json!(v));
+        state.insert(
+            id.into(),
+            json!({"value": {"type": "plain_text_input", "value": value}}),
+        );
+    }
+    let payload = json!({
+        "type": "view_submission",
+        "team": {"id": "T0001", "domain": "example"},
+        "user": {"id": user, "username": user, "name": user, "team_id": "T0001"},
         "api_app_id": "A1",
-        "type": "event_callback",
-        "event_id": event_id,
-        "event_time": now.timestamp(),
-        "event": {
-            "type": "message",
-            "channel": format!("D{user}"),
-            "channel_type": "im",
-            "user": user,
-            "text": text,
-            "ts": format!("{}.{:06}", now.timestamp(), now.timestamp_subsec_micros()),
+        "trigger_id": "12466734323.1395872398",
+        "view": {
+            "id": "V0001", "type": "modal", "callback_id": view["callback_id"],
+            "private_metadata": view["private_metadata"], "blocks": view["blocks"],
+            "state": {"values": state}, "hash": "156772938.1827394",
         },
     })
     .to_string();
-    let ts = now.timestamp().to_string();
+    let body = serde_urlencoded::to_string([("payload", payload)]).unwrap();
+    let ts = chrono::Utc::now().timestamp().to_string();
     let answer = reqwest::Client::new()
-        .post(format!("{base}/slack/events"))
-        .header("content-type", "application/json")
+        .post(format!("{base}/slack/interactivity"))
+        .header("content-type", "application/x-www-form-urlencoded")
         .header("x-slack-request-timestamp", &ts)
         .header("x-slack-signature", sign(&ts, &body))
         .body(body)
@@ -694,13 +713,16 @@ async fn direct_message(base: &str, event_id: &str, user: &str, text: &str) {
         .await
         .unwrap();
     assert_eq!(answer.status(), 200);
+    let text = answer.text().await.unwrap();
+    assert!(!text.contains("errors"), "the form was refused: {text}");
 }
 
 /// One `run` with Slack (the recording fake) and Matrix (Synapse): an application written on
 /// Slack reaches every office member on their own platform through the outbox, exactly once:
 /// three on Matrix, where Synapse holds the bot to one message a second (so the second and third
 /// notices are refused with `M_LIMIT_EXCEEDED` first), and one on Slack, whose first send is
-/// answered 429. None is dropped, none doubled.
+/// answered 429. None is dropped, none doubled. (The applicant uses the form `/ambassadors apply`
+/// opens on Slack.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_application_on_slack_reaches_the_office_on_matrix_and_slack_once_through_rate_limits() {
     use matrix_sdk::ruma::UserId;
@@ -755,23 +777,22 @@ async fn an_application_on_slack_reaches_the_office_on_matrix_and_slack_once_thr
     )
     .await;
     assert!(added.to_string().contains("Finance"), "{added}");
-    let started = slash(&base, &api, "UAPPLICANT", "/ambassadors", "apply").await;
-    assert!(
-        started.to_string().contains("direct message"),
-        "the applicant is pointed to the direct conversation: {started}"
-    );
-    for (i, answer) in [
-        "I want to help my department share code.",
-        "I maintain two internal libraries used by other teams.",
-        "Run office hours for Finance every month.",
-        "Finance",
-    ]
-    .iter()
-    .enumerate()
-    {
-        direct_message(&base, &format!("EvXP{i}"), "UAPPLICANT", answer).await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    slash(&base, &api, "UAPPLICANT", "/ambassadors", "apply").await;
+    submit_form(
+        &base,
+        &slack_calls,
+        "UAPPLICANT",
+        &[
+            ("a1", "I want to help my department share code."),
+            (
+                "a2",
+                "I maintain two internal libraries used by other teams.",
+            ),
+            ("a3", "Run office hours for Finance every month."),
+            ("department", "Finance"),
+        ],
+    )
+    .await;
 
     // Every office member on Matrix gets the notice in their direct room with the bot, once.
     let bot_id = UserId::parse(bot.user_id.as_str()).unwrap();

@@ -708,13 +708,12 @@ async fn an_application_sent_by_modal_is_approved_by_button() {
     answers[3].1 = "platform engineering";
     let (_, body) = h.submit("U7", &answers).await;
     assert!(body.is_null(), "{body}");
-    h.fake
-        .wait_for("the office's notice", |s| {
-            s.posts.iter().any(|p| {
-                p["channel"] == "UOFFICE" && block_texts(p).contains("New ambassador application")
-            })
+    h.deliver_outbox_until("the office's notice", |s| {
+        s.posts.iter().any(|p| {
+            p["channel"] == "UOFFICE" && block_texts(p).contains("New ambassador application")
         })
-        .await;
+    })
+    .await;
 
     // The office reviews; the view has Approve and Decline buttons.
     let (_, view) = h
@@ -763,13 +762,12 @@ async fn an_application_sent_by_modal_is_approved_by_button() {
         .await;
     let a = h.program.store.ambassador(carol.id).await.unwrap().unwrap();
     assert_eq!(a.department.name, "Platform Engineering");
-    h.fake
-        .wait_for("the welcome", |s| {
-            s.posts
-                .iter()
-                .any(|p| p["channel"] == "U7" && block_texts(p).contains("Welcome, ambassador"))
-        })
-        .await;
+    h.deliver_outbox_until("the welcome", |s| {
+        s.posts
+            .iter()
+            .any(|p| p["channel"] == "U7" && block_texts(p).contains("Welcome, ambassador"))
+    })
+    .await;
     h.press(&view, "Approve", ("UOFFICE", "office"), "C1").await;
     h.fake
         .wait_for("the second answer", |s| {
@@ -819,13 +817,12 @@ async fn a_decline_asks_its_reason_in_a_modal() {
         )
         .await;
     assert!(body.is_null(), "{body}");
-    h.fake
-        .wait_for("the reason, to Dave", |s| {
-            s.posts.iter().any(|p| {
-                p["channel"] == "U8" && block_texts(p).contains("two ambassadors in Platform")
-            })
-        })
-        .await;
+    h.deliver_outbox_until("the reason, to Dave", |s| {
+        s.posts
+            .iter()
+            .any(|p| p["channel"] == "U8" && block_texts(p).contains("two ambassadors in Platform"))
+    })
+    .await;
     // A member cannot open the decline form.
     h.press(&view, "Decline…", ("U9", "mallory"), "C1").await;
     let opened = h.fake.views_opened();

@@ -60,6 +60,28 @@ pub async fn harness() -> Harness {
 }
 
 impl Harness {
+    /// Runs the outbox dispatcher (as `run` does, with the Slack messenger) until the fake has
+    /// seen what `check` waits for: messages to anyone but the caller travel that way.
+    pub async fn deliver_outbox_until(&self, what: &str, check: impl Fn(&super::Recorded) -> bool) {
+        use ambassador_core::{DispatchSettings, Dispatcher};
+        use ambassador_slack::{SlackClient, SlackMessenger};
+        let dispatcher = Dispatcher::new(
+            SlackMessenger::new(SlackClient::new(&self.fake.base, Secret::new(TOKEN))),
+            DispatchSettings::default(),
+        );
+        for _ in 0..200 {
+            dispatcher
+                .dispatch_once(&self.program.store, &*self.clock)
+                .await
+                .unwrap();
+            if self.fake.with(|s| check(s)) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("timed out waiting for {what} through the outbox");
+    }
+
     /// A request signed with the signing secret at the harness's clock.
     pub fn signed(&self, path: &str, content_type: &str, body: &str) -> Request<Body> {
         let ts = self.clock.now().timestamp().to_string();
