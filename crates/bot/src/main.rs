@@ -566,7 +566,10 @@ fn check_config(loaded: &config::Loaded) -> ExitCode {
         );
         ExitCode::SUCCESS
     } else {
-        println!("{errors} problem(s) in the configuration from {source}.");
+        println!(
+            "{} in the configuration from {source}.",
+            ambassador_core::program::count(errors, "problem", "problems")
+        );
         ExitCode::FAILURE
     }
 }

@@ -1,6 +1,6 @@
 //! `/kudos @a [@b …] for <what they did>`: specific, public praise, within a daily limit.
 
-use super::{Caller, Outcome, Program, refuse};
+use super::{Caller, Outcome, Program, count, refuse};
 use crate::command::Mention;
 use crate::message::{Message, Reply, Rich};
 use crate::model::{KudosOutcome, NewKudos, Person, sanitize_text};
@@ -66,7 +66,8 @@ impl<S: Store, C: Clock> Program<S, C> {
         match outcome {
             KudosOutcome::LimitReached { given_today } => Err(refuse(
                 Rich::text(format!(
-                    "You have given your {given_today} kudos for today, the daily limit. It resets at midnight ({}). Nothing was recorded; here is your text to post again tomorrow: ",
+                    "You have given your {} for today, the daily limit. It resets at midnight ({}). Nothing was recorded; here is your text to post again tomorrow: ",
+                    count(u64::from(given_today), "kudos", "kudos"),
                     self.settings.time_zone
                 ))
                 .and_em(format!("for {reason}")),
@@ -86,8 +87,10 @@ impl<S: Store, C: Clock> Program<S, C> {
                     let left = limit.saturating_sub(given_today);
                     match left {
                         0 => "Thank you for recognizing them! That was your last kudos for today.".into(),
-                        1 => "Thank you for recognizing them! You have 1 kudos left today.".into(),
-                        n => format!("Thank you for recognizing them! You have {n} kudos left today."),
+                        n => format!(
+                            "Thank you for recognizing them! You have {} left today.",
+                            count(u64::from(n), "kudos", "kudos")
+                        ),
                     }
                 };
                 let mut replies = vec![Reply::room(public), Reply::caller(Message::text(left))];

@@ -1,7 +1,7 @@
 //! The org map, kept by the program office: add, rename, move, resize and remove departments.
 
 use super::resolve::{did_you_mean, regions};
-use super::{Caller, Failure, Outcome, Program, refuse, thousands};
+use super::{Caller, Failure, Outcome, Program, count, refuse};
 use crate::message::{Message, Reply, Rich};
 use crate::model::{NewDepartment, RosterFilter, closest, name_key, sanitize_text};
 use crate::ports::{Clock, Store, StoreError};
@@ -25,7 +25,7 @@ fn clean_name(raw: &str, what: &str) -> Result<String, Failure> {
 
 fn headcount_text(h: Option<u32>) -> String {
     match h {
-        Some(h) => format!("{} people", thousands(u64::from(h))),
+        Some(h) => count(u64::from(h), "person", "people"),
         None => "headcount unknown".into(),
     }
 }
@@ -166,9 +166,9 @@ impl<S: Store, C: Clock> Program<S, C> {
                     .unwrap_or_else(|| "@person".into());
                 Err(Failure::User(Message::text(
                     Rich::text(format!(
-                        "{} still has {n} ambassador{}: ",
+                        "{} still has {}: ",
                         d.name,
-                        if n == 1 { "" } else { "s" }
+                        count(u64::from(n), "ambassador", "ambassadors")
                     ))
                     .and_mentions(&people)
                     .and(". Nothing was removed. Move them to another department (")

@@ -1,0 +1,45 @@
+//! Small truths (issue #15, point 6): counts agree with their noun, a department moved to a new
+//! region is flagged like a new one added, `check-config` catches a digest channel or an office
+//! account on a platform that is not enabled, the welcome states the configured check-in cadence,
+//! vague kudos get a nudge instead of silent acceptance, and a line of invalid UTF-8 does not end
+//! a console session.
+
+mod support;
+
+use support::{Sandbox, message_with, messages};
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn counts_of_one_read_as_one() {
+    let sb = Sandbox::new();
+    // Wednesday; the digest is due Friday 15:00 UTC.
+    let out = sb.console(
+        &["--demo", "--clock", "2027-03-03T12:00:00Z"],
+        "/ambassadors dept add Legal-Ops EMEA 1\n\
+         :as bob\n\
+         /kudos @ada for the onboarding workshop\n\
+         /kudos @grace for reviewing the release notes\n\
+         /kudos @linus for the budget dashboard\n\
+         /kudos @hedy for the notebook library\n\
+         /kudos @alan for the incident write-up\n\
+         :as ada\n\
+         /ambassadors log Ran an InnerSource 101 workshop #workshop (25 people)\n\
+         :clock 2027-03-05T16:00:00Z\n",
+    );
+    let m = messages(&out);
+    assert!(
+        message_with(&m, "Added department *Legal-Ops*").contains("in EMEA (1 person)."),
+        "{out}"
+    );
+    message_with(&m, "You have 2 kudos left today.");
+    message_with(&m, "You have one kudos left today.");
+    assert!(!out.contains("1 kudos"), "{out}");
+    let digest = message_with(&m, "Weekly digest");
+    assert!(
+        digest.contains("What our ambassadors did*: 1 activity, reaching 25 people"),
+        "{digest}"
+    );
+}
