@@ -43,3 +43,41 @@ fn counts_of_one_read_as_one() {
         "{digest}"
     );
 }
+
+#[test]
+fn moving_a_department_to_a_new_region_is_flagged_like_adding_one() {
+    let sb = Sandbox::new();
+    let out = sb.console(
+        &["--demo"],
+        "/ambassadors dept move Finance to Lunar\n\
+         /ambassadors dept move Legal to Amerika\n\
+         /ambassadors dept add Security Nordics 30\n\
+         /ambassadors dept move Sales to EMEA\n",
+    );
+    let m = messages(&out);
+    assert_eq!(m.len(), 4, "{out}");
+    // Not close to any region: the note lists the regions there are, and how to undo it.
+    assert!(m[0].contains("Moved Finance from EMEA to Lunar."), "{out}");
+    assert!(
+        m[0].contains("“Lunar” is a new region. The regions so far: Americas, APAC, EMEA."),
+        "{out}"
+    );
+    assert!(
+        m[0].contains("`/ambassadors dept move Finance to EMEA`"),
+        "{out}"
+    );
+    // Close to one: the note names it and the command that fixes the typo.
+    assert!(
+        m[1].contains("“Amerika” is a new region. Did you mean Americas?"),
+        "{out}"
+    );
+    assert!(
+        m[1].contains("`/ambassadors dept move Legal to Americas`"),
+        "{out}"
+    );
+    // `dept add` says the same.
+    assert!(m[2].contains("“Nordics” is a new region."), "{out}");
+    // A region the org map has: no note.
+    assert!(m[3].contains("Moved Sales from Americas to EMEA."), "{out}");
+    assert!(!m[3].contains("new region"), "{out}");
+}
