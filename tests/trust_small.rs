@@ -81,3 +81,47 @@ fn moving_a_department_to_a_new_region_is_flagged_like_adding_one() {
     assert!(m[3].contains("Moved Sales from Americas to EMEA."), "{out}");
     assert!(!m[3].contains("new region"), "{out}");
 }
+
+#[test]
+fn check_config_reports_a_digest_channel_on_a_platform_that_is_not_enabled() {
+    let sb = Sandbox::new();
+    sb.file(
+        "bot-config.toml",
+        "[program]\noffice = [\"console:admin\", \"matrix:@ispo:example.org\"]\n\n\
+         [digest]\nchannels = [\"console:general\", \"slack:C0DIGEST\"]\n",
+    );
+    let out = sb.run(&["check-config"], "");
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(
+            "error: digest.channels[1]: `slack:C0DIGEST` is on slack, which is not enabled"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("warning: program.office[1]: `matrix:@ispo:example.org` is on matrix, which is not enabled"),
+        "{text}"
+    );
+    assert!(text.contains("1 problem in the configuration"), "{text}");
+    // The console is always there: its room and account are fine.
+    assert!(!text.contains("digest.channels[0]"), "{text}");
+    assert!(!text.contains("program.office[0]"), "{text}");
+
+    // An office account on a platform that is not enabled alone is a warning, not a problem.
+    let sb = Sandbox::new();
+    sb.file(
+        "bot-config.toml",
+        "[program]\noffice = [\"slack:U012AB3CD\"]\n",
+    );
+    let out = sb.run(&["check-config"], "");
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(
+            "warning: program.office[0]: `slack:U012AB3CD` is on slack, which is not enabled"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Configuration OK"), "{text}");
+}

@@ -726,6 +726,72 @@ impl Config {
         p
     }
 
+    /// Whether `run` serves `platform`; the console is always there (`ambassador-bot console`).
+    fn serves(&self, platform: ambassador_core::Platform) -> bool {
+        match platform {
+            ambassador_core::Platform::Console => true,
+            ambassador_core::Platform::Slack => self.slack.enabled,
+            ambassador_core::Platform::Matrix => self.matrix.enabled,
+        }
+    }
+
+    /// What `run` could not deliver: a digest channel on a chat platform that is not enabled.
+    /// Apart from `problems` because the console and the admin commands work regardless.
+    pub fn delivery_problems(&self) -> Vec<Problem> {
+        let mut p = Vec::new();
+        for (i, channel) in self.digest.channels.iter().enumerate() {
+            let Ok(destination) = channel.parse::<ambassador_core::Destination>() else {
+                continue;
+            };
+            let platform = destination.platform();
+            if !self.serves(platform) {
+                p.push(Problem {
+                    key: format!("digest.channels[{i}]"),
+                    message: format!(
+                        "`{channel}` is on {platform}, which is not enabled ({platform}.enabled = false): the digest would never be posted there"
+                    ),
+                });
+            }
+        }
+        p
+    }
+
+    /// Things that work but are likely not meant: office members on a chat platform that is not
+    /// enabled (they cannot act there), and console digest channels while a chat platform runs
+    /// (`run` does not post to the console).
+    pub fn warnings(&self) -> Vec<Problem> {
+        let mut w = Vec::new();
+        for (i, office) in self.program.office.iter().enumerate() {
+            let Ok(account) = office.parse::<Account>() else {
+                continue;
+            };
+            if !self.serves(account.platform) {
+                w.push(Problem {
+                    key: format!("program.office[{i}]"),
+                    message: format!(
+                        "`{office}` is on {0}, which is not enabled ({0}.enabled = false): this office member cannot use the bot until {0}.enabled = true",
+                        account.platform
+                    ),
+                });
+            }
+        }
+        if self.slack.enabled || self.matrix.enabled {
+            for (i, channel) in self.digest.channels.iter().enumerate() {
+                if let Ok(d) = channel.parse::<ambassador_core::Destination>()
+                    && d.platform() == ambassador_core::Platform::Console
+                {
+                    w.push(Problem {
+                        key: format!("digest.channels[{i}]"),
+                        message: format!(
+                            "`{channel}` is a console room: `ambassador-bot run` does not post there, only `ambassador-bot console` shows it"
+                        ),
+                    });
+                }
+            }
+        }
+        w
+    }
+
     /// The program's rules. Fails on the first bad value; `problems` lists them all.
     pub fn settings(&self) -> anyhow::Result<Settings> {
         if let Some(first) = self.problems().into_iter().find(|p| {
