@@ -125,3 +125,80 @@ fn check_config_reports_a_digest_channel_on_a_platform_that_is_not_enabled() {
     );
     assert!(text.contains("Configuration OK"), "{text}");
 }
+
+/// The welcome `@zed` gets on joining Legal, with the check-in settings in `env`.
+fn welcome_with(env: &[(&str, &str)], clock: &str, then: &str) -> Vec<String> {
+    let mut sb = Sandbox::new();
+    for (k, v) in env {
+        sb = sb.with_env(k, v);
+    }
+    let out = sb.console(
+        &["--demo", "--clock", clock],
+        &format!(":as zed\n:as admin\n/ambassadors add @zed Legal Europe/Berlin\n{then}"),
+    );
+    messages(&out)
+}
+
+#[test]
+fn the_welcome_states_the_configured_check_in_cadence() {
+    // Wednesday 2027-03-03.
+    let clock = "2027-03-03T12:00:00Z";
+    let weekly = welcome_with(&[], clock, "");
+    let welcome = message_with(&weekly, "[dm:zed] *Welcome");
+    assert!(
+        welcome.contains(
+            "Check-ins come here every Monday at 09:00 in your time zone (Europe/Berlin)."
+        ),
+        "{welcome}"
+    );
+
+    let fortnightly = welcome_with(&[("AMBASSADOR_BOT__CHECKINS__EVERY_WEEKS", "2")], clock, "");
+    let welcome = message_with(&fortnightly, "[dm:zed] *Welcome");
+    assert!(
+        welcome.contains("Check-ins come here every other Monday at 09:00"),
+        "{welcome}"
+    );
+    assert!(!welcome.contains("every week"), "{welcome}");
+
+    let monthly = welcome_with(
+        &[("AMBASSADOR_BOT__CHECKINS__SCHEDULE", "30 8 1-7 * Tue")],
+        clock,
+        "",
+    );
+    let welcome = message_with(&monthly, "[dm:zed] *Welcome");
+    assert!(
+        welcome.contains("Check-ins come here on the first Tuesday of every month at 08:30"),
+        "{welcome}"
+    );
+
+    // The 15th of each month is none of the described rules: the welcome names the next prompt,
+    // and the prompt does come then.
+    let odd = welcome_with(
+        &[("AMBASSADOR_BOT__CHECKINS__SCHEDULE", "0 9 15 * *")],
+        clock,
+        ":clock 2027-03-15T07:59:00Z\n:clock 2027-03-15T08:01:00Z\n",
+    );
+    let welcome = message_with(&odd, "[dm:zed] *Welcome");
+    assert!(
+        welcome.contains(
+            "Check-ins come here on the program's schedule (next: Monday 2027-03-15 at 09:00) in your time zone (Europe/Berlin)."
+        ),
+        "{welcome}"
+    );
+    let before = odd
+        .iter()
+        .position(|m| m.starts_with("[clock] Monday 2027-03-15 07:59"))
+        .expect("the clock moved");
+    assert!(
+        odd[before + 1..]
+            .iter()
+            .any(|m| m.starts_with("[dm:zed] *Check-in for 2027-03-15*")),
+        "{odd:#?}"
+    );
+    assert!(
+        !odd[..before]
+            .iter()
+            .any(|m| m.starts_with("[dm:zed] *Check-in")),
+        "{odd:#?}"
+    );
+}
