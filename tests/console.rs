@@ -349,7 +349,7 @@ fn directives_switch_user_and_room() {
     let sb = Sandbox::new();
     let out = sb.console(
         &["--demo"],
-        ":in #random\n:as bob\n/kudos @ada for the docs\n:dm\n/kudos @grace for reviews\n:bogus\nhello, not a command\n:in general\nhello again\n:quit\n/ambassadors help\n",
+        ":in #random\n:as bob\n/kudos @ada for the docs rewrite\n:dm\n/kudos @grace for reviewing the CI templates\n:bogus\nhello, not a command\n:in general\nhello again\n:quit\n/ambassadors help\n",
     );
     let m = messages(&out);
     assert!(m[0].starts_with("[random] 🎉 Kudos to @ada from @bob"));

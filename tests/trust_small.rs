@@ -202,3 +202,46 @@ fn the_welcome_states_the_configured_check_in_cadence() {
         "{odd:#?}"
     );
 }
+
+#[test]
+fn a_vague_kudos_gets_a_nudge_and_is_not_recorded() {
+    // A limit of one a day: the nudge must not use it up.
+    let sb = Sandbox::new().with_env("AMBASSADOR_BOT__PROGRAM__KUDOS_DAILY_LIMIT", "1");
+    let out = sb.console(
+        &["--demo"],
+        ":as bob\n\
+         /kudos @ada for help\n\
+         /kudos @ada for the great #docs\n\
+         /kudos @ada for fixing the flaky login test\n\
+         :as ada\n\
+         /kudos mine\n",
+    );
+    let m = messages(&out);
+    assert!(m[0].starts_with("[only bob] "), "{out}");
+    assert!(
+        m[0].contains("say what the person did, and “help” is a bit short. What did @ada do?"),
+        "{out}"
+    );
+    assert!(m[0].contains("at least 3 words, for example"), "{out}");
+    assert!(
+        m[0].contains("Nothing was recorded, and it does not count toward your daily limit."),
+        "{out}"
+    );
+    // Tags are not words.
+    assert!(m[1].starts_with("[only bob] Kudos mean most"), "{out}");
+    assert_eq!(
+        m[2],
+        "[general] 🎉 Kudos to @ada from @bob for *fixing the flaky login test*"
+    );
+    assert!(m[3].contains("That was your last kudos for today"), "{out}");
+    let mine = &m[4];
+    assert!(mine.contains("fixing the flaky login test"), "{mine}");
+    assert!(!mine.contains("for help"), "{mine}");
+    assert!(!mine.contains("great"), "{mine}");
+
+    // 0 turns the nudge off.
+    let sb = Sandbox::new().with_env("AMBASSADOR_BOT__PROGRAM__KUDOS_MIN_REASON_WORDS", "0");
+    let out = sb.console(&["--demo"], ":as bob\n/kudos @ada for help\n");
+    let m = messages(&out);
+    assert_eq!(m[0], "[general] 🎉 Kudos to @ada from @bob for *help*");
+}

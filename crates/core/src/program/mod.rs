@@ -45,6 +45,9 @@ pub struct Settings {
     pub time_zone: Tz,
     /// Kudos one person may give per day (0: no limit).
     pub kudos_daily_limit: u32,
+    /// A typed kudos reason shorter than this many words gets a nudge to say what the person did,
+    /// and is not recorded (0: any reason).
+    pub kudos_min_reason_words: u32,
     /// A department with more people than this per active ambassador is "thin".
     pub thin_headcount_per_ambassador: u32,
     /// A region with at least this many active ambassadors stands out as having many.
@@ -181,6 +184,7 @@ impl Default for Settings {
             office: vec![Account::new(Platform::Console, "admin")],
             time_zone: Tz::UTC,
             kudos_daily_limit: 5,
+            kudos_min_reason_words: 3,
             thin_headcount_per_ambassador: 150,
             many_ambassadors_per_region: 5,
             max_text_chars: 1000,
