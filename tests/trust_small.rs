@@ -6,6 +6,8 @@
 
 mod support;
 
+use std::io::Write;
+use std::process::{Command, Stdio};
 use support::{Sandbox, message_with, messages};
 
 fn stdout(o: &std::process::Output) -> String {
@@ -244,4 +246,40 @@ fn a_vague_kudos_gets_a_nudge_and_is_not_recorded() {
     let out = sb.console(&["--demo"], ":as bob\n/kudos @ada for help\n");
     let m = messages(&out);
     assert_eq!(m[0], "[general] 🎉 Kudos to @ada from @bob for *help*");
+}
+
+#[test]
+fn a_line_of_invalid_utf8_does_not_end_the_console() {
+    let sb = Sandbox::new();
+    let mut child = Command::new(support::bin())
+        .args(["console", "--demo"])
+        .current_dir(sb.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ambassador-bot");
+    // Latin-1 "Finänce", then a line of stray bytes, then a good line.
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"/ambassadors who Fin\xe4nce\n\xff\xfe\x80\n/ambassadors who Finance\n")
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("ambassador-bot runs");
+    let text = stdout(&out);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m = messages(&text);
+    assert_eq!(m.len(), 2, "{text}");
+    assert!(
+        m[0].contains(
+            "There is no department or region called “Fin\u{FFFD}nce”. Did you mean Finance?"
+        ),
+        "{text}"
+    );
+    assert_eq!(m[1], "[only admin] Finance (EMEA): @linus.");
 }
