@@ -122,7 +122,7 @@ fn kudos_rules_self_reason_limit() {
         m[2],
         "[general] 🎉 Kudos to @ada from @bob for *the great onboarding workshop #workshop*"
     );
-    assert!(m[3].contains("1 kudos left today"), "{}", m[3]);
+    assert!(m[3].contains("one kudos left today"), "{}", m[3]);
     assert!(m[4].starts_with("[general] 🎉 Kudos to @grace and @linus from @bob"));
     assert!(m[5].contains("last kudos for today"));
     assert!(
@@ -349,7 +349,7 @@ fn directives_switch_user_and_room() {
     let sb = Sandbox::new();
     let out = sb.console(
         &["--demo"],
-        ":in #random\n:as bob\n/kudos @ada for the docs\n:dm\n/kudos @grace for reviews\n:bogus\nhello, not a command\n:in general\nhello again\n:quit\n/ambassadors help\n",
+        ":in #random\n:as bob\n/kudos @ada for the docs rewrite\n:dm\n/kudos @grace for reviewing the CI templates\n:bogus\nhello, not a command\n:in general\nhello again\n:quit\n/ambassadors help\n",
     );
     let m = messages(&out);
     assert!(m[0].starts_with("[random] 🎉 Kudos to @ada from @bob"));

@@ -72,6 +72,7 @@ pub struct ProgramConfig {
     pub office: Vec<String>,
     pub time_zone: String,
     pub kudos_daily_limit: u32,
+    pub kudos_min_reason_words: u32,
     pub thin_headcount_per_ambassador: u32,
     pub many_ambassadors_per_region: u32,
     pub max_text_chars: usize,
@@ -84,6 +85,7 @@ impl Default for ProgramConfig {
             office: s.office.iter().map(Account::to_string).collect(),
             time_zone: s.time_zone.name().into(),
             kudos_daily_limit: s.kudos_daily_limit,
+            kudos_min_reason_words: s.kudos_min_reason_words,
             thin_headcount_per_ambassador: s.thin_headcount_per_ambassador,
             many_ambassadors_per_region: s.many_ambassadors_per_region,
             max_text_chars: s.max_text_chars,
@@ -726,6 +728,72 @@ impl Config {
         p
     }
 
+    /// Whether `run` serves `platform`; the console is always there (`ambassador-bot console`).
+    fn serves(&self, platform: ambassador_core::Platform) -> bool {
+        match platform {
+            ambassador_core::Platform::Console => true,
+            ambassador_core::Platform::Slack => self.slack.enabled,
+            ambassador_core::Platform::Matrix => self.matrix.enabled,
+        }
+    }
+
+    /// What `run` could not deliver: a digest channel on a chat platform that is not enabled.
+    /// Apart from `problems` because the console and the admin commands work regardless.
+    pub fn delivery_problems(&self) -> Vec<Problem> {
+        let mut p = Vec::new();
+        for (i, channel) in self.digest.channels.iter().enumerate() {
+            let Ok(destination) = channel.parse::<ambassador_core::Destination>() else {
+                continue;
+            };
+            let platform = destination.platform();
+            if !self.serves(platform) {
+                p.push(Problem {
+                    key: format!("digest.channels[{i}]"),
+                    message: format!(
+                        "`{channel}` is on {platform}, which is not enabled ({platform}.enabled = false): the digest would never be posted there"
+                    ),
+                });
+            }
+        }
+        p
+    }
+
+    /// Things that work but are likely not meant: office members on a chat platform that is not
+    /// enabled (they cannot act there), and console digest channels while a chat platform runs
+    /// (`run` does not post to the console).
+    pub fn warnings(&self) -> Vec<Problem> {
+        let mut w = Vec::new();
+        for (i, office) in self.program.office.iter().enumerate() {
+            let Ok(account) = office.parse::<Account>() else {
+                continue;
+            };
+            if !self.serves(account.platform) {
+                w.push(Problem {
+                    key: format!("program.office[{i}]"),
+                    message: format!(
+                        "`{office}` is on {0}, which is not enabled ({0}.enabled = false): this office member cannot use the bot until {0}.enabled = true",
+                        account.platform
+                    ),
+                });
+            }
+        }
+        if self.slack.enabled || self.matrix.enabled {
+            for (i, channel) in self.digest.channels.iter().enumerate() {
+                if let Ok(d) = channel.parse::<ambassador_core::Destination>()
+                    && d.platform() == ambassador_core::Platform::Console
+                {
+                    w.push(Problem {
+                        key: format!("digest.channels[{i}]"),
+                        message: format!(
+                            "`{channel}` is a console room: `ambassador-bot run` does not post there, only `ambassador-bot console` shows it"
+                        ),
+                    });
+                }
+            }
+        }
+        w
+    }
+
     /// The program's rules. Fails on the first bad value; `problems` lists them all.
     pub fn settings(&self) -> anyhow::Result<Settings> {
         if let Some(first) = self.problems().into_iter().find(|p| {
@@ -753,6 +821,7 @@ impl Config {
                 .collect::<anyhow::Result<_>>()?,
             time_zone: self.program.time_zone.parse().map_err(anyhow::Error::msg)?,
             kudos_daily_limit: self.program.kudos_daily_limit,
+            kudos_min_reason_words: self.program.kudos_min_reason_words,
             thin_headcount_per_ambassador: self.program.thin_headcount_per_ambassador,
             many_ambassadors_per_region: self.program.many_ambassadors_per_region,
             max_text_chars: self.program.max_text_chars,

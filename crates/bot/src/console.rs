@@ -2,7 +2,7 @@
 //!
 //! Contract (scripts and the scenario tests rely on it):
 //! - lines come from stdin; on a terminal there is a prompt, from a pipe none, and the process exits 0
-//!   at end of input;
+//!   at end of input; bytes that are not UTF-8 read as replacement characters (�);
 //! - `:as NAME`, `:in ROOM`, `:dm`, `:clock [+7d|+3h|TIME]`, `:quit` (and `:help`) are directives;
 //!   anything else is a chat line from the current user (`/kudos …` or `!kudos …`);
 //! - the console runs the scheduler on its own clock (simulated: `:clock +7d` advances it and runs
@@ -154,9 +154,9 @@ impl Console {
     pub async fn run<S: Store>(
         &mut self,
         program: &ConsoleProgram<S>,
-        input: impl AsyncBufRead + Unpin,
+        mut input: impl AsyncBufRead + Unpin,
     ) -> anyhow::Result<()> {
-        let mut lines = input.lines();
+        let mut bytes = Vec::new();
         self.catch_up(program).await?;
         loop {
             if self.interactive {
@@ -164,13 +164,17 @@ impl Console {
                 write!(out, "{}@{}> ", self.user, self.room_label())?;
                 out.flush()?;
             }
-            let Some(line) = lines.next_line().await? else {
+            // Bytes, not text: a line that is not valid UTF-8 is read with replacement characters
+            // rather than ending the session.
+            bytes.clear();
+            if input.read_until(b'\n', &mut bytes).await? == 0 {
                 if self.interactive {
                     self.line("")?;
                 }
                 return Ok(());
-            };
-            let line = line.trim_end_matches('\r');
+            }
+            let line = String::from_utf8_lossy(&bytes);
+            let line = line.trim_end_matches('\n').trim_end_matches('\r');
             if line.trim().is_empty() {
                 continue;
             }

@@ -1,7 +1,7 @@
 //! `ambassador-bot export`: data for the program office outside chat.
 
 use ambassador_core::program::{
-    CoverageReport, DepartmentStatus, quarter_days, quarter_of, resolve_local,
+    CoverageReport, DepartmentStatus, count, quarter_days, quarter_of, resolve_local,
 };
 use ambassador_core::{
     Account, ActivityFilter, CheckinFilter, Clock, Department, PersonRef, Program, RosterFilter,
@@ -60,7 +60,7 @@ pub async fn activity<S: Store, C: Clock>(
                     e.ambassador.person.display_name,
                     e.ambassador.department.name,
                     a.audience
-                        .map(|n| format!(" · {n} people"))
+                        .map(|n| format!(" · {}", count(u64::from(n), "person", "people")))
                         .unwrap_or_default(),
                     a.text.replace('\n', " ")
                 )?;

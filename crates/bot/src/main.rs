@@ -545,9 +545,17 @@ fn check_config(loaded: &config::Loaded) -> ExitCode {
         }
         errors += 1;
     }
-    for problem in loaded.config.problems() {
+    for problem in loaded
+        .config
+        .problems()
+        .into_iter()
+        .chain(loaded.config.delivery_problems())
+    {
         println!("error: {problem}");
         errors += 1;
+    }
+    for warning in loaded.config.warnings() {
+        println!("warning: {warning}");
     }
     if errors == 0 {
         let c = &loaded.config;
@@ -566,7 +574,10 @@ fn check_config(loaded: &config::Loaded) -> ExitCode {
         );
         ExitCode::SUCCESS
     } else {
-        println!("{errors} problem(s) in the configuration from {source}.");
+        println!(
+            "{} in the configuration from {source}.",
+            ambassador_core::program::count(errors, "problem", "problems")
+        );
         ExitCode::FAILURE
     }
 }

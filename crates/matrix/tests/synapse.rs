@@ -211,7 +211,7 @@ async fn kudos_are_answered_as_a_reply_and_in_the_thread() {
     // In a thread, the answer stays in the thread.
     let root = alice.say(&room, "Workshop follow-ups").await;
     let in_thread =
-        RoomMessageEventContent::text_plain(format!("!kudos {} for the slides", bob.user_id))
+        RoomMessageEventContent::text_plain(format!("!kudos {} for the demo slides", bob.user_id))
             .make_for_thread(
                 matrix_sdk::ruma::events::room::message::ReplyMetadata::new(
                     &root,
@@ -224,7 +224,7 @@ async fn kudos_are_answered_as_a_reply_and_in_the_thread() {
     let threaded = alice.send(&room, in_thread).await;
     let answer = alice
         .wait_for("the threaded answer", |r| {
-            r.event.sender == bot_id && r.body().contains("the slides")
+            r.event.sender == bot_id && r.body().contains("the demo slides")
         })
         .await;
     assert_eq!(answer.thread_root(), Some(root.as_str()));

@@ -283,7 +283,7 @@ async fn a_slash_command_is_acknowledged_with_its_answer_and_recorded() {
         ("U1", "ada"),
         "C0GENERAL",
         "/kudos",
-        "<@U2|bob> for the notes",
+        "<@U2|bob> for the meeting notes today",
     );
     connection
         .send(json!({
@@ -391,7 +391,7 @@ async fn a_disconnect_opens_a_new_connection_that_handles_commands() {
     let mut h = harness().await;
     let mut first = h.socket.next().await;
     first.hello().await;
-    h.kudos_on(&mut first, "env-1", "<@U2|bob> for the workshop")
+    h.kudos_on(&mut first, "env-1", "<@U2|bob> for the Friday workshop")
         .await;
     first
         .send(json!({
@@ -414,7 +414,7 @@ async fn a_disconnect_opens_a_new_connection_that_handles_commands() {
     .await;
     assert!(closed.is_ok(), "the old connection was not closed");
     second.hello().await;
-    h.kudos_on(&mut second, "env-2", "<@U2|bob> for the review")
+    h.kudos_on(&mut second, "env-2", "<@U2|bob> for the code review")
         .await;
     assert_eq!(h.kudos_count().await, 2);
 }
@@ -424,14 +424,14 @@ async fn a_dropped_connection_is_replaced() {
     let mut h = harness().await;
     let mut first = h.socket.next().await;
     first.hello().await;
-    h.kudos_on(&mut first, "env-1", "<@U2|bob> for the workshop")
+    h.kudos_on(&mut first, "env-1", "<@U2|bob> for the Friday workshop")
         .await;
     // The TCP connection goes away without a disconnect message or a close frame.
     drop(first);
     let mut second = h.socket.next().await;
     assert_eq!(h.opens(), 2);
     second.hello().await;
-    h.kudos_on(&mut second, "env-2", "<@U2|bob> for the review")
+    h.kudos_on(&mut second, "env-2", "<@U2|bob> for the code review")
         .await;
 }
 
@@ -452,7 +452,7 @@ async fn a_failing_connections_open_is_retried_with_backoff() {
     h.fake.with(|s| s.socket_url = url);
     let mut connection = h.socket.next().await;
     connection.hello().await;
-    h.kudos_on(&mut connection, "env-1", "<@U2|bob> for the patience")
+    h.kudos_on(&mut connection, "env-1", "<@U2|bob> for the patience today")
         .await;
 }
 
@@ -469,7 +469,7 @@ async fn a_silent_connection_is_replaced() {
     let mut second = h.socket.next().await;
     assert_eq!(h.opens(), 2);
     second.hello().await;
-    h.kudos_on(&mut second, "env-1", "<@U2|bob> for the patience")
+    h.kudos_on(&mut second, "env-1", "<@U2|bob> for the patience today")
         .await;
     drop(first);
 }

@@ -2,7 +2,7 @@
 //! everyone sees what happened by region and department — the office in detail.
 
 use super::resolve::Scope;
-use super::{Caller, Outcome, Program, refuse, thousands};
+use super::{Caller, Outcome, Program, count, refuse};
 use crate::command::{LogCommand, USAGE, tags_of};
 use crate::message::{Message, Reply, Rich};
 use crate::model::{
@@ -116,7 +116,7 @@ pub fn parse_activity(raw: &str, today: NaiveDate) -> Result<ParsedActivity, Str
 fn describe(a: &crate::model::Activity) -> String {
     let mut parts = vec![a.on.to_string()];
     if let Some(n) = a.audience {
-        parts.push(format!("{} people", thousands(u64::from(n))));
+        parts.push(count(u64::from(n), "person", "people"));
     }
     format!("#{} · {} · {}", a.id, parts.join(" · "), a.text)
 }
@@ -218,7 +218,10 @@ impl<S: Store, C: Clock> Program<S, C> {
                     .heading(format!("Your activity log ({})", entries.len()))
                     .list(items);
                 if entries.len() > 20 {
-                    m = m.context(format!("… and {} older entries.", entries.len() - 20));
+                    m = m.context(format!(
+                        "… and {}.",
+                        count(entries.len() as u64 - 20, "older entry", "older entries")
+                    ));
                 }
                 Ok(vec![Reply::caller(
                     m.context(
@@ -261,10 +264,9 @@ impl<S: Store, C: Clock> Program<S, C> {
             .map(u64::from)
             .sum();
         m = m.paragraph(format!(
-            "{} activit{} logged, reaching {} people.",
-            thousands(entries.len() as u64),
-            if entries.len() == 1 { "y" } else { "ies" },
-            thousands(audience)
+            "{} logged, reaching {}.",
+            count(entries.len() as u64, "activity", "activities"),
+            count(audience, "person", "people")
         ));
         let tags = tag_counts(entries.iter());
         if !tags.is_empty() {
@@ -288,10 +290,9 @@ impl<S: Store, C: Clock> Program<S, C> {
                     .sum();
                 m = m.paragraph(
                     Rich::strong(format!("{region} · {department}")).and(format!(
-                        " — {} activit{}, {} people{}",
-                        list.len(),
-                        if list.len() == 1 { "y" } else { "ies" },
-                        thousands(reached),
+                        " — {}, {}{}",
+                        count(list.len() as u64, "activity", "activities"),
+                        count(reached, "person", "people"),
                         match tag_counts(list.iter().copied()) {
                             t if t.is_empty() => String::new(),
                             t => format!(", {t}"),

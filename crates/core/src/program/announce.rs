@@ -126,8 +126,8 @@ impl<S: Store, C: Clock> Program<S, C> {
         let n = recipients.len();
         Ok(vec![Reply::caller(
             Message::text(format!(
-                "📣 Sent to {n} active ambassador{} ({audience}).",
-                if n == 1 { "" } else { "s" }
+                "📣 Sent to {} ({audience}).",
+                super::count(n as u64, "active ambassador", "active ambassadors")
             ))
             .context(
                 Rich::text(format!(

@@ -196,10 +196,10 @@ impl<S: Store, C: Clock> Program<S, C> {
                             Rich::new()
                                 .and_mention(&a.person.as_ref())
                                 .and(format!(
-                                    " ({}, {}) has not answered the last {} check-ins. A personal word may help; ",
+                                    " ({}, {}) has not answered the last {}. A personal word may help; ",
                                     a.department.name,
                                     a.department.region,
-                                    streak.len()
+                                    super::count(streak.len() as u64, "check-in", "check-ins")
                                 ))
                                 .and_code(command_for(
                                     office,
@@ -279,8 +279,12 @@ impl<S: Store, C: Clock> Program<S, C> {
                     saved.round
                 ))
                 .and(format!(
-                    " ({} characters). You can add to it until ",
-                    saved.answer.chars().count()
+                    " ({}). You can add to it until ",
+                    super::count(
+                        saved.answer.chars().count() as u64,
+                        "character",
+                        "characters"
+                    )
                 ))
                 .and_strong(local_time(saved.closes_at, &tz))
                 .and("."),

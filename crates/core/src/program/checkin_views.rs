@@ -205,8 +205,12 @@ impl<S: Store, C: Clock> Program<S, C> {
         }
         if entries.len() > FEEDBACK_MAX {
             m = m.context(format!(
-                "… and {} older answers. Narrow it down with a department, a region or a later date.",
-                entries.len() - FEEDBACK_MAX
+                "… and {}. Narrow it down with a department, a region or a later date.",
+                super::count(
+                    (entries.len() - FEEDBACK_MAX) as u64,
+                    "older answer",
+                    "older answers"
+                )
             ));
         }
         Ok(vec![Reply::caller(

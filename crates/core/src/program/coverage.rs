@@ -1,7 +1,7 @@
 //! `/ambassadors coverage [region]`: the program office's main view. Which departments have no
 //! ambassador, too few for their size, or enough; totals per region and for the whole organization.
 
-use super::{Caller, Outcome, Program, Settings, percent, thousands};
+use super::{Caller, Outcome, Program, Settings, count, percent, thousands};
 use crate::message::{Message, Reply, Rich};
 use crate::model::{Department, DepartmentCoverage, PersonRef, name_key};
 use crate::ports::{Clock, Store};
@@ -255,8 +255,12 @@ impl CoverageReport {
             }
             m = m.context(
                 Rich::text(format!(
-                    "{} well-covered departments not listed. Narrow it down: ",
-                    thousands(u64::from(t.covered - t.thin))
+                    "{} not listed. Narrow it down: ",
+                    count(
+                        u64::from(t.covered - t.thin),
+                        "well-covered department",
+                        "well-covered departments"
+                    )
                 ))
                 .and_code(caller.cmd("ambassadors coverage <region>")),
             );
@@ -282,18 +286,23 @@ fn summary(t: &RegionTotals) -> Rich {
         r = r
             .and(" · ")
             .and_strong(format!("{}%", percent(t.headcount_covered, t.headcount)))
-            .and(format!(" of {} people covered", thousands(t.headcount)));
+            .and(format!(
+                " of {} covered",
+                count(t.headcount, "person", "people")
+            ));
     }
     r = r.and(format!(
-        " · {} active ambassador{}",
-        thousands(u64::from(t.ambassadors)),
-        if t.ambassadors == 1 { "" } else { "s" }
+        " · {}",
+        count(
+            u64::from(t.ambassadors),
+            "active ambassador",
+            "active ambassadors"
+        )
     ));
     if t.without_headcount > 0 {
         r = r.and(format!(
-            " · {} department{} without headcount",
-            t.without_headcount,
-            if t.without_headcount == 1 { "" } else { "s" }
+            " · {} without headcount",
+            count(u64::from(t.without_headcount), "department", "departments")
         ));
     }
     r

@@ -3,7 +3,7 @@
 
 use super::activity::tag_counts;
 use super::checkin_views::RoundStats;
-use super::{EmptyWeek, Program, percent, thousands};
+use super::{EmptyWeek, Program, count, percent, thousands};
 use crate::message::{Message, Rich, split_message};
 use crate::model::{
     ActivityFilter, AmbassadorStatus, CheckinFilter, DigestSnapshot, Effects, Kudos, RosterFilter,
@@ -153,8 +153,8 @@ impl<S: Store, C: Clock> Program<S, C> {
         }
         if !kudos.is_empty() {
             m = m.paragraph(Rich::strong(format!(
-                "🎉 {} kudos this week",
-                thousands(kudos_total)
+                "🎉 {} this week",
+                count(kudos_total, "kudos", "kudos")
             )));
             let group_of = |k: &Kudos| {
                 k.receivers
@@ -217,10 +217,10 @@ impl<S: Store, C: Clock> Program<S, C> {
             let tags = tag_counts(activities.iter());
             m = m
                 .paragraph(Rich::strong("🛠 What our ambassadors did").and(format!(
-                    ": {} activities{}{}.",
-                    activities.len(),
+                    ": {}{}{}.",
+                    count(activities.len() as u64, "activity", "activities"),
                     if reached > 0 {
-                        format!(", reaching {} people", thousands(reached))
+                        format!(", reaching {}", count(reached, "person", "people"))
                     } else {
                         String::new()
                     },

@@ -132,8 +132,12 @@ impl<S: Store, C: Clock> Program<S, C> {
             .and(". A few lines are plenty; leave out what does not apply. Only the program office and you will see your answer.");
         if !open.answer.is_empty() {
             intro = intro.and(format!(
-                " You have written {} characters already; what you write here is added to it.",
-                open.answer.chars().count()
+                " You have written {} already; what you write here is added to it.",
+                super::count(
+                    open.answer.chars().count() as u64,
+                    "character",
+                    "characters"
+                )
             ));
         }
         let fields = self

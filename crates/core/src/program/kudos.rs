@@ -1,6 +1,6 @@
 //! `/kudos @a [@b …] for <what they did>`: specific, public praise, within a daily limit.
 
-use super::{Caller, Outcome, Program, refuse};
+use super::{Caller, Outcome, Program, count, refuse};
 use crate::command::Mention;
 use crate::message::{Message, Reply, Rich};
 use crate::model::{KudosOutcome, NewKudos, Person, sanitize_text};
@@ -44,6 +44,21 @@ impl<S: Store, C: Clock> Program<S, C> {
                 receivers.push(person);
             }
         }
+        // A reaction's reason is the message reacted to, not written by the giver: only typed
+        // kudos are asked to be specific.
+        let min_words = self.settings.kudos_min_reason_words;
+        if source.is_none() && reason_words(&reason) < min_words as usize {
+            return Err(refuse(
+                Rich::text(format!(
+                    "Kudos mean most when they say what the person did, and “{reason}” is a bit short. What did "
+                ))
+                .and_mentions(&receivers.iter().map(Person::as_ref).collect::<Vec<_>>())
+                .and(format!(
+                    " do? Say it in at least {}, for example “for reviewing the release notes so we could ship on Friday”. Nothing was recorded, and it does not count toward your daily limit.",
+                    count(u64::from(min_words), "word", "words")
+                )),
+            ));
+        }
         let limit = match self.settings.kudos_daily_limit {
             0 => u32::MAX,
             n => n,
@@ -73,7 +88,8 @@ impl<S: Store, C: Clock> Program<S, C> {
         match outcome {
             KudosOutcome::LimitReached { given_today } => Err(refuse(
                 Rich::text(format!(
-                    "You have given your {given_today} kudos for today, the daily limit. It resets at midnight ({}). Nothing was recorded; here is your text to post again tomorrow: ",
+                    "You have given your {} for today, the daily limit. It resets at midnight ({}). Nothing was recorded; here is your text to post again tomorrow: ",
+                    count(u64::from(given_today), "kudos", "kudos"),
                     self.settings.time_zone
                 ))
                 .and_em(format!("for {reason}")),
@@ -93,12 +109,61 @@ impl<S: Store, C: Clock> Program<S, C> {
                     let left = limit.saturating_sub(given_today);
                     match left {
                         0 => "Thank you for recognizing them! That was your last kudos for today.".into(),
-                        1 => "Thank you for recognizing them! You have 1 kudos left today.".into(),
-                        n => format!("Thank you for recognizing them! You have {n} kudos left today."),
+                        n => format!(
+                            "Thank you for recognizing them! You have {} left today.",
+                            count(u64::from(n), "kudos", "kudos")
+                        ),
                     }
                 };
                 Ok(vec![Reply::room(public), Reply::caller(Message::text(left))])
             }
         }
+    }
+}
+
+/// The words of a kudos reason: what is written between spaces, with a letter or digit in it;
+/// `#tags` do not count. In scripts written without spaces (Chinese, Japanese, Thai, …) each
+/// character counts as a word.
+fn reason_words(reason: &str) -> usize {
+    reason
+        .split_whitespace()
+        .filter(|w| !w.starts_with('#'))
+        .map(|w| {
+            let unspaced = w.chars().filter(|c| unspaced_script(*c)).count();
+            let rest = w
+                .chars()
+                .any(|c| c.is_alphanumeric() && !unspaced_script(c));
+            unspaced + usize::from(rest)
+        })
+        .sum()
+}
+
+/// Letters of scripts that do not put spaces between words.
+fn unspaced_script(c: char) -> bool {
+    matches!(c,
+        '\u{3040}'..='\u{30FF}' // Hiragana, Katakana
+        | '\u{3400}'..='\u{4DBF}' // CJK extension A
+        | '\u{4E00}'..='\u{9FFF}' // CJK unified ideographs
+        | '\u{F900}'..='\u{FAFF}' // CJK compatibility ideographs
+        | '\u{0E00}'..='\u{0EFF}' // Thai, Lao
+        | '\u{1000}'..='\u{109F}' // Myanmar
+        | '\u{1780}'..='\u{17FF}' // Khmer
+        | '\u{20000}'..='\u{2FA1F}' // CJK extensions B–F, compatibility supplement
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reason_words;
+
+    #[test]
+    fn words_of_a_reason() {
+        assert_eq!(reason_words("x"), 1);
+        assert_eq!(reason_words("great!"), 1);
+        assert_eq!(reason_words("the docs #docs 🎉"), 2);
+        assert_eq!(reason_words("fixed the build"), 3);
+        assert_eq!(reason_words("R&D <3"), 2);
+        assert_eq!(reason_words("ワークショップ"), 7);
+        assert_eq!(reason_words("谢谢"), 2);
     }
 }

@@ -563,8 +563,19 @@ impl<S: Store, C: Clock> Program<S, C> {
                     .and("."),
             );
         }
+        let cadence = match a.time_zone.parse() {
+            Ok(tz) => format!(
+                "Check-ins come here {} in your time zone ({}).",
+                self.checkin_cadence(tz),
+                a.time_zone
+            ),
+            Err(_) => format!(
+                "Check-ins need a time zone I know, and {} is not one: the program office can set it.",
+                a.time_zone
+            ),
+        };
         m.context(
-            Rich::text("Check-ins come here every week in your time zone. Your commands: ")
+            Rich::text(format!("{cadence} Your commands: "))
                 .and_code(command_for(&to.account, "ambassadors help")),
         )
     }

@@ -45,6 +45,9 @@ pub struct Settings {
     pub time_zone: Tz,
     /// Kudos one person may give per day (0: no limit).
     pub kudos_daily_limit: u32,
+    /// A typed kudos reason shorter than this many words gets a nudge to say what the person did,
+    /// and is not recorded (0: any reason).
+    pub kudos_min_reason_words: u32,
     /// A department with more people than this per active ambassador is "thin".
     pub thin_headcount_per_ambassador: u32,
     /// A region with at least this many active ambassadors stands out as having many.
@@ -181,6 +184,7 @@ impl Default for Settings {
             office: vec![Account::new(Platform::Console, "admin")],
             time_zone: Tz::UTC,
             kudos_daily_limit: 5,
+            kudos_min_reason_words: 3,
             thin_headcount_per_ambassador: 150,
             many_ambassadors_per_region: 5,
             max_text_chars: 1000,
@@ -505,6 +509,17 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// A count with its noun, the one way counts are written: `1 activity`, `2 activities`,
+/// `1,075 people`. A noun that is the same in the plural (`kudos`) reads `one kudos`, so that it
+/// still reads as one.
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    match n {
+        1 if one == many => format!("one {one}"),
+        1 => format!("1 {one}"),
+        n => format!("{} {many}", thousands(n)),
+    }
+}
+
 /// A share as a whole percentage, rounded down so 99.6% never shows as 100%.
 pub fn percent(part: u64, whole: u64) -> u64 {
     (part * 100).checked_div(whole).unwrap_or(0)
@@ -521,5 +536,14 @@ mod tests {
         assert_eq!(thousands(1_000_000), "1,000,000");
         assert_eq!(percent(999, 1000), 99);
         assert_eq!(percent(1, 0), 0);
+    }
+
+    #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(count(1, "activity", "activities"), "1 activity");
+        assert_eq!(count(0, "activity", "activities"), "0 activities");
+        assert_eq!(count(1_075, "person", "people"), "1,075 people");
+        assert_eq!(count(1, "kudos", "kudos"), "one kudos");
+        assert_eq!(count(2, "kudos", "kudos"), "2 kudos");
     }
 }

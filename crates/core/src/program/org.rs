@@ -1,7 +1,7 @@
 //! The org map, kept by the program office: add, rename, move, resize and remove departments.
 
 use super::resolve::{did_you_mean, regions};
-use super::{Caller, Failure, Outcome, Program, refuse, thousands};
+use super::{Caller, Failure, Outcome, Program, count, refuse};
 use crate::message::{Message, Reply, Rich};
 use crate::model::{NewDepartment, RosterFilter, closest, name_key, sanitize_text};
 use crate::ports::{Clock, Store, StoreError};
@@ -25,29 +25,85 @@ fn clean_name(raw: &str, what: &str) -> Result<String, Failure> {
 
 fn headcount_text(h: Option<u32>) -> String {
     match h {
-        Some(h) => format!("{} people", thousands(u64::from(h))),
+        Some(h) => count(u64::from(h), "person", "people"),
         None => "headcount unknown".into(),
     }
 }
 
+/// The most regions a new-region note lists.
+const REGIONS_LISTED: usize = 8;
+
+/// A region the org map did not have until this command, among those it had.
+struct NewRegion {
+    name: String,
+    /// Known regions spelled close to it (a typo?).
+    close: Vec<String>,
+    known: Vec<String>,
+}
+
+impl NewRegion {
+    /// The note under the answer: the region is new, which ones exist (or the closest), and the
+    /// command that puts `department` into the region meant instead: the closest, else `back_to`.
+    fn note(&self, caller: &Caller, department: &str, back_to: Option<&str>) -> Rich {
+        let known = if self.close.is_empty() {
+            let mut listed: Vec<&str> = self
+                .known
+                .iter()
+                .take(REGIONS_LISTED)
+                .map(String::as_str)
+                .collect();
+            if self.known.len() > REGIONS_LISTED {
+                listed.push("…");
+            }
+            format!(" The regions so far: {}.", listed.join(", "))
+        } else {
+            let close: Vec<&str> = self.close.iter().map(String::as_str).collect();
+            did_you_mean(&close)
+        };
+        let target = match self.close.as_slice() {
+            [one] => Some(one.as_str()),
+            _ => back_to,
+        }
+        .map(quoted)
+        .unwrap_or_else(|| "<region>".into());
+        Rich::text(format!(
+            "“{}” is a new region.{known} If that is a typo: ",
+            self.name
+        ))
+        .and_code(caller.cmd(&format!(
+            "ambassadors dept move {} to {target}",
+            quoted(department)
+        )))
+    }
+}
+
+/// A name as a command argument: in quotes when it has several words.
+fn quoted(name: &str) -> String {
+    if name.contains(char::is_whitespace) {
+        format!("\"{name}\"")
+    } else {
+        name.to_string()
+    }
+}
+
 impl<S: Store, C: Clock> Program<S, C> {
-    /// The region as the org map already spells it, or the new name with a hint when it looks like a
-    /// typo of an existing one.
-    async fn region_for_write(&self, raw: &str) -> Result<(String, Option<String>), Failure> {
+    /// The region as the org map already spells it, or the new name and what to say about it (when
+    /// the org map already has regions it could be confused with).
+    async fn region_for_write(&self, raw: &str) -> Result<(String, Option<NewRegion>), Failure> {
         let name = clean_name(raw, "region")?;
         let known = regions(&self.store.departments().await?);
         let key = name_key(&name);
         if let Some(existing) = known.iter().find(|r| name_key(r) == key) {
             return Ok((existing.clone(), None));
         }
-        let close = closest(&name, known.iter().map(String::as_str), 2);
-        let hint = (!close.is_empty()).then(|| {
-            format!(
-                "“{name}” is a new region.{} If it is a typo, move the department with `dept move`.",
-                did_you_mean(&close)
-            )
-        });
-        Ok((name, hint))
+        if known.is_empty() {
+            return Ok((name, None));
+        }
+        let close = closest(&name, known.iter().map(String::as_str), 2)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        Ok((name.clone(), Some(NewRegion { name, close, known })))
     }
 
     pub(crate) async fn dept_add(
@@ -58,7 +114,7 @@ impl<S: Store, C: Clock> Program<S, C> {
         headcount: Option<u32>,
     ) -> Outcome {
         let name = clean_name(name, "department")?;
-        let (region, hint) = self.region_for_write(region).await?;
+        let (region, new_region) = self.region_for_write(region).await?;
         let new = NewDepartment {
             name,
             region,
@@ -89,8 +145,8 @@ impl<S: Store, C: Clock> Program<S, C> {
                 .and("It has no ambassador yet: ")
                 .and_code(caller.cmd(&format!("ambassadors add @person \"{}\"", d.name))),
         );
-        if let Some(hint) = hint {
-            m = m.context(hint);
+        if let Some(new_region) = new_region {
+            m = m.context(new_region.note(caller, &d.name, None));
         }
         Ok(vec![Reply::caller(m)])
     }
@@ -113,7 +169,7 @@ impl<S: Store, C: Clock> Program<S, C> {
 
     pub(crate) async fn dept_move(&self, caller: &Caller, name: &str, region: &str) -> Outcome {
         let d = self.department(caller, name).await?;
-        let (region, hint) = self.region_for_write(region).await?;
+        let (region, new_region) = self.region_for_write(region).await?;
         if name_key(&region) == name_key(&d.region) {
             return Err(refuse(format!("{} is already in {}.", d.name, d.region)));
         }
@@ -122,8 +178,8 @@ impl<S: Store, C: Clock> Program<S, C> {
             "Moved {} from {} to {}.",
             moved.name, d.region, moved.region
         ));
-        if let Some(hint) = hint {
-            m = m.context(hint);
+        if let Some(new_region) = new_region {
+            m = m.context(new_region.note(caller, &moved.name, Some(&d.region)));
         }
         Ok(vec![Reply::caller(m)])
     }
@@ -166,9 +222,9 @@ impl<S: Store, C: Clock> Program<S, C> {
                     .unwrap_or_else(|| "@person".into());
                 Err(Failure::User(Message::text(
                     Rich::text(format!(
-                        "{} still has {n} ambassador{}: ",
+                        "{} still has {}: ",
                         d.name,
-                        if n == 1 { "" } else { "s" }
+                        count(u64::from(n), "ambassador", "ambassadors")
                     ))
                     .and_mentions(&people)
                     .and(". Nothing was removed. Move them to another department (")

@@ -94,6 +94,21 @@ pub fn resolve_local(tz: Tz, naive: NaiveDateTime) -> DateTime<Utc> {
     Utc.from_utc_datetime(&naive)
 }
 
+/// The check-in prompts in zone `tz` in `(from, to]`: the schedule's occurrences in the weeks
+/// `every_weeks` keeps.
+fn checkin_prompts(
+    c: &super::CheckinSettings,
+    tz: Tz,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<DateTime<Utc>> {
+    c.schedule
+        .between(tz, from, to)
+        .into_iter()
+        .filter(|p| in_cadence(p.with_timezone(&tz).date_naive(), c.every_weeks))
+        .collect()
+}
+
 /// Keeps every `every_weeks`-th week, counted from Monday 2024-01-01 (1: every week).
 pub fn in_cadence(date: NaiveDate, every_weeks: u32) -> bool {
     if every_weeks <= 1 {
@@ -220,10 +235,8 @@ impl<S: Store, C: Clock> Program<S, C> {
         if job.kind == JobKind::CheckinReminder && c.remind_after >= c.close_after {
             return Vec::new();
         }
-        c.schedule
-            .between(job.tz, from - shift, to - shift)
+        checkin_prompts(c, job.tz, from - shift, to - shift)
             .into_iter()
-            .filter(|p| in_cadence(p.with_timezone(&job.tz).date_naive(), c.every_weeks))
             .map(|p| p + shift)
             .collect()
     }
@@ -343,6 +356,168 @@ impl<S: Store, C: Clock> Program<S, C> {
     }
 }
 
+/// How far ahead the check-in schedule is read to put it in words.
+const CADENCE_HORIZON_DAYS: i64 = 400;
+
+impl<S: Store, C: Clock> Program<S, C> {
+    /// When check-in prompts come in zone `tz`, in words: see [`checkin_cadence`].
+    pub fn checkin_cadence(&self, tz: Tz) -> String {
+        checkin_cadence(&self.settings.checkins, tz, self.clock.now())
+    }
+}
+
+/// When check-in prompts come in zone `tz` after `now`, in words read from the upcoming prompts
+/// themselves (schedule and `every_weeks`): "every Monday at 09:00", "every other Monday at
+/// 09:00", "on the first Monday of every month at 09:00"; a schedule that fits none of these is
+/// "on the program's schedule (next: Monday 2027-03-08 at 09:00)".
+pub fn checkin_cadence(c: &super::CheckinSettings, tz: Tz, now: DateTime<Utc>) -> String {
+    // More than a few prompts a week is not a cadence worth a year of reading.
+    let week = checkin_prompts(c, tz, now, now + Duration::days(8));
+    let upcoming = if week.len() > 14 {
+        week
+    } else {
+        checkin_prompts(c, tz, now, now + Duration::days(CADENCE_HORIZON_DAYS))
+    };
+    let local: Vec<NaiveDateTime> = upcoming
+        .iter()
+        .map(|t| t.with_timezone(&tz).naive_local())
+        .collect();
+    let horizon = (now + Duration::days(CADENCE_HORIZON_DAYS))
+        .with_timezone(&tz)
+        .naive_local();
+    match (cadence_words(&local, horizon, c.every_weeks), local.first()) {
+        (Some(words), _) => words,
+        (None, Some(next)) => format!(
+            "on the program's schedule (next: {})",
+            next.format("%A %Y-%m-%d at %H:%M")
+        ),
+        (None, None) => "on the program's schedule, which has no date coming up".into(),
+    }
+}
+
+/// Words for local times that follow one of the common cadences, all at the same time of day,
+/// until `horizon` (the end of what was read): none when they follow no such rule. A rule of
+/// every n weeks holds beyond what was read only as `every_weeks`; with weeks left out
+/// (`every_weeks` > 1) no other rule does.
+fn cadence_words(
+    times: &[NaiveDateTime],
+    horizon: NaiveDateTime,
+    every_weeks: u32,
+) -> Option<String> {
+    use chrono::Datelike;
+    let (first, last) = (times.first()?, times.last()?);
+    if times.len() < 2 || times.iter().any(|t| t.time() != first.time()) {
+        return None;
+    }
+    let dates: Vec<NaiveDate> = times.iter().map(|t| t.date()).collect();
+    let gaps: Vec<i64> = dates.windows(2).map(|w| (w[1] - w[0]).num_days()).collect();
+    // A schedule that stops (a year field) is not a cadence: the last prompt read must come
+    // within one usual gap of the horizon.
+    let widest = gaps.iter().copied().max()?;
+    if (horizon.date() - last.date()).num_days() > widest {
+        return None;
+    }
+    let at = first.format("at %H:%M");
+    let weekdays: std::collections::BTreeSet<u32> = dates
+        .iter()
+        .map(|d| d.weekday().num_days_from_monday())
+        .collect();
+    let day_name = |n: u32| -> &'static str {
+        [
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+        ][n as usize]
+    };
+    if gaps.iter().all(|g| *g == 1) {
+        return Some(format!("every day {at}"));
+    }
+    if weekdays.len() > 1 {
+        // Every day of those weekdays, none left out.
+        let expected = dates[0]
+            .iter_days()
+            .take_while(|d| d <= &dates[dates.len() - 1])
+            .filter(|d| weekdays.contains(&d.weekday().num_days_from_monday()))
+            .count();
+        if expected != dates.len() {
+            return None;
+        }
+        let names: Vec<&str> = weekdays.iter().map(|n| day_name(*n)).collect();
+        return Some(
+            if names == ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"] {
+                format!("every weekday (Monday to Friday) {at}")
+            } else {
+                format!("every {} {at}", and_list(&names))
+            },
+        );
+    }
+    let day = day_name(first.weekday().num_days_from_monday());
+    if gaps.iter().all(|g| *g == 7 * i64::from(every_weeks)) {
+        return Some(match every_weeks {
+            1 => format!("every {day} {at}"),
+            2 => format!("every other {day} {at}"),
+            n => format!("every {n} weeks on {day} {at}"),
+        });
+    }
+    if every_weeks > 1 {
+        return None;
+    }
+    // The n-th (or last) weekday of the month, once in each month it happens in.
+    let ordinal = |d: &NaiveDate| (d.day() - 1) / 7;
+    let is_last = |d: &NaiveDate| (*d + Duration::days(7)).month() != d.month();
+    let which = if ordinal(&dates[0]) < 4 && dates.iter().all(|d| ordinal(d) == ordinal(&dates[0]))
+    {
+        ["first", "second", "third", "fourth"][ordinal(&dates[0]) as usize]
+    } else if dates.iter().all(is_last) {
+        "last"
+    } else {
+        return None;
+    };
+    let mut months = std::collections::BTreeSet::new();
+    if !dates.iter().all(|d| months.insert((d.year(), d.month()))) {
+        return None;
+    }
+    let in_year: std::collections::BTreeSet<u32> = months.iter().map(|(_, m)| *m).collect();
+    let of = if in_year.len() == 12 {
+        "every month".to_string()
+    } else {
+        let names: Vec<&str> = in_year
+            .iter()
+            .map(|m| {
+                [
+                    "January",
+                    "February",
+                    "March",
+                    "April",
+                    "May",
+                    "June",
+                    "July",
+                    "August",
+                    "September",
+                    "October",
+                    "November",
+                    "December",
+                ][*m as usize - 1]
+            })
+            .collect();
+        and_list(&names)
+    };
+    Some(format!("on the {which} {day} of {of} {at}"))
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,6 +587,59 @@ mod tests {
             runs.iter()
                 .all(|r| r.weekday() == Weekday::Mon && r.day() <= 7)
         );
+    }
+
+    fn words(cron: &str, every_weeks: u32, tz: &str) -> String {
+        let c = crate::program::CheckinSettings {
+            schedule: Cron::parse(cron).unwrap(),
+            every_weeks,
+            ..Default::default()
+        };
+        checkin_cadence(&c, tz.parse().unwrap(), utc("2027-03-03T12:00:00Z"))
+    }
+
+    #[test]
+    fn the_checkin_cadence_in_words() {
+        assert_eq!(
+            words("0 9 * * Mon", 1, "Europe/Berlin"),
+            "every Monday at 09:00"
+        );
+        assert_eq!(
+            words("0 9 * * Mon", 2, "Europe/Berlin"),
+            "every other Monday at 09:00"
+        );
+        assert_eq!(
+            words("30 8 * * Tue", 3, "UTC"),
+            "every 3 weeks on Tuesday at 08:30"
+        );
+        assert_eq!(
+            words("0 9 1-7 * Mon", 1, "America/New_York"),
+            "on the first Monday of every month at 09:00"
+        );
+        assert_eq!(
+            words("0 10 1-7 1,4,7,10 Mon", 1, "UTC"),
+            "on the first Monday of January, April, July and October at 10:00"
+        );
+        assert_eq!(words("0 9 * * *", 1, "UTC"), "every day at 09:00");
+        assert_eq!(
+            words("0 9 * * Mon-Fri", 1, "UTC"),
+            "every weekday (Monday to Friday) at 09:00"
+        );
+        assert_eq!(
+            words("0 9 * * Mon,Thu", 1, "UTC"),
+            "every Monday and Thursday at 09:00"
+        );
+        // Not one of those: the real next prompt, never a made-up rule.
+        assert_eq!(
+            words("0 9 15 * *", 1, "UTC"),
+            "on the program's schedule (next: Monday 2027-03-15 at 09:00)"
+        );
+        assert_eq!(
+            words("0 9 1-7 * Mon", 2, "UTC"),
+            "on the program's schedule (next: Monday 2027-04-05 at 09:00)"
+        );
+        // A time that falls in a daylight-saving gap does not keep one time of day.
+        assert!(words("30 2 * * Sun", 1, "Europe/Berlin").starts_with("on the program's schedule"));
     }
 
     #[test]
