@@ -1,13 +1,13 @@
 //! The roster (who is ambassador for which department) and the coverage report.
 
-use crate::SqlStore;
 use crate::error::{DbResultExt, is_foreign_key_violation, to_store_error};
 use crate::rows::{AmbassadorRow, DepartmentRow, by_display_name, person_ref, select_ambassadors};
+use crate::{SqlStore, to_micros};
 use ambassador_core::{
     Account, Ambassador, AmbassadorStatus, DepartmentCoverage, DepartmentId, PersonId, PersonRef,
     RosterFilter, StoreError, StoreResult, name_key,
 };
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -286,6 +286,28 @@ pub(crate) async fn set_checkins_paused_until(
         )
         .bind(until)
         .bind(Utc::now())
+        .bind(person)
+        .execute(pool)
+        .await
+        .db()?
+        .rows_affected()
+    });
+    if updated == 0 {
+        return Err(not_on_roster(person));
+    }
+    Ok(())
+}
+
+pub(crate) async fn note_known_since(
+    store: &SqlStore,
+    person: PersonId,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let updated = with_pool!(store, |pool| {
+        sqlx::query(
+            "UPDATE ambassadors SET known_since = COALESCE(known_since, $1) WHERE person_id = $2",
+        )
+        .bind(to_micros(at))
         .bind(person)
         .execute(pool)
         .await
