@@ -162,20 +162,31 @@ fn a_pause_during_an_open_round_takes_the_ambassador_out_of_it() {
 /ambassadors pause @linus
 :clock 2027-01-17T16:00:00Z
 /ambassadors checkins
+:clock 2027-01-24T12:00:00Z
 ";
         let out = sb.console(&["--demo", "--clock", "2027-01-03T12:00:00Z"], script);
         let m = messages(&out);
         // No reminder for the round the pause began in; linus was still reminded the week before.
+        let hedy = with(&m, "[dm:hedy]", "A friendly reminder");
+        assert_eq!(hedy.len(), 1, "{hedy:#?}");
         assert!(
-            with(&m, "[dm:hedy]", "A friendly reminder").is_empty(),
-            "{out}"
+            hedy[0].contains("your check-in for 2027-01-18"),
+            "{}",
+            hedy[0]
         );
         let linus = with(&m, "[dm:linus]", "A friendly reminder");
         assert_eq!(linus.len(), 1, "{linus:#?}");
         assert!(linus[0].contains("your check-in for 2027-01-04"));
-        // Not counted as missed: linus missed one round, then paused; he is not flagged as silent.
+        // Not counted as missed: hedy misses the round of 2027-01-18, her first after the vacation;
+        // the round she paused in does not make that two in a row.
         assert!(
-            with(&m, "[dm:admin]", "@linus (Finance, EMEA) has not answered").is_empty(),
+            with(&m, "[dm:hedy]", "*Check-in for 2027-01-18*").len() == 1
+                && with(
+                    &m,
+                    "[dm:admin]",
+                    "@hedy (Data Science, APAC) has not answered"
+                )
+                .is_empty(),
             "{out}"
         );
         let vacation = with(&m, "[only hedy]", "Enjoy your time off!");
@@ -218,7 +229,17 @@ fn a_pause_during_an_open_round_takes_the_ambassador_out_of_it() {
         assert_eq!(cells("2027-01-04")[4], "1", "{view}");
         assert_eq!(cells("2027-01-11")[4], "1", "{view}");
         // The export says the same.
-        let csv = sb.run(&["export", "checkins", "--since", "2027-01-04"], "");
+        let csv = sb.run(
+            &[
+                "export",
+                "checkins",
+                "--since",
+                "2027-01-04",
+                "--until",
+                "2027-01-18",
+            ],
+            "",
+        );
         assert!(
             csv.status.success(),
             "{}",
@@ -232,6 +253,7 @@ fn a_pause_during_an_open_round_takes_the_ambassador_out_of_it() {
                 .to_string()
         };
         assert!(row("2027-01-04", "hedy").contains(",paused,"), "{csv}");
+        assert!(row("2027-01-18", "hedy").contains(",missed,"), "{csv}");
         assert!(row("2027-01-04", "linus").contains(",missed,"), "{csv}");
         assert!(row("2027-01-11", "linus").contains(",paused,"), "{csv}");
     });
