@@ -293,18 +293,19 @@ fn a_misuse_report_never_reaches_a_room_and_the_office_resolves_it() {
 #[test]
 fn the_inactivity_ladder_nudges_asks_the_office_then_suggests_alumni_and_never_removes() {
     let sb = Sandbox::new();
-    // alan joined the demo 30 days before 2027-01-04 and has never answered or logged anything.
+    // alan joined the demo's roster 30 days before 2027-01-04; the bot first knew him when the
+    // demo was loaded then, and he never answers or logs anything.
     let script = "\
 :clock 2027-02-10T12:00:00Z
 :clock 2027-03-10T12:00:00Z
-:clock 2027-06-10T12:00:00Z
+:clock 2027-07-10T12:00:00Z
 :as admin
 :in general
 /ambassadors list Operations
 :as alan
 /ambassadors log Ran a brown-bag session on code review #talk (12 people)
-:clock 2027-07-10T12:00:00Z
 :clock 2027-08-10T12:00:00Z
+:clock 2027-09-10T12:00:00Z
 ";
     let out = sb.console(&["--demo", "--clock", "2027-01-04T08:00:00Z"], script);
     let m = messages(&out);

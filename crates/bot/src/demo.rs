@@ -118,6 +118,10 @@ pub async fn fill<S: Store, C: Clock>(program: &Program<S, C>) -> anyhow::Result
         store
             .add_ambassador(person.id, d.id, tz, today - Duration::days(*days))
             .await?;
+        // The bot first knows them now, at its first start: it speaks for nothing before.
+        store
+            .note_known_since(person.id, program.clock.now())
+            .await?;
         if *paused {
             store
                 .set_ambassador_status(person.id, AmbassadorStatus::Paused, today)

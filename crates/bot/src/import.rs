@@ -11,7 +11,7 @@ use ambassador_core::{
     sanitize_text,
 };
 use anyhow::Context;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::HashMap;
 use std::path::Path;
@@ -187,6 +187,7 @@ pub async fn roster<S: Store>(
     default_platform: Platform,
     default_time_zone: &str,
     today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<Report> {
     let rows = read_rows(path)?;
     require_columns(path, &rows, &["person", "department"])?;
@@ -319,6 +320,9 @@ pub async fn roster<S: Store>(
                 }
             }
         }
+        // From now on the bot knows them (the first import counts): the inactivity ladder never
+        // counts a spell from before it.
+        store.note_known_since(person.id, now).await?;
     }
     bar.finish_and_clear();
     Ok(report)

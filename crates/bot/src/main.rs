@@ -9,7 +9,7 @@ mod metrics;
 mod record;
 mod run;
 
-use ambassador_core::{Platform, Program, SimClock, SystemClock};
+use ambassador_core::{Clock, Platform, Program, SimClock, SystemClock};
 use ambassador_store::SqlStore;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -392,6 +392,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     platform,
                     program.settings.time_zone.name(),
                     program.today(),
+                    program.clock.now(),
                 )
                 .await?;
                 print_report(&report, "roster", &path);

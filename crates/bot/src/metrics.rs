@@ -195,7 +195,7 @@ impl CheckinResponse {
                     *answered += 1;
                     *expected += 1;
                 }
-                CheckinStatus::Skipped => {}
+                CheckinStatus::Skipped | CheckinStatus::Paused => {}
                 CheckinStatus::Open | CheckinStatus::Missed => *expected += 1,
             }
         }

@@ -314,11 +314,18 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<()>> + Send;
     fn manager(&self, person: PersonId)
     -> impl Future<Output = StoreResult<Option<Person>>> + Send;
-    /// Every active ambassador with the instant of their latest sign of life: a check-in answer,
-    /// an activity logged, kudos given (None: none at all). Ordered like [`Store::roster`].
-    fn last_active(
+    /// Every active ambassador with the instant of their latest sign of life (a check-in answer,
+    /// an activity logged, kudos given) and when the bot first knew them (see
+    /// [`Store::note_known_since`]). Ordered like [`Store::roster`].
+    fn last_active(&self) -> impl Future<Output = StoreResult<Vec<SignsOfLife>>> + Send;
+    /// Records that the bot knows the roster entry of `person` since `at` (it was imported, added,
+    /// approved): the first instant recorded stays. A new entry after
+    /// [`Store::remove_ambassador`] starts afresh. `NotFound` when the person is not on the roster.
+    fn note_known_since(
         &self,
-    ) -> impl Future<Output = StoreResult<Vec<(Ambassador, Option<DateTime<Utc>>)>>> + Send;
+        person: PersonId,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Records that the person confirmed the term year that began on `anniversary`. True the first
     /// time, false when already confirmed.
     fn confirm_renewal(
@@ -332,6 +339,12 @@ pub trait Store: Send + Sync + 'static {
         &self,
         since: NaiveDate,
     ) -> impl Future<Output = StoreResult<Vec<(PersonId, NaiveDate)>>> + Send;
+    /// Renewal asks sent about anniversaries on or after `since` (recorded by
+    /// [`Effects::renewal_asks`]), ordered by person and anniversary.
+    fn renewal_asks(
+        &self,
+        since: NaiveDate,
+    ) -> impl Future<Output = StoreResult<Vec<RenewalAsk>>> + Send;
 
     // ---- check-ins ----
 
@@ -342,6 +355,13 @@ pub trait Store: Send + Sync + 'static {
         person: PersonId,
         until: Option<NaiveDate>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Takes the person out of the rounds still open at `now` (`closes_at > now`) that they have
+    /// not answered or skipped: status `open` becomes `paused`. Returns those rounds, oldest first.
+    fn pause_open_checkins(
+        &self,
+        person: PersonId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<RoundId>>> + Send;
     /// The distinct time zones of active ambassadors, sorted.
     fn ambassador_time_zones(&self) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
     /// The person's check-in that still takes answers at `now`: `closes_at > now` and status open,

@@ -99,6 +99,26 @@ pub(crate) async fn set_checkin_status(
     row.ok_or_else(|| no_checkin(round, person))?.into_checkin()
 }
 
+pub(crate) async fn pause_open_checkins(
+    store: &SqlStore,
+    person: PersonId,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<RoundId>> {
+    let mut rounds: Vec<RoundId> = with_pool!(store, |pool| {
+        sqlx::query_scalar(
+            "UPDATE checkins SET status = 'paused' \
+             WHERE person_id = $1 AND status = 'open' AND closes_at > $2 RETURNING round",
+        )
+        .bind(person)
+        .bind(to_micros(now))
+        .fetch_all(pool)
+        .await
+        .db()?
+    });
+    rounds.sort_unstable();
+    Ok(rounds)
+}
+
 fn no_checkin(round: RoundId, person: PersonId) -> StoreError {
     StoreError::NotFound(format!("check-in of person {person} in round {round}"))
 }
@@ -111,12 +131,13 @@ struct CheckinEntryRow {
     ambassador: AmbassadorRow,
 }
 
-/// The check-in statuses, in the order of the `$6`..`$9` slots of [`checkins`]' query.
-const STATUSES: [CheckinStatus; 4] = [
+/// The check-in statuses, in the order of the `$6`..`$10` slots of [`checkins`]' query.
+const STATUSES: [CheckinStatus; 5] = [
     CheckinStatus::Open,
     CheckinStatus::Answered,
     CheckinStatus::Skipped,
     CheckinStatus::Missed,
+    CheckinStatus::Paused,
 ];
 
 pub(crate) async fn checkins(
@@ -140,7 +161,7 @@ pub(crate) async fn checkins(
                AND ($2 IS NULL OR c.round <= $2) \
                AND ($3 IS NULL OR c.person_id = $3) \
                AND (NOT $4 OR c.answer <> '') \
-               AND ($5 OR c.status IN ($6, $7, $8, $9))"
+               AND ($5 OR c.status IN ($6, $7, $8, $9, $10))"
         ))
         .bind(filter.from_round)
         .bind(filter.to_round)
@@ -151,6 +172,7 @@ pub(crate) async fn checkins(
         .bind(slot(STATUSES[1]))
         .bind(slot(STATUSES[2]))
         .bind(slot(STATUSES[3]))
+        .bind(slot(STATUSES[4]))
         .fetch_all(pool)
         .await
         .db()?

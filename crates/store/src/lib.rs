@@ -56,7 +56,8 @@ use ambassador_core::{
     Account, Ambassador, AmbassadorStatus, Checkin, CheckinEntry, CheckinFilter, CheckinStatus,
     Department, DepartmentCoverage, DepartmentId, DigestSnapshot, Effects, JobRun, Kudos,
     KudosOutcome, NewDepartment, NewKudos, OutboxItem, OutboxStats, OutboxStatus, Outgoing, Person,
-    PersonId, Platform, RosterFilter, RoundId, Store, StoreError, StoreResult,
+    PersonId, Platform, RenewalAsk, RosterFilter, RoundId, SignsOfLife, Store, StoreError,
+    StoreResult,
 };
 use ambassador_core::{
     Activity, ActivityEntry, ActivityFilter, ActivityId, Announcement, AnnouncementId,
@@ -581,8 +582,12 @@ impl Store for SqlStore {
         lifecycle::manager(self, person).await
     }
 
-    async fn last_active(&self) -> StoreResult<Vec<(Ambassador, Option<DateTime<Utc>>)>> {
+    async fn last_active(&self) -> StoreResult<Vec<SignsOfLife>> {
         lifecycle::last_active(self).await
+    }
+
+    async fn note_known_since(&self, person: PersonId, at: DateTime<Utc>) -> StoreResult<()> {
+        roster::note_known_since(self, person, at).await
     }
 
     async fn confirm_renewal(
@@ -601,12 +606,24 @@ impl Store for SqlStore {
         lifecycle::renewals_confirmed(self, since).await
     }
 
+    async fn renewal_asks(&self, since: NaiveDate) -> StoreResult<Vec<RenewalAsk>> {
+        lifecycle::renewal_asks(self, since).await
+    }
+
     async fn set_checkins_paused_until(
         &self,
         person: PersonId,
         until: Option<NaiveDate>,
     ) -> StoreResult<()> {
         roster::set_checkins_paused_until(self, person, until).await
+    }
+
+    async fn pause_open_checkins(
+        &self,
+        person: PersonId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<RoundId>> {
+        checkins::pause_open_checkins(self, person, now).await
     }
 
     async fn ambassador_time_zones(&self) -> StoreResult<Vec<String>> {

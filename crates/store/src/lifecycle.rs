@@ -11,8 +11,9 @@ use crate::rows::{AmbassadorRow, PersonRow, ambassador_columns, person_ref};
 use crate::scheduler::{outbox_rows, queue_outbox};
 use crate::{SqlStore, to_micros};
 use ambassador_core::{
-    Ambassador, Application, ApplicationId, ApplicationStatus, Department, DepartmentId,
-    MisuseReport, Nomination, Outgoing, Person, PersonId, ReportId, StoreError, StoreResult, Term,
+    Application, ApplicationId, ApplicationStatus, Department, DepartmentId, MisuseReport,
+    Nomination, Outgoing, Person, PersonId, RenewalAsk, ReportId, SignsOfLife, StoreError,
+    StoreResult, Term,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -831,11 +832,10 @@ struct LastActiveRow {
     last_checkin: Option<DateTime<Utc>>,
     last_activity: Option<DateTime<Utc>>,
     last_kudos: Option<DateTime<Utc>>,
+    known_since: Option<DateTime<Utc>>,
 }
 
-pub(crate) async fn last_active(
-    store: &SqlStore,
-) -> StoreResult<Vec<(Ambassador, Option<DateTime<Utc>>)>> {
+pub(crate) async fn last_active(store: &SqlStore) -> StoreResult<Vec<SignsOfLife>> {
     // One row per active ambassador; each latest instant is looked for among the person's own rows
     // only, found by an index led by the person (checkins_person_round,
     // activities_author_happened_on, kudos_giver_given_at). Three columns rather than their
@@ -849,7 +849,8 @@ pub(crate) async fn last_active(
                (SELECT MAX(v.logged_at) FROM activities v \
                 WHERE v.author_id = a.person_id) AS last_activity, \
                (SELECT MAX(k.given_at) FROM kudos k \
-                WHERE k.giver_id = a.person_id) AS last_kudos \
+                WHERE k.giver_id = a.person_id) AS last_kudos, \
+               a.known_since \
              FROM ambassadors a \
              JOIN people p ON p.id = a.person_id \
              JOIN departments d ON d.id = a.department_id \
@@ -862,11 +863,15 @@ pub(crate) async fn last_active(
     rows.sort_by_cached_key(|row| row.ambassador.order_key());
     rows.into_iter()
         .map(|row| {
-            let last = [row.last_checkin, row.last_activity, row.last_kudos]
+            let last_seen = [row.last_checkin, row.last_activity, row.last_kudos]
                 .into_iter()
                 .flatten()
                 .max();
-            Ok((row.ambassador.into_ambassador()?, last))
+            Ok(SignsOfLife {
+                ambassador: row.ambassador.into_ambassador()?,
+                last_seen,
+                known_since: row.known_since,
+            })
         })
         .collect()
 }
@@ -913,4 +918,28 @@ pub(crate) async fn renewals_confirmed(
     });
     rows.sort_unstable();
     Ok(rows)
+}
+
+pub(crate) async fn renewal_asks(
+    store: &SqlStore,
+    since: NaiveDate,
+) -> StoreResult<Vec<RenewalAsk>> {
+    let mut rows: Vec<(i64, NaiveDate, DateTime<Utc>)> = with_pool!(store, |pool| {
+        sqlx::query_as(
+            "SELECT person_id, anniversary, asked_at FROM renewal_asks WHERE anniversary >= $1",
+        )
+        .bind(since)
+        .fetch_all(pool)
+        .await
+        .db()?
+    });
+    rows.sort_unstable();
+    Ok(rows
+        .into_iter()
+        .map(|(person, anniversary, asked_at)| RenewalAsk {
+            person,
+            anniversary,
+            asked_at,
+        })
+        .collect())
 }

@@ -309,6 +309,28 @@ pub(crate) async fn set_checkins_paused_until(
     Ok(())
 }
 
+pub(crate) async fn note_known_since(
+    store: &SqlStore,
+    person: PersonId,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let updated = with_pool!(store, |pool| {
+        sqlx::query(
+            "UPDATE ambassadors SET known_since = COALESCE(known_since, $1) WHERE person_id = $2",
+        )
+        .bind(to_micros(at))
+        .bind(person)
+        .execute(pool)
+        .await
+        .db()?
+        .rows_affected()
+    });
+    if updated == 0 {
+        return Err(not_on_roster(person));
+    }
+    Ok(())
+}
+
 pub(crate) async fn ambassador_time_zones(store: &SqlStore) -> StoreResult<Vec<String>> {
     let mut zones: Vec<String> = with_pool!(store, |pool| {
         sqlx::query_scalar("SELECT DISTINCT time_zone FROM ambassadors WHERE status = 'active'")

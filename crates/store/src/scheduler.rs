@@ -234,6 +234,18 @@ pub(crate) async fn commit(
                 update.build().persistent(false).execute(&mut *tx).await?;
             }
 
+            for chunk in effects.renewal_asks.chunks(rows_per_statement(3)) {
+                let mut insert = builder(
+                    pool,
+                    "INSERT INTO renewal_asks (person_id, anniversary, asked_at) ",
+                );
+                insert.push_values(chunk, |mut row, (person, anniversary)| {
+                    row.push_bind(*person).push_bind(*anniversary).push_bind(at);
+                });
+                insert.push(" ON CONFLICT (person_id, anniversary) DO NOTHING");
+                insert.build().persistent(false).execute(&mut *tx).await?;
+            }
+
             if let Some(snapshot) = &effects.digest_snapshot {
                 sqlx::query(
                     "INSERT INTO digest_snapshots \
@@ -255,7 +267,7 @@ pub(crate) async fn commit(
     match outcome {
         Ok(done) => Ok(done),
         Err(e) if is_foreign_key_violation(&e) => Err(StoreError::NotFound(
-            "a person of a check-in to open or of an announcement".to_owned(),
+            "a person of a check-in to open, an announcement or a renewal ask".to_owned(),
         )),
         Err(e) => Err(to_store_error(e)),
     }

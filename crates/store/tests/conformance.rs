@@ -9,7 +9,7 @@ use ambassador_core::{
     Account, AmbassadorStatus, Checkin, CheckinFilter, CheckinStatus, Department,
     DepartmentCoverage, Destination, DigestSnapshot, Effects, JobRun, JobRunStatus, KudosOutcome,
     Message, NewCheckin, NewDepartment, NewKudos, OutboxItem, OutboxStats, OutboxStatus, Outgoing,
-    Person, PersonRef, Platform, Rich, RosterFilter, Store, StoreError,
+    Person, PersonId, PersonRef, Platform, RenewalAsk, Rich, RosterFilter, Store, StoreError,
 };
 use ambassador_store::{Backend, SqlStore};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
@@ -113,6 +113,10 @@ conformance!(
     kudos_optouts_and_managers_are_set_and_cleared,
     last_active_is_the_latest_sign_of_life_of_active_ambassadors,
     renewals_are_confirmed_once_per_anniversary,
+    the_first_moment_the_bot_knew_an_ambassador_is_kept,
+    renewal_asks_are_recorded_once_with_their_instant,
+    a_pause_takes_open_check_ins_out_of_their_round,
+    the_facts_migration_backfills_asks_and_first_knowledge,
     a_lease_has_one_holder_until_it_runs_out,
     concurrent_takers_get_a_lease_once,
     released_leases_are_free_at_once,
@@ -4723,7 +4727,7 @@ async fn last_active_is_the_latest_sign_of_life_of_active_ambassadors(store: Sql
     let last = store.last_active().await.unwrap();
     let got: Vec<(&str, Option<DateTime<Utc>>)> = last
         .iter()
-        .map(|(a, at)| (a.person.display_name.as_str(), *at))
+        .map(|l| (l.ambassador.person.display_name.as_str(), l.last_seen))
         .collect();
     // Ordered like the roster: region (APAC first), department, name.
     assert_eq!(
@@ -4736,8 +4740,208 @@ async fn last_active_is_the_latest_sign_of_life_of_active_ambassadors(store: Sql
         ]
     );
     assert_eq!(
-        last[1].0,
+        last[1].ambassador,
         store.ambassador(answers.id).await.unwrap().unwrap()
+    );
+    assert!(last.iter().all(|l| l.known_since.is_none()), "never noted");
+}
+
+async fn the_first_moment_the_bot_knew_an_ambassador_is_kept(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let legal = department(&store, "Legal", "EMEA").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "UTC").await;
+    assert_eq!(known(&store).await, [None]);
+    let first = at(2024, 5, 6, 9, 0, 0) + Duration::microseconds(250);
+    store.note_known_since(ada.id, first).await.unwrap();
+    // A later import or a move to another department keeps the first moment.
+    store
+        .note_known_since(ada.id, at(2024, 6, 1, 0, 0, 0))
+        .await
+        .unwrap();
+    store
+        .add_ambassador(ada.id, legal.id, "UTC", date(2024, 6, 2))
+        .await
+        .unwrap();
+    assert_eq!(known(&store).await, [Some(first)]);
+    // A new entry after a removal starts afresh.
+    store.remove_ambassador(ada.id).await.unwrap();
+    store
+        .add_ambassador(ada.id, legal.id, "UTC", date(2024, 7, 1))
+        .await
+        .unwrap();
+    assert_eq!(known(&store).await, [None]);
+    let outsider = person(&store, "U2", "Gus").await;
+    assert!(matches!(
+        store.note_known_since(outsider.id, first).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn known(store: &SqlStore) -> Vec<Option<DateTime<Utc>>> {
+    let last = store.last_active().await.unwrap();
+    last.into_iter().map(|l| l.known_since).collect()
+}
+
+async fn renewal_asks_are_recorded_once_with_their_instant(store: SqlStore) {
+    let ada = person(&store, "U1", "Ada").await;
+    let grace = person(&store, "U2", "Grace").await;
+    let sent = at(2024, 5, 6, 10, 0, 0) + Duration::microseconds(5);
+    let asks = Effects {
+        renewal_asks: vec![(ada.id, date(2024, 5, 1)), (grace.id, date(2023, 3, 1))],
+        ..Effects::default()
+    };
+    assert!(
+        store
+            .commit_occurrence("lifecycle", sent, sent, &asks)
+            .await
+            .unwrap()
+    );
+    // Asked again the next day (a replay): the first instant stays.
+    let again = Effects {
+        renewal_asks: vec![(ada.id, date(2024, 5, 1))],
+        ..Effects::default()
+    };
+    store.apply(&again, at(2024, 5, 7, 10, 0, 0)).await.unwrap();
+    assert_eq!(
+        store.renewal_asks(date(2023, 1, 1)).await.unwrap(),
+        [
+            RenewalAsk {
+                person: ada.id,
+                anniversary: date(2024, 5, 1),
+                asked_at: sent
+            },
+            RenewalAsk {
+                person: grace.id,
+                anniversary: date(2023, 3, 1),
+                asked_at: sent
+            },
+        ]
+    );
+    assert_eq!(
+        store.renewal_asks(date(2024, 1, 1)).await.unwrap().len(),
+        1,
+        "only anniversaries on or after the day"
+    );
+}
+
+async fn a_pause_takes_open_check_ins_out_of_their_round(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "UTC").await;
+    let bea = ambassador(&store, "U2", "Bea", &finance, "UTC").await;
+    let (earlier, round) = (date(2024, 4, 29), date(2024, 5, 6));
+    store
+        .apply(
+            &open_checkins(vec![
+                opening(earlier, &ada),
+                opening(round, &ada),
+                opening(round, &bea),
+            ]),
+            at(2024, 5, 6, 9, 0, 0),
+        )
+        .await
+        .unwrap();
+    store
+        .write_checkin_answer(round, bea.id, "All good", false, at(2024, 5, 6, 10, 0, 0))
+        .await
+        .unwrap();
+    // The round of 2024-04-29 has closed; bea answered: only ada's open one is taken out.
+    let now = at(2024, 5, 6, 12, 0, 0);
+    assert_eq!(
+        store.pause_open_checkins(ada.id, now).await.unwrap(),
+        [round]
+    );
+    assert_eq!(
+        store.pause_open_checkins(bea.id, now).await.unwrap(),
+        Vec::<NaiveDate>::new()
+    );
+    assert_eq!(
+        checkin_of(&store, round, &ada).await.status,
+        CheckinStatus::Paused
+    );
+    assert_eq!(
+        checkin_of(&store, earlier, &ada).await.status,
+        CheckinStatus::Open
+    );
+    assert_eq!(
+        checkin_of(&store, round, &bea).await.status,
+        CheckinStatus::Answered
+    );
+    // No longer current (nothing to answer), and found by its status.
+    assert_eq!(store.current_checkin(ada.id, now).await.unwrap(), None);
+    let paused = store
+        .checkins(&CheckinFilter {
+            statuses: vec![CheckinStatus::Paused],
+            ..CheckinFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(paused.len(), 1);
+    assert_eq!(paused[0].ambassador.person, ada);
+}
+
+async fn the_facts_migration_backfills_asks_and_first_knowledge(store: SqlStore) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "UTC").await;
+    let bea = ambassador(&store, "U2", "Bea", &finance, "UTC").await;
+    let prompted = at(2024, 5, 6, 9, 0, 0);
+    store
+        .apply(
+            &open_checkins(vec![opening(date(2024, 5, 6), &ada)]),
+            prompted,
+        )
+        .await
+        .unwrap();
+    let asked = at(2024, 5, 1, 10, 0, 0);
+    let key = format!("renewal:{}:2024-05-01:ask", ada.id);
+    store
+        .apply(
+            &queue(vec![
+                dm(&key, &slack("U1")),
+                dm("renewal:999999:2024-05-01:ask", &slack("U9")),
+                dm("renewal:x:ask", &slack("U1")),
+            ]),
+            asked,
+        )
+        .await
+        .unwrap();
+    // Back to before the migration, then migrate again.
+    store
+        .execute_script(
+            "DROP TABLE renewal_asks; ALTER TABLE ambassadors DROP COLUMN known_since; \
+             DELETE FROM _sqlx_migrations WHERE version = 8;",
+        )
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    assert_eq!(
+        store.renewal_asks(date(2024, 1, 1)).await.unwrap(),
+        [RenewalAsk {
+            person: ada.id,
+            anniversary: date(2024, 5, 1),
+            asked_at: asked
+        }]
+    );
+    let known: Vec<(PersonId, Option<DateTime<Utc>>)> = store
+        .last_active()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| (l.ambassador.person.id, l.known_since))
+        .collect();
+    assert_eq!(
+        known[0],
+        (ada.id, Some(prompted)),
+        "its first check-in prompt"
+    );
+    assert_eq!(known[1].0, bea.id);
+    assert!(
+        known[1].1.is_some_and(|t| t > prompted),
+        "never prompted: the migration's time"
+    );
+    // The check-ins survived the rebuild and take the new status.
+    assert_eq!(
+        store.pause_open_checkins(ada.id, prompted).await.unwrap(),
+        [date(2024, 5, 6)]
     );
 }
 

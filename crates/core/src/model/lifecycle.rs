@@ -89,6 +89,26 @@ pub struct Term {
     pub until: Option<NaiveDate>,
 }
 
+/// An active ambassador with the facts the inactivity ladder counts from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignsOfLife {
+    pub ambassador: super::Ambassador,
+    /// Their latest sign of life: a check-in answer, an activity logged, kudos given (None: none).
+    pub last_seen: Option<DateTime<Utc>>,
+    /// When the bot first knew this roster entry (first start, import, add, approval); None when
+    /// it was never recorded.
+    pub known_since: Option<DateTime<Utc>>,
+}
+
+/// A yearly renewal ask the bot sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RenewalAsk {
+    pub person: PersonId,
+    /// The anniversary that began the term year asked about.
+    pub anniversary: NaiveDate,
+    pub asked_at: DateTime<Utc>,
+}
+
 /// A private report of misuse of the ambassador title.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MisuseReport {

@@ -18,6 +18,9 @@ pub enum CheckinStatus {
     Skipped,
     /// The round closed without an answer.
     Missed,
+    /// A pause (by the ambassador or the office) that began while the round was open took them out
+    /// of it: no reminder, not missed.
+    Paused,
 }
 
 impl CheckinStatus {
@@ -27,6 +30,7 @@ impl CheckinStatus {
             CheckinStatus::Answered => "answered",
             CheckinStatus::Skipped => "skipped",
             CheckinStatus::Missed => "missed",
+            CheckinStatus::Paused => "paused",
         }
     }
 }
@@ -39,6 +43,7 @@ impl FromStr for CheckinStatus {
             "answered" => Ok(CheckinStatus::Answered),
             "skipped" => Ok(CheckinStatus::Skipped),
             "missed" => Ok(CheckinStatus::Missed),
+            "paused" => Ok(CheckinStatus::Paused),
             other => Err(format!("unknown check-in status `{other}`")),
         }
     }
@@ -120,6 +125,9 @@ pub struct Effects {
     pub announcement: Option<super::NewAnnouncement>,
     /// Announcement recipients reminded now (sets `reminded_at`).
     pub announcement_reminded: Vec<(super::AnnouncementId, PersonId)>,
+    /// Yearly renewal asks sent now: (person, anniversary of the term year asked about), recorded
+    /// as asked at the commit's instant (an ask recorded already keeps its first instant).
+    pub renewal_asks: Vec<(PersonId, NaiveDate)>,
 }
 
 impl Effects {

@@ -171,7 +171,8 @@ impl<S: Store, C: Clock> Program<S, C> {
         {
             let a = &e.ambassador;
             effects.missed.push((round, a.person.id));
-            // Silence: this round and the ones before it, skipped rounds left out, all missed.
+            // Silence: this round and the ones before it, skipped and paused rounds left out, all
+            // missed.
             let history = self
                 .store
                 .checkins(&CheckinFilter {
@@ -183,7 +184,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             let streak: Vec<&Checkin> = history
                 .iter()
                 .map(|h| &h.checkin)
-                .filter(|c| c.status != CheckinStatus::Skipped)
+                .filter(|c| !matches!(c.status, CheckinStatus::Skipped | CheckinStatus::Paused))
                 .take_while(|c| c.round == round || c.status == CheckinStatus::Missed)
                 .collect();
             if streak.len() >= needed && !streak.iter().any(|c| c.flagged) {
@@ -409,9 +410,23 @@ impl<S: Store, C: Clock> Program<S, C> {
                 self.store
                     .set_checkins_paused_until(caller.person.id, Some(until))
                     .await?;
+                // The pause starts now: it takes them out of the round open now too.
+                let rounds = self
+                    .store
+                    .pause_open_checkins(caller.person.id, self.clock.now())
+                    .await?;
+                let open = if rounds.is_empty() {
+                    String::new()
+                } else {
+                    let rounds: Vec<String> = rounds.iter().map(ToString::to_string).collect();
+                    format!(
+                        "That includes the round of {} open now: no reminder, and it does not count as missed. ",
+                        rounds.join(" and ")
+                    )
+                };
                 Ok(vec![Reply::caller(Message::text(
                     Rich::text(format!(
-                        "Enjoy your time off! No check-ins until {until} (included). "
+                        "Enjoy your time off! No check-ins until {until} (included). {open}"
                     ))
                     .and_code(caller.cmd("checkin resume"))
                     .and(" brings them back earlier."),

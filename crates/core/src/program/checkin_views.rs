@@ -33,6 +33,8 @@ pub(crate) struct RoundStats {
     pub prompted: u32,
     pub answered: u32,
     pub skipped: u32,
+    /// Taken out of the round by a pause that began while it was open.
+    pub paused: u32,
     pub missing: u32,
     pub median_to_answer: Option<Duration>,
 }
@@ -51,6 +53,7 @@ impl RoundStats {
                     }
                 }
                 CheckinStatus::Skipped => s.skipped += 1,
+                CheckinStatus::Paused => s.paused += 1,
                 CheckinStatus::Open | CheckinStatus::Missed => s.missing += 1,
             }
         }
@@ -62,11 +65,11 @@ impl RoundStats {
         s
     }
 
-    /// Answered out of those expected to answer (skipped rounds excluded).
+    /// Answered out of those expected to answer (skipped and paused check-ins excluded).
     pub fn rate(&self) -> u64 {
         percent(
             u64::from(self.answered),
-            u64::from(self.prompted - self.skipped),
+            u64::from(self.prompted - self.skipped - self.paused),
         )
     }
 }
@@ -102,6 +105,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                 Rich::text(stats.prompted.to_string()),
                 Rich::text(stats.answered.to_string()),
                 Rich::text(stats.skipped.to_string()),
+                Rich::text(stats.paused.to_string()),
                 Rich::text(format!("{}%", stats.rate())),
                 Rich::text(
                     stats
@@ -117,10 +121,11 @@ impl<S: Store, C: Clock> Program<S, C> {
                 "Prompted",
                 "Answered",
                 "Skipped",
+                "Paused",
                 "Response",
                 "Median time to answer",
             ],
-            &[false, true, true, true, true, true],
+            &[false, true, true, true, true, true, true],
             rows,
         );
         let (latest, list) = rounds.iter().next_back().expect("not empty");
@@ -134,9 +139,15 @@ impl<S: Store, C: Clock> Program<S, C> {
             })
             .map(|e| e.ambassador.person.as_ref())
             .collect();
+        let paused: Vec<_> = list
+            .iter()
+            .filter(|e| e.checkin.status == CheckinStatus::Paused)
+            .map(|e| e.ambassador.person.as_ref())
+            .collect();
         m = if missing.is_empty() {
             m.paragraph(format!(
-                "Everyone answered or skipped the round of {latest}."
+                "Everyone{} answered or skipped the round of {latest}.",
+                if paused.is_empty() { "" } else { " else" }
             ))
         } else {
             m.paragraph(
@@ -144,6 +155,14 @@ impl<S: Store, C: Clock> Program<S, C> {
                     .and_mentions(&missing),
             )
         };
+        if !paused.is_empty() {
+            m = m.paragraph(
+                Rich::text(format!(
+                    "Paused during the round of {latest} (not expected to answer): "
+                ))
+                .and_mentions(&paused),
+            );
+        }
         Ok(vec![Reply::caller(m.context(
             Rich::text("Answers: ").and_code(
                 caller.cmd("ambassadors feedback [department|region] [since YYYY-MM-DD]"),

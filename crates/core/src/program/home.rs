@@ -330,10 +330,8 @@ impl<S: Store, C: Clock> Program<S, C> {
             .last_active()
             .await?
             .iter()
-            .filter(|(a, at)| {
-                // Someone new counts from the first day of their term.
-                let since = a.since.and_hms_opt(0, 0, 0).map(|d| d.and_utc());
-                at.or(since).is_none_or(|at| now - at >= quiet)
+            .filter(|life| {
+                now - super::lifecycle::quiet_from(life, self.settings.time_zone) >= quiet
             })
             .count();
         Ok(OfficeGlance {

@@ -7,12 +7,13 @@ use super::{Caller, Failure, Outcome, Program, refuse};
 use crate::command::Mention;
 use crate::message::{Button, FormKind, Message, Reply, Rich};
 use crate::model::{
-    Account, AmbassadorStatus, Application, ApplicationStatus, CheckinFilter, CheckinStatus,
-    Department, Effects, Person, PersonId, PersonRef, Platform, TrackRecord, sanitize_text,
+    Account, Ambassador, AmbassadorStatus, Application, ApplicationStatus, CheckinFilter,
+    CheckinStatus, Department, Effects, Person, PersonId, PersonRef, Platform, SignsOfLife,
+    TrackRecord, sanitize_text,
 };
 use crate::ports::{Clock, Outgoing, Store, StoreError, StoreResult};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The application questions of the OpenStack Ambassador Program; the department is asked last.
 pub const APPLICATION_QUESTIONS: [&str; 3] = [
@@ -58,6 +59,23 @@ pub(crate) fn last_anniversary(since: NaiveDate, today: NaiveDate) -> Option<Nai
         on(today.year() - 1)?
     };
     (date > since).then_some(date)
+}
+
+/// Where an ambassador's quiet spell begins: the latest of their last sign of life, the start of
+/// their term (midnight in `tz`) and the moment the bot first knew them. The bot speaks only for
+/// what it has seen: the inactivity ladder and the office's Home tab count from here.
+pub(crate) fn quiet_from(life: &SignsOfLife, tz: chrono_tz::Tz) -> DateTime<Utc> {
+    let start = super::resolve_local(
+        tz,
+        life.ambassador
+            .since
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight exists"),
+    );
+    [life.last_seen, life.known_since]
+        .into_iter()
+        .flatten()
+        .fold(start, DateTime::max)
 }
 
 impl<S: Store, C: Clock> Program<S, C> {
@@ -519,6 +537,9 @@ impl<S: Store, C: Clock> Program<S, C> {
                 &[welcome],
                 self.clock.now(),
             )
+            .await?;
+        self.store
+            .note_known_since(person.id, self.clock.now())
             .await?;
         Ok(vec![
             Reply::caller(Message::text(
@@ -1143,10 +1164,9 @@ impl<S: Store, C: Clock> Program<S, C> {
         let today = occurrence.with_timezone(&tz).date_naive();
         let mut effects = Effects::default();
         let active = self.store.last_active().await?;
-        for (a, last) in &active {
-            let start =
-                super::resolve_local(tz, a.since.and_hms_opt(0, 0, 0).expect("midnight exists"));
-            let quiet_from = last.map_or(start, |t| t.max(start));
+        for life in &active {
+            let a = &life.ambassador;
+            let quiet_from = quiet_from(life, tz);
             let quiet = occurrence - quiet_from;
             let spell = quiet_from.with_timezone(&tz).date_naive();
             let days = quiet.num_days();
@@ -1202,25 +1222,40 @@ impl<S: Store, C: Clock> Program<S, C> {
                 ));
             }
         }
-        // Yearly renewal.
+        // Yearly renewal: asked first (when the anniversary comes, or as soon as the bot sees one
+        // that passed unasked in the last `grace + 30` days), reported only when the recorded ask
+        // went unanswered for the grace, with the true number of days since it.
         let grace_days = l.renewal_grace.num_days().max(1);
+        let since = today - chrono::Duration::days(400);
         let confirmed: HashSet<(PersonId, NaiveDate)> = self
             .store
-            .renewals_confirmed(today - chrono::Duration::days(400))
+            .renewals_confirmed(since)
             .await?
             .into_iter()
             .collect();
-        for (a, _) in &active {
+        let asked: HashMap<(PersonId, NaiveDate), DateTime<Utc>> = self
+            .store
+            .renewal_asks(since)
+            .await?
+            .into_iter()
+            .map(|r| ((r.person, r.anniversary), r.asked_at))
+            .collect();
+        for life in &active {
+            let a = &life.ambassador;
             let Some(anniversary) = last_anniversary(a.since, today) else {
                 continue;
             };
             if confirmed.contains(&(a.person.id, anniversary)) {
                 continue;
             }
-            let age = (today - anniversary).num_days();
             let years = anniversary.year() - a.since.year();
             let p = a.person.as_ref();
-            if age < grace_days {
+            let Some(asked_at) = asked.get(&(a.person.id, anniversary)) else {
+                if (today - anniversary).num_days() >= grace_days + 30 {
+                    // Long past (the bot was not running then): the next anniversary asks.
+                    continue;
+                }
+                effects.renewal_asks.push((a.person.id, anniversary));
                 effects.outbox.push(dm(
                     format!("renewal:{}:{anniversary}:ask", a.person.id),
                     &a.person.account,
@@ -1241,10 +1276,13 @@ impl<S: Store, C: Clock> Program<S, C> {
                         ])
                         .context(format!(
                             "Please answer by {}; after that the program office will ask you.",
-                            anniversary + chrono::Duration::days(grace_days)
+                            today + chrono::Duration::days(grace_days)
                         )),
                 ));
-            } else if age < grace_days + 30 {
+                continue;
+            };
+            let waited = (today - asked_at.with_timezone(&tz).date_naive()).num_days();
+            if waited >= grace_days && waited < grace_days + 30 {
                 for office in &self.settings.office {
                     effects.outbox.push(dm(
                         format!("renewal:{}:{anniversary}:report:{office}", a.person.id),
@@ -1253,7 +1291,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                             Rich::text("🗓 ")
                                 .and_mention(&p)
                                 .and(format!(
-                                    " has not confirmed another year as ambassador of {} (anniversary {anniversary}, asked {grace_days} days ago). Worth a personal word.",
+                                    " has not confirmed another year as ambassador of {} (anniversary {anniversary}, asked {waited} days ago). Worth a personal word.",
                                     a.department.name
                                 )),
                         ),

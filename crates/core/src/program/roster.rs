@@ -23,6 +23,25 @@ pub(crate) fn time_zone(raw: &str) -> Result<Tz, Failure> {
     )))
 }
 
+/// " They are out of the open check-in round of 2027-01-11 (no reminder, not missed)." for the
+/// rounds a pause took them out of; empty for none.
+pub(crate) fn out_of_rounds(rounds: &[crate::model::RoundId]) -> String {
+    match rounds {
+        [] => String::new(),
+        [round] => format!(
+            " They are out of the open check-in round of {round} (no reminder, not missed)."
+        ),
+        _ => format!(
+            " They are out of the open check-in rounds of {} (no reminder, not missed).",
+            rounds
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 impl<S: Store, C: Clock> Program<S, C> {
     pub(crate) async fn roster_add(
         &self,
@@ -68,6 +87,9 @@ impl<S: Store, C: Clock> Program<S, C> {
                 &[welcome],
                 now,
             )
+            .await?;
+        self.store
+            .note_known_since(person.id, self.clock.now())
             .await?;
         let mut note = Rich::new().and_mention(&p).and(format!(
             " is now the ambassador of {} ({}), time zone {}",
@@ -133,10 +155,18 @@ impl<S: Store, C: Clock> Program<S, C> {
             .set_ambassador_status(person.id, status, self.today())
             .await?;
         let text = match status {
-            AmbassadorStatus::Paused => format!(
-                " is paused as ambassador of {}; they no longer count for its coverage until resumed.",
-                a.department.name
-            ),
+            AmbassadorStatus::Paused => {
+                // A pause takes them out of the rounds open now: no reminder, not missed.
+                let rounds = self
+                    .store
+                    .pause_open_checkins(person.id, self.clock.now())
+                    .await?;
+                format!(
+                    " is paused as ambassador of {}; they no longer count for its coverage until resumed.{}",
+                    a.department.name,
+                    out_of_rounds(&rounds)
+                )
+            }
             _ => format!(" is active again as ambassador of {}.", a.department.name),
         };
         Ok(vec![Reply::caller(Message::text(
