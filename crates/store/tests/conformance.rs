@@ -255,7 +255,9 @@ async fn person_time_zone_is_set_and_kept(store: SqlStore) {
             .unwrap()
     );
     assert!(matches!(
-        store.set_person_time_zone(ada.id + 1000, "UTC", false).await,
+        store
+            .set_person_time_zone(ada.id + 1000, "UTC", false)
+            .await,
         Err(StoreError::NotFound(_))
     ));
     assert!(matches!(
