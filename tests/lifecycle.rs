@@ -43,6 +43,7 @@ I maintain the team's shared notebook library and reviewed 30 PRs from other tea
 :as carol
 :dm
 A monthly InnerSource office hour and a guide for contributing to our tools.
+America/Chicago
 Marketting
 /ambassadors apply
 Marketing
@@ -64,12 +65,12 @@ Marketing
             .any(|x| x.starts_with("[only carol]") && x.contains("sent you a direct message")),
         "{out}"
     );
-    let q1 = message_with(&m, "1/4: Why do you want to be an ambassador?");
+    let q1 = message_with(&m, "1/5: Why do you want to be an ambassador?");
     assert!(q1.starts_with("[dm:carol]"), "{q1}");
-    assert!(message_with(&m, "2/4: How have you taken part").starts_with("[dm:carol]"));
-    assert!(message_with(&m, "3/4: What would you do").starts_with("[dm:carol]"));
+    assert!(message_with(&m, "2/5: How have you taken part").starts_with("[dm:carol]"));
+    assert!(message_with(&m, "3/5: What would you do").starts_with("[dm:carol]"));
     // Asking to apply while writing repeats the open question.
-    assert_eq!(count(&m, "4/4: Last one: which department"), 2, "{out}");
+    assert_eq!(count(&m, "5/5: Last one: which department"), 2, "{out}");
     // An empty line is not an answer; a typo in the department gets a suggestion.
     assert!(out.contains("There is no department called “Marketting”. Did you mean Marketing?"));
     // Nothing reaches the office before the application is sent.
@@ -150,6 +151,7 @@ fn a_decline_a_withdrawal_and_a_nomination() {
 I like helping.
 Not much yet.
 Workshops.
+America/New_York
 Sales
 :as admin
 :in general
@@ -197,7 +199,7 @@ Because.
     assert!(out.contains("Your application is withdrawn."));
     assert!(out.contains("You have no application under way, so there is nothing to withdraw."));
     assert_eq!(
-        count(&m, "1/4: Why do you want to be an ambassador?"),
+        count(&m, "1/5: Why do you want to be an ambassador?"),
         3,
         "{out}"
     );

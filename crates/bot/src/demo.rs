@@ -110,7 +110,7 @@ pub async fn fill<S: Store, C: Clock>(program: &Program<S, C>) -> anyhow::Result
     let console = |id: &str| Account::new(Platform::Console, id);
     for (id, name, department, tz, days, paused) in AMBASSADORS {
         let person = store.ensure_person(&console(id), name).await?;
-        store.set_person_time_zone(person.id, Some(tz)).await?;
+        store.set_person_time_zone(person.id, tz, false).await?;
         let d = store
             .department_by_name(department)
             .await?

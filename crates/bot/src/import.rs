@@ -286,7 +286,7 @@ pub async fn roster<S: Store>(
             _ => store.ensure_person(&account, &display).await?,
         };
         if person.time_zone.is_none() {
-            store.set_person_time_zone(person.id, Some(&tz)).await?;
+            store.set_person_time_zone(person.id, &tz, false).await?;
         }
         if let Some(m) = &manager {
             let manager = match store.find_person(m).await? {

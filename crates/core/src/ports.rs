@@ -42,11 +42,17 @@ pub trait Store: Send + Sync + 'static {
         &self,
         accounts: &[Account],
     ) -> impl Future<Output = StoreResult<Vec<(Person, Option<Ambassador>)>>> + Send;
+    /// Sets the person's time zone (an IANA name) and, when they are on the roster (any status),
+    /// the zone their check-ins follow, in one transaction. `chosen`: the person chose it
+    /// themselves; it is set (and the roster follows) even when unchanged, and marks the zone as
+    /// their choice. Not `chosen` (a platform profile, an import): ignored when the person chose
+    /// their zone or already has this one. True when it was set; `NotFound` for an unknown person.
     fn set_person_time_zone(
         &self,
         person: PersonId,
-        time_zone: Option<&str>,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
+        time_zone: &str,
+        chosen: bool,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
 
     // ---- org map ----
 

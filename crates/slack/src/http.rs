@@ -6,11 +6,11 @@ use crate::inbound::{
     kudos_reaction, kudos_reaction_removed, unescape,
 };
 use crate::render::{SlackMessage, render, render_view};
-use crate::send::SlackClient;
+use crate::send::{SlackClient, SlackUser};
 use crate::verify::{Secret, VerifyError, verify};
 use ambassador_core::{
-    Account, Audience, Clock, Inbound, Message, Platform, Program, Reply, Store, StoreError,
-    apology, sanitize_text,
+    Account, Audience, Clock, Inbound, Message, Platform, Program, Reply, SendError, Store,
+    StoreError, apology, sanitize_text,
 };
 use axum::Router;
 use axum::body::Bytes;
@@ -19,6 +19,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tracing::Instrument;
@@ -69,6 +70,10 @@ pub struct SlackApp<S, C> {
     /// Slack user ids this process has found in the store or put there. People are never deleted,
     /// so this stays true on every replica: a mention of one of them needs no look-up.
     known_people: Mutex<RecentIds>,
+    /// The profile time zone (`tz`) this process last took into the store per Slack user id
+    /// (`None`: the profile has none): a person met once costs no more `users.info` calls, and a
+    /// zone is written only when it is new or changed.
+    profiles: Mutex<HashMap<String, Option<String>>>,
 }
 
 /// How many mentioned Slack user ids each process remembers as already in the store.
@@ -82,6 +87,7 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
             client,
             seen_events: Mutex::new(RecentIds::new(settings.dedup_capacity)),
             known_people: Mutex::new(RecentIds::new(KNOWN_PEOPLE)),
+            profiles: Mutex::default(),
             settings,
         })
     }
@@ -125,10 +131,10 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
                 }
                 Err(_) => continue,
             }
-            let name = match label {
-                Some(label) => label.to_string(),
+            let (name, fetched) = match label {
+                Some(label) => (label.to_string(), None),
                 None => match self.client.user(id).await {
-                    Ok(user) => user.name,
+                    Ok(user) => (user.name.clone(), Some(user)),
                     Err(_) => continue,
                 },
             };
@@ -139,9 +145,62 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
             match self.program.store.ensure_person(&account, &name).await {
                 Ok(_) => {
                     self.known_people().first_time(id);
+                    // Met through `users.info` anyway: their profile's zone comes with it.
+                    if let Some(user) = fetched {
+                        self.note_profile(&user).await;
+                    }
                 }
                 Err(e) => tracing::debug!(error = %e, "could not record a mentioned person"),
             }
+        }
+    }
+
+    fn profiles(&self) -> std::sync::MutexGuard<'_, HashMap<String, Option<String>>> {
+        self.profiles.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes a person's profile time zone (`tz` of `users.info` or of a `user_change` event) into
+    /// the store when this process has not taken that zone for them yet: when it first meets them
+    /// and when it changes. The core keeps a zone the person chose themselves. Best effort.
+    pub(crate) async fn note_profile(&self, user: &SlackUser) {
+        if self.profiles().get(&user.id) == Some(&user.time_zone) {
+            return;
+        }
+        if let Some(zone) = &user.time_zone {
+            let account = Account::new(Platform::Slack, &user.id);
+            match self
+                .program
+                .profile_time_zone(&account, &user.name, zone)
+                .await
+            {
+                Ok(stored) => tracing::debug!(stored, zone, "profile time zone seen"),
+                Err(e) => {
+                    tracing::debug!(error = %e, "could not store a profile time zone");
+                    return;
+                }
+            }
+        }
+        let mut profiles = self.profiles();
+        if profiles.len() >= KNOWN_PEOPLE {
+            profiles.clear();
+        }
+        profiles.insert(user.id.clone(), user.time_zone.clone());
+    }
+
+    /// Someone this process has not met yet: their profile, fetched once (`users.info`), is
+    /// noted. Nothing for people already met, so their next commands cost no API call.
+    pub(crate) async fn meet(&self, user_id: &str) {
+        if user_id.is_empty() || self.profiles().contains_key(user_id) {
+            return;
+        }
+        match self.client.user(user_id).await {
+            Ok(user) => self.note_profile(&user).await,
+            // Asking again will not help (an unknown user, no `users:read`): met, without a zone.
+            Err(e @ SendError::Permanent(_)) => {
+                tracing::debug!(error = %e, "users.info refused; no profile zone");
+                self.profiles().insert(user_id.to_string(), None);
+            }
+            Err(e) => tracing::debug!(error = %e, "users.info failed; the profile's zone waits"),
         }
     }
 
@@ -173,11 +232,11 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
                 return;
             }
         };
-        let sender_name = match self.client.user(&reaction.user).await {
-            Ok(user) => user.name,
+        let (sender_name, giver) = match self.client.user(&reaction.user).await {
+            Ok(user) => (user.name.clone(), Some(user)),
             Err(e) => {
                 tracing::debug!(error = %e, "users.info failed; keeping the stored name");
-                String::new()
+                (String::new(), None)
             }
         };
         self.introduce_mentioned(&format!("<@{}>", reaction.item_user))
@@ -204,6 +263,9 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
                 vec![Reply::caller(apology())]
             }
         };
+        if let Some(giver) = &giver {
+            self.note_profile(giver).await;
+        }
         for reply in replies {
             for part in render(&reply.message) {
                 let sent = match &reply.audience {
@@ -266,11 +328,11 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
 
     /// `app_home_opened`: publishes the viewer's Home tab (`views.publish`).
     async fn publish_home(&self, user: String, channel: String) {
-        let sender_name = match self.client.user(&user).await {
-            Ok(found) => found.name,
+        let (sender_name, profile) = match self.client.user(&user).await {
+            Ok(found) => (found.name.clone(), Some(found)),
             Err(e) => {
                 tracing::debug!(error = %e, "users.info failed; keeping the stored name");
-                String::new()
+                (String::new(), None)
             }
         };
         let viewer = Inbound {
@@ -282,6 +344,9 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
             direct: true,
             create_mentioned: false,
         };
+        if let Some(profile) = &profile {
+            self.note_profile(profile).await;
+        }
         let home = match self.program.home(&viewer).await {
             Ok(home) => home,
             Err(e) => {
@@ -486,7 +551,12 @@ pub(crate) async fn answer_command<S: Store, C: Clock>(
     let mut task = tokio::spawn(
         async move {
             worker.introduce_mentioned(&inbound.text).await;
-            worker.program.handle(&inbound).await
+            let handled = worker.program.handle(&inbound).await;
+            // The sender's profile zone, the first time this process sees them: in the
+            // background, so no command (not `/kudos` either) waits for `users.info`.
+            let meeting = worker.clone();
+            tokio::spawn(async move { meeting.meet(&inbound.sender.id).await }.in_current_span());
+            handled
         }
         .instrument(span.clone()),
     );
@@ -631,6 +701,25 @@ pub(crate) async fn handle_event<S: Store, C: Clock>(
         })
         .await;
     }
+    if event["type"] == "user_change"
+        && let Some(id) = event["user"]["id"].as_str().filter(|id| !id.is_empty())
+    {
+        let user = SlackUser::from_json(id, &event["user"]);
+        let span = tracing::info_span!("slack_event", platform = "slack", user = %user.id, event_id,
+            command = "profile change");
+        let worker = app.clone();
+        return within_deadline(app, span, async move {
+            // Only people the bot knows: a profile change does not make anyone new.
+            let account = Account::new(Platform::Slack, &user.id);
+            if matches!(
+                worker.program.store.find_person(&account).await,
+                Ok(Some(_))
+            ) {
+                worker.note_profile(&user).await;
+            }
+        })
+        .await;
+    }
     if let Some(user) = home_opened(event) {
         let channel = event["channel"].as_str().unwrap_or_default().to_string();
         let span = tracing::info_span!("slack_event", platform = "slack", user = %user, event_id,
@@ -655,11 +744,11 @@ pub(crate) async fn handle_event<S: Store, C: Clock>(
     let worker = app.clone();
     let task = tokio::spawn(
         async move {
-            let name = match worker.client.user(&dm.user).await {
-                Ok(user) => user.name,
+            let (name, profile) = match worker.client.user(&dm.user).await {
+                Ok(user) => (user.name.clone(), Some(user)),
                 Err(e) => {
                     tracing::debug!(error = %e, "users.info failed; keeping the stored name");
-                    String::new()
+                    (String::new(), None)
                 }
             };
             let inbound = dm.inbound(name, worker.bot());
@@ -667,6 +756,9 @@ pub(crate) async fn handle_event<S: Store, C: Clock>(
             let handled = worker.program.handle(&inbound).await;
             let all = deliveries(Ok(handled), &dm.user, Some(&dm.channel));
             deliver(&worker.client, "", all).await;
+            if let Some(profile) = &profile {
+                worker.note_profile(profile).await;
+            }
         }
         .instrument(span),
     );

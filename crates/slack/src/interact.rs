@@ -138,6 +138,10 @@ pub(crate) async fn open_form<S: Store, C: Clock>(
     trigger_id: &str,
     channel: &str,
 ) -> Result<(), String> {
+    // The application asks the time zone, prefilled with the profile's: known before it opens.
+    if *form == FormKind::Application {
+        app.meet(&inbound.sender.id).await;
+    }
     let opening = app
         .program
         .open_form(inbound, form)

@@ -32,6 +32,27 @@ pub struct SlackUser {
     pub is_bot: bool,
 }
 
+impl SlackUser {
+    /// A user object as `users.info` and the `user_change` event carry it.
+    pub fn from_json(id: &str, u: &Value) -> SlackUser {
+        let non_empty = |v: &Value| {
+            v.as_str()
+                .filter(|s| !s.trim().is_empty())
+                .map(str::to_string)
+        };
+        SlackUser {
+            id: id.to_string(),
+            name: non_empty(&u["profile"]["display_name"])
+                .or_else(|| non_empty(&u["profile"]["real_name"]))
+                .or_else(|| non_empty(&u["real_name"]))
+                .or_else(|| non_empty(&u["name"]))
+                .unwrap_or_else(|| id.to_string()),
+            time_zone: non_empty(&u["tz"]),
+            is_bot: u["is_bot"].as_bool().unwrap_or(false),
+        }
+    }
+}
+
 /// How long `users.info` answers are reused.
 const USER_CACHE_TTL: Duration = Duration::from_secs(60 * 60);
 const USER_CACHE_MAX: usize = 10_000;
@@ -299,22 +320,7 @@ impl SlackClient {
             return Ok(user.clone());
         }
         let answer = self.call("users.info", &json!({ "user": id })).await?;
-        let u = &answer["user"];
-        let non_empty = |v: &Value| {
-            v.as_str()
-                .filter(|s| !s.trim().is_empty())
-                .map(str::to_string)
-        };
-        let user = SlackUser {
-            id: id.to_string(),
-            name: non_empty(&u["profile"]["display_name"])
-                .or_else(|| non_empty(&u["profile"]["real_name"]))
-                .or_else(|| non_empty(&u["real_name"]))
-                .or_else(|| non_empty(&u["name"]))
-                .unwrap_or_else(|| id.to_string()),
-            time_zone: non_empty(&u["tz"]),
-            is_bot: u["is_bot"].as_bool().unwrap_or(false),
-        };
+        let user = SlackUser::from_json(id, &answer["user"]);
         let mut cache = self.users.lock().unwrap_or_else(|e| e.into_inner());
         if cache.len() >= USER_CACHE_MAX {
             cache.retain(|_, (at, _)| at.elapsed() < USER_CACHE_TTL);

@@ -682,7 +682,10 @@ async fn an_application_sent_by_modal_is_approved_by_button() {
     assert!(body.is_null(), "no message, a modal: {body}");
     let opened = h.fake.views_opened();
     assert_eq!(opened.len(), 1);
-    assert_eq!(inputs(&opened[0]["view"]), ["a1", "a2", "a3", "department"]);
+    assert_eq!(
+        inputs(&opened[0]["view"]),
+        ["a1", "a2", "a3", "department", "time_zone"]
+    );
 
     // A misspelt department is pointed out beside its field, with the closest name.
     let answers = [

@@ -301,9 +301,10 @@ impl Store for SqlStore {
     async fn set_person_time_zone(
         &self,
         person: PersonId,
-        time_zone: Option<&str>,
-    ) -> StoreResult<()> {
-        people::set_person_time_zone(self, person, time_zone).await
+        time_zone: &str,
+        chosen: bool,
+    ) -> StoreResult<bool> {
+        people::set_person_time_zone(self, person, time_zone, chosen).await
     }
 
     async fn add_department(&self, department: &NewDepartment) -> StoreResult<Department> {

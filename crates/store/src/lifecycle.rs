@@ -26,7 +26,7 @@ macro_rules! select_applications {
         "SELECT ap.id AS application_id, ap.status AS application_status, ap.answers, \
                 ap.created_at, ap.submitted_at, ap.decided_at, ap.reason, \
                 p.id AS person_id, p.platform, p.external_id, p.display_name, \
-                p.time_zone AS person_time_zone, \
+                p.time_zone AS person_time_zone, p.time_zone_chosen AS person_time_zone_chosen, \
                 d.id AS department_id, d.name AS department_name, d.region, d.headcount \
          FROM applications ap \
          JOIN people p ON p.id = ap.person_id \
@@ -48,6 +48,7 @@ struct ApplicationRow {
     external_id: String,
     display_name: String,
     person_time_zone: Option<String>,
+    person_time_zone_chosen: bool,
     department_id: Option<i64>,
     department_name: Option<String>,
     region: Option<String>,
@@ -73,6 +74,7 @@ impl ApplicationRow {
                 external_id: self.external_id,
                 display_name: self.display_name,
                 time_zone: self.person_time_zone,
+                time_zone_chosen: self.person_time_zone_chosen,
             }
             .into_person()?,
             status: application_status(&self.application_status)?,
@@ -811,7 +813,8 @@ pub(crate) async fn set_manager(
 pub(crate) async fn manager(store: &SqlStore, person: PersonId) -> StoreResult<Option<Person>> {
     let row: Option<PersonRow> = with_pool!(store, |pool| {
         sqlx::query_as(
-            "SELECT p.id, p.platform, p.external_id, p.display_name, p.time_zone \
+            "SELECT p.id, p.platform, p.external_id, p.display_name, p.time_zone, \
+                    p.time_zone_chosen \
              FROM managers m JOIN people p ON p.id = m.manager_id \
              WHERE m.person_id = $1",
         )

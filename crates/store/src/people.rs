@@ -5,6 +5,7 @@ use crate::error::DbResultExt;
 use crate::rows::{PersonRosterRow, PersonRow, ambassador_columns, person_columns};
 use crate::scheduler::builder;
 use ambassador_core::{Account, Ambassador, Person, PersonId, StoreError, StoreResult};
+use chrono::Utc;
 
 pub(crate) async fn ensure_person(
     store: &SqlStore,
@@ -124,19 +125,48 @@ pub(crate) async fn find_people_and_ambassadors(
 pub(crate) async fn set_person_time_zone(
     store: &SqlStore,
     person: PersonId,
-    time_zone: Option<&str>,
-) -> StoreResult<()> {
-    let updated = with_pool!(store, |pool| {
-        sqlx::query("UPDATE people SET time_zone = $1 WHERE id = $2")
+    time_zone: &str,
+    chosen: bool,
+) -> StoreResult<bool> {
+    let set: Option<bool> = with_pool!(store, |pool| {
+        async {
+            let mut tx = pool.begin().await?;
+            // A chosen zone always lands; another only replaces a different zone nobody chose.
+            let set = sqlx::query(
+                "UPDATE people SET time_zone = $1, time_zone_chosen = $3 \
+                 WHERE id = $2 AND ($3 OR (NOT time_zone_chosen \
+                     AND (time_zone IS NULL OR time_zone <> $1)))",
+            )
             .bind(time_zone)
             .bind(person)
-            .execute(pool)
-            .await
-            .db()?
+            .bind(chosen)
+            .execute(&mut *tx)
+            .await?
             .rows_affected()
+                == 1;
+            if !set {
+                let known: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE id = $1")
+                    .bind(person)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                return Ok(known.map(|_| false));
+            }
+            // The scheduler reads the roster's zone: it follows, so the next prompt comes in it.
+            sqlx::query(
+                "UPDATE ambassadors SET time_zone = $1, updated_at = $3 \
+                 WHERE person_id = $2 AND time_zone <> $1",
+            )
+            .bind(time_zone)
+            .bind(person)
+            .bind(Utc::now())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(Some(true))
+        }
+        .await
+        .db()?
     });
-    if updated == 0 {
-        return Err(StoreError::NotFound(format!("person {person}")));
-    }
-    Ok(())
+    set.ok_or_else(|| StoreError::NotFound(format!("person {person}")))
 }

@@ -14,7 +14,7 @@ use std::cmp::Ordering;
 /// The person columns, in [`PersonRow`]'s order.
 macro_rules! person_columns {
     () => {
-        "id, platform, external_id, display_name, time_zone"
+        "id, platform, external_id, display_name, time_zone, time_zone_chosen"
     };
 }
 
@@ -30,7 +30,7 @@ macro_rules! department_columns {
 macro_rules! ambassador_columns {
     () => {
         "p.id AS person_id, p.platform, p.external_id, p.display_name, \
-         p.time_zone AS person_time_zone, \
+         p.time_zone AS person_time_zone, p.time_zone_chosen AS person_time_zone_chosen, \
          d.id AS department_id, d.name AS department_name, d.name_key AS department_key, \
          d.region, d.region_key, d.headcount, \
          a.status, a.since, a.until, a.time_zone, a.checkins_paused_until"
@@ -159,6 +159,7 @@ pub(crate) struct PersonRow {
     pub external_id: String,
     pub display_name: String,
     pub time_zone: Option<String>,
+    pub time_zone_chosen: bool,
 }
 
 impl PersonRow {
@@ -168,6 +169,7 @@ impl PersonRow {
             account: account(&self.platform, self.external_id)?,
             display_name: self.display_name,
             time_zone: self.time_zone,
+            time_zone_chosen: self.time_zone_chosen,
         })
     }
 }
@@ -212,6 +214,7 @@ pub(crate) struct PersonRosterRow {
     pub external_id: String,
     pub display_name: String,
     pub person_time_zone: Option<String>,
+    pub person_time_zone_chosen: bool,
     pub department_id: Option<i64>,
     pub department_name: Option<String>,
     pub department_key: Option<String>,
@@ -233,6 +236,7 @@ impl PersonRosterRow {
             account: account(&self.platform, self.external_id.clone())?,
             display_name: self.display_name.clone(),
             time_zone: self.person_time_zone.clone(),
+            time_zone_chosen: self.person_time_zone_chosen,
         };
         let (
             Some(department_id),
@@ -262,6 +266,7 @@ impl PersonRosterRow {
             external_id: self.external_id,
             display_name: self.display_name,
             person_time_zone: self.person_time_zone,
+            person_time_zone_chosen: self.person_time_zone_chosen,
             department_id,
             department_name,
             department_key,
@@ -286,6 +291,7 @@ pub(crate) struct AmbassadorRow {
     pub external_id: String,
     pub display_name: String,
     pub person_time_zone: Option<String>,
+    pub person_time_zone_chosen: bool,
     pub department_id: i64,
     pub department_name: String,
     pub department_key: String,
@@ -307,6 +313,7 @@ impl AmbassadorRow {
                 account: account(&self.platform, self.external_id)?,
                 display_name: self.display_name,
                 time_zone: self.person_time_zone,
+                time_zone_chosen: self.person_time_zone_chosen,
             },
             department: Department {
                 id: self.department_id,

@@ -41,7 +41,8 @@ conformance!(
     people_are_created_once_and_found_by_account,
     display_names_follow_the_platform,
     the_same_id_on_two_platforms_is_two_people,
-    person_time_zone_is_set_and_cleared,
+    person_time_zone_is_set_and_kept,
+    a_chosen_time_zone_wins_and_the_roster_follows,
     departments_are_listed_by_region_then_name,
     department_names_collide_regardless_of_case_width_and_spacing,
     departments_can_be_renamed,
@@ -235,26 +236,118 @@ async fn the_same_id_on_two_platforms_is_two_people(store: SqlStore) {
     assert_eq!(found.account.id, "@ada:example.org");
 }
 
-async fn person_time_zone_is_set_and_cleared(store: SqlStore) {
+async fn person_time_zone_is_set_and_kept(store: SqlStore) {
     let ada = person(&store, "U1", "Ada").await;
-    store
-        .set_person_time_zone(ada.id, Some("Europe/London"))
-        .await
-        .unwrap();
+    assert!(
+        store
+            .set_person_time_zone(ada.id, "Europe/London", false)
+            .await
+            .unwrap()
+    );
     let found = store.find_person(&slack("U1")).await.unwrap().unwrap();
     assert_eq!(found.time_zone.as_deref(), Some("Europe/London"));
+    assert!(!found.time_zone_chosen);
     // A later sighting does not forget it.
     assert_eq!(
         person(&store, "U1", "Ada L").await.time_zone.as_deref(),
         Some("Europe/London")
     );
-    store.set_person_time_zone(ada.id, None).await.unwrap();
-    let found = store.find_person(&slack("U1")).await.unwrap().unwrap();
-    assert_eq!(found.time_zone, None);
+    // The same zone again changes nothing.
+    assert!(
+        !store
+            .set_person_time_zone(ada.id, "Europe/London", false)
+            .await
+            .unwrap()
+    );
     assert!(matches!(
-        store.set_person_time_zone(ada.id + 1000, Some("UTC")).await,
+        store
+            .set_person_time_zone(ada.id + 1000, "UTC", false)
+            .await,
         Err(StoreError::NotFound(_))
     ));
+    assert!(matches!(
+        store.set_person_time_zone(ada.id + 1000, "UTC", true).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn a_chosen_time_zone_wins_and_the_roster_follows(store: SqlStore) {
+    let sales = department(&store, "Sales", "Americas").await;
+    let ada = person(&store, "U1", "Ada").await;
+    let grace = person(&store, "U2", "Grace").await;
+    let since = NaiveDate::from_ymd_opt(2027, 1, 4).unwrap();
+    store
+        .add_ambassador(ada.id, sales.id, "Europe/London", since)
+        .await
+        .unwrap();
+    store
+        .add_ambassador(grace.id, sales.id, "Europe/London", since)
+        .await
+        .unwrap();
+    let zone_of = |id| {
+        let store = store.clone();
+        async move { store.ambassador(id).await.unwrap().unwrap().time_zone }
+    };
+    // A profile's zone moves the person and their check-ins (the scheduler reads the roster).
+    assert!(
+        store
+            .set_person_time_zone(ada.id, "Asia/Tokyo", false)
+            .await
+            .unwrap()
+    );
+    assert_eq!(zone_of(ada.id).await, "Asia/Tokyo");
+    assert_eq!(zone_of(grace.id).await, "Europe/London", "only hers");
+    assert_eq!(
+        store.ambassador_time_zones().await.unwrap(),
+        ["Asia/Tokyo", "Europe/London"]
+    );
+    // Her own choice wins, and is marked as hers.
+    assert!(
+        store
+            .set_person_time_zone(ada.id, "America/New_York", true)
+            .await
+            .unwrap()
+    );
+    let found = store.find_person(&slack("U1")).await.unwrap().unwrap();
+    assert_eq!(found.time_zone.as_deref(), Some("America/New_York"));
+    assert!(found.time_zone_chosen);
+    assert_eq!(zone_of(ada.id).await, "America/New_York");
+    // A profile no longer moves it.
+    assert!(
+        !store
+            .set_person_time_zone(ada.id, "Asia/Kolkata", false)
+            .await
+            .unwrap()
+    );
+    let (p, a) = store
+        .find_people_and_ambassadors(&[slack("U1")])
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(p.time_zone.as_deref(), Some("America/New_York"));
+    assert!(p.time_zone_chosen);
+    assert_eq!(a.unwrap().time_zone, "America/New_York");
+    // Choosing the zone the person already has still puts the roster back on it.
+    store
+        .add_ambassador(ada.id, sales.id, "Europe/Paris", since)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .set_person_time_zone(ada.id, "America/New_York", true)
+            .await
+            .unwrap()
+    );
+    assert_eq!(zone_of(ada.id).await, "America/New_York");
+    // Someone not on the roster just gets the zone.
+    let carol = person(&store, "U3", "Carol").await;
+    assert!(
+        store
+            .set_person_time_zone(carol.id, "Europe/Berlin", true)
+            .await
+            .unwrap()
+    );
+    assert!(store.ambassador(carol.id).await.unwrap().is_none());
 }
 
 // ---------------------------------------------------------------- org map
@@ -628,7 +721,7 @@ async fn people_are_found_with_their_roster_entries(store: SqlStore) {
     assert_eq!(lookup(vec![slack("U1")]).await, vec![]);
     let ada = person(&store, "U1", "Ada").await;
     store
-        .set_person_time_zone(ada.id, Some("Europe/Paris"))
+        .set_person_time_zone(ada.id, "Europe/Paris", false)
         .await
         .unwrap();
     let ada = store.find_person(&slack("U1")).await.unwrap().unwrap();

@@ -57,6 +57,7 @@ pub mod USAGE {
     pub const REPORTS: &str = "ambassadors reports";
     pub const RESOLVE: &str = "ambassadors resolve <number> [note]";
     pub const RECORD: &str = "ambassadors record";
+    pub const TIMEZONE: &str = "ambassadors timezone [IANA time zone]";
     pub const RENEW: &str = "ambassadors renew";
     pub const ALUMNI: &str = "ambassadors alumni @person";
     pub const KUDOS_MINE: &str = "kudos mine";
@@ -124,6 +125,12 @@ const ENTRIES: &[HelpEntry] = &[
         usage: USAGE::RECORD,
         example: "ambassadors record",
         what: "your record in the program (terms, check-ins, kudos with reasons), e.g. for a performance review",
+    },
+    HelpEntry {
+        role: Role::Member,
+        usage: USAGE::TIMEZONE,
+        example: "ambassadors timezone Europe/Berlin",
+        what: "set your own time zone: check-ins come at their hour in it (without a name: the zone in use)",
     },
     HelpEntry {
         role: Role::Ambassador,

@@ -150,6 +150,10 @@ pub enum Command {
     },
     /// `/ambassadors record`: the caller's own record in the program.
     Record,
+    /// `/ambassadors timezone [IANA name]`: set one's own time zone, or (without a name) see it.
+    TimeZone {
+        zone: Option<String>,
+    },
     /// `/ambassadors renew`: confirm another year as ambassador.
     Renew,
     /// `/ambassadors alumni @person`: the office moves an ambassador to alumni.
@@ -206,6 +210,7 @@ impl Command {
             Command::Reports => "reports",
             Command::Resolve { .. } => "resolve",
             Command::Record => "record",
+            Command::TimeZone { .. } => "timezone",
             Command::Renew => "renew",
             Command::Alumni { .. } => "alumni",
             Command::KudosMine => "kudos-mine",

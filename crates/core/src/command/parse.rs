@@ -80,6 +80,7 @@ const SUBCOMMANDS: &[&str] = &[
     "reports",
     "resolve",
     "record",
+    "timezone",
     "renew",
     "alumni",
 ];
@@ -258,6 +259,33 @@ fn parse_ambassadors(rest: &str) -> PResult<Command> {
                 &[USAGE::RECORD],
             )),
         },
+        "timezone" | "time-zone" | "tz" => match args {
+            [] => Ok(Command::TimeZone { zone: None }),
+            // `America/New York` as typed: IANA names join words with `_`.
+            _ => Ok(Command::TimeZone {
+                zone: Some(
+                    args.iter()
+                        .map(|t| t.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join("_"),
+                ),
+            }),
+        },
+        "time"
+            if args
+                .first()
+                .is_some_and(|t| t.text.eq_ignore_ascii_case("zone")) =>
+        {
+            Ok(Command::TimeZone {
+                zone: (args.len() > 1).then(|| {
+                    args[1..]
+                        .iter()
+                        .map(|t| t.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join("_")
+                }),
+            })
+        }
         "renew" => Ok(Command::Renew),
         "alumni" => {
             let person = match args {
@@ -1032,6 +1060,33 @@ mod tests {
             }
         );
         assert_eq!(ok("/ambassadors checkins"), Command::Checkins);
+    }
+
+    #[test]
+    fn timezone_takes_an_optional_name() {
+        for p in ["/", "!"] {
+            assert_eq!(
+                ok(&format!("{p}ambassadors timezone Europe/Berlin")),
+                Command::TimeZone {
+                    zone: Some("Europe/Berlin".into())
+                }
+            );
+        }
+        assert_eq!(
+            ok("/ambassadors timezone"),
+            Command::TimeZone { zone: None }
+        );
+        assert_eq!(
+            ok("/ambassadors time zone America/New York"),
+            Command::TimeZone {
+                zone: Some("America/New_York".into())
+            }
+        );
+        assert!(
+            err("/ambassadors timezon Europe/Berlin")
+                .message
+                .contains("Did you mean `timezone`")
+        );
     }
 
     #[test]

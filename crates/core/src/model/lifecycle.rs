@@ -133,4 +133,7 @@ pub struct TrackRecord {
     pub kudos_received: Vec<Kudos>,
     /// How many kudos the person gave.
     pub kudos_given: u32,
+    /// The time zone in use: the roster entry's (check-ins follow it), else the person's own;
+    /// `None` when neither is set (the program's zone applies).
+    pub time_zone: Option<String>,
 }

@@ -122,6 +122,9 @@ pub struct Person {
     pub display_name: String,
     /// An IANA time zone name, when known.
     pub time_zone: Option<String>,
+    /// Whether the person chose `time_zone` themselves (`ambassadors timezone`, the application):
+    /// then it wins over a zone from elsewhere (a platform profile, an import).
+    pub time_zone_chosen: bool,
 }
 
 impl Person {

@@ -461,6 +461,7 @@ mod tests {
                 account: Account::new(Platform::Console, "admin"),
                 display_name: "admin".into(),
                 time_zone: None,
+                time_zone_chosen: false,
             },
             role: crate::command::Role::Office,
             ambassador: None,

@@ -3,7 +3,7 @@
 //! submission goes through the same rules as the command or conversation it replaces.
 
 use super::checkin::local_time;
-use super::lifecycle::{APPLICATION_QUESTIONS, prefix_for};
+use super::lifecycle::{APPLICATION_QUESTIONS, TIME_ZONE_SLOT, prefix_for};
 use super::{Caller, Failure, Inbound, Program};
 use crate::command::{Command, Mention, Role, parse};
 use crate::form::{Form, FormField, FormKind, FormOpening, Submitted};
@@ -13,6 +13,8 @@ use crate::ports::{Clock, Store, StoreError};
 
 /// The department field of the application form.
 const DEPARTMENT_FIELD: &str = "department";
+/// The time zone field of the application form.
+const TIME_ZONE_FIELD: &str = "time_zone";
 /// The reason field of the decline form.
 const REASON_FIELD: &str = "reason";
 
@@ -278,6 +280,23 @@ impl<S: Store, C: Clock> Program<S, C> {
             max_chars: self.settings.max_text_chars,
             initial: String::new(),
         });
+        fields.push(FormField {
+            id: TIME_ZONE_FIELD.into(),
+            label: "Your time zone".into(),
+            hint: Some(format!(
+                "An IANA name such as Europe/Berlin or America/New_York: your check-ins come at their hour in it. Empty: {}.",
+                caller
+                    .person
+                    .time_zone
+                    .as_deref()
+                    .unwrap_or(self.settings.time_zone.name())
+            )),
+            multiline: false,
+            optional: true,
+            max_chars: 64,
+            // The zone from the person's profile (Slack's), or their own earlier choice.
+            initial: caller.person.time_zone.clone().unwrap_or_default(),
+        });
         Ok(Ok(Form {
             kind: FormKind::Application,
             title: "Become an ambassador".into(),
@@ -327,6 +346,18 @@ impl<S: Store, C: Clock> Program<S, C> {
                 }
             }
         };
+        let zone = sanitize_text(Form::value(values, TIME_ZONE_FIELD));
+        // Empty: the zone known for them (their profile's) or, at approval, the program's.
+        let tz = match zone.as_str() {
+            "" => None,
+            zone => match super::roster::time_zone(zone) {
+                Ok(tz) => Some(tz),
+                Err(f) => {
+                    errors.push((TIME_ZONE_FIELD.into(), failure_text(f)?));
+                    None
+                }
+            },
+        };
         let Some(department) = department.filter(|_| errors.is_empty()) else {
             return Ok(Submitted::Invalid(errors));
         };
@@ -349,6 +380,16 @@ impl<S: Store, C: Clock> Program<S, C> {
             self.store
                 .set_application_answer(app.id, i as u32, answer)
                 .await?;
+        }
+        if let Some(tz) = tz {
+            self.store
+                .set_person_time_zone(caller.person.id, tz.name(), true)
+                .await?;
+            if app.answers.len() > TIME_ZONE_SLOT {
+                self.store
+                    .set_application_answer(app.id, TIME_ZONE_SLOT as u32, tz.name())
+                    .await?;
+            }
         }
         let notices = self.application_notices(caller, app.id, &department);
         match self

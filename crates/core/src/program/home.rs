@@ -301,7 +301,7 @@ impl<S: Store, C: Clock> Program<S, C> {
 
     /// The next check-in prompt of an active ambassador: in their time zone, in the cadence, past
     /// a vacation pause.
-    fn next_prompt(&self, a: &Ambassador, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    pub(crate) fn next_prompt(&self, a: &Ambassador, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let c = &self.settings.checkins;
         let tz: Tz = a.time_zone.parse().unwrap_or(self.settings.time_zone);
         let mut after = now;
@@ -387,6 +387,7 @@ mod tests {
                 account: Account::new(Platform::Slack, "U2"),
                 display_name: "Bob".into(),
                 time_zone: None,
+                time_zone_chosen: false,
             },
             department: Department {
                 id: 1,

@@ -25,6 +25,13 @@ pub const APPLICATION_QUESTIONS: [&str; 3] = [
 const DEPARTMENT_QUESTION: &str =
     "Last one: which department would you represent? (Its region comes with it.)";
 
+/// The answer slot after the questions that holds the applicant's time zone (its IANA name). Drafts
+/// begun before it was asked have no such slot and skip the question.
+pub(crate) const TIME_ZONE_SLOT: usize = APPLICATION_QUESTIONS.len();
+
+/// What an applicant replies to keep the time zone they were offered.
+const KEEP_ZONE: &[&str] = &["ok", "okay", "yes", "y", "keep", "keep it", "fine", "right"];
+
 /// What a second office member deciding the same application is told.
 const DECIDED_BY_SOMEONE_ELSE: &str =
     "Someone in the program office decided this application a moment ago.";
@@ -43,6 +50,23 @@ pub(crate) fn prefix_for(account: &Account) -> char {
 /// A command as written on the platform of `account`.
 pub(crate) fn command_for(account: &Account, template: &str) -> String {
     format!("{}{template}", prefix_for(account))
+}
+
+/// The application's time zone question, with the zone the bot knows for them (from their profile
+/// or their own earlier choice) to keep.
+fn time_zone_question(person: &Person) -> String {
+    let ask = "Which time zone are you in? Your check-ins come at their hour in it.";
+    match &person.time_zone {
+        Some(z) if person.time_zone_chosen => {
+            format!("{ask} You chose {z}: reply ok to keep it, or give another IANA name.")
+        }
+        Some(z) => {
+            format!("{ask} Your profile says {z}: reply ok to keep it, or give another IANA name.")
+        }
+        None => {
+            format!("{ask} Reply with its IANA name, such as Europe/Berlin or America/New_York.")
+        }
+    }
 }
 
 /// The anniversary of a term that began on `since` most recently on or before `today` (at least a
@@ -115,7 +139,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             .heading("Your ambassador application")
             .paragraph(format!(
                 "Thank you for your interest! I will ask {} short questions, one at a time; reply here with your answer to each.",
-                APPLICATION_QUESTIONS.len() + 1
+                TIME_ZONE_SLOT + 2
             ))
             .paragraph(Rich::strong(self.next_question(&app)))
             .buttons(vec![Button::form(
@@ -135,7 +159,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             .store
             .start_application(
                 caller.person.id,
-                APPLICATION_QUESTIONS.len() as u32,
+                TIME_ZONE_SLOT as u32 + 1,
                 self.clock.now(),
             )
             .await
@@ -161,17 +185,19 @@ impl<S: Store, C: Clock> Program<S, C> {
     }
 
     fn next_question(&self, app: &Application) -> String {
+        let n = app.answers.len() + 1;
         match app.answers.iter().position(String::is_empty) {
+            Some(TIME_ZONE_SLOT) => format!(
+                "{}/{n}: {}",
+                TIME_ZONE_SLOT + 1,
+                time_zone_question(&app.person)
+            ),
             Some(i) => format!(
-                "{}/{}: {}",
+                "{}/{n}: {}",
                 i + 1,
-                APPLICATION_QUESTIONS.len() + 1,
                 APPLICATION_QUESTIONS[i.min(APPLICATION_QUESTIONS.len() - 1)]
             ),
-            None => format!(
-                "{n}/{n}: {DEPARTMENT_QUESTION}",
-                n = APPLICATION_QUESTIONS.len() + 1
-            ),
+            None => format!("{n}/{n}: {DEPARTMENT_QUESTION}"),
         }
     }
 
@@ -192,6 +218,29 @@ impl<S: Store, C: Clock> Program<S, C> {
                 "That is {} characters; an answer takes up to {max}. Please shorten it: nothing was saved.",
                 text.chars().count()
             )));
+        }
+        if app.answers.iter().position(String::is_empty) == Some(TIME_ZONE_SLOT) {
+            let offered = app
+                .person
+                .time_zone
+                .as_deref()
+                .filter(|_| KEEP_ZONE.contains(&text.to_lowercase().as_str()));
+            let tz = super::roster::time_zone(offered.unwrap_or(&text)).map_err(|e| match e {
+                Failure::User(m) => {
+                    Failure::User(m.paragraph(Rich::strong(self.next_question(app))))
+                }
+                other => other,
+            })?;
+            self.store
+                .set_person_time_zone(caller.person.id, tz.name(), true)
+                .await?;
+            let app = self
+                .store
+                .set_application_answer(app.id, TIME_ZONE_SLOT as u32, tz.name())
+                .await?;
+            return Ok(vec![Reply::caller_direct(Message::text(Rich::strong(
+                self.next_question(&app),
+            )))]);
         }
         if let Some(index) = app.answers.iter().position(String::is_empty) {
             let app = self
@@ -354,6 +403,9 @@ impl<S: Store, C: Clock> Program<S, C> {
                         if region_active == 1 { "" } else { "s" }
                     )),
                 ));
+            }
+            if let Some(z) = &app.person.time_zone {
+                fields.push(("Time zone".into(), Rich::text(z.clone())));
             }
             fields.push((
                 "Track record".into(),
@@ -943,7 +995,9 @@ impl<S: Store, C: Clock> Program<S, C> {
             .count() as u32;
         let kudos_received = self.store.kudos_received(person.id).await?;
         let (_, kudos_given) = self.store.kudos_counts(person.id).await?;
+        let ambassador = self.store.ambassador(person.id).await?;
         Ok(TrackRecord {
+            time_zone: super::timezone::zone_in_use(person, ambassador.as_ref()),
             terms,
             checkins_answered: answered,
             checkins_asked: checkins.len() as u32,
@@ -981,6 +1035,14 @@ impl<S: Store, C: Clock> Program<S, C> {
                         "{} received, {} given",
                         record.kudos_received.len(),
                         record.kudos_given
+                    )),
+                ),
+                (
+                    "Time zone".into(),
+                    Rich::text(format!(
+                        "{} ({})",
+                        record.time_zone.as_deref().unwrap_or(tz.name()),
+                        super::timezone::zone_source(person, record.time_zone.as_deref())
                     )),
                 ),
             ]);

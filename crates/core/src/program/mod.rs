@@ -20,6 +20,7 @@ mod reaction;
 mod resolve;
 mod roster;
 mod schedule;
+mod timezone;
 
 pub use activity::{ParsedActivity, parse_activity};
 pub use coverage::{CoverageReport, DepartmentLine, DepartmentStatus, RegionTotals};
@@ -436,6 +437,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             Command::Reports => self.reports_view(caller).await,
             Command::Resolve { id, note } => self.resolve(caller, id, note.as_deref()).await,
             Command::Record => self.record_command(caller).await,
+            Command::TimeZone { zone } => self.time_zone_command(caller, zone.as_deref()).await,
             Command::Renew => self.renew(caller).await,
             Command::Alumni { person } => self.to_alumni(caller, &person).await,
             Command::KudosMine => self.kudos_mine(caller).await,

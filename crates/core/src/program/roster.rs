@@ -52,13 +52,18 @@ impl<S: Store, C: Clock> Program<S, C> {
     ) -> Outcome {
         let person = self.mentioned(caller, mention).await?;
         let department = self.department(caller, department).await?;
-        let tz = match tz {
-            Some(raw) => time_zone(raw)?,
-            None => person
-                .time_zone
-                .as_deref()
-                .and_then(|t| t.parse::<Tz>().ok())
-                .unwrap_or(self.settings.time_zone),
+        let own = person
+            .time_zone
+            .as_deref()
+            .and_then(|t| t.parse::<Tz>().ok());
+        // A zone the person chose themselves wins over the one named here.
+        let (tz, not_asked) = match (tz, own) {
+            (Some(raw), Some(own)) if person.time_zone_chosen => {
+                let asked = time_zone(raw)?;
+                (own, (asked != own).then_some(asked))
+            }
+            (Some(raw), _) => (time_zone(raw)?, None),
+            (None, own) => (own.unwrap_or(self.settings.time_zone), None),
         };
         let before = self.store.ambassador(person.id).await?;
         if let Some(b) = &before
@@ -95,6 +100,9 @@ impl<S: Store, C: Clock> Program<S, C> {
             " is now the ambassador of {} ({}), time zone {}",
             a.department.name, a.department.region, a.time_zone
         ));
+        if let Some(asked) = not_asked {
+            note = note.and(format!(" (their own choice, not {})", asked.name()));
+        }
         if let Some(b) = before.filter(|b| b.status != AmbassadorStatus::Alumni)
             && b.department.id != a.department.id
         {

@@ -1,0 +1,9 @@
+-- Ambassador Bot schema, SQLite flavour: whether a person chose their time zone themselves. Keep in
+-- step with ../postgres/0009_time_zone_choice.sql; same conventions as 0001_init.sql.
+-- Never edit a released migration: add a new numbered file instead.
+
+-- 1 when the person set `time_zone` themselves (`ambassadors timezone`, the application): a zone
+-- from elsewhere (a platform profile, an import) then no longer replaces it. 0 for zones taken from
+-- a profile or an import, and for every zone older than this migration.
+ALTER TABLE people ADD COLUMN time_zone_chosen INTEGER NOT NULL DEFAULT 0
+    CHECK (time_zone_chosen IN (0, 1));
