@@ -113,4 +113,6 @@ pub struct TrackRecord {
     pub kudos_received: Vec<Kudos>,
     /// How many kudos the person gave.
     pub kudos_given: u32,
+    /// The activities the person logged as ambassador, newest first.
+    pub activities: Vec<super::Activity>,
 }
