@@ -475,7 +475,9 @@ fn kudos_mine_and_an_opt_out_honoured_by_the_digest() {
         digest.contains("@dave, thanked for _reviewing my notebook library change_"),
         "the opted-out giver is not named: {digest}"
     );
-    assert!(out.contains("[only dave] Welcome back: the weekly digest may name you again."));
+    assert!(out.contains(
+        "[only dave] Welcome back: the weekly digest and leaderboards may name you again."
+    ));
 }
 
 #[test]

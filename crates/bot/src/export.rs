@@ -1,7 +1,7 @@
 //! `ambassador-bot export`: data for the program office outside chat.
 
 use ambassador_core::program::{
-    CoverageReport, DepartmentStatus, count, quarter_days, quarter_of, resolve_local,
+    CoverageReport, DepartmentStatus, activity_text, count, quarter_days, quarter_of, resolve_local,
 };
 use ambassador_core::{
     Account, ActivityFilter, CheckinFilter, Clock, Department, PersonRef, Program, RosterFilter,
@@ -54,7 +54,7 @@ pub async fn activity<S: Store, C: Clock>(
                 let a = &e.activity;
                 writeln!(
                     out,
-                    "- {} · {} · {} ({}){}: {}",
+                    "- {} · {} · {} ({}){}: {}{}",
                     a.on,
                     e.ambassador.department.region,
                     e.ambassador.person.display_name,
@@ -62,7 +62,13 @@ pub async fn activity<S: Store, C: Clock>(
                     a.audience
                         .map(|n| format!(" · {}", count(u64::from(n), "person", "people")))
                         .unwrap_or_default(),
-                    a.text.replace('\n', " ")
+                    activity_text(&a.text),
+                    if a.tags.is_empty() {
+                        String::new()
+                    } else {
+                        let tags: Vec<String> = a.tags.iter().map(|t| format!("#{t}")).collect();
+                        format!(" — {}", tags.join(" "))
+                    }
                 )?;
             }
         }

@@ -116,8 +116,8 @@ enum ExportWhat {
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
-    /// One person's record (terms, check-ins answered, kudos received with reasons and givers),
-    /// for a performance review.
+    /// One person's record (terms, check-ins answered, activities logged, kudos received with
+    /// reasons and givers), for a performance review.
     Record {
         /// Their account: slack:U012AB3CD, matrix:@ada:example.org, or a bare id on --platform.
         person: String,

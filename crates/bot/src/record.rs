@@ -1,5 +1,5 @@
 //! `ambassador-bot export record <account>`: one person's record in the program (terms, check-ins,
-//! kudos received with their reasons and givers), for a performance review.
+//! activities logged, kudos received with their reasons and givers), for a performance review.
 
 use ambassador_core::{Account, Clock, Platform, Program, Store, render_markdown};
 use std::io::Write;
@@ -59,6 +59,17 @@ pub async fn export<S: Store, C: Clock>(
             String::new(),
             String::new(),
         ])?;
+        // Activities, oldest first like the kudos: the text, then its audience and tags.
+        for a in record.activities.iter().rev() {
+            w.write_record([
+                "activity".to_string(),
+                a.on.to_string(),
+                String::new(),
+                program.activity_line(a),
+                String::new(),
+                String::new(),
+            ])?;
+        }
         for k in &record.kudos_received {
             w.write_record([
                 "kudos".to_string(),

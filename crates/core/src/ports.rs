@@ -196,6 +196,15 @@ pub trait Store: Send + Sync + 'static {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<Vec<(String, u64)>>> + Send;
+    /// Kudos given in `[from, to)` tallied per person: how many each received and gave (a kudos
+    /// naming several people counts once for its giver and once for each receiver). People who
+    /// opted out ([`Store::set_kudos_optout`]) are left out; so is anyone with neither. Ordered by
+    /// display name.
+    fn kudos_tally(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<KudosTally>>> + Send;
     /// How many departments have at least one active ambassador, and how many there are.
     fn coverage_counts(&self) -> impl Future<Output = StoreResult<(u32, u32)>> + Send;
 

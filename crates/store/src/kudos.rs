@@ -5,7 +5,8 @@ use crate::rows::{by_display_name, person_ref};
 use crate::scheduler::{builder, outbox_rows, queue_outbox};
 use crate::{Backend, SqlStore, to_micros};
 use ambassador_core::{
-    Kudos, KudosOutcome, NewKudos, Outgoing, PersonId, PersonRef, StoreError, StoreResult,
+    Kudos, KudosOutcome, KudosTally, NewKudos, Outgoing, PersonId, PersonRef, StoreError,
+    StoreResult,
 };
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -348,6 +349,58 @@ pub(crate) async fn kudos_counts(store: &SqlStore, person: PersonId) -> StoreRes
     });
     let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
     Ok((count(received), count(given)))
+}
+
+#[derive(sqlx::FromRow)]
+struct TallyRow {
+    platform: String,
+    external_id: String,
+    display_name: String,
+    received: i64,
+    given: i64,
+}
+
+/// Kudos given in `[from, to)` per person: received (once per kudos naming them) and given (once
+/// per kudos), opted-out people left out, ordered by display name.
+pub(crate) async fn kudos_tally(
+    store: &SqlStore,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> StoreResult<Vec<KudosTally>> {
+    let (from, to) = (to_micros(from), to_micros(to));
+    let rows: Vec<TallyRow> = with_pool!(store, |pool| {
+        sqlx::query_as(
+            "SELECT p.platform, p.external_id, p.display_name, t.received, t.given \
+             FROM (SELECT u.person_id, SUM(u.received) AS received, SUM(u.given) AS given \
+                   FROM (SELECT r.person_id AS person_id, 1 AS received, 0 AS given \
+                         FROM kudos k JOIN kudos_receivers r ON r.kudos_id = k.id \
+                         WHERE k.given_at >= $1 AND k.given_at < $2 \
+                         UNION ALL \
+                         SELECT k.giver_id AS person_id, 0 AS received, 1 AS given \
+                         FROM kudos k WHERE k.given_at >= $1 AND k.given_at < $2) u \
+                   GROUP BY u.person_id) t \
+             JOIN people p ON p.id = t.person_id \
+             WHERE NOT EXISTS (SELECT 1 FROM kudos_optouts o WHERE o.person_id = t.person_id)",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await
+        .db()?
+    });
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    let mut tally = rows
+        .into_iter()
+        .map(|row| {
+            Ok(KudosTally {
+                person: person_ref(&row.platform, row.external_id, row.display_name)?,
+                received: count(row.received),
+                given: count(row.given),
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    tally.sort_by(|a, b| by_display_name(&a.person, &b.person));
+    Ok(tally)
 }
 
 /// One receiver of one of the newest kudos (or the kudos alone, when it has no receiver), with

@@ -441,6 +441,14 @@ impl Store for SqlStore {
         kudos::kudos_latest(self, from, to, limit).await
     }
 
+    async fn kudos_tally(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<ambassador_core::KudosTally>> {
+        kudos::kudos_tally(self, from, to).await
+    }
+
     async fn kudos_by_region(
         &self,
         from: DateTime<Utc>,

@@ -67,6 +67,7 @@ conformance!(
     kudos_between_is_half_open,
     kudos_latest_counts_the_range_and_lists_the_newest,
     kudos_are_counted_by_the_regions_of_their_receivers,
+    kudos_are_tallied_per_person_without_those_who_opted_out,
     daily_limit_allows_exactly_the_limit,
     daily_limit_counts_from_day_start,
     concurrent_kudos_never_pass_the_limit,
@@ -1212,6 +1213,65 @@ async fn kudos_latest_counts_the_range_and_lists_the_newest(store: SqlStore) {
         (0, vec![])
     );
     assert_eq!(store.kudos_latest(to, from, 10).await.unwrap(), (0, vec![]));
+}
+
+async fn kudos_are_tallied_per_person_without_those_who_opted_out(store: SqlStore) {
+    let ada = person(&store, "U1", "Ada").await;
+    let bob = person(&store, "U2", "bob").await;
+    let carol = person(&store, "U3", "Carol").await;
+    let dave = person(&store, "U4", "Dave").await;
+    let eve = person(&store, "U5", "Eve").await;
+    let (from, to) = (at(2024, 5, 1, 0, 0, 0), at(2024, 6, 1, 0, 0, 0));
+    let given: [(&Person, &[&Person], DateTime<Utc>); 6] = [
+        // One kudos naming three people: one given, one received by each.
+        (&ada, &[&bob, &carol, &dave], from),
+        (&ada, &[&bob], at(2024, 5, 10, 0, 0, 0)),
+        (&bob, &[&ada], to - Duration::microseconds(1)),
+        (&eve, &[&bob], at(2024, 5, 20, 0, 0, 0)),
+        // Outside the range.
+        (&carol, &[&ada], to),
+        (&carol, &[&ada], from - Duration::microseconds(1)),
+    ];
+    for (giver, receivers, t) in given {
+        recorded(
+            store
+                .record_kudos(&kudos(giver, receivers, t), 100, from - Duration::days(1))
+                .await
+                .unwrap(),
+        );
+    }
+    let row = |p: &Person, received: u64, given: u64| ambassador_core::KudosTally {
+        person: p.as_ref(),
+        received,
+        given,
+    };
+    assert_eq!(
+        store.kudos_tally(from, to).await.unwrap(),
+        [
+            row(&ada, 1, 2),
+            row(&bob, 3, 1),
+            row(&carol, 1, 0),
+            row(&dave, 1, 0),
+            row(&eve, 0, 1),
+        ]
+    );
+    // Opted out: left out, whether they gave or received.
+    store.set_kudos_optout(bob.id, true).await.unwrap();
+    store.set_kudos_optout(eve.id, true).await.unwrap();
+    assert_eq!(
+        store.kudos_tally(from, to).await.unwrap(),
+        [row(&ada, 1, 2), row(&carol, 1, 0), row(&dave, 1, 0)]
+    );
+    store.set_kudos_optout(bob.id, false).await.unwrap();
+    assert_eq!(store.kudos_tally(from, to).await.unwrap().len(), 4);
+    assert!(store.kudos_tally(from, from).await.unwrap().is_empty());
+    assert!(
+        store
+            .kudos_tally(at(2024, 7, 1, 0, 0, 0), at(2024, 8, 1, 0, 0, 0))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn kudos_are_counted_by_the_regions_of_their_receivers(store: SqlStore) {

@@ -63,6 +63,8 @@ pub mod USAGE {
     pub const KUDOS_MINE: &str = "kudos mine";
     pub const KUDOS_OPTOUT: &str = "kudos optout";
     pub const KUDOS_OPTIN: &str = "kudos optin";
+    pub const KUDOS_LEADERBOARD: &str =
+        "kudos leaderboard [week|month|quarter|year] [region|department]";
 }
 
 const ENTRIES: &[HelpEntry] = &[
@@ -104,6 +106,12 @@ const ENTRIES: &[HelpEntry] = &[
     },
     HelpEntry {
         role: Role::Member,
+        usage: USAGE::KUDOS_LEADERBOARD,
+        example: "kudos leaderboard quarter region",
+        what: "who received and gave the most kudos this week, month (the default), quarter or year; by region or department",
+    },
+    HelpEntry {
+        role: Role::Member,
         usage: USAGE::APPLY,
         example: "ambassadors apply",
         what: "apply to become an ambassador (a few questions in a direct conversation, or a form on Slack); `ambassadors withdraw` withdraws it",
@@ -124,7 +132,7 @@ const ENTRIES: &[HelpEntry] = &[
         role: Role::Member,
         usage: USAGE::RECORD,
         example: "ambassadors record",
-        what: "your record in the program (terms, check-ins, kudos with reasons), e.g. for a performance review",
+        what: "your record in the program (terms, check-ins, activities logged, kudos with reasons), e.g. for a performance review",
     },
     HelpEntry {
         role: Role::Member,

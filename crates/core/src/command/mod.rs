@@ -164,6 +164,11 @@ pub enum Command {
     KudosMine,
     /// `/kudos optout` (true) and `/kudos optin` (false)
     KudosOptOut(bool),
+    /// `/kudos leaderboard [week|month|quarter|year] [region|department]`
+    KudosLeaderboard {
+        period: Period,
+        group: Option<Grouping>,
+    },
     /// `/kudos @a [@b …] [for] <what they did>`
     Kudos {
         receivers: Vec<Mention>,
@@ -216,6 +221,7 @@ impl Command {
             Command::KudosMine => "kudos-mine",
             Command::KudosOptOut(true) => "kudos-optout",
             Command::KudosOptOut(false) => "kudos-optin",
+            Command::KudosLeaderboard { .. } => "kudos-leaderboard",
             Command::Kudos { .. } => "kudos",
         }
     }
@@ -252,6 +258,34 @@ impl Command {
             _ => Role::Member,
         }
     }
+}
+
+/// The period a kudos leaderboard covers: the current calendar week (from Monday), month, quarter
+/// or year in the program's time zone, up to today.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Period {
+    Week,
+    Month,
+    Quarter,
+    Year,
+}
+
+impl Period {
+    pub fn word(self) -> &'static str {
+        match self {
+            Period::Week => "week",
+            Period::Month => "month",
+            Period::Quarter => "quarter",
+            Period::Year => "year",
+        }
+    }
+}
+
+/// How a kudos leaderboard is grouped: by the region or department people represent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grouping {
+    Region,
+    Department,
 }
 
 /// The audience option of `announce`.

@@ -2,7 +2,7 @@
 
 use super::help::USAGE;
 use super::token::{Token, tokenize};
-use super::{Command, LogCommand, Mention, ScopeArg, Target};
+use super::{Command, Grouping, LogCommand, Mention, Period, ScopeArg, Target};
 use crate::model::closest;
 
 /// A command line the bot recognized as addressed to it.
@@ -432,6 +432,15 @@ fn parse_add(args: &[Token]) -> PResult<Command> {
 
 fn parse_kudos(rest: &str) -> PResult<Command> {
     let tokens = tokenize(rest);
+    if let Some((first, args)) = tokens.split_first()
+        && !first.quoted
+        && matches!(
+            first.text.to_lowercase().as_str(),
+            "leaderboard" | "leaderboards"
+        )
+    {
+        return parse_leaderboard(args);
+    }
     if let [only] = tokens.as_slice()
         && !only.quoted
     {
@@ -491,6 +500,45 @@ fn parse_kudos(rest: &str) -> PResult<Command> {
         receivers,
         reason,
         tags,
+    })
+}
+
+/// `leaderboard [week|month|quarter|year] [region|department]`, in either order (`by` allowed).
+fn parse_leaderboard(args: &[Token]) -> PResult<Command> {
+    let mut period = None;
+    let mut group = None;
+    for t in args {
+        let word = t.text.to_lowercase();
+        let (p, g) = match word.as_str() {
+            "by" | "per" | "this" => continue,
+            "week" | "weekly" => (Some(Period::Week), None),
+            "month" | "monthly" => (Some(Period::Month), None),
+            "quarter" | "quarterly" => (Some(Period::Quarter), None),
+            "year" | "yearly" => (Some(Period::Year), None),
+            "region" | "regions" => (None, Some(Grouping::Region)),
+            "department" | "departments" | "dept" | "depts" => (None, Some(Grouping::Department)),
+            _ => {
+                return Err(ParseError::new(
+                    format!(
+                        "`{}` is not a period or a grouping: choose week, month, quarter or year, and region or department.",
+                        t.text
+                    ),
+                    &[USAGE::KUDOS_LEADERBOARD],
+                ));
+            }
+        };
+        if (p.is_some() && period.is_some()) || (g.is_some() && group.is_some()) {
+            return Err(ParseError::new(
+                "Give one period (week, month, quarter or year) and at most one grouping (region or department).",
+                &[USAGE::KUDOS_LEADERBOARD],
+            ));
+        }
+        period = period.or(p);
+        group = group.or(g);
+    }
+    Ok(Command::KudosLeaderboard {
+        period: period.unwrap_or(Period::Month),
+        group,
     })
 }
 
@@ -875,6 +923,41 @@ mod tests {
         );
         assert!(err("/kudos great job everyone").message.contains("@name"));
         assert_eq!(ok("/kudos help"), Command::Help);
+    }
+
+    #[test]
+    fn kudos_leaderboard_takes_a_period_and_a_grouping() {
+        assert_eq!(
+            ok("/kudos leaderboard"),
+            Command::KudosLeaderboard {
+                period: Period::Month,
+                group: None
+            }
+        );
+        assert_eq!(
+            ok("!kudos leaderboard quarter region"),
+            Command::KudosLeaderboard {
+                period: Period::Quarter,
+                group: Some(Grouping::Region)
+            }
+        );
+        assert_eq!(
+            ok("/kudos Leaderboard by department year"),
+            Command::KudosLeaderboard {
+                period: Period::Year,
+                group: Some(Grouping::Department)
+            }
+        );
+        assert!(
+            err("/kudos leaderboard fortnight")
+                .message
+                .contains("`fortnight` is not a period")
+        );
+        assert!(
+            err("/kudos leaderboard week month")
+                .message
+                .contains("one period")
+        );
     }
 
     #[test]

@@ -136,4 +136,6 @@ pub struct TrackRecord {
     /// The time zone in use: the roster entry's (check-ins follow it), else the person's own;
     /// `None` when neither is set (the program's zone applies).
     pub time_zone: Option<String>,
+    /// The activities the person logged as ambassador, newest first.
+    pub activities: Vec<super::Activity>,
 }

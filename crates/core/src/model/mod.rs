@@ -263,6 +263,15 @@ pub struct Kudos {
     pub room: String,
 }
 
+/// One person's kudos in a period, for the leaderboard. The unit: one kudos naming several people
+/// counts once for its giver (given) and once for each receiver (received).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KudosTally {
+    pub person: PersonRef,
+    pub received: u64,
+    pub given: u64,
+}
+
 /// What happened to kudos offered under a daily limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KudosOutcome {

@@ -113,6 +113,105 @@ pub fn parse_activity(raw: &str, today: NaiveDate) -> Result<ParsedActivity, Str
     })
 }
 
+/// An activity's text as a report shows it: without what [`parse_activity`] read into fields of
+/// their own (`#tags` ending the text, the audience, `on DATE`). A tag inside a sentence stays as
+/// a word, without its `#`. The text as written when nothing would be left.
+pub fn activity_text(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut parsed = vec![false; words.len()];
+    let is_people = |i: usize| {
+        words.get(i).is_some_and(|w| {
+            PEOPLE.contains(
+                &w.trim_end_matches([')', ',', '.', ';'])
+                    .to_lowercase()
+                    .as_str(),
+            )
+        })
+    };
+    let is_number = |w: &str| {
+        let digits: String = w.chars().filter(|c| !matches!(c, ',' | '_')).collect();
+        !digits.is_empty() && digits.parse::<u32>().is_ok()
+    };
+    for (i, w) in words.iter().enumerate() {
+        if let Some(n) = w.strip_prefix('(')
+            && is_number(n)
+            && is_people(i + 1)
+            && words[i + 1].contains(')')
+        {
+            parsed[i] = true;
+            parsed[i + 1] = true;
+        }
+        if i > 0 && words[i - 1].eq_ignore_ascii_case("for") && is_number(w) && is_people(i + 1) {
+            parsed[i - 1] = true;
+            parsed[i] = true;
+            parsed[i + 1] = true;
+        }
+        if w.eq_ignore_ascii_case("on")
+            && let Some(date) = words.get(i + 1)
+            && NaiveDate::parse_from_str(date.trim_end_matches([',', '.', ';', ')']), "%Y-%m-%d")
+                .is_ok()
+        {
+            parsed[i] = true;
+            parsed[i + 1] = true;
+        }
+    }
+    let is_tag = |w: &str| w.starts_with('#') && !tags_of(w).is_empty();
+    // The fields at the end go; tags inside the text lose their `#`.
+    let mut end = words.len();
+    while end > 0 && (parsed[end - 1] || is_tag(words[end - 1])) {
+        end -= 1;
+    }
+    let kept: Vec<String> = (0..end)
+        .filter(|&i| !parsed[i])
+        .map(|i| match words[i].strip_prefix('#') {
+            Some(rest) if is_tag(words[i]) => rest.to_string(),
+            _ => words[i].to_string(),
+        })
+        .collect();
+    let out = kept
+        .join(" ")
+        .trim_end_matches([',', ';', ':', '-', '—', ' '])
+        .to_string();
+    if out.is_empty() {
+        text.to_string()
+    } else {
+        out
+    }
+}
+
+/// The fields of an activity a report shows beside its text: the day (when asked), the audience,
+/// the tags. "2027-02-03 · 25 people · #workshop #onboarding"
+pub(crate) fn activity_fields(a: &crate::model::Activity, with_day: bool) -> String {
+    let mut parts = Vec::new();
+    if with_day {
+        parts.push(a.on.to_string());
+    }
+    if let Some(n) = a.audience {
+        parts.push(format!("{} people", thousands(u64::from(n))));
+    }
+    if !a.tags.is_empty() {
+        parts.push(
+            a.tags
+                .iter()
+                .map(|t| format!("#{t}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+    }
+    parts.join(" · ")
+}
+
+/// "text — fields", or the text alone.
+pub(crate) fn activity_line(a: &crate::model::Activity, with_day: bool) -> String {
+    let fields = activity_fields(a, with_day);
+    let text = activity_text(&a.text);
+    if fields.is_empty() {
+        text
+    } else {
+        format!("{text} — {fields}")
+    }
+}
+
 fn describe(a: &crate::model::Activity) -> String {
     let mut parts = vec![a.on.to_string()];
     if let Some(n) = a.audience {
@@ -305,7 +404,11 @@ impl<S: Store, C: Clock> Program<S, C> {
                         .map(|e| {
                             Rich::new()
                                 .and_mention(&e.ambassador.person.as_ref())
-                                .and(format!(", {}: {}", e.activity.on, e.activity.text))
+                                .and(format!(
+                                    ", {}: {}",
+                                    e.activity.on,
+                                    activity_line(&e.activity, false)
+                                ))
                         })
                         .collect(),
                 );
@@ -387,6 +490,36 @@ mod tests {
         assert_eq!((p.audience, p.on), (Some(1200), day("2027-02-10")));
         let p = parse_activity("Paired with the data team", day("2027-02-10")).unwrap();
         assert_eq!((p.audience, p.tags.len()), (None, 0));
+    }
+
+    #[test]
+    fn reports_show_the_text_without_its_fields() {
+        for (written, shown) in [
+            (
+                "Ran an InnerSource 101 workshop #workshop #onboarding (25 people) on 2027-02-03",
+                "Ran an InnerSource 101 workshop",
+            ),
+            (
+                "Talk at the all-hands for 1,200 people #talk",
+                "Talk at the all-hands",
+            ),
+            (
+                "Hosted #docs office hours (12 people).",
+                "Hosted docs office hours",
+            ),
+            (
+                "Ran a workshop, with \"quotes\" #workshop (25 people) on 2027-02-03",
+                "Ran a workshop, with \"quotes\"",
+            ),
+            ("Workshop for lots of people", "Workshop for lots of people"),
+            (
+                "Paired on 2027-02-03 with the data team",
+                "Paired with the data team",
+            ),
+            ("#workshop (25 people)", "#workshop (25 people)"),
+        ] {
+            assert_eq!(activity_text(written), shown, "{written}");
+        }
     }
 
     #[test]

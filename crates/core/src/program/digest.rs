@@ -1,7 +1,7 @@
 //! The weekly digest: kudos of the week by region and department, new and departing ambassadors,
 //! coverage and its change, check-in participation (a rate, never names).
 
-use super::activity::tag_counts;
+use super::activity::{activity_line, tag_counts};
 use super::checkin_views::RoundStats;
 use super::{EmptyWeek, Program, count, percent, thousands};
 use crate::message::{Message, Rich, split_message};
@@ -156,10 +156,11 @@ impl<S: Store, C: Clock> Program<S, C> {
                 "🎉 {} this week",
                 count(kudos_total, "kudos", "kudos")
             )));
-            let group_of = |k: &Kudos| {
-                k.receivers
-                    .iter()
-                    .find_map(|r| home.get(&r.account).cloned())
+            // A kudos is listed under each of its receivers' own departments, naming there the
+            // receivers of that department (the others come after "with").
+            let group_of = |r: &crate::model::PersonRef| {
+                home.get(&r.account)
+                    .cloned()
                     .unwrap_or_else(|| (ACROSS.into(), String::new()))
             };
             // A busy week shows counts by region and the latest kudos, not thousands of lines.
@@ -179,9 +180,17 @@ impl<S: Store, C: Clock> Program<S, C> {
                     .paragraph(format!("By region: {}.", counts.join(" · ")))
                     .paragraph(format!("The latest {}:", shown.len()));
             }
-            let mut groups: BTreeMap<(String, String), Vec<&Kudos>> = BTreeMap::new();
+            type Listed<'a> = (&'a Kudos, Vec<crate::model::PersonRef>);
+            let mut groups: BTreeMap<(String, String), Vec<Listed>> = BTreeMap::new();
             for k in shown {
-                groups.entry(group_of(k)).or_default().push(k);
+                let mut here: BTreeMap<(String, String), Vec<crate::model::PersonRef>> =
+                    BTreeMap::new();
+                for r in &k.receivers {
+                    here.entry(group_of(r)).or_default().push(r.clone());
+                }
+                for (group, receivers) in here {
+                    groups.entry(group).or_default().push((k, receivers));
+                }
             }
             for ((region, department), list) in groups {
                 let title = if department.is_empty() {
@@ -194,8 +203,17 @@ impl<S: Store, C: Clock> Program<S, C> {
                     m = m.list(
                         chunk
                             .iter()
-                            .map(|k| {
-                                let r = Rich::new().and_mentions(&k.receivers);
+                            .map(|(k, these)| {
+                                let others: Vec<_> = k
+                                    .receivers
+                                    .iter()
+                                    .filter(|r| !these.contains(r))
+                                    .cloned()
+                                    .collect();
+                                let mut r = Rich::new().and_mentions(these);
+                                if !others.is_empty() {
+                                    r = r.and(" (with ").and_mentions(&others).and(")");
+                                }
                                 let r = if optouts.contains(&k.giver.account) {
                                     r.and(", thanked")
                                 } else {
@@ -239,7 +257,8 @@ impl<S: Store, C: Clock> Program<S, C> {
                                 .and_mention(&a.ambassador.person.as_ref())
                                 .and(format!(
                                     " ({}): {}",
-                                    a.ambassador.department.name, a.activity.text
+                                    a.ambassador.department.name,
+                                    activity_line(&a.activity, true)
                                 ))
                         })
                         .collect(),

@@ -996,6 +996,16 @@ impl<S: Store, C: Clock> Program<S, C> {
         let kudos_received = self.store.kudos_received(person.id).await?;
         let (_, kudos_given) = self.store.kudos_counts(person.id).await?;
         let ambassador = self.store.ambassador(person.id).await?;
+        let activities = self
+            .store
+            .activities(&crate::model::ActivityFilter {
+                author: Some(person.id),
+                ..crate::model::ActivityFilter::default()
+            })
+            .await?
+            .into_iter()
+            .map(|e| e.activity)
+            .collect();
         Ok(TrackRecord {
             time_zone: super::timezone::zone_in_use(person, ambassador.as_ref()),
             terms,
@@ -1003,11 +1013,13 @@ impl<S: Store, C: Clock> Program<S, C> {
             checkins_asked: checkins.len() as u32,
             kudos_received,
             kudos_given,
+            activities,
         })
     }
 
-    /// A person's record as a message: terms, check-ins, kudos with their reasons and givers.
-    /// `limit` caps the kudos listed (None: all, for the export).
+    /// A person's record as a message: terms, check-ins, activities logged, kudos with their
+    /// reasons and givers. `limit` caps the activities and the kudos listed (None: all, for the
+    /// export).
     pub fn record_message(
         &self,
         person: &Person,
@@ -1045,6 +1057,10 @@ impl<S: Store, C: Clock> Program<S, C> {
                         super::timezone::zone_source(person, record.time_zone.as_deref())
                     )),
                 ),
+                (
+                    "Activities logged".into(),
+                    Rich::text(activities_summary(&record.activities)),
+                ),
             ]);
         if !record.terms.is_empty() {
             m = m.paragraph(Rich::strong("Terms as ambassador")).list(
@@ -1058,6 +1074,29 @@ impl<S: Store, C: Clock> Program<S, C> {
                             t.department.region,
                             t.since,
                             t.until.map_or("today".to_string(), |u| u.to_string())
+                        ))
+                    })
+                    .collect(),
+            );
+        }
+        if !record.activities.is_empty() {
+            let shown: Vec<_> = match limit {
+                Some(n) => record.activities.iter().take(n).collect(),
+                None => record.activities.iter().collect(),
+            };
+            m = m.paragraph(Rich::strong(if shown.len() < record.activities.len() {
+                format!("Activity log — the latest {}", shown.len())
+            } else {
+                "Activity log".to_string()
+            }));
+            m = m.list(
+                shown
+                    .iter()
+                    .map(|a| {
+                        Rich::text(format!(
+                            "{}: {}",
+                            a.on,
+                            super::activity::activity_line(a, false)
                         ))
                     })
                     .collect(),
@@ -1087,6 +1126,12 @@ impl<S: Store, C: Clock> Program<S, C> {
             );
         }
         m
+    }
+
+    /// An activity as the record lists it: its text without the parsed fields, then the audience
+    /// and tags ("Ran a workshop — 25 people · #workshop").
+    pub fn activity_line(&self, a: &crate::model::Activity) -> String {
+        super::activity::activity_line(a, false)
     }
 
     pub(crate) async fn record_command(&self, caller: &Caller) -> Outcome {
@@ -1137,7 +1182,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                 .and(" still shows them. Undo: ")
                 .and_code(caller.cmd("kudos optin"))
         } else {
-            Rich::text("Welcome back: the weekly digest may name you again.")
+            Rich::text("Welcome back: the weekly digest and leaderboards may name you again.")
         };
         Ok(vec![Reply::caller(Message::text(text))])
     }
@@ -1409,6 +1454,24 @@ impl<S: Store, C: Clock> Program<S, C> {
 }
 
 /// How a mention is written in a command the office can copy: the platform id.
+/// "3, reaching 120 people" (the audience as logged).
+fn activities_summary(activities: &[crate::model::Activity]) -> String {
+    let reached: u64 = activities
+        .iter()
+        .filter_map(|a| a.audience)
+        .map(u64::from)
+        .sum();
+    if reached > 0 {
+        format!(
+            "{}, reaching {} people",
+            activities.len(),
+            super::thousands(reached)
+        )
+    } else {
+        activities.len().to_string()
+    }
+}
+
 fn mention_text(p: &PersonRef) -> String {
     p.account.id.trim_start_matches('@').to_string()
 }

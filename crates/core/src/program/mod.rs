@@ -12,6 +12,7 @@ mod forms;
 mod help;
 mod home;
 mod kudos;
+mod leaderboard;
 mod lifecycle;
 mod org;
 mod outbox;
@@ -22,7 +23,7 @@ mod roster;
 mod schedule;
 mod timezone;
 
-pub use activity::{ParsedActivity, parse_activity};
+pub use activity::{ParsedActivity, activity_text, parse_activity};
 pub use coverage::{CoverageReport, DepartmentLine, DepartmentStatus, RegionTotals};
 pub use home::{Home, HomeKudos, HomeStatus, OfficeGlance, home_message};
 pub use outbox::{DispatchReport, DispatchSettings, Dispatcher, backoff};
@@ -442,6 +443,9 @@ impl<S: Store, C: Clock> Program<S, C> {
             Command::Alumni { person } => self.to_alumni(caller, &person).await,
             Command::KudosMine => self.kudos_mine(caller).await,
             Command::KudosOptOut(out) => self.kudos_optout(caller, out).await,
+            Command::KudosLeaderboard { period, group } => {
+                self.kudos_leaderboard(caller, period, group).await
+            }
             Command::Kudos {
                 receivers,
                 reason,
