@@ -1453,7 +1453,6 @@ impl<S: Store, C: Clock> Program<S, C> {
     }
 }
 
-/// How a mention is written in a command the office can copy: the platform id.
 /// "3, reaching 120 people" (the audience as logged).
 fn activities_summary(activities: &[crate::model::Activity]) -> String {
     let reached: u64 = activities
@@ -1472,6 +1471,7 @@ fn activities_summary(activities: &[crate::model::Activity]) -> String {
     }
 }
 
+/// How a mention is written in a command the office can copy: the platform id.
 fn mention_text(p: &PersonRef) -> String {
     p.account.id.trim_start_matches('@').to_string()
 }
