@@ -505,9 +505,14 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// A share as a whole percentage, rounded down so 99.6% never shows as 100%.
+/// A share as a whole percentage, rounded to the nearest (halves up): 2 of 3 is 67. Every
+/// percentage the bot shows goes through here; 0 when `whole` is 0.
 pub fn percent(part: u64, whole: u64) -> u64 {
-    (part * 100).checked_div(whole).unwrap_or(0)
+    if whole == 0 {
+        return 0;
+    }
+    let (part, whole) = (u128::from(part), u128::from(whole));
+    u64::try_from((part * 200 + whole) / (whole * 2)).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]
@@ -519,7 +524,12 @@ mod tests {
         assert_eq!(thousands(0), "0");
         assert_eq!(thousands(1075), "1,075");
         assert_eq!(thousands(1_000_000), "1,000,000");
-        assert_eq!(percent(999, 1000), 99);
+        assert_eq!(percent(2, 3), 67);
+        assert_eq!(percent(1, 6), 17);
+        assert_eq!(percent(1, 8), 13);
+        assert_eq!(percent(1, 3), 33);
+        assert_eq!(percent(999, 1000), 100);
+        assert_eq!(percent(3, 3), 100);
         assert_eq!(percent(1, 0), 0);
     }
 }
