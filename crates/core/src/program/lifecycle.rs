@@ -8,8 +8,7 @@ use crate::command::Mention;
 use crate::message::{Button, FormKind, Message, Reply, Rich};
 use crate::model::{
     Account, Ambassador, AmbassadorStatus, Application, ApplicationStatus, CheckinFilter,
-    CheckinStatus, Department, Effects, Person, PersonId, PersonRef, Platform, TrackRecord,
-    sanitize_text,
+    Department, Effects, Person, PersonId, PersonRef, Platform, TrackRecord, sanitize_text,
 };
 use crate::ports::{Clock, Store, StoreError, StoreResult};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -829,16 +828,11 @@ impl<S: Store, C: Clock> Program<S, C> {
                 ..CheckinFilter::default()
             })
             .await?;
-        let answered = checkins
-            .iter()
-            .filter(|e| e.checkin.status == CheckinStatus::Answered)
-            .count() as u32;
         let kudos_received = self.store.kudos_received(person.id).await?;
         let (_, kudos_given) = self.store.kudos_counts(person.id).await?;
         Ok(TrackRecord {
             terms,
-            checkins_answered: answered,
-            checkins_asked: checkins.len() as u32,
+            checkins: super::response_rate(&checkins, self.clock.now()),
             kudos_received,
             kudos_given,
         })
@@ -860,13 +854,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             ))
             .fields(vec![
                 ("Terms".into(), Rich::text(describe_terms(&record.terms))),
-                (
-                    "Check-ins answered".into(),
-                    Rich::text(format!(
-                        "{} of {}",
-                        record.checkins_answered, record.checkins_asked
-                    )),
-                ),
+                ("Check-ins".into(), Rich::text(record.checkins.describe())),
                 (
                     "Kudos".into(),
                     Rich::text(format!(

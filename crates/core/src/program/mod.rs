@@ -22,6 +22,7 @@ mod roster;
 mod schedule;
 
 pub use activity::{ParsedActivity, parse_activity};
+pub use checkin_views::{CheckinCounts, ResponseRate, latest_closed_round, response_rate};
 pub use coverage::{CoverageReport, DepartmentLine, DepartmentStatus, RegionTotals};
 pub use home::{Home, HomeKudos, HomeStatus, OfficeGlance, home_message};
 pub use outbox::{DispatchReport, DispatchSettings, Dispatcher, backoff};
