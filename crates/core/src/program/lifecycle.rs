@@ -918,9 +918,15 @@ impl<S: Store, C: Clock> Program<S, C> {
     pub(crate) async fn kudos_mine(&self, caller: &Caller) -> Outcome {
         let received = self.store.kudos_received(caller.person.id).await?;
         let (_, given) = self.store.kudos_counts(caller.person.id).await?;
+        let unit = match self.settings.kudos_daily_limit {
+            0 => "Counted per kudos: a kudos to several people counts once.".to_string(),
+            n => format!(
+                "Counted per kudos: a kudos to several people counts once, as in the daily limit of {n} kudos."
+            ),
+        };
         if received.is_empty() {
             return Ok(vec![Reply::caller(Message::text(format!(
-                "No kudos received yet — they will come! You have given {given}."
+                "No kudos received yet — they will come! You have given {given} kudos. {unit}"
             )))]);
         }
         let tz = self.settings.time_zone;
@@ -943,6 +949,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                     })
                     .collect(),
             )
+            .context(unit)
             .context(Rich::text("Your whole record: ").and_code(caller.cmd("ambassadors record")));
         Ok(vec![Reply::caller(m)])
     }
