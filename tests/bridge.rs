@@ -285,7 +285,7 @@ fn export_activity_as_csv_and_markdown() {
     let out = sb.run(&["export", "activity", "--quarter", "2027-Q1"], "");
     let md = String::from_utf8_lossy(&out.stdout);
     assert!(md.starts_with("## Quarterly report — 2027-Q1"), "{md}");
-    assert!(md.contains("| Region | Covered |"), "{md}");
+    assert!(md.contains("| Region | With ambassador |"), "{md}");
     assert!(
         md.contains("- 2027-02-03 · EMEA · ada (Platform Engineering) · 25 people: Ran a workshop"),
         "{md}"

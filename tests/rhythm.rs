@@ -112,7 +112,9 @@ fn a_quarter_of_check_ins_reminders_pauses_flags_and_digests() {
     );
     assert!(week3.contains("EMEA · Platform Engineering"));
     assert!(
-        week3.contains("*Check-ins:* 40% of ambassadors answered the round of 2027-01-11."),
+        week3.contains(
+            "*Check-ins:* 40% of the ambassadors expected answered the round of 2027-01-11 (2 of 5)."
+        ),
         "a participation rate (2 of the 5 who did not skip): {week3}"
     );
     for d in &digests {

@@ -1,7 +1,8 @@
 //! A small metrics registry rendered in the Prometheus text format (version 0.0.4): counters and
 //! one latency histogram kept in memory, gauges read from the store at scrape time.
 
-use ambassador_core::{CheckinEntry, CheckinStatus, RoundId};
+use ambassador_core::program::{ResponseRate, latest_closed_round};
+use ambassador_core::{CheckinEntry, RoundId};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -176,43 +177,27 @@ pub struct CheckinResponse {
     pub round: RoundId,
     /// Check-ins of the round that were answered.
     pub answered: u32,
-    /// Check-ins of the round that were expected to be answered: all but the skipped ones.
+    /// Check-ins of the round that were expected to be answered: prompted − skipped − paused.
     pub expected: u32,
+    rate: ResponseRate,
 }
 
 impl CheckinResponse {
-    /// The latest round among `entries` whose check-ins have all closed by `now`, with its
-    /// answered and expected counts (the figures `/ambassadors checkins` and the digest show as
-    /// the response rate); `None` when no round has closed.
+    /// The latest round among `entries` whose check-ins have all closed by `now`, with the
+    /// response rate `/ambassadors checkins` and the digest show for it; `None` when no round
+    /// has closed.
     pub fn latest_closed(entries: &[CheckinEntry], now: DateTime<Utc>) -> Option<CheckinResponse> {
-        let mut rounds: BTreeMap<RoundId, (bool, u32, u32)> = BTreeMap::new();
-        for e in entries {
-            let (closed, answered, expected) =
-                rounds.entry(e.checkin.round).or_insert((true, 0, 0));
-            *closed &= e.checkin.closes_at <= now;
-            match e.checkin.status {
-                CheckinStatus::Answered => {
-                    *answered += 1;
-                    *expected += 1;
-                }
-                CheckinStatus::Skipped | CheckinStatus::Paused => {}
-                CheckinStatus::Open | CheckinStatus::Missed => *expected += 1,
-            }
-        }
-        rounds
-            .into_iter()
-            .rev()
-            .find(|(_, (closed, _, _))| *closed)
-            .map(|(round, (_, answered, expected))| CheckinResponse {
-                round,
-                answered,
-                expected,
-            })
+        latest_closed_round(entries, now).map(|(round, rate)| CheckinResponse {
+            round,
+            answered: rate.closed.answered,
+            expected: rate.closed.expected(),
+            rate,
+        })
     }
 
     /// Answered out of expected, 0 to 1; `None` when nobody was expected (everyone skipped).
     pub fn ratio(&self) -> Option<f64> {
-        (self.expected > 0).then(|| f64::from(self.answered) / f64::from(self.expected))
+        self.rate.ratio()
     }
 }
 
@@ -220,7 +205,7 @@ impl CheckinResponse {
 mod tests {
     use super::*;
     use ambassador_core::{
-        Account, Ambassador, AmbassadorStatus, Checkin, Department, Person, Platform,
+        Account, Ambassador, AmbassadorStatus, Checkin, CheckinStatus, Department, Person, Platform,
     };
     use chrono::{NaiveDate, TimeZone};
 

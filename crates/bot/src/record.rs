@@ -52,10 +52,7 @@ pub async fn export<S: Store, C: Clock>(
             "checkins".to_string(),
             String::new(),
             String::new(),
-            format!(
-                "{} of {} answered",
-                record.checkins_answered, record.checkins_asked
-            ),
+            record.checkins.describe(),
             String::new(),
             String::new(),
         ])?;

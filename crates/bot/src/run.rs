@@ -863,7 +863,7 @@ async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
         });
         gauges.push(Gauge {
             name: "ambassador_checkin_expected",
-            help: "Check-ins of the latest closed round expected to be answered (prompted, not skipped).",
+            help: "Check-ins of the latest closed round expected to be answered (prompted, less skipped and paused).",
             value: r.expected.into(),
         });
         if let Some(ratio) = r.ratio() {

@@ -343,7 +343,7 @@ async fn the_office_sees_coverage_and_a_member_sees_how_to_join() {
     let office = texts(&of("UOFFICE")["view"]["blocks"]);
     for wanted in [
         "Coverage at a glance",
-        "*Departments covered*\n1 of 2 (50%)",
+        "*Departments with an ambassador*\n1 of 2 (50%)",
         "*Active ambassadors*\n1",
         // Bob started three months ago and has done nothing the bot knows of.
         "*Silent ambassadors*\n1 (nothing in 60 days)",

@@ -126,9 +126,8 @@ pub struct MisuseReport {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrackRecord {
     pub terms: Vec<Term>,
-    /// Check-ins answered, and check-ins asked (answered, skipped, missed or open).
-    pub checkins_answered: u32,
-    pub checkins_asked: u32,
+    /// The person's check-ins: the response rate of their closed rounds, and the open ones.
+    pub checkins: crate::program::ResponseRate,
     /// Kudos received, oldest first.
     pub kudos_received: Vec<Kudos>,
     /// How many kudos the person gave.

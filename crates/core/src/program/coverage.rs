@@ -50,8 +50,10 @@ pub struct RegionTotals {
     pub ambassadors: u32,
     /// Sum of known headcounts.
     pub headcount: u64,
-    /// Sum of known headcounts of covered departments.
+    /// Sum of known headcounts of departments whose status is covered (thin ones not included).
     pub headcount_covered: u64,
+    /// Sum of known headcounts of thin departments.
+    pub headcount_thin: u64,
     pub without_headcount: u32,
 }
 
@@ -68,8 +70,10 @@ impl RegionTotals {
         match line.department.headcount {
             Some(h) => {
                 self.headcount += u64::from(h);
-                if line.status != DepartmentStatus::Uncovered {
-                    self.headcount_covered += u64::from(h);
+                match line.status {
+                    DepartmentStatus::Covered => self.headcount_covered += u64::from(h),
+                    DepartmentStatus::Thin => self.headcount_thin += u64::from(h),
+                    DepartmentStatus::Uncovered => {}
                 }
             }
             None => self.without_headcount += 1,
@@ -179,13 +183,25 @@ impl CoverageReport {
                         } else {
                             "—".into()
                         }),
+                        Rich::text(if r.headcount > 0 {
+                            format!("{}%", percent(r.headcount_thin, r.headcount))
+                        } else {
+                            "—".into()
+                        }),
                         Rich::text(region_note(r, settings)),
                     ]
                 })
                 .collect();
             m = m.table(
-                &["Region", "Covered", "Ambassadors", "People covered", ""],
-                &[false, true, true, true, false],
+                &[
+                    "Region",
+                    "With ambassador",
+                    "Ambassadors",
+                    "People covered",
+                    "People in thin",
+                    "",
+                ],
+                &[false, true, true, true, true, false],
                 rows,
             );
         }
@@ -199,7 +215,7 @@ impl CoverageReport {
                     .collect();
                 m = m
                     .paragraph(Rich::strong(region.region.clone()).and(format!(
-                        " — {} of {} departments covered",
+                        " — {} of {} departments have an ambassador",
                         region.covered, region.departments
                     )))
                     .table(
@@ -266,7 +282,7 @@ impl CoverageReport {
             );
         }
         m.context(format!(
-            "thin: more than {} people per active ambassador. Paused ambassadors do not count.",
+            "thin: more than {} people per active ambassador. People covered: in covered departments only. Paused ambassadors do not count.",
             settings.thin_headcount_per_ambassador
         ))
     }
@@ -290,6 +306,12 @@ fn summary(t: &RegionTotals) -> Rich {
                 " of {} covered",
                 count(t.headcount, "person", "people")
             ));
+        if t.headcount_thin > 0 {
+            r = r.and(format!(
+                " · {}% in thin departments",
+                percent(t.headcount_thin, t.headcount)
+            ));
+        }
     }
     r = r.and(format!(
         " · {}",
@@ -424,7 +446,10 @@ mod tests {
             (emea.departments, emea.covered, emea.thin, emea.ambassadors),
             (3, 2, 1, 4)
         );
-        assert_eq!((emea.headcount, emea.headcount_covered), (611, 601));
+        assert_eq!(
+            (emea.headcount, emea.headcount_covered, emea.headcount_thin),
+            (611, 300, 301)
+        );
         assert_eq!(report.total.without_headcount, 1);
         assert_eq!(report.regions.len(), 2);
         let order: Vec<_> = report

@@ -2,7 +2,7 @@
 //! coverage and its change, check-in participation (a rate, never names).
 
 use super::activity::{activity_line, tag_counts};
-use super::checkin_views::RoundStats;
+use super::checkin_views::latest_closed_round;
 use super::{EmptyWeek, Program, count, percent, thousands};
 use crate::message::{Message, Rich, split_message};
 use crate::model::{
@@ -117,18 +117,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                 ..CheckinFilter::default()
             })
             .await?;
-        let latest_closed = checkins
-            .iter()
-            .filter(|e| e.checkin.closes_at <= occurrence)
-            .map(|e| e.checkin.round)
-            .max();
-        let participation = latest_closed.map(|round| {
-            let list: Vec<_> = checkins
-                .iter()
-                .filter(|e| e.checkin.round == round)
-                .collect();
-            (round, RoundStats::of(&list))
-        });
+        let participation = latest_closed_round(&checkins, occurrence);
 
         let activities = self
             .store
@@ -305,11 +294,18 @@ impl<S: Store, C: Clock> Program<S, C> {
             " {covered} of {total} departments have an ambassador ({}%){change}.",
             percent(u64::from(covered), u64::from(total))
         )));
-        if let Some((round, stats)) = participation {
-            m = m.paragraph(Rich::strong("Check-ins:").and(format!(
-                " {}% of ambassadors answered the round of {round}.",
-                stats.rate()
-            )));
+        if let Some((round, rate)) = participation {
+            let text = match rate.percent() {
+                Some(p) => format!(
+                    " {p}% of the ambassadors expected answered the round of {round} ({} of {}).",
+                    rate.closed.answered,
+                    rate.closed.expected()
+                ),
+                None => format!(
+                    " nobody was expected to answer the round of {round}: every check-in was skipped or paused."
+                ),
+            };
+            m = m.paragraph(Rich::strong("Check-ins:").and(text));
         }
         for channel in &self.settings.digest.channels {
             for (i, part) in split_message(&m, MAX_BLOCKS, MAX_CHARS)

@@ -199,7 +199,7 @@ pub fn home_message(home: &Home) -> Message {
         }
         m = m.heading("Coverage at a glance").fields(vec![
             (
-                "Departments covered".into(),
+                "Departments with an ambassador".into(),
                 Rich::text(format!(
                     "{} of {} ({}%)",
                     o.covered,
@@ -543,7 +543,7 @@ mod tests {
         let message = home_message(&page);
         let text = render_plain(&message);
         for wanted in [
-            "Departments covered: 25 of 40 (62%)",
+            "Departments with an ambassador: 25 of 40 (63%)",
             "Active ambassadors: 31",
             "Silent ambassadors: 4 (nothing in 60 days)",
             "Uncovered: Dept 1, Dept 2,",

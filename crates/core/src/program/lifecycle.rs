@@ -989,10 +989,6 @@ impl<S: Store, C: Clock> Program<S, C> {
                 ..CheckinFilter::default()
             })
             .await?;
-        let answered = checkins
-            .iter()
-            .filter(|e| e.checkin.status == CheckinStatus::Answered)
-            .count() as u32;
         let kudos_received = self.store.kudos_received(person.id).await?;
         let (_, kudos_given) = self.store.kudos_counts(person.id).await?;
         let ambassador = self.store.ambassador(person.id).await?;
@@ -1009,8 +1005,7 @@ impl<S: Store, C: Clock> Program<S, C> {
         Ok(TrackRecord {
             time_zone: super::timezone::zone_in_use(person, ambassador.as_ref()),
             terms,
-            checkins_answered: answered,
-            checkins_asked: checkins.len() as u32,
+            checkins: super::response_rate(&checkins, self.clock.now()),
             kudos_received,
             kudos_given,
             activities,
@@ -1034,13 +1029,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             ))
             .fields(vec![
                 ("Terms".into(), Rich::text(describe_terms(&record.terms))),
-                (
-                    "Check-ins answered".into(),
-                    Rich::text(format!(
-                        "{} of {}",
-                        record.checkins_answered, record.checkins_asked
-                    )),
-                ),
+                ("Check-ins".into(), Rich::text(record.checkins.describe())),
                 (
                     "Kudos".into(),
                     Rich::text(format!(
@@ -1145,9 +1134,15 @@ impl<S: Store, C: Clock> Program<S, C> {
     pub(crate) async fn kudos_mine(&self, caller: &Caller) -> Outcome {
         let received = self.store.kudos_received(caller.person.id).await?;
         let (_, given) = self.store.kudos_counts(caller.person.id).await?;
+        let unit = match self.settings.kudos_daily_limit {
+            0 => "Counted per kudos: a kudos to several people counts once.".to_string(),
+            n => format!(
+                "Counted per kudos: a kudos to several people counts once, as in the daily limit of {n} kudos."
+            ),
+        };
         if received.is_empty() {
             return Ok(vec![Reply::caller(Message::text(format!(
-                "No kudos received yet — they will come! You have given {given}."
+                "No kudos received yet — they will come! You have given {given} kudos. {unit}"
             )))]);
         }
         let tz = self.settings.time_zone;
@@ -1170,6 +1165,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                     })
                     .collect(),
             )
+            .context(unit)
             .context(Rich::text("Your whole record: ").and_code(caller.cmd("ambassadors record")));
         Ok(vec![Reply::caller(m)])
     }

@@ -24,6 +24,7 @@ mod schedule;
 mod timezone;
 
 pub use activity::{ParsedActivity, activity_text, parse_activity};
+pub use checkin_views::{CheckinCounts, ResponseRate, latest_closed_round, response_rate};
 pub use coverage::{CoverageReport, DepartmentLine, DepartmentStatus, RegionTotals};
 pub use home::{Home, HomeKudos, HomeStatus, OfficeGlance, home_message};
 pub use outbox::{DispatchReport, DispatchSettings, Dispatcher, backoff};
@@ -526,9 +527,14 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
     }
 }
 
-/// A share as a whole percentage, rounded down so 99.6% never shows as 100%.
+/// A share as a whole percentage, rounded to the nearest (halves up): 2 of 3 is 67. Every
+/// percentage the bot shows goes through here; 0 when `whole` is 0.
 pub fn percent(part: u64, whole: u64) -> u64 {
-    (part * 100).checked_div(whole).unwrap_or(0)
+    if whole == 0 {
+        return 0;
+    }
+    let (part, whole) = (u128::from(part), u128::from(whole));
+    u64::try_from((part * 200 + whole) / (whole * 2)).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]
@@ -540,7 +546,12 @@ mod tests {
         assert_eq!(thousands(0), "0");
         assert_eq!(thousands(1075), "1,075");
         assert_eq!(thousands(1_000_000), "1,000,000");
-        assert_eq!(percent(999, 1000), 99);
+        assert_eq!(percent(2, 3), 67);
+        assert_eq!(percent(1, 6), 17);
+        assert_eq!(percent(1, 8), 13);
+        assert_eq!(percent(1, 3), 33);
+        assert_eq!(percent(999, 1000), 100);
+        assert_eq!(percent(3, 3), 100);
         assert_eq!(percent(1, 0), 0);
     }
 

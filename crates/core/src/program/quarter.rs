@@ -2,7 +2,7 @@
 //! kudos, and new and departed ambassadors. Sent to the office on a schedule, and on demand.
 
 use super::activity::tag_counts;
-use super::checkin_views::RoundStats;
+use super::checkin_views::response_rate;
 use super::{Caller, Outcome, Program, percent, thousands};
 use crate::message::{Message, Reply, Rich};
 use crate::model::{
@@ -121,19 +121,14 @@ impl<S: Store, C: Clock> Program<S, C> {
 
         let mut m = Message::new().heading(format!("Quarterly report — {year}-Q{quarter}"));
         m = m.paragraph(format!("{start} to {last_day}, by region."));
+        let now = self.clock.now();
         let rows = regions
             .values()
             .map(|(name, r)| {
-                let list: Vec<_> = r.checkins.iter().collect();
-                let stats = RoundStats::of(&list);
                 vec![
                     Rich::text(name.clone()),
                     Rich::text(format!("{} of {}", r.covered, r.departments)),
-                    Rich::text(if stats.prompted > 0 {
-                        format!("{}%", stats.rate())
-                    } else {
-                        "—".into()
-                    }),
+                    Rich::text(response_rate(&r.checkins, now).shown()),
                     Rich::text(r.activities.len().to_string()),
                     Rich::text(thousands(r.audience)),
                     Rich::text(thousands(r.kudos)),
@@ -145,7 +140,7 @@ impl<S: Store, C: Clock> Program<S, C> {
         m = m.table(
             &[
                 "Region",
-                "Covered",
+                "With ambassador",
                 "Check-ins",
                 "Activities",
                 "Reached",
@@ -159,7 +154,7 @@ impl<S: Store, C: Clock> Program<S, C> {
         for (name, r) in regions.values() {
             let mut line = Rich::strong(name.clone());
             let covered = percent(u64::from(r.covered), u64::from(r.departments));
-            line = line.and(format!(": {covered}% of departments covered"));
+            line = line.and(format!(": {covered}% of departments have an ambassador"));
             let tags = tag_counts(r.activities.iter());
             if !tags.is_empty() {
                 line = line.and(format!("; activities {tags}"));
@@ -172,7 +167,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             }
             m = m.paragraph(line.and("."));
         }
-        Ok(m.context("Check-ins: answered of those prompted (skipped rounds left out). Reached: people at logged activities."))
+        Ok(m.context("Check-ins: the response rate of the quarter's closed rounds, answered of those expected (prompted, less skipped and paused); open rounds are not counted. Reached: people at logged activities."))
     }
 
     pub(crate) async fn quarter_command(
