@@ -2,7 +2,7 @@
 //! everyone sees what happened by region and department — the office in detail.
 
 use super::resolve::Scope;
-use super::{Caller, Outcome, Program, count, refuse};
+use super::{Caller, Outcome, Program, count, refuse, thousands};
 use crate::command::{LogCommand, USAGE, tags_of};
 use crate::message::{Message, Reply, Rich};
 use crate::model::{

@@ -389,6 +389,7 @@ mod tests {
                     account: Account::new(Platform::Console, "ada"),
                     display_name: "ada".into(),
                     time_zone: None,
+                    time_zone_chosen: false,
                 },
                 department: Department {
                     id: 1,

@@ -7,9 +7,8 @@ use super::{Caller, Failure, Outcome, Program, refuse};
 use crate::command::Mention;
 use crate::message::{Button, FormKind, Message, Reply, Rich};
 use crate::model::{
-    Account, Ambassador, AmbassadorStatus, Application, ApplicationStatus, CheckinFilter,
-    CheckinStatus, Department, Effects, Person, PersonId, PersonRef, Platform, SignsOfLife,
-    TrackRecord, sanitize_text,
+    Account, AmbassadorStatus, Application, ApplicationStatus, CheckinFilter, Department, Effects,
+    Person, PersonId, PersonRef, Platform, SignsOfLife, TrackRecord, sanitize_text,
 };
 use crate::ports::{Clock, Outgoing, Store, StoreError, StoreResult};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -577,7 +576,7 @@ impl<S: Store, C: Clock> Program<S, C> {
         let welcome = dm(
             format!("application:{}:welcome", app.id),
             &p.account,
-            self.welcome_message(&p, &department),
+            self.welcome_message(&p, &department, tz.name()),
         );
         let a = self
             .store
@@ -606,7 +605,12 @@ impl<S: Store, C: Clock> Program<S, C> {
     }
 
     /// The onboarding welcome: what the program expects, training, the ambassadors' channel.
-    pub(crate) fn welcome_message(&self, to: &PersonRef, department: &Department) -> Message {
+    pub(crate) fn welcome_message(
+        &self,
+        to: &PersonRef,
+        department: &Department,
+        time_zone: &str,
+    ) -> Message {
         let l = &self.settings.lifecycle;
         let mut m = Message::new()
             .heading(format!("Welcome, ambassador of {}!", department.name))
@@ -636,15 +640,13 @@ impl<S: Store, C: Clock> Program<S, C> {
                     .and("."),
             );
         }
-        let cadence = match a.time_zone.parse() {
+        let cadence = match time_zone.parse() {
             Ok(tz) => format!(
-                "Check-ins come here {} in your time zone ({}).",
+                "Check-ins come here {} in your time zone ({time_zone}).",
                 self.checkin_cadence(tz),
-                a.time_zone
             ),
             Err(_) => format!(
-                "Check-ins need a time zone I know, and {} is not one: the program office can set it.",
-                a.time_zone
+                "Check-ins need a time zone I know, and {time_zone} is not one: the program office can set it.",
             ),
         };
         m.context(

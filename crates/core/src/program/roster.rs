@@ -80,7 +80,7 @@ impl<S: Store, C: Clock> Program<S, C> {
         let welcome = super::checkin::dm(
             format!("welcome:{}:{}", person.id, now.timestamp_micros()),
             &p.account,
-            self.welcome_message(&p, &department),
+            self.welcome_message(&p, &department, tz.name()),
         );
         let a = self
             .store
