@@ -635,9 +635,11 @@ fn the_kubernetes_manifests_probe_and_configure_what_the_binary_has() {
         );
         assert_check_config(config_text, &env, key);
     }
-    // Matrix never in the two Slack replicas (both would answer every command), Slack not in the
-    // Matrix one.
-    assert_eq!(platforms, vec![(true, false), (false, true)]);
+    // Matrix never in the two Slack replicas (both would answer every command). The Matrix one has
+    // Slack over HTTP too, so the digest and the office's messages it queues for Slack are valid
+    // there (check-config refuses a digest channel on a platform that is not enabled); the Service
+    // does not route Slack's requests to it (below).
+    assert_eq!(platforms, vec![(true, false), (true, true)]);
 
     // The Service reaches the Slack replicas' port.
     let service = object(&objects, "Service", "ambassador-bot");
@@ -648,6 +650,16 @@ fn the_kubernetes_manifests_probe_and_configure_what_the_binary_has() {
     let target = &service["spec"]["ports"][0]["targetPort"];
     let container_port = &slack["spec"]["template"]["spec"]["containers"][0]["ports"][0];
     assert!(target == &container_port["name"] || target == &container_port["containerPort"]);
+    // ... and not the Matrix pod, whose Slack side only sends.
+    let matrix_labels = &matrix["spec"]["template"]["metadata"]["labels"];
+    assert!(
+        service["spec"]["selector"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .any(|(k, v)| &matrix_labels[k] != v),
+        "the Service must not select the Matrix pod"
+    );
 }
 
 /// Kills the child when the test ends.

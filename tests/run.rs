@@ -649,9 +649,18 @@ async fn slash(base: &str, api: &str, user: &str, command: &str, text: &str) -> 
         ("api_app_id", "A1"),
     ])
     .unwrap();
+    post_signed_form(base, "/slack/commands", body)
+        .await
+        .json()
+        .await
+        .unwrap_or(Value::Null)
+}
+
+/// Posts a form body to `path`, signed now as Slack signs it; expects 200.
+async fn post_signed_form(base: &str, path: &str, body: String) -> reqwest::Response {
     let ts = chrono::Utc::now().timestamp().to_string();
     let answer = reqwest::Client::new()
-        .post(format!("{base}/slack/commands"))
+        .post(format!("{base}{path}"))
         .header("content-type", "application/x-www-form-urlencoded")
         .header("x-slack-request-timestamp", &ts)
         .header("x-slack-signature", sign(&ts, &body))
@@ -660,7 +669,7 @@ async fn slash(base: &str, api: &str, user: &str, command: &str, text: &str) -> 
         .await
         .unwrap();
     assert_eq!(answer.status(), 200);
-    answer.json().await.unwrap_or(Value::Null)
+    answer
 }
 
 /// Submits the modal last opened through the fake (`views.open`) as `user`, with `values` by field.
@@ -702,18 +711,11 @@ async fn submit_form(base: &str, calls: &Recorded, user: &str, values: &[(&str, 
     })
     .to_string();
     let body = serde_urlencoded::to_string([("payload", payload)]).unwrap();
-    let ts = chrono::Utc::now().timestamp().to_string();
-    let answer = reqwest::Client::new()
-        .post(format!("{base}/slack/interactivity"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-slack-request-timestamp", &ts)
-        .header("x-slack-signature", sign(&ts, &body))
-        .body(body)
-        .send()
+    let text = post_signed_form(base, "/slack/interactivity", body)
+        .await
+        .text()
         .await
         .unwrap();
-    assert_eq!(answer.status(), 200);
-    let text = answer.text().await.unwrap();
     assert!(!text.contains("errors"), "the form was refused: {text}");
 }
 
