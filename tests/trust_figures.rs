@@ -60,8 +60,8 @@ fn an_open_round_shows_as_open_and_a_closed_one_is_rounded() {
             .split_whitespace()
             .collect();
         assert_eq!(
-            open[..6],
-            ["2027-01-04", "(open)", "7", "1", "1", "open"],
+            open[..7],
+            ["2027-01-04", "(open)", "7", "1", "1", "0", "open"],
             "an open round has no rate yet: {}",
             views[0]
         );
@@ -74,8 +74,8 @@ fn an_open_round_shows_as_open_and_a_closed_one_is_rounded() {
             .split_whitespace()
             .collect();
         assert_eq!(
-            closed[..5],
-            ["2027-01-04", "7", "1", "1", "17%"],
+            closed[..6],
+            ["2027-01-04", "7", "1", "1", "0", "17%"],
             "1 answered of 7 prompted less 1 skipped is 17%: {}",
             views[1]
         );
@@ -83,7 +83,7 @@ fn an_open_round_shows_as_open_and_a_closed_one_is_rounded() {
             .split_whitespace()
             .collect();
         assert_eq!(newest[..2], ["2027-01-18", "(open)"], "{}", views[1]);
-        assert_eq!(newest[5], "open", "{}", views[1]);
+        assert_eq!(newest[6], "open", "{}", views[1]);
     }
 }
 
@@ -206,7 +206,7 @@ fn kudos_mine_counts_in_the_unit_of_the_daily_limit_and_says_so() {
 /kudos @ada @grace for the CI templates
 /kudos mine
 /kudos @hedy for the data office hours
-/kudos @alan for the runbook
+/kudos @alan for the incident runbook rewrite
 /kudos mine
 :as bob
 /kudos mine
@@ -220,7 +220,7 @@ fn kudos_mine_counts_in_the_unit_of_the_daily_limit_and_says_so() {
         let m = messages(&out);
         assert!(
             m[1].starts_with(
-                "[only dave] Thank you for recognizing them! You have 1 kudos left today."
+                "[only dave] Thank you for recognizing them! You have one kudos left today."
             ),
             "{out}"
         );
@@ -242,7 +242,7 @@ fn kudos_mine_counts_in_the_unit_of_the_daily_limit_and_says_so() {
         assert_eq!(
             m.last().unwrap(),
             &format!(
-                "[only bob] No kudos received yet — they will come! You have given 1 kudos. {unit}"
+                "[only bob] No kudos received yet — they will come! You have given one kudos. {unit}"
             )
         );
     }

@@ -48,8 +48,8 @@ fn the_kudos_leaderboard_ranks_receivers_and_givers_with_ties_and_without_those_
             "/kudos leaderboard fortnight\n\
              /kudos leaderboard week month\n\
              :as bob\n/kudos @ada @grace @carol for the CI templates\n\
-             :as carol\n/kudos @ada for reviewing\n\
-             :as dave\n/kudos optout\n/kudos @bob for pairing\n\
+             :as carol\n/kudos @ada for reviewing the release notes\n\
+             :as dave\n/kudos optout\n/kudos @bob for pairing on the flaky test\n\
              :as admin\n/kudos leaderboard\n/kudos leaderboard quarter region\n\
              !kudos leaderboard year\n",
         );

@@ -193,7 +193,7 @@ fn a_member_sets_their_zone_and_it_wins_over_the_one_the_office_names() {
         // Her own choice wins over the zone the office names, and the office is told.
         assert!(
             out.contains(
-                "@carol is now the ambassador of Marketing (Americas), time zone Asia/Tokyo (their own choice, not Europe/Paris)."
+                "@carol is now the ambassador of Marketing (Americas), time zone Asia/Tokyo (their own choice, not Europe/Paris); the welcome message is on its way to them by direct message."
             ),
             "{out}"
         );

@@ -1139,12 +1139,14 @@ impl<S: Store, C: Clock> Program<S, C> {
         let unit = match self.settings.kudos_daily_limit {
             0 => "Counted per kudos: a kudos to several people counts once.".to_string(),
             n => format!(
-                "Counted per kudos: a kudos to several people counts once, as in the daily limit of {n} kudos."
+                "Counted per kudos: a kudos to several people counts once, as in the daily limit of {}.",
+                super::count(u64::from(n), "kudos", "kudos")
             ),
         };
         if received.is_empty() {
             return Ok(vec![Reply::caller(Message::text(format!(
-                "No kudos received yet — they will come! You have given {given} kudos. {unit}"
+                "No kudos received yet — they will come! You have given {}. {unit}",
+                super::count(u64::from(given), "kudos", "kudos")
             )))]);
         }
         let tz = self.settings.time_zone;
