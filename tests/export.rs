@@ -304,3 +304,45 @@ fn postgresql_exports_the_same_as_sqlite() {
     let text = export(&pg, &["kudos", "--department", "Platform Engineering"]);
     assert!(text.contains("“Zoë” workshop"), "{text}");
 }
+
+/// A member's text or a department's name that a spreadsheet would run as a formula is written
+/// as text in every CSV export (a leading `'`, as the OWASP guidance on CSV injection says);
+/// JSON keeps it as it was.
+#[test]
+fn csv_cells_a_spreadsheet_would_run_are_neutralised() {
+    let sb = Sandbox::new();
+    sb.console(
+        &["--demo", "--clock", "2027-01-03T12:00:00Z"],
+        "/ambassadors dept add =1+1 EMEA 12\n\
+         :as bob\n\
+         /kudos @ada for =HYPERLINK(\"http://x\",\"y\") and the docs\n",
+    );
+    let (header, rows) = csv_of(&export(&sb, &["kudos", "--format", "csv"]));
+    let reason = rows
+        .iter()
+        .map(|r| field(&header, r, "reason"))
+        .find(|r| r.contains("HYPERLINK"))
+        .expect("the kudos is exported");
+    assert_eq!(reason, "'=HYPERLINK(\"http://x\",\"y\") and the docs");
+    let (header, rows) = csv_of(&export(&sb, &["coverage", "--format", "csv"]));
+    assert!(
+        rows.iter()
+            .any(|r| field(&header, r, "department") == "'=1+1"),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .all(|r| r.iter().all(|cell| !cell.starts_with('='))),
+        "{rows:?}"
+    );
+    let json = export(&sb, &["coverage", "--format", "json"]);
+    assert!(
+        json.contains("\"=1+1\""),
+        "JSON is not a spreadsheet: {json}"
+    );
+    let record = export(&sb, &["record", "console:ada", "--format", "csv"]);
+    assert!(
+        record.contains("'=HYPERLINK") && !record.contains(",=HYPERLINK"),
+        "{record}"
+    );
+}

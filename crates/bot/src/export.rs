@@ -73,7 +73,7 @@ pub async fn activity<S: Store, C: Clock>(
             }
         }
         "csv" => {
-            let mut w = csv::Writer::from_writer(out);
+            let mut w = crate::safe_csv::Writer::from_writer(out);
             w.write_record([
                 "date",
                 "region",
@@ -248,7 +248,7 @@ trait Row: Serialize {
 fn write_rows<R: Row>(format: Format, rows: &[R], out: &mut impl Write) -> anyhow::Result<()> {
     match format {
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(out);
+            let mut w = crate::safe_csv::Writer::from_writer(out);
             w.write_record(R::HEADER)?;
             for r in rows {
                 w.write_record(r.record())?;

@@ -8,6 +8,7 @@ mod import;
 mod metrics;
 mod record;
 mod run;
+mod safe_csv;
 
 use ambassador_core::{Clock, Platform, Program, SimClock, SystemClock};
 use ambassador_store::SqlStore;

@@ -33,7 +33,7 @@ pub async fn export<S: Store, C: Clock>(
     let record = program.track_record(&person).await?;
     let tz = program.settings.time_zone;
     if format == "csv" {
-        let mut w = csv::Writer::from_writer(out);
+        let mut w = crate::safe_csv::Writer::from_writer(out);
         w.write_record(["kind", "date", "until", "detail", "from", "from_account"])?;
         for t in &record.terms {
             w.write_record([
