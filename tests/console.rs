@@ -394,3 +394,36 @@ fn postgresql_and_sqlite_give_the_same_transcript() {
     assert_eq!(messages(&sqlite).len(), 12, "{sqlite}");
     assert_eq!(sqlite, pg, "both back-ends answer the same");
 }
+
+/// `:clock` refuses a jump beyond its documented limit (10 years) with one line, and a jump past
+/// the calendar's end does not panic: the session goes on.
+#[test]
+fn clock_jumps_beyond_ten_years_are_refused_in_one_line() {
+    let sb = Sandbox::new();
+    let out = sb.console(
+        &["--demo", "--clock", "2027-01-03T12:00:00Z"],
+        ":clock +99999999999d\n:clock +100000d\n:clock 9999-01-01\n:clock +11d\n/ambassadors who Finance\n",
+    );
+    let refusals: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("[console]") && l.contains("too far ahead"))
+        .collect();
+    assert_eq!(refusals.len(), 3, "{out}");
+    assert!(
+        refusals.iter().all(|l| l.contains("at most 10 years")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("[console]") && l.contains("99999999999d")),
+        "the impossible jump gets an answer too: {out}"
+    );
+    assert!(
+        out.contains("[clock] Thursday 2027-01-14 12:00 UTC"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[only admin]") && out.contains("Finance"),
+        "{out}"
+    );
+}

@@ -225,6 +225,10 @@ impl Console {
                         "[console] the clock only moves forward; it is {}",
                         clock_text(now)
                     ))?,
+                    Ok(target) if target - now > clock_limit() => self.line(&format!(
+                        "[console] `{when}` is too far ahead: {CLOCK_LIMIT_TEXT}; it is {}",
+                        clock_text(now)
+                    ))?,
                     Ok(target) => {
                         self.advance(program, target).await?;
                         self.show_clock(program)?;
@@ -302,6 +306,14 @@ impl Console {
     }
 }
 
+/// How far one `:clock` may move: every occurrence on the way runs, so a jump of centuries would
+/// run for hours (and one past the calendar's end cannot be computed).
+fn clock_limit() -> chrono::Duration {
+    chrono::Duration::days(3653)
+}
+
+const CLOCK_LIMIT_TEXT: &str = "one `:clock` moves at most 10 years (3653 days)";
+
 /// `Monday 2027-03-29 09:00 UTC`.
 fn clock_text(t: DateTime<Utc>) -> String {
     t.format("%A %Y-%m-%d %H:%M UTC").to_string()
@@ -310,7 +322,10 @@ fn clock_text(t: DateTime<Utc>) -> String {
 /// `+7d`, `+3h`, `+1h 30m`, `2027-03-29T09:00:00Z`, `2027-03-29 09:00` or `2027-03-29` (UTC).
 fn clock_target(now: DateTime<Utc>, when: &str) -> Result<DateTime<Utc>, String> {
     if let Some(by) = when.strip_prefix('+') {
-        return crate::config::parse_duration(by).map(|d| now + d);
+        return crate::config::parse_duration(by).and_then(|d| {
+            now.checked_add_signed(d)
+                .ok_or_else(|| format!("`{when}` is too far ahead: {}", CLOCK_LIMIT_TEXT))
+        });
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(when) {
         return Ok(t.with_timezone(&Utc));
