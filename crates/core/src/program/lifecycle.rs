@@ -7,8 +7,9 @@ use super::{Caller, Failure, Outcome, Program, refuse};
 use crate::command::Mention;
 use crate::message::{Button, FormKind, Message, Reply, Rich};
 use crate::model::{
-    Account, AmbassadorStatus, Application, ApplicationStatus, CheckinFilter, Department, Effects,
-    Person, PersonId, PersonRef, Platform, SignsOfLife, TrackRecord, sanitize_text,
+    Account, Ambassador, AmbassadorStatus, Application, ApplicationStatus, CheckinFilter,
+    Department, Effects, Person, PersonId, PersonRef, Platform, SignsOfLife, TrackRecord,
+    sanitize_text,
 };
 use crate::ports::{Clock, Outgoing, Store, StoreError, StoreResult};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -572,25 +573,13 @@ impl<S: Store, C: Clock> Program<S, C> {
             .and_then(|t| t.parse::<chrono_tz::Tz>().ok())
             .unwrap_or(self.settings.time_zone);
         let p = person.as_ref();
-        // The welcome goes out with the roster entry it speaks of, in its transaction.
-        let welcome = dm(
-            format!("application:{}:welcome", app.id),
-            &p.account,
-            self.welcome_message(&p, &department, tz.name()),
-        );
         let a = self
-            .store
-            .add_ambassador_notifying(
-                person.id,
-                department.id,
+            .enrol(
+                &person,
+                &department,
                 tz.name(),
-                self.today(),
-                &[welcome],
-                self.clock.now(),
+                format!("application:{}:welcome", app.id),
             )
-            .await?;
-        self.store
-            .note_known_since(person.id, self.clock.now())
             .await?;
         Ok(vec![
             Reply::caller(Message::text(
@@ -602,6 +591,36 @@ impl<S: Store, C: Clock> Program<S, C> {
                     )),
             )),
         ])
+    }
+
+    /// Puts `person` on the roster of `department` from today, with the welcome (queued under
+    /// `welcome_key` in the roster entry's own transaction) and the day the bot first knew them.
+    pub(crate) async fn enrol(
+        &self,
+        person: &Person,
+        department: &Department,
+        time_zone: &str,
+        welcome_key: String,
+    ) -> StoreResult<Ambassador> {
+        let now = self.clock.now();
+        let welcome = dm(
+            welcome_key,
+            &person.account,
+            self.welcome_message(&person.as_ref(), department, time_zone),
+        );
+        let a = self
+            .store
+            .add_ambassador_notifying(
+                person.id,
+                department.id,
+                time_zone,
+                self.today(),
+                &[welcome],
+                now,
+            )
+            .await?;
+        self.store.note_known_since(person.id, now).await?;
+        Ok(a)
     }
 
     /// The onboarding welcome: what the program expects, training, the ambassadors' channel.

@@ -75,27 +75,12 @@ impl<S: Store, C: Clock> Program<S, C> {
             )));
         }
         let p = person.as_ref();
-        // The welcome goes out with the roster entry it speaks of, in its transaction.
-        let now = self.clock.now();
-        let welcome = super::checkin::dm(
-            format!("welcome:{}:{}", person.id, now.timestamp_micros()),
-            &p.account,
-            self.welcome_message(&p, &department, tz.name()),
+        let key = format!(
+            "welcome:{}:{}",
+            person.id,
+            self.clock.now().timestamp_micros()
         );
-        let a = self
-            .store
-            .add_ambassador_notifying(
-                person.id,
-                department.id,
-                tz.name(),
-                self.today(),
-                &[welcome],
-                now,
-            )
-            .await?;
-        self.store
-            .note_known_since(person.id, self.clock.now())
-            .await?;
+        let a = self.enrol(&person, &department, tz.name(), key).await?;
         let mut note = Rich::new().and_mention(&p).and(format!(
             " is now the ambassador of {} ({}), time zone {}",
             a.department.name, a.department.region, a.time_zone
