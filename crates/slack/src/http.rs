@@ -74,6 +74,8 @@ pub struct SlackApp<S, C> {
     /// (`None`: the profile has none): a person met once costs no more `users.info` calls, and a
     /// zone is written only when it is new or changed.
     profiles: Mutex<HashMap<String, Option<String>>>,
+    /// Slack user ids whose `users.info` is under way.
+    meeting: Mutex<std::collections::HashSet<String>>,
 }
 
 /// How many mentioned Slack user ids each process remembers as already in the store.
@@ -88,6 +90,7 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
             seen_events: Mutex::new(RecentIds::new(settings.dedup_capacity)),
             known_people: Mutex::new(RecentIds::new(KNOWN_PEOPLE)),
             profiles: Mutex::default(),
+            meeting: Mutex::default(),
             settings,
         })
     }
@@ -193,7 +196,13 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
         if user_id.is_empty() || self.profiles().contains_key(user_id) {
             return;
         }
-        match self.client.user(user_id).await {
+        // One look-up at a time per person: commands that arrive while it runs do not start more.
+        if !self.meeting().insert(user_id.to_string()) {
+            return;
+        }
+        let looked_up = self.client.user(user_id).await;
+        self.meeting().remove(user_id);
+        match looked_up {
             Ok(user) => self.note_profile(&user).await,
             // Asking again will not help (an unknown user, no `users:read`): met, without a zone.
             Err(e @ SendError::Permanent(_)) => {
@@ -202,6 +211,10 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
             }
             Err(e) => tracing::debug!(error = %e, "users.info failed; the profile's zone waits"),
         }
+    }
+
+    fn meeting(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
+        self.meeting.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn known_people(&self) -> std::sync::MutexGuard<'_, RecentIds> {
