@@ -756,7 +756,8 @@ where
     Ok(())
 }
 
-/// 200 when the database answers and the adapters are connected; 503 with the reason otherwise.
+/// 200 when the database answers (and accepts writes, when the latest write failed with a storage
+/// fault) and the adapters are connected; 503 with the reason otherwise.
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     if state.shutdown.requested() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
@@ -769,6 +770,25 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
         }
         Err(_) => {
             return (StatusCode::SERVICE_UNAVAILABLE, "database too slow").into_response();
+        }
+    }
+    // The latest write failed for a full disk, a read-only database or an I/O error: not ready
+    // until a write goes through again (one small write per probe, only while the fault lasts).
+    if let Some(fault) = state.program.store.write_fault() {
+        match tokio::time::timeout(Duration::from_secs(2), state.program.store.probe_write()).await
+        {
+            Ok(Ok(())) => tracing::info!("readiness: the database accepts writes again"),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "readiness: the database does not accept writes");
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("database does not accept writes ({fault})"),
+                )
+                    .into_response();
+            }
+            Err(_) => {
+                return (StatusCode::SERVICE_UNAVAILABLE, "database too slow").into_response();
+            }
         }
     }
     // With Matrix, one replica syncs (it holds the lease) and is ready once synced; a standby is

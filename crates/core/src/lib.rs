@@ -15,8 +15,8 @@ pub use message::{
 };
 pub use model::*;
 pub use ports::{
-    Clock, Destination, ManualClock, Messenger, Outgoing, SendError, SimClock, Store, StoreError,
-    StoreResult, SystemClock,
+    Clock, Destination, ManualClock, Messenger, Outgoing, SendError, SimClock, StorageFault, Store,
+    StoreError, StoreResult, SystemClock,
 };
 pub use program::{
     CheckinSettings, Cron, DigestSettings, DispatchReport, DispatchSettings, Dispatcher, EmptyWeek,

@@ -14,8 +14,50 @@ pub enum StoreError {
     /// A department still has ambassadors (active or paused) and cannot be removed.
     #[error("department still has {0} ambassador(s)")]
     HasAmbassadors(u32),
+    /// The database cannot do its job right now: its disk is full, it is read-only, its files
+    /// cannot be read or written, or it cannot be reached. Nothing was changed by the failed call.
+    #[error("{fault}: {source}")]
+    Storage {
+        fault: StorageFault,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("store failure: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// What kind of [`StoreError::Storage`] fault: what an operator has to fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StorageFault {
+    /// The disk (or the database's size limit) is full: writes fail, reads work.
+    DiskFull,
+    /// The database (file, directory or server) accepts no writes.
+    ReadOnly,
+    /// The database's files cannot be read or written (an I/O error, a file too large, a lock).
+    Io,
+    /// The database server cannot be reached or dropped the connection.
+    Unavailable,
+}
+
+impl StorageFault {
+    /// True for the faults that make writes fail while reads may still work.
+    pub fn blocks_writes(self) -> bool {
+        matches!(
+            self,
+            StorageFault::DiskFull | StorageFault::ReadOnly | StorageFault::Io
+        )
+    }
+}
+
+impl std::fmt::Display for StorageFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StorageFault::DiskFull => "storage fault: the database's disk is full",
+            StorageFault::ReadOnly => "storage fault: the database is read-only",
+            StorageFault::Io => "storage fault: the database cannot read or write its files",
+            StorageFault::Unavailable => "storage fault: the database is unavailable",
+        })
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

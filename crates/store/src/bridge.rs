@@ -161,6 +161,8 @@ pub(crate) async fn acknowledge_announcement(
     shared: bool,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     // Sharing implies acknowledging; each instant is kept from the first time.
     let matched = with_pool!(store, |pool| {
         sqlx::query(
@@ -249,6 +251,8 @@ pub(crate) async fn add_activity(
     store: &SqlStore,
     activity: &NewActivity,
 ) -> StoreResult<Activity> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     let tags = activity.tags.join(" ");
     let row: Result<ActivityRow, sqlx::Error> = with_pool!(store, |pool| {
         sqlx::query_as(concat!(
@@ -262,8 +266,9 @@ pub(crate) async fn add_activity(
         .bind(audience(activity))
         .bind(activity.on)
         .bind(to_micros(activity.logged_at))
-        .fetch_one(pool)
+        .fetch_all(pool)
         .await
+        .and_then(crate::error::only_row)
     });
     match row {
         Ok(row) => row.into_activity(),
@@ -281,6 +286,8 @@ pub(crate) async fn update_activity(
     author: PersonId,
     activity: &NewActivity,
 ) -> StoreResult<Activity> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     let tags = activity.tags.join(" ");
     let row: Option<ActivityRow> = with_pool!(store, |pool| {
         sqlx::query_as(concat!(
@@ -294,8 +301,9 @@ pub(crate) async fn update_activity(
         .bind(&tags)
         .bind(audience(activity))
         .bind(activity.on)
-        .fetch_optional(pool)
+        .fetch_all(pool)
         .await
+        .map(crate::error::first_row)
         .db()?
     });
     row.ok_or_else(|| no_activity(id, author))?.into_activity()
@@ -306,6 +314,8 @@ pub(crate) async fn delete_activity(
     id: ActivityId,
     author: PersonId,
 ) -> StoreResult<()> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     let deleted = with_pool!(store, |pool| {
         sqlx::query("DELETE FROM activities WHERE id = $1 AND author_id = $2")
             .bind(id)

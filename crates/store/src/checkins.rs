@@ -49,6 +49,8 @@ pub(crate) async fn write_checkin_answer(
     replace: bool,
     at: DateTime<Utc>,
 ) -> StoreResult<Checkin> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     let after_newline = format!("\n{text}");
     // One statement (every SET expression sees the row as it was), so two messages answering at
     // once both land: each appends to what the other wrote.
@@ -71,8 +73,9 @@ pub(crate) async fn write_checkin_answer(
         .bind(text)
         .bind(&after_newline)
         .bind(to_micros(at))
-        .fetch_optional(pool)
+        .fetch_all(pool)
         .await
+        .map(crate::error::first_row)
         .db()?
     });
     row.ok_or_else(|| no_checkin(round, person))?.into_checkin()
@@ -84,6 +87,8 @@ pub(crate) async fn set_checkin_status(
     person: PersonId,
     status: CheckinStatus,
 ) -> StoreResult<Checkin> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     let row: Option<CheckinRow> = with_pool!(store, |pool| {
         sqlx::query_as(concat!(
             "UPDATE checkins SET status = $3 WHERE round = $1 AND person_id = $2 RETURNING ",
@@ -92,8 +97,9 @@ pub(crate) async fn set_checkin_status(
         .bind(round)
         .bind(person)
         .bind(status.as_str())
-        .fetch_optional(pool)
+        .fetch_all(pool)
         .await
+        .map(crate::error::first_row)
         .db()?
     });
     row.ok_or_else(|| no_checkin(round, person))?.into_checkin()
@@ -104,6 +110,8 @@ pub(crate) async fn pause_open_checkins(
     person: PersonId,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<RoundId>> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     let mut rounds: Vec<RoundId> = with_pool!(store, |pool| {
         sqlx::query_scalar(
             "UPDATE checkins SET status = 'paused' \

@@ -20,6 +20,8 @@ pub(crate) async fn acquire_lease(
     ttl: chrono::Duration,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     let now = to_micros(now);
     let expires_at = to_micros(now.checked_add_signed(ttl).unwrap_or(now));
     // One statement: PostgreSQL's `ON CONFLICT DO UPDATE` locks the row and re-checks the
@@ -45,6 +47,8 @@ pub(crate) async fn acquire_lease(
 }
 
 pub(crate) async fn release_lease(store: &SqlStore, name: &str, holder: &str) -> StoreResult<bool> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     let released = with_pool!(store, |pool| {
         sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
             .bind(name)
@@ -77,6 +81,8 @@ pub(crate) async fn remember_event(
     key: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     let now = to_micros(now);
     let forgotten_before = to_micros(now.checked_sub_signed(EVENT_MEMORY).unwrap_or(now));
     // A key seen more than a day ago counts as new: its row is taken over, as if it had been

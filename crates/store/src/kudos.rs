@@ -92,7 +92,7 @@ pub(crate) async fn record_kudos(
                 });
             }
             queue_outbox!(pool, tx, outbox, given_at);
-            tx.commit().await?;
+            crate::error::commit(tx).await?;
             Ok(KudosOutcome::Recorded {
                 id,
                 given_today: given,
@@ -185,7 +185,7 @@ pub(crate) async fn take_back_kudos(
                         .await?,
                 );
             }
-            tx.commit().await?;
+            crate::error::commit(tx).await?;
             Ok::<_, sqlx::Error>(Some((row, giver, people)))
         }
         .await
@@ -595,7 +595,7 @@ pub(crate) async fn kudos_by_region(
                 // No kudos in the range.
                 _ => Vec::new(),
             };
-            tx.commit().await?;
+            crate::error::commit(tx).await?;
             Ok::<_, sqlx::Error>(rows)
         }
         .await

@@ -56,8 +56,8 @@ use ambassador_core::{
     Account, Ambassador, AmbassadorStatus, Checkin, CheckinEntry, CheckinFilter, CheckinStatus,
     Department, DepartmentCoverage, DepartmentId, DigestSnapshot, Effects, JobRun, Kudos,
     KudosOutcome, NewDepartment, NewKudos, OutboxItem, OutboxStats, OutboxStatus, Outgoing, Person,
-    PersonId, Platform, RenewalAsk, RosterFilter, RoundId, SignsOfLife, Store, StoreError,
-    StoreResult,
+    PersonId, Platform, RenewalAsk, RosterFilter, RoundId, SignsOfLife, StorageFault, Store,
+    StoreError, StoreResult,
 };
 use ambassador_core::{
     Activity, ActivityEntry, ActivityFilter, ActivityId, Announcement, AnnouncementId,
@@ -74,10 +74,11 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, PgPool, SqlitePool};
 use std::fmt;
+use std::future::Future;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU32;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -116,6 +117,76 @@ pub struct SqlStore {
     pools: Pools,
     /// New inbound event keys this store remembered (old ones are pruned every so many).
     events_remembered: Arc<AtomicU32>,
+    /// The storage fault the latest write failed with (see [`fault_code`]), shared by clones.
+    write_fault: Arc<AtomicU8>,
+    /// When a connection the server dropped was last met (shared with the pool's hand-out check).
+    losses: Arc<Losses>,
+}
+
+/// How long after meeting a dropped connection the connections opened before it are checked
+/// (pinged) before they are handed out: they may have been dropped too (a terminated session, a
+/// restarted server drops them all), and the one retry of the failed call must not meet another.
+const LOSS_SUSPICION: Duration = Duration::from_secs(60);
+
+/// When this store last met a connection the server had dropped.
+#[derive(Debug)]
+struct Losses {
+    since: Instant,
+    /// Milliseconds from `since` to the latest loss; `u64::MAX` for none.
+    latest: AtomicU64,
+}
+
+impl Default for Losses {
+    fn default() -> Self {
+        Losses {
+            since: Instant::now(),
+            latest: AtomicU64::new(u64::MAX),
+        }
+    }
+}
+
+impl Losses {
+    fn note(&self) {
+        let at = u64::try_from(self.since.elapsed().as_millis()).unwrap_or(u64::MAX - 1);
+        self.latest.store(at, Ordering::Relaxed);
+    }
+
+    /// True when a connection `age` old was opened before a loss met less than
+    /// [`LOSS_SUSPICION`] ago, so it may have been dropped with the one that failed.
+    fn may_be_dropped(&self, age: Duration) -> bool {
+        let latest = self.latest.load(Ordering::Relaxed);
+        if latest == u64::MAX {
+            return false;
+        }
+        let since_loss = self
+            .since
+            .elapsed()
+            .saturating_sub(Duration::from_millis(latest));
+        since_loss < LOSS_SUSPICION && age >= since_loss
+    }
+}
+
+/// The lease row [`SqlStore::probe_write`] writes: expired as soon as written, never held.
+const WRITE_PROBE_LEASE: &str = "store-write-probe";
+
+fn fault_code(fault: Option<StorageFault>) -> u8 {
+    match fault {
+        None => 0,
+        Some(StorageFault::DiskFull) => 1,
+        Some(StorageFault::ReadOnly) => 2,
+        Some(StorageFault::Io) => 3,
+        Some(StorageFault::Unavailable) => 4,
+    }
+}
+
+fn fault_from_code(code: u8) -> Option<StorageFault> {
+    match code {
+        1 => Some(StorageFault::DiskFull),
+        2 => Some(StorageFault::ReadOnly),
+        3 => Some(StorageFault::Io),
+        4 => Some(StorageFault::Unavailable),
+        _ => None,
+    }
 }
 
 /// How long a SQLite connection waits for another writer before giving up.
@@ -182,13 +253,16 @@ impl SqlStore {
                         })?
                         .db()?;
                 let _ = probe.close().await;
+                let losses = Arc::new(Losses::default());
+                let seen = losses.clone();
                 let pool = PgPoolOptions::new()
                     .max_connections(max_connections)
                     .acquire_timeout(PG_CONNECT_TIMEOUT)
                     .test_before_acquire(false)
-                    .before_acquire(|conn, meta| {
+                    .before_acquire(move |conn, meta| {
+                        let seen = seen.clone();
                         Box::pin(async move {
-                            if meta.idle_for > PG_PING_AFTER_IDLE {
+                            if meta.idle_for > PG_PING_AFTER_IDLE || seen.may_be_dropped(meta.age) {
                                 conn.ping().await?;
                             }
                             Ok(true)
@@ -198,7 +272,9 @@ impl SqlStore {
                     .await
                     .db()?;
                 tracing::debug!("connected to PostgreSQL");
-                Ok(SqlStore::from_pg_pool(pool))
+                let mut store = SqlStore::from_pg_pool(pool);
+                store.losses = losses;
+                Ok(store)
             }
             _ => {
                 // Only the scheme is repeated: the rest of a URL may hold a password.
@@ -233,6 +309,8 @@ impl SqlStore {
         SqlStore {
             pools: Pools::Sqlite(pool),
             events_remembered: Arc::default(),
+            write_fault: Arc::default(),
+            losses: Arc::default(),
         }
     }
 
@@ -241,6 +319,8 @@ impl SqlStore {
         SqlStore {
             pools: Pools::Postgres(pool),
             events_remembered: Arc::default(),
+            write_fault: Arc::default(),
+            losses: Arc::default(),
         }
     }
 
@@ -276,192 +356,7 @@ impl SqlStore {
         Ok(())
     }
 
-    /// Closes every connection; later calls fail.
-    pub async fn close(&self) {
-        with_pool!(self, |pool| pool.close().await)
-    }
-}
-
-impl Store for SqlStore {
-    async fn ensure_person(&self, account: &Account, display_name: &str) -> StoreResult<Person> {
-        people::ensure_person(self, account, display_name).await
-    }
-
-    async fn find_person(&self, account: &Account) -> StoreResult<Option<Person>> {
-        people::find_person(self, account).await
-    }
-
-    async fn find_people_and_ambassadors(
-        &self,
-        accounts: &[Account],
-    ) -> StoreResult<Vec<(Person, Option<Ambassador>)>> {
-        people::find_people_and_ambassadors(self, accounts).await
-    }
-
-    async fn set_person_time_zone(
-        &self,
-        person: PersonId,
-        time_zone: &str,
-        chosen: bool,
-    ) -> StoreResult<bool> {
-        people::set_person_time_zone(self, person, time_zone, chosen).await
-    }
-
-    async fn add_department(&self, department: &NewDepartment) -> StoreResult<Department> {
-        org::add_department(self, department).await
-    }
-
-    async fn rename_department(&self, id: DepartmentId, new_name: &str) -> StoreResult<Department> {
-        org::rename_department(self, id, new_name).await
-    }
-
-    async fn set_department_region(
-        &self,
-        id: DepartmentId,
-        region: &str,
-    ) -> StoreResult<Department> {
-        org::set_department_region(self, id, region).await
-    }
-
-    async fn set_headcount(
-        &self,
-        id: DepartmentId,
-        headcount: Option<u32>,
-    ) -> StoreResult<Department> {
-        org::set_headcount(self, id, headcount).await
-    }
-
-    async fn remove_department(&self, id: DepartmentId) -> StoreResult<()> {
-        org::remove_department(self, id).await
-    }
-
-    async fn departments(&self) -> StoreResult<Vec<Department>> {
-        org::departments(self).await
-    }
-
-    async fn department_by_name(&self, name: &str) -> StoreResult<Option<Department>> {
-        org::department_by_name(self, name).await
-    }
-
-    async fn add_ambassador(
-        &self,
-        person: PersonId,
-        department: DepartmentId,
-        time_zone: &str,
-        since: NaiveDate,
-    ) -> StoreResult<Ambassador> {
-        roster::add_ambassador(self, person, department, time_zone, since, &[], Utc::now()).await
-    }
-
-    async fn add_ambassador_notifying(
-        &self,
-        person: PersonId,
-        department: DepartmentId,
-        time_zone: &str,
-        since: NaiveDate,
-        notices: &[Outgoing],
-        now: DateTime<Utc>,
-    ) -> StoreResult<Ambassador> {
-        roster::add_ambassador(self, person, department, time_zone, since, notices, now).await
-    }
-
-    async fn set_ambassador_status(
-        &self,
-        person: PersonId,
-        status: AmbassadorStatus,
-        on: NaiveDate,
-    ) -> StoreResult<Ambassador> {
-        roster::set_ambassador_status(self, person, status, on, &[], Utc::now()).await
-    }
-
-    async fn set_ambassador_status_notifying(
-        &self,
-        person: PersonId,
-        status: AmbassadorStatus,
-        on: NaiveDate,
-        notices: &[Outgoing],
-        now: DateTime<Utc>,
-    ) -> StoreResult<Ambassador> {
-        roster::set_ambassador_status(self, person, status, on, notices, now).await
-    }
-
-    async fn remove_ambassador(&self, person: PersonId) -> StoreResult<()> {
-        roster::remove_ambassador(self, person).await
-    }
-
-    async fn ambassador(&self, person: PersonId) -> StoreResult<Option<Ambassador>> {
-        roster::ambassador(self, person).await
-    }
-
-    async fn roster(&self, filter: &RosterFilter) -> StoreResult<Vec<Ambassador>> {
-        roster::roster(self, filter).await
-    }
-
-    async fn coverage(&self, region: Option<&str>) -> StoreResult<Vec<DepartmentCoverage>> {
-        roster::coverage(self, region).await
-    }
-
-    async fn record_kudos(
-        &self,
-        kudos: &NewKudos,
-        daily_limit: u32,
-        day_start: DateTime<Utc>,
-    ) -> StoreResult<KudosOutcome> {
-        kudos::record_kudos(self, kudos, daily_limit, day_start, &[]).await
-    }
-
-    async fn record_kudos_notifying(
-        &self,
-        kudos: &NewKudos,
-        daily_limit: u32,
-        day_start: DateTime<Utc>,
-        notices: &[Outgoing],
-    ) -> StoreResult<KudosOutcome> {
-        kudos::record_kudos(self, kudos, daily_limit, day_start, notices).await
-    }
-
-    async fn take_back_kudos(&self, giver: PersonId, source: &str) -> StoreResult<Option<Kudos>> {
-        kudos::take_back_kudos(self, giver, source).await
-    }
-
-    async fn kudos_between(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<Vec<Kudos>> {
-        kudos::kudos_between(self, from, to).await
-    }
-
-    async fn kudos_latest(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        limit: u32,
-    ) -> StoreResult<(u64, Vec<Kudos>)> {
-        kudos::kudos_latest(self, from, to, limit).await
-    }
-
-    async fn kudos_tally(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<Vec<ambassador_core::KudosTally>> {
-        kudos::kudos_tally(self, from, to).await
-    }
-
-    async fn kudos_by_region(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<Vec<(String, u64)>> {
-        kudos::kudos_by_region(self, from, to).await
-    }
-
-    async fn coverage_counts(&self) -> StoreResult<(u32, u32)> {
-        roster::coverage_counts(self).await
-    }
-
-    async fn is_empty(&self) -> StoreResult<bool> {
+    async fn is_empty_once(&self) -> StoreResult<bool> {
         let any: bool = with_pool!(self, |pool| {
             sqlx::query_scalar(
                 "SELECT EXISTS (SELECT 1 FROM departments) \
@@ -475,17 +370,288 @@ impl Store for SqlStore {
         Ok(!any)
     }
 
+    /// Runs one store operation (`op` makes a fresh attempt of it). A connection the server
+    /// dropped (terminated, restarted, a network cut) is retried once, on a new connection, when
+    /// the attempt cannot have changed anything: the error came before any write outside a
+    /// transaction and before any commit, so PostgreSQL rolled back whatever the attempt did.
+    /// A write refused for a storage fault (disk full, read-only, I/O) marks the store as unable
+    /// to write ([`write_fault`](Self::write_fault)) until a write succeeds.
+    async fn guarded<T, F, Fut>(&self, op: F) -> StoreResult<T>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = StoreResult<T>>,
+    {
+        let (mut result, mut wrote) = error::attempt(op()).await;
+        if let Err(e) = &result
+            && !wrote
+            && error::is_lost_connection(e)
+        {
+            tracing::info!(error = %e, "the database connection was lost; trying once more on a new one");
+            self.losses.note();
+            (result, wrote) = error::attempt(op()).await;
+        }
+        match &result {
+            Err(StoreError::Storage { fault, .. }) if fault.blocks_writes() => {
+                self.write_fault
+                    .store(fault_code(Some(*fault)), Ordering::Relaxed);
+            }
+            Ok(_) if wrote => {
+                self.write_fault.store(fault_code(None), Ordering::Relaxed);
+            }
+            _ => {}
+        }
+        result
+    }
+
+    /// The storage fault the latest write failed with (disk full, read-only database, I/O
+    /// error), or `None` when the latest write succeeded (or none failed yet).
+    pub fn write_fault(&self) -> Option<StorageFault> {
+        fault_from_code(self.write_fault.load(Ordering::Relaxed))
+    }
+
+    /// Writes one small row (the never-held lease `store-write-probe`) to learn whether the
+    /// database accepts writes again; clears [`write_fault`](Self::write_fault) when it does.
+    pub async fn probe_write(&self) -> StoreResult<()> {
+        self.guarded(|| async {
+            error::may_write();
+            with_pool!(self, |pool| {
+                sqlx::query(
+                    "INSERT INTO leases (name, holder, expires_at) VALUES ($1, '', $2) \
+                     ON CONFLICT (name) DO UPDATE SET expires_at = excluded.expires_at",
+                )
+                .bind(WRITE_PROBE_LEASE)
+                .bind(to_micros(Utc::now()))
+                .execute(pool)
+                .await
+                .db()?;
+            });
+            Ok(())
+        })
+        .await
+    }
+
+    /// Closes every connection; later calls fail.
+    pub async fn close(&self) {
+        with_pool!(self, |pool| pool.close().await)
+    }
+}
+
+impl Store for SqlStore {
+    async fn ensure_person(&self, account: &Account, display_name: &str) -> StoreResult<Person> {
+        self.guarded(|| people::ensure_person(self, account, display_name))
+            .await
+    }
+
+    async fn find_person(&self, account: &Account) -> StoreResult<Option<Person>> {
+        self.guarded(|| people::find_person(self, account)).await
+    }
+
+    async fn find_people_and_ambassadors(
+        &self,
+        accounts: &[Account],
+    ) -> StoreResult<Vec<(Person, Option<Ambassador>)>> {
+        self.guarded(|| people::find_people_and_ambassadors(self, accounts))
+            .await
+    }
+
+    async fn set_person_time_zone(
+        &self,
+        person: PersonId,
+        time_zone: &str,
+        chosen: bool,
+    ) -> StoreResult<bool> {
+        self.guarded(|| people::set_person_time_zone(self, person, time_zone, chosen))
+            .await
+    }
+
+    async fn add_department(&self, department: &NewDepartment) -> StoreResult<Department> {
+        self.guarded(|| org::add_department(self, department)).await
+    }
+
+    async fn rename_department(&self, id: DepartmentId, new_name: &str) -> StoreResult<Department> {
+        self.guarded(|| org::rename_department(self, id, new_name))
+            .await
+    }
+
+    async fn set_department_region(
+        &self,
+        id: DepartmentId,
+        region: &str,
+    ) -> StoreResult<Department> {
+        self.guarded(|| org::set_department_region(self, id, region))
+            .await
+    }
+
+    async fn set_headcount(
+        &self,
+        id: DepartmentId,
+        headcount: Option<u32>,
+    ) -> StoreResult<Department> {
+        self.guarded(|| org::set_headcount(self, id, headcount))
+            .await
+    }
+
+    async fn remove_department(&self, id: DepartmentId) -> StoreResult<()> {
+        self.guarded(|| org::remove_department(self, id)).await
+    }
+
+    async fn departments(&self) -> StoreResult<Vec<Department>> {
+        self.guarded(|| org::departments(self)).await
+    }
+
+    async fn department_by_name(&self, name: &str) -> StoreResult<Option<Department>> {
+        self.guarded(|| org::department_by_name(self, name)).await
+    }
+
+    async fn add_ambassador(
+        &self,
+        person: PersonId,
+        department: DepartmentId,
+        time_zone: &str,
+        since: NaiveDate,
+    ) -> StoreResult<Ambassador> {
+        self.guarded(|| {
+            roster::add_ambassador(self, person, department, time_zone, since, &[], Utc::now())
+        })
+        .await
+    }
+
+    async fn add_ambassador_notifying(
+        &self,
+        person: PersonId,
+        department: DepartmentId,
+        time_zone: &str,
+        since: NaiveDate,
+        notices: &[Outgoing],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Ambassador> {
+        self.guarded(|| {
+            roster::add_ambassador(self, person, department, time_zone, since, notices, now)
+        })
+        .await
+    }
+
+    async fn set_ambassador_status(
+        &self,
+        person: PersonId,
+        status: AmbassadorStatus,
+        on: NaiveDate,
+    ) -> StoreResult<Ambassador> {
+        self.guarded(|| roster::set_ambassador_status(self, person, status, on, &[], Utc::now()))
+            .await
+    }
+
+    async fn set_ambassador_status_notifying(
+        &self,
+        person: PersonId,
+        status: AmbassadorStatus,
+        on: NaiveDate,
+        notices: &[Outgoing],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Ambassador> {
+        self.guarded(|| roster::set_ambassador_status(self, person, status, on, notices, now))
+            .await
+    }
+
+    async fn remove_ambassador(&self, person: PersonId) -> StoreResult<()> {
+        self.guarded(|| roster::remove_ambassador(self, person))
+            .await
+    }
+
+    async fn ambassador(&self, person: PersonId) -> StoreResult<Option<Ambassador>> {
+        self.guarded(|| roster::ambassador(self, person)).await
+    }
+
+    async fn roster(&self, filter: &RosterFilter) -> StoreResult<Vec<Ambassador>> {
+        self.guarded(|| roster::roster(self, filter)).await
+    }
+
+    async fn coverage(&self, region: Option<&str>) -> StoreResult<Vec<DepartmentCoverage>> {
+        self.guarded(|| roster::coverage(self, region)).await
+    }
+
+    async fn record_kudos(
+        &self,
+        kudos: &NewKudos,
+        daily_limit: u32,
+        day_start: DateTime<Utc>,
+    ) -> StoreResult<KudosOutcome> {
+        self.guarded(|| kudos::record_kudos(self, kudos, daily_limit, day_start, &[]))
+            .await
+    }
+
+    async fn record_kudos_notifying(
+        &self,
+        kudos: &NewKudos,
+        daily_limit: u32,
+        day_start: DateTime<Utc>,
+        notices: &[Outgoing],
+    ) -> StoreResult<KudosOutcome> {
+        self.guarded(|| kudos::record_kudos(self, kudos, daily_limit, day_start, notices))
+            .await
+    }
+
+    async fn take_back_kudos(&self, giver: PersonId, source: &str) -> StoreResult<Option<Kudos>> {
+        self.guarded(|| kudos::take_back_kudos(self, giver, source))
+            .await
+    }
+
+    async fn kudos_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Kudos>> {
+        self.guarded(|| kudos::kudos_between(self, from, to)).await
+    }
+
+    async fn kudos_latest(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<(u64, Vec<Kudos>)> {
+        self.guarded(|| kudos::kudos_latest(self, from, to, limit))
+            .await
+    }
+
+    async fn kudos_tally(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<ambassador_core::KudosTally>> {
+        self.guarded(|| kudos::kudos_tally(self, from, to)).await
+    }
+
+    async fn kudos_by_region(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(String, u64)>> {
+        self.guarded(|| kudos::kudos_by_region(self, from, to))
+            .await
+    }
+
+    async fn coverage_counts(&self) -> StoreResult<(u32, u32)> {
+        self.guarded(|| roster::coverage_counts(self)).await
+    }
+
+    async fn is_empty(&self) -> StoreResult<bool> {
+        self.guarded(|| self.is_empty_once()).await
+    }
+
     async fn start_application(
         &self,
         person: PersonId,
         questions: u32,
         now: DateTime<Utc>,
     ) -> StoreResult<Application> {
-        lifecycle::start_application(self, person, questions, now).await
+        self.guarded(|| lifecycle::start_application(self, person, questions, now))
+            .await
     }
 
     async fn pending_application(&self, person: PersonId) -> StoreResult<Option<Application>> {
-        lifecycle::pending_application(self, person).await
+        self.guarded(|| lifecycle::pending_application(self, person))
+            .await
     }
 
     async fn set_application_answer(
@@ -494,7 +660,8 @@ impl Store for SqlStore {
         index: u32,
         text: &str,
     ) -> StoreResult<Application> {
-        lifecycle::set_application_answer(self, id, index, text).await
+        self.guarded(|| lifecycle::set_application_answer(self, id, index, text))
+            .await
     }
 
     async fn submit_application(
@@ -504,7 +671,8 @@ impl Store for SqlStore {
         now: DateTime<Utc>,
         notices: &[Outgoing],
     ) -> StoreResult<Application> {
-        lifecycle::submit_application(self, id, department, now, notices).await
+        self.guarded(|| lifecycle::submit_application(self, id, department, now, notices))
+            .await
     }
 
     async fn decide_application(
@@ -515,11 +683,13 @@ impl Store for SqlStore {
         now: DateTime<Utc>,
         notices: &[Outgoing],
     ) -> StoreResult<Option<Application>> {
-        lifecycle::decide_application(self, id, status, reason, now, notices).await
+        self.guarded(|| lifecycle::decide_application(self, id, status, reason, now, notices))
+            .await
     }
 
     async fn applications(&self, statuses: &[ApplicationStatus]) -> StoreResult<Vec<Application>> {
-        lifecycle::applications(self, statuses).await
+        self.guarded(|| lifecycle::applications(self, statuses))
+            .await
     }
 
     async fn add_nomination(
@@ -530,15 +700,16 @@ impl Store for SqlStore {
         now: DateTime<Utc>,
         notices: &[Outgoing],
     ) -> StoreResult<Nomination> {
-        lifecycle::add_nomination(self, nominee, nominator, reason, now, notices).await
+        self.guarded(|| lifecycle::add_nomination(self, nominee, nominator, reason, now, notices))
+            .await
     }
 
     async fn open_nominations(&self) -> StoreResult<Vec<Nomination>> {
-        lifecycle::open_nominations(self).await
+        self.guarded(|| lifecycle::open_nominations(self)).await
     }
 
     async fn terms(&self, person: PersonId) -> StoreResult<Vec<Term>> {
-        lifecycle::terms(self, person).await
+        self.guarded(|| lifecycle::terms(self, person)).await
     }
 
     async fn add_report(
@@ -549,11 +720,12 @@ impl Store for SqlStore {
         now: DateTime<Utc>,
         notify: &(dyn Fn(ReportId) -> Vec<Outgoing> + Send + Sync),
     ) -> StoreResult<MisuseReport> {
-        lifecycle::add_report(self, reporter, subject, text, now, notify).await
+        self.guarded(|| lifecycle::add_report(self, reporter, subject, text, now, notify))
+            .await
     }
 
     async fn reports(&self, open_only: bool) -> StoreResult<Vec<MisuseReport>> {
-        lifecycle::reports(self, open_only).await
+        self.guarded(|| lifecycle::reports(self, open_only)).await
     }
 
     async fn resolve_report(
@@ -564,39 +736,43 @@ impl Store for SqlStore {
         now: DateTime<Utc>,
         notices: &[Outgoing],
     ) -> StoreResult<Option<MisuseReport>> {
-        lifecycle::resolve_report(self, id, by, note, now, notices).await
+        self.guarded(|| lifecycle::resolve_report(self, id, by, note, now, notices))
+            .await
     }
 
     async fn kudos_received(&self, person: PersonId) -> StoreResult<Vec<Kudos>> {
-        kudos::kudos_received(self, person).await
+        self.guarded(|| kudos::kudos_received(self, person)).await
     }
 
     async fn kudos_counts(&self, person: PersonId) -> StoreResult<(u32, u32)> {
-        kudos::kudos_counts(self, person).await
+        self.guarded(|| kudos::kudos_counts(self, person)).await
     }
 
     async fn set_kudos_optout(&self, person: PersonId, optout: bool) -> StoreResult<()> {
-        lifecycle::set_kudos_optout(self, person, optout).await
+        self.guarded(|| lifecycle::set_kudos_optout(self, person, optout))
+            .await
     }
 
     async fn kudos_optouts(&self) -> StoreResult<Vec<Account>> {
-        lifecycle::kudos_optouts(self).await
+        self.guarded(|| lifecycle::kudos_optouts(self)).await
     }
 
     async fn set_manager(&self, person: PersonId, manager: Option<PersonId>) -> StoreResult<()> {
-        lifecycle::set_manager(self, person, manager).await
+        self.guarded(|| lifecycle::set_manager(self, person, manager))
+            .await
     }
 
     async fn manager(&self, person: PersonId) -> StoreResult<Option<Person>> {
-        lifecycle::manager(self, person).await
+        self.guarded(|| lifecycle::manager(self, person)).await
     }
 
     async fn last_active(&self) -> StoreResult<Vec<SignsOfLife>> {
-        lifecycle::last_active(self).await
+        self.guarded(|| lifecycle::last_active(self)).await
     }
 
     async fn note_known_since(&self, person: PersonId, at: DateTime<Utc>) -> StoreResult<()> {
-        roster::note_known_since(self, person, at).await
+        self.guarded(|| roster::note_known_since(self, person, at))
+            .await
     }
 
     async fn confirm_renewal(
@@ -605,18 +781,20 @@ impl Store for SqlStore {
         anniversary: NaiveDate,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        lifecycle::confirm_renewal(self, person, anniversary, now).await
+        self.guarded(|| lifecycle::confirm_renewal(self, person, anniversary, now))
+            .await
     }
 
     async fn renewals_confirmed(
         &self,
         since: NaiveDate,
     ) -> StoreResult<Vec<(PersonId, NaiveDate)>> {
-        lifecycle::renewals_confirmed(self, since).await
+        self.guarded(|| lifecycle::renewals_confirmed(self, since))
+            .await
     }
 
     async fn renewal_asks(&self, since: NaiveDate) -> StoreResult<Vec<RenewalAsk>> {
-        lifecycle::renewal_asks(self, since).await
+        self.guarded(|| lifecycle::renewal_asks(self, since)).await
     }
 
     async fn set_checkins_paused_until(
@@ -624,7 +802,8 @@ impl Store for SqlStore {
         person: PersonId,
         until: Option<NaiveDate>,
     ) -> StoreResult<()> {
-        roster::set_checkins_paused_until(self, person, until).await
+        self.guarded(|| roster::set_checkins_paused_until(self, person, until))
+            .await
     }
 
     async fn pause_open_checkins(
@@ -632,11 +811,12 @@ impl Store for SqlStore {
         person: PersonId,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<RoundId>> {
-        checkins::pause_open_checkins(self, person, now).await
+        self.guarded(|| checkins::pause_open_checkins(self, person, now))
+            .await
     }
 
     async fn ambassador_time_zones(&self) -> StoreResult<Vec<String>> {
-        roster::ambassador_time_zones(self).await
+        self.guarded(|| roster::ambassador_time_zones(self)).await
     }
 
     async fn current_checkin(
@@ -644,7 +824,8 @@ impl Store for SqlStore {
         person: PersonId,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Checkin>> {
-        checkins::current_checkin(self, person, now).await
+        self.guarded(|| checkins::current_checkin(self, person, now))
+            .await
     }
 
     async fn write_checkin_answer(
@@ -655,7 +836,8 @@ impl Store for SqlStore {
         replace: bool,
         at: DateTime<Utc>,
     ) -> StoreResult<Checkin> {
-        checkins::write_checkin_answer(self, round, person, text, replace, at).await
+        self.guarded(|| checkins::write_checkin_answer(self, round, person, text, replace, at))
+            .await
     }
 
     async fn set_checkin_status(
@@ -664,11 +846,12 @@ impl Store for SqlStore {
         person: PersonId,
         status: CheckinStatus,
     ) -> StoreResult<Checkin> {
-        checkins::set_checkin_status(self, round, person, status).await
+        self.guarded(|| checkins::set_checkin_status(self, round, person, status))
+            .await
     }
 
     async fn checkins(&self, filter: &CheckinFilter) -> StoreResult<Vec<CheckinEntry>> {
-        checkins::checkins(self, filter).await
+        self.guarded(|| checkins::checkins(self, filter)).await
     }
 
     async fn commit_occurrence(
@@ -678,7 +861,8 @@ impl Store for SqlStore {
         at: DateTime<Utc>,
         effects: &Effects,
     ) -> StoreResult<bool> {
-        scheduler::commit(self, Some((job, occurrence)), effects, at).await
+        self.guarded(|| scheduler::commit(self, Some((job, occurrence)), effects, at))
+            .await
     }
 
     async fn skip_occurrence(
@@ -687,30 +871,36 @@ impl Store for SqlStore {
         occurrence: DateTime<Utc>,
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        scheduler::skip_occurrence(self, job, occurrence, at).await
+        self.guarded(|| scheduler::skip_occurrence(self, job, occurrence, at))
+            .await
     }
 
     async fn job_runs(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<JobRun>> {
-        scheduler::job_runs(self, from, to).await
+        self.guarded(|| scheduler::job_runs(self, from, to)).await
     }
 
     async fn scheduler_cursor(&self, job: &str) -> StoreResult<Option<DateTime<Utc>>> {
-        scheduler::scheduler_cursor(self, job).await
+        self.guarded(|| scheduler::scheduler_cursor(self, job))
+            .await
     }
 
     async fn advance_scheduler_cursor(&self, job: &str, until: DateTime<Utc>) -> StoreResult<()> {
-        scheduler::advance_scheduler_cursor(self, job, until).await
+        self.guarded(|| scheduler::advance_scheduler_cursor(self, job, until))
+            .await
     }
 
     async fn apply(&self, effects: &Effects, at: DateTime<Utc>) -> StoreResult<()> {
-        scheduler::commit(self, None, effects, at).await.map(drop)
+        self.guarded(|| scheduler::commit(self, None, effects, at))
+            .await
+            .map(drop)
     }
 
     async fn last_digest_snapshot(
         &self,
         before: DateTime<Utc>,
     ) -> StoreResult<Option<DigestSnapshot>> {
-        scheduler::last_digest_snapshot(self, before).await
+        self.guarded(|| scheduler::last_digest_snapshot(self, before))
+            .await
     }
 
     async fn claim_outbox(
@@ -720,11 +910,12 @@ impl Store for SqlStore {
         lease: chrono::Duration,
         limit: u32,
     ) -> StoreResult<Vec<OutboxItem>> {
-        outbox::claim_outbox(self, platforms, now, lease, limit).await
+        self.guarded(|| outbox::claim_outbox(self, platforms, now, lease, limit))
+            .await
     }
 
     async fn outbox_sent(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
-        outbox::outbox_sent(self, id, at).await
+        self.guarded(|| outbox::outbox_sent(self, id, at)).await
     }
 
     async fn outbox_retry(
@@ -734,11 +925,13 @@ impl Store for SqlStore {
         error: Option<&str>,
         count_attempt: bool,
     ) -> StoreResult<()> {
-        outbox::outbox_retry(self, id, next_attempt_at, error, count_attempt).await
+        self.guarded(|| outbox::outbox_retry(self, id, next_attempt_at, error, count_attempt))
+            .await
     }
 
     async fn outbox_failed(&self, id: i64, error: &str, at: DateTime<Utc>) -> StoreResult<()> {
-        outbox::outbox_failed(self, id, error, at).await
+        self.guarded(|| outbox::outbox_failed(self, id, error, at))
+            .await
     }
 
     async fn outbox_items(
@@ -746,26 +939,29 @@ impl Store for SqlStore {
         statuses: &[OutboxStatus],
         limit: u32,
     ) -> StoreResult<Vec<OutboxItem>> {
-        outbox::outbox_items(self, statuses, limit).await
+        self.guarded(|| outbox::outbox_items(self, statuses, limit))
+            .await
     }
 
     async fn outbox_stats(&self) -> StoreResult<OutboxStats> {
-        outbox::outbox_stats(self).await
+        self.guarded(|| outbox::outbox_stats(self)).await
     }
 
     async fn announcements(&self, since: DateTime<Utc>) -> StoreResult<Vec<Announcement>> {
-        bridge::announcements(self, since).await
+        self.guarded(|| bridge::announcements(self, since)).await
     }
 
     async fn announcement_recipients(
         &self,
         announcements: &[AnnouncementId],
     ) -> StoreResult<Vec<AnnouncementRecipient>> {
-        bridge::announcement_recipients(self, announcements).await
+        self.guarded(|| bridge::announcement_recipients(self, announcements))
+            .await
     }
 
     async fn open_announcements(&self, person: PersonId) -> StoreResult<Vec<Announcement>> {
-        bridge::open_announcements(self, person).await
+        self.guarded(|| bridge::open_announcements(self, person))
+            .await
     }
 
     async fn acknowledge_announcement(
@@ -775,18 +971,20 @@ impl Store for SqlStore {
         shared: bool,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        bridge::acknowledge_announcement(self, announcement, person, shared, at).await
+        self.guarded(|| bridge::acknowledge_announcement(self, announcement, person, shared, at))
+            .await
     }
 
     async fn announcement_reminders_due(
         &self,
         before: DateTime<Utc>,
     ) -> StoreResult<Vec<(Announcement, AnnouncementRecipient)>> {
-        bridge::announcement_reminders_due(self, before).await
+        self.guarded(|| bridge::announcement_reminders_due(self, before))
+            .await
     }
 
     async fn add_activity(&self, activity: &NewActivity) -> StoreResult<Activity> {
-        bridge::add_activity(self, activity).await
+        self.guarded(|| bridge::add_activity(self, activity)).await
     }
 
     async fn update_activity(
@@ -795,19 +993,21 @@ impl Store for SqlStore {
         author: PersonId,
         activity: &NewActivity,
     ) -> StoreResult<Activity> {
-        bridge::update_activity(self, id, author, activity).await
+        self.guarded(|| bridge::update_activity(self, id, author, activity))
+            .await
     }
 
     async fn delete_activity(&self, id: ActivityId, author: PersonId) -> StoreResult<()> {
-        bridge::delete_activity(self, id, author).await
+        self.guarded(|| bridge::delete_activity(self, id, author))
+            .await
     }
 
     async fn activity(&self, id: ActivityId) -> StoreResult<Option<Activity>> {
-        bridge::activity(self, id).await
+        self.guarded(|| bridge::activity(self, id)).await
     }
 
     async fn activities(&self, filter: &ActivityFilter) -> StoreResult<Vec<ActivityEntry>> {
-        bridge::activities(self, filter).await
+        self.guarded(|| bridge::activities(self, filter)).await
     }
 
     async fn acquire_lease(
@@ -817,11 +1017,13 @@ impl Store for SqlStore {
         ttl: chrono::Duration,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        coordination::acquire_lease(self, name, holder, ttl, now).await
+        self.guarded(|| coordination::acquire_lease(self, name, holder, ttl, now))
+            .await
     }
 
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<bool> {
-        coordination::release_lease(self, name, holder).await
+        self.guarded(|| coordination::release_lease(self, name, holder))
+            .await
     }
 
     async fn lease_holder(
@@ -829,11 +1031,13 @@ impl Store for SqlStore {
         name: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<(String, DateTime<Utc>)>> {
-        coordination::lease_holder(self, name, now).await
+        self.guarded(|| coordination::lease_holder(self, name, now))
+            .await
     }
 
     async fn remember_event(&self, key: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-        coordination::remember_event(self, key, now).await
+        self.guarded(|| coordination::remember_event(self, key, now))
+            .await
     }
 }
 

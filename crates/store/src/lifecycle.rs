@@ -153,7 +153,7 @@ pub(crate) async fn start_application(
             .fetch_one(&mut *tx)
             .await?;
             let row = fetch_application!(&mut *tx, id).await?;
-            tx.commit().await?;
+            crate::error::commit(tx).await?;
             Ok(row)
         }
         .await
@@ -226,7 +226,7 @@ pub(crate) async fn set_application_answer(
                 .execute(&mut *tx)
                 .await?;
             let row = fetch_application!(&mut *tx, id).await?;
-            tx.commit().await?;
+            crate::error::commit(tx).await?;
             Ok::<_, sqlx::Error>(Some(Ok(row)))
         }
         .await
@@ -268,7 +268,7 @@ pub(crate) async fn submit_application(
             }
             queue_outbox!(pool, tx, outbox, now);
             let row = fetch_application!(&mut *tx, id).await?;
-            tx.commit().await?;
+            crate::error::commit(tx).await?;
             Ok(Some(row))
         }
         .await
@@ -332,7 +332,7 @@ pub(crate) async fn decide_application(
             .await?;
             queue_outbox!(pool, tx, outbox, now);
             let row = fetch_application!(&mut *tx, id).await?;
-            tx.commit().await?;
+            crate::error::commit(tx).await?;
             Ok::<_, sqlx::Error>(Some(row))
         }
         .await
@@ -447,7 +447,7 @@ pub(crate) async fn add_nomination(
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
-            tx.commit().await?;
+            crate::error::commit(tx).await?;
             Ok(row)
         }
         .await
@@ -638,7 +638,7 @@ pub(crate) async fn add_report(
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
-            tx.commit().await?;
+            crate::error::commit(tx).await?;
             Ok(row)
         }
         .await
@@ -711,7 +711,7 @@ pub(crate) async fn resolve_report(
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
-            tx.commit().await?;
+            crate::error::commit(tx).await?;
             Ok(Ok(row))
         }
         .await
@@ -732,6 +732,8 @@ pub(crate) async fn set_kudos_optout(
     person: PersonId,
     optout: bool,
 ) -> StoreResult<()> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     let result: Result<_, sqlx::Error> = with_pool!(store, |pool| {
         if optout {
             sqlx::query(
@@ -782,6 +784,8 @@ pub(crate) async fn set_manager(
     person: PersonId,
     manager: Option<PersonId>,
 ) -> StoreResult<()> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     let result: Result<(), sqlx::Error> = with_pool!(store, |pool| {
         match manager {
             Some(manager) => sqlx::query(
@@ -887,6 +891,8 @@ pub(crate) async fn confirm_renewal(
     anniversary: NaiveDate,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     let result: Result<u64, sqlx::Error> = with_pool!(store, |pool| {
         sqlx::query(
             "INSERT INTO renewals (person_id, anniversary, confirmed_at) VALUES ($1, $2, $3) \

@@ -9,6 +9,8 @@ pub(crate) async fn add_department(
     store: &SqlStore,
     department: &NewDepartment,
 ) -> StoreResult<Department> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     let key = name_key(&department.name);
     let result: Result<DepartmentRow, sqlx::Error> = with_pool!(store, |pool| {
         sqlx::query_as(concat!(
@@ -21,8 +23,9 @@ pub(crate) async fn add_department(
         .bind(&department.region)
         .bind(name_key(&department.region))
         .bind(department.headcount.map(i64::from))
-        .fetch_one(pool)
+        .fetch_all(pool)
         .await
+        .and_then(crate::error::only_row)
     });
     match result {
         Ok(row) => row.into_department(),
@@ -36,6 +39,8 @@ pub(crate) async fn rename_department(
     id: DepartmentId,
     new_name: &str,
 ) -> StoreResult<Department> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     let key = name_key(new_name);
     let result: Result<Option<DepartmentRow>, sqlx::Error> = with_pool!(store, |pool| {
         sqlx::query_as(concat!(
@@ -45,8 +50,9 @@ pub(crate) async fn rename_department(
         .bind(new_name)
         .bind(&key)
         .bind(id)
-        .fetch_optional(pool)
+        .fetch_all(pool)
         .await
+        .map(crate::error::first_row)
     });
     match result {
         Ok(row) => found(id, row),
@@ -60,6 +66,8 @@ pub(crate) async fn set_department_region(
     id: DepartmentId,
     region: &str,
 ) -> StoreResult<Department> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     let row: Option<DepartmentRow> = with_pool!(store, |pool| {
         sqlx::query_as(concat!(
             "UPDATE departments SET region = $1, region_key = $2 WHERE id = $3 RETURNING ",
@@ -68,8 +76,9 @@ pub(crate) async fn set_department_region(
         .bind(region)
         .bind(name_key(region))
         .bind(id)
-        .fetch_optional(pool)
+        .fetch_all(pool)
         .await
+        .map(crate::error::first_row)
         .db()?
     });
     found(id, row)
@@ -80,6 +89,8 @@ pub(crate) async fn set_headcount(
     id: DepartmentId,
     headcount: Option<u32>,
 ) -> StoreResult<Department> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     let row: Option<DepartmentRow> = with_pool!(store, |pool| {
         sqlx::query_as(concat!(
             "UPDATE departments SET headcount = $1 WHERE id = $2 RETURNING ",
@@ -87,8 +98,9 @@ pub(crate) async fn set_headcount(
         ))
         .bind(headcount.map(i64::from))
         .bind(id)
-        .fetch_optional(pool)
+        .fetch_all(pool)
         .await
+        .map(crate::error::first_row)
         .db()?
     });
     found(id, row)
@@ -114,7 +126,7 @@ pub(crate) async fn remove_department(store: &SqlStore, id: DepartmentId) -> Sto
             .await?
             .rows_affected();
             if deleted == 1 {
-                tx.commit().await?;
+                crate::error::commit(tx).await?;
                 return Ok(Ok(()));
             }
             let remaining: i64 =

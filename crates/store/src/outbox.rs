@@ -99,6 +99,8 @@ pub(crate) async fn claim_outbox(
     lease: chrono::Duration,
     limit: u32,
 ) -> StoreResult<Vec<OutboxItem>> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     if platforms.is_empty() || limit == 0 {
         return Ok(Vec::new());
     }
@@ -162,7 +164,7 @@ pub(crate) async fn outbox_sent(store: &SqlStore, id: i64, at: DateTime<Utc>) ->
         .await
         .db()?
         .rows_affected();
-        tx.commit().await.db()?;
+        crate::error::commit(tx).await.db()?;
         n
     });
     if updated == 0 {
@@ -178,6 +180,8 @@ pub(crate) async fn outbox_retry(
     error: Option<&str>,
     count_attempt: bool,
 ) -> StoreResult<()> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     // Only a pending item goes back in line: one that another dispatcher sent (after this one's
     // lease ran out) or gave up on stays as it is.
     let updated = with_pool!(store, |pool| {
@@ -207,6 +211,8 @@ pub(crate) async fn outbox_failed(
     error: &str,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     // Only from pending, like a retry: a message another dispatcher sent stays sent.
     let updated = with_pool!(store, |pool| {
         sqlx::query(

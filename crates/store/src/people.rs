@@ -38,6 +38,8 @@ pub(crate) async fn ensure_person(
         } else {
             display_name
         };
+        // A lost connection from here on may come after the upsert was made.
+        crate::error::may_write();
         sqlx::query_as(concat!(
             "INSERT INTO people (platform, external_id, display_name) VALUES ($1, $2, $3) \
              ON CONFLICT (platform, external_id) DO UPDATE SET display_name = \
@@ -49,8 +51,9 @@ pub(crate) async fn ensure_person(
         .bind(&account.id)
         .bind(name)
         .bind(blank)
-        .fetch_one(pool)
+        .fetch_all(pool)
         .await
+        .and_then(crate::error::only_row)
         .db()?
     });
     row.into_person()
@@ -149,7 +152,7 @@ pub(crate) async fn set_person_time_zone(
                     .bind(person)
                     .fetch_optional(&mut *tx)
                     .await?;
-                tx.commit().await?;
+                crate::error::commit(tx).await?;
                 return Ok(known.map(|_| false));
             }
             // The scheduler reads the roster's zone: it follows, so the next prompt comes in it.
@@ -162,7 +165,7 @@ pub(crate) async fn set_person_time_zone(
             .bind(Utc::now())
             .execute(&mut *tx)
             .await?;
-            tx.commit().await?;
+            crate::error::commit(tx).await?;
             Ok::<_, sqlx::Error>(Some(true))
         }
         .await

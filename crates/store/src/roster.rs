@@ -75,7 +75,7 @@ pub(crate) async fn add_ambassador(
                 .bind(person)
                 .fetch_one(&mut *tx)
                 .await?;
-            tx.commit().await?;
+            crate::error::commit(tx).await?;
             Ok(row)
         }
         .await
@@ -148,7 +148,7 @@ pub(crate) async fn set_ambassador_status(
                 .bind(person)
                 .fetch_one(&mut *tx)
                 .await?;
-            tx.commit().await?;
+            crate::error::commit(tx).await?;
             Ok(Some(row))
         }
         .await
@@ -175,7 +175,7 @@ pub(crate) async fn remove_ambassador(store: &SqlStore, person: PersonId) -> Sto
                 .bind(person)
                 .execute(&mut *tx)
                 .await?;
-            tx.commit().await?;
+            crate::error::commit(tx).await?;
             Ok::<_, sqlx::Error>(deleted)
         }
         .await
@@ -290,6 +290,8 @@ pub(crate) async fn set_checkins_paused_until(
     person: PersonId,
     until: Option<NaiveDate>,
 ) -> StoreResult<()> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     let updated = with_pool!(store, |pool| {
         sqlx::query(
             "UPDATE ambassadors SET checkins_paused_until = $1, updated_at = $2 \
@@ -314,6 +316,8 @@ pub(crate) async fn note_known_since(
     person: PersonId,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     let updated = with_pool!(store, |pool| {
         sqlx::query(
             "UPDATE ambassadors SET known_since = COALESCE(known_since, $1) WHERE person_id = $2",

@@ -259,7 +259,7 @@ pub(crate) async fn commit(
                 .await?;
             }
 
-            tx.commit().await?;
+            crate::error::commit(tx).await?;
             Ok(true)
         }
         .await
@@ -279,6 +279,8 @@ pub(crate) async fn skip_occurrence(
     occurrence: DateTime<Utc>,
     at: DateTime<Utc>,
 ) -> StoreResult<bool> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     let inserted = with_pool!(store, |pool| {
         sqlx::query(
             "INSERT INTO job_runs (job, occurrence, status, ran_at) \
@@ -355,6 +357,8 @@ pub(crate) async fn advance_scheduler_cursor(
     job: &str,
     until: DateTime<Utc>,
 ) -> StoreResult<()> {
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     with_pool!(store, |pool| {
         sqlx::query(
             "INSERT INTO scheduler_cursors (job, checked_until) VALUES ($1, $2) \
