@@ -247,6 +247,16 @@ fn error_chain_raw(e: &anyhow::Error) -> String {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // A panic is a bug, but its message goes through the same redaction as every other output.
+    std::panic::set_hook(Box::new(|info| {
+        let thread = std::thread::current();
+        let name = thread.name().unwrap_or("unnamed");
+        eprintln!("{}", redact::redact(&format!("thread '{name}' {info}")));
+        if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
+            let trace = std::backtrace::Backtrace::force_capture().to_string();
+            eprintln!("{}", redact::redact(&trace));
+        }
+    }));
     let cli = Cli::parse();
     match run(cli).await {
         Ok(code) => code,
@@ -561,7 +571,7 @@ fn check_config(loaded: &config::Loaded) -> ExitCode {
             .into_iter()
             .filter_map(|(n, on)| on.then_some(n))
             .collect();
-        println!(
+        let ok = format!(
             "Configuration OK (from {source}). Database: {}. Platforms: {}.",
             redact_url(&c.database.url),
             if platforms.is_empty() {
@@ -570,6 +580,7 @@ fn check_config(loaded: &config::Loaded) -> ExitCode {
                 platforms.join(", ")
             }
         );
+        println!("{}", redact::redact(&ok));
         ExitCode::SUCCESS
     } else {
         println!(
