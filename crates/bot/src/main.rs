@@ -217,6 +217,14 @@ fn init_logging(default_level: &str, json: bool) {
 }
 
 async fn open_store(cfg: &config::Config) -> anyhow::Result<SqlStore> {
+    // A URL check-config refuses is not tried (a malformed one would reach a default host).
+    if let Some(p) = cfg
+        .problems()
+        .into_iter()
+        .find(|p| p.key.starts_with("database."))
+    {
+        anyhow::bail!("bad configuration: {p} (see `ambassador-bot check-config`)");
+    }
     SqlStore::open(&cfg.database.url, cfg.database.max_connections)
         .await
         .with_context(|| format!("cannot open the database {}", redact_url(&cfg.database.url)))
