@@ -2,7 +2,6 @@
 //! environment variables `AMBASSADOR_BOT__SECTION__KEY`. `bot-config.example.toml` documents every key.
 
 use ambassador_core::{Account, Settings};
-use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -245,6 +244,63 @@ pub fn parse_duration(text: &str) -> Result<chrono::Duration, String> {
         .ok_or_else(|| format!("`{text}` is not a duration: write e.g. 2d, 6h, 30m or 1h 30m"))
 }
 
+/// The allowed range of every duration setting, both ends included, as written in messages and
+/// in `bot-config.example.toml`. Ten years at most anywhere: a configured duration is added to
+/// and subtracted from today's date, which stays far from the calendar's end.
+pub const DURATION_RANGES: &[(&str, &str, &str)] = &[
+    ("checkins.remind_after", "1m", "90days"),
+    ("checkins.close_after", "1m", "90days"),
+    ("scheduler.grace", "0s", "30days"),
+    ("announcements.remind_after", "1m", "365days"),
+    ("lifecycle.nudge_after", "1day", "3653days"),
+    ("lifecycle.ask_office_after", "1day", "3653days"),
+    ("lifecycle.suggest_alumni_after", "1day", "3653days"),
+    ("lifecycle.renewal_grace", "0s", "365days"),
+    ("outbox.base_backoff", "1s", "1day"),
+    ("outbox.max_backoff", "1s", "7days"),
+    ("outbox.lease", "1s", "1day"),
+];
+
+/// The allowed range of every count and size setting, both ends included.
+pub const COUNT_RANGES: &[(&str, u64, u64)] = &[
+    ("database.max_connections", 1, 100),
+    ("program.kudos_daily_limit", 0, 1000),
+    ("program.kudos_min_reason_words", 0, 100),
+    ("program.thin_headcount_per_ambassador", 1, 1_000_000),
+    ("program.many_ambassadors_per_region", 1, 10_000),
+    ("program.max_text_chars", 20, 40_000),
+    ("checkins.every_weeks", 1, 52),
+    ("checkins.silent_rounds", 1, 100),
+    ("outbox.max_attempts", 1, 100),
+    ("outbox.batch", 1, 1000),
+];
+
+/// The duration setting `key` written as `text`, refused outside its range (`DURATION_RANGES`).
+pub fn bounded_duration(key: &str, text: &str) -> Result<chrono::Duration, String> {
+    let d = parse_duration(text)?;
+    let Some((_, least, most)) = DURATION_RANGES.iter().find(|(k, _, _)| *k == key) else {
+        return Ok(d);
+    };
+    let (lo, hi) = (parse_duration(least)?, parse_duration(most)?);
+    if d < lo || d > hi {
+        return Err(format!(
+            "`{}` is out of range: allowed {least} to {most}",
+            text.trim()
+        ));
+    }
+    Ok(d)
+}
+
+/// The count setting `key` with value `value`, refused outside its range (`COUNT_RANGES`).
+pub fn bounded_count(key: &str, value: u64) -> Result<u64, String> {
+    match COUNT_RANGES.iter().find(|(k, _, _)| *k == key) {
+        Some((_, lo, hi)) if value < *lo || value > *hi => {
+            Err(format!("{value} is out of range: allowed {lo} to {hi}"))
+        }
+        _ => Ok(value),
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ConsoleConfig {
@@ -400,11 +456,20 @@ pub fn load(explicit: Option<&Path>) -> anyhow::Result<Loaded> {
     if let Some(f) = &file {
         user = user.add_source(config::File::from(f.as_path()).format(config::FileFormat::Toml));
     }
+    if let Some(f) = &file {
+        check_syntax(f)?;
+    }
     let user = user.add_source(env_source());
-    let overrides = user.clone().build().with_context(|| match &file {
+    let source = match &file {
         Some(f) => format!("cannot read the configuration file {}", f.display()),
         None => "cannot read the configuration from the environment".into(),
-    })?;
+    };
+    let overrides = user
+        .clone()
+        .build()
+        .map_err(|e| anyhow::anyhow!("{source}: {}", describe(&e)))?;
+    // From here on every output masks the secrets given, even if a value below is refused.
+    register_secrets(|key| overrides.get_string(key).ok());
     let given: serde_json::Value = overrides
         .clone()
         .try_deserialize()
@@ -417,15 +482,158 @@ pub fn load(explicit: Option<&Path>) -> anyhow::Result<Loaded> {
     let merged = config::Config::builder()
         .add_source(defaults)
         .add_source(overrides)
-        .build()?;
+        .build()
+        .map_err(|e| anyhow::anyhow!("{source}: {}", describe(&e)))?;
     let config: Config = merged
         .try_deserialize()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(|e| anyhow::anyhow!("{source}: {}", describe(&e)))?;
+    register_secrets(|key| match key {
+        "database.url" => Some(config.database.url.clone()),
+        "slack.app_token" => Some(config.slack.app_token.0.clone()),
+        "slack.bot_token" => Some(config.slack.bot_token.0.clone()),
+        "slack.signing_secret" => Some(config.slack.signing_secret.0.clone()),
+        "matrix.password" => Some(config.matrix.password.0.clone()),
+        "matrix.access_token" => Some(config.matrix.access_token.0.clone()),
+        _ => None,
+    });
     Ok(Loaded {
         config,
         file,
         unknown_keys,
     })
+}
+
+/// The keys whose values are secret (the database URL: its password and secret parameters).
+pub const SECRET_KEYS: &[&str] = &[
+    "database.url",
+    "slack.app_token",
+    "slack.bot_token",
+    "slack.signing_secret",
+    "matrix.password",
+    "matrix.access_token",
+];
+
+/// Hands the secret values to the redaction every output goes through.
+fn register_secrets(value: impl Fn(&str) -> Option<String>) {
+    for key in SECRET_KEYS {
+        let Some(v) = value(key) else { continue };
+        if *key == "database.url" {
+            crate::redact::register(crate::redact::url_secrets(&v));
+        } else {
+            crate::redact::register([v]);
+        }
+    }
+}
+
+/// Reads `path` as TOML first, so that a syntax error is reported by its line and key and never
+/// quotes the line (it may hold a token).
+fn check_syntax(path: &Path) -> anyhow::Result<()> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        anyhow::bail!(
+            "cannot read the configuration file {}: it is not readable UTF-8 text",
+            path.display()
+        );
+    };
+    match toml::de::DeTable::parse(&text) {
+        Ok(_) => Ok(()),
+        Err(e) => anyhow::bail!("{}", syntax_error(&path.display().to_string(), &text, &e)),
+    }
+}
+
+/// `bot-config.toml line 7 (key `slack.bot_token`): invalid basic string, expected `"`` and
+/// nothing of the value.
+fn syntax_error(file: &str, text: &str, e: &toml::de::Error) -> String {
+    let at = e.span().map_or(0, |s| s.start).min(text.len());
+    let line_no = text.as_bytes()[..at]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1;
+    let lines: Vec<&str> = text.lines().collect();
+    let line = lines.get(line_no - 1).copied().unwrap_or("");
+    let key = line.split_once('=').map(|(k, _)| k.trim()).filter(|k| {
+        !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '"' | '\''))
+    });
+    let section = lines[..(line_no - 1).min(lines.len())]
+        .iter()
+        .rev()
+        .map(|l| l.trim())
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim());
+    let mut kind = e
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    // The parser's own words only: any piece of the line's value they repeat is masked.
+    let value = line.split_once('=').map_or(line, |(_, v)| v);
+    for piece in value
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+        .filter(|p| p.len() >= 3)
+    {
+        kind = kind.replace(piece, crate::redact::MASK);
+    }
+    match (key, section) {
+        (Some(k), Some(s)) => format!("{file} line {line_no} (key `{s}.{k}`): {kind}"),
+        (Some(k), None) => format!("{file} line {line_no} (key `{k}`): {kind}"),
+        (None, _) => format!("{file} line {line_no}: {kind}"),
+    }
+}
+
+/// A configuration error with its key and what was expected, without the value given.
+fn describe(e: &config::ConfigError) -> String {
+    use config::ConfigError as E;
+    match e {
+        E::Type {
+            unexpected,
+            expected,
+            key,
+            ..
+        } => {
+            // Its first word names the kind (`string`, `integer`, `sequence`); the rest quotes
+            // the value.
+            let shown = unexpected.to_string();
+            let found = shown.split_whitespace().next().unwrap_or("something else");
+            match key {
+                Some(k) => format!("{k}: expected {expected}, found {found}"),
+                None => format!("expected {expected}, found {found}"),
+            }
+        }
+        E::At { error, key, .. } => match key {
+            Some(k) if !describe(error).starts_with(k.as_str()) => {
+                format!("{k}: {}", describe(error))
+            }
+            _ => describe(error),
+        },
+        E::NotFound(k) => format!("{k}: missing"),
+        E::FileParse { .. } => "not valid TOML".into(),
+        E::Message(m) => value_free(m),
+        other => value_free(&other.to_string()),
+    }
+}
+
+/// serde's `invalid type: string "xoxb-…", expected …` without the value.
+fn value_free(message: &str) -> String {
+    let mut out = message.to_string();
+    for lead in ["invalid type: ", "invalid value: ", "invalid length "] {
+        if let Some(start) = out.find(lead) {
+            let from = start + lead.len();
+            let end = out[from..]
+                .find(", expected")
+                .map_or(out.len(), |e| from + e);
+            let kind = out[from..end]
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_string();
+            out.replace_range(from..end, &kind);
+        }
+    }
+    out
 }
 
 fn unknown(
@@ -490,6 +698,81 @@ fn env_name(key: &str) -> String {
 }
 
 impl Config {
+    /// Every duration setting: its key and its text.
+    pub fn durations(&self) -> [(&'static str, &str); 11] {
+        [
+            ("checkins.remind_after", &self.checkins.remind_after),
+            ("checkins.close_after", &self.checkins.close_after),
+            ("scheduler.grace", &self.scheduler.grace),
+            (
+                "announcements.remind_after",
+                &self.announcements.remind_after,
+            ),
+            ("lifecycle.nudge_after", &self.lifecycle.nudge_after),
+            (
+                "lifecycle.ask_office_after",
+                &self.lifecycle.ask_office_after,
+            ),
+            (
+                "lifecycle.suggest_alumni_after",
+                &self.lifecycle.suggest_alumni_after,
+            ),
+            ("lifecycle.renewal_grace", &self.lifecycle.renewal_grace),
+            ("outbox.base_backoff", &self.outbox.base_backoff),
+            ("outbox.max_backoff", &self.outbox.max_backoff),
+            ("outbox.lease", &self.outbox.lease),
+        ]
+    }
+
+    /// Every count and size setting: its key and its value.
+    pub fn counts(&self) -> [(&'static str, u64); 10] {
+        [
+            (
+                "database.max_connections",
+                self.database.max_connections.into(),
+            ),
+            (
+                "program.kudos_daily_limit",
+                self.program.kudos_daily_limit.into(),
+            ),
+            (
+                "program.kudos_min_reason_words",
+                self.program.kudos_min_reason_words.into(),
+            ),
+            (
+                "program.thin_headcount_per_ambassador",
+                self.program.thin_headcount_per_ambassador.into(),
+            ),
+            (
+                "program.many_ambassadors_per_region",
+                self.program.many_ambassadors_per_region.into(),
+            ),
+            (
+                "program.max_text_chars",
+                u64::try_from(self.program.max_text_chars).unwrap_or(u64::MAX),
+            ),
+            ("checkins.every_weeks", self.checkins.every_weeks.into()),
+            ("checkins.silent_rounds", self.checkins.silent_rounds.into()),
+            ("outbox.max_attempts", self.outbox.max_attempts.into()),
+            ("outbox.batch", self.outbox.batch.into()),
+        ]
+    }
+
+    /// Refuses a configuration `check-config` refuses (`problems`), before anything starts: what
+    /// `console` checks first (`run` also checks `delivery_problems`).
+    pub fn ensure_valid(&self) -> anyhow::Result<()> {
+        let problems = self.problems();
+        if problems.is_empty() {
+            return Ok(());
+        }
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::bail!(
+            "the configuration has {} problem(s): {} (see `ambassador-bot check-config`)",
+            list.len(),
+            list.join("; ")
+        )
+    }
+
     /// Bad values and missing secrets, each with its key.
     pub fn problems(&self) -> Vec<Problem> {
         let mut p = Vec::new();
@@ -507,12 +790,10 @@ impl Config {
             bad(
                 "database.url",
                 format!(
-                    "`{url}` is not a database URL: use sqlite://FILE or postgres://USER@HOST/DB"
+                    "`{}` is not a database URL: use sqlite://FILE or postgres://USER@HOST/DB",
+                    crate::redact::redact_url(url)
                 ),
             );
-        }
-        if self.database.max_connections == 0 {
-            bad("database.max_connections", "must be at least 1".into());
         }
         for (i, a) in self.program.office.iter().enumerate() {
             if let Err(e) = a.parse::<Account>() {
@@ -528,23 +809,8 @@ impl Config {
                 ),
             );
         }
-        if self.program.thin_headcount_per_ambassador == 0 {
-            bad(
-                "program.thin_headcount_per_ambassador",
-                "must be at least 1".into(),
-            );
-        }
-        if self.program.max_text_chars < 20 {
-            bad("program.max_text_chars", "must be at least 20".into());
-        }
         if let Err(e) = ambassador_core::Cron::parse(&self.checkins.schedule) {
             bad("checkins.schedule", e);
-        }
-        if self.checkins.every_weeks == 0 {
-            bad(
-                "checkins.every_weeks",
-                "must be at least 1 (2 for fortnightly)".into(),
-            );
         }
         if self.checkins.questions.iter().all(|q| q.trim().is_empty()) {
             bad("checkins.questions", "give at least one question".into());
@@ -630,11 +896,17 @@ impl Config {
                 bad(key, e);
             }
         }
-        if self.outbox.max_attempts == 0 || self.outbox.batch == 0 {
-            bad(
-                "outbox.max_attempts",
-                "outbox.max_attempts and outbox.batch must be at least 1".into(),
-            );
+        for (key, text) in self.durations() {
+            if parse_duration(text).is_ok()
+                && let Err(e) = bounded_duration(key, text)
+            {
+                bad(key, e);
+            }
+        }
+        for (key, value) in self.counts() {
+            if let Err(e) = bounded_count(key, value) {
+                bad(key, e);
+            }
         }
         if self.console.user.trim().is_empty() || self.console.user.contains(char::is_whitespace) {
             bad("console.user", "must be one word".into());
@@ -679,7 +951,10 @@ impl Config {
             if !(base.starts_with("https://") || base.starts_with("http://")) {
                 bad(
                     "slack.api_base_url",
-                    format!("`{base}` is not a URL: use https://slack.com/api"),
+                    format!(
+                        "`{}` is not a URL: use https://slack.com/api",
+                        crate::redact::redact_url(base)
+                    ),
                 );
             }
         }
@@ -811,7 +1086,9 @@ impl Config {
         }) {
             anyhow::bail!("bad configuration: {first}");
         }
-        let d = |s: &str| parse_duration(s).map_err(anyhow::Error::msg);
+        let d = |key: &str, s: &str| {
+            bounded_duration(key, s).map_err(|e| anyhow::anyhow!("bad configuration: {key}: {e}"))
+        };
         Ok(Settings {
             office: self
                 .program
@@ -836,8 +1113,8 @@ impl Config {
                     .filter(|q| !q.trim().is_empty())
                     .cloned()
                     .collect(),
-                remind_after: d(&self.checkins.remind_after)?,
-                close_after: d(&self.checkins.close_after)?,
+                remind_after: d("checkins.remind_after", &self.checkins.remind_after)?,
+                close_after: d("checkins.close_after", &self.checkins.close_after)?,
                 silent_rounds: self.checkins.silent_rounds,
             },
             digest: ambassador_core::DigestSettings {
@@ -855,17 +1132,26 @@ impl Config {
                     ambassador_core::EmptyWeek::Short
                 },
             },
-            grace: d(&self.scheduler.grace)?,
-            announce_remind_after: d(&self.announcements.remind_after)?,
+            grace: d("scheduler.grace", &self.scheduler.grace)?,
+            announce_remind_after: d(
+                "announcements.remind_after",
+                &self.announcements.remind_after,
+            )?,
             quarterly_report: ambassador_core::Cron::parse(&self.reports.quarterly_schedule)
                 .map_err(anyhow::Error::msg)?,
             lifecycle: ambassador_core::LifecycleSettings {
                 schedule: ambassador_core::Cron::parse(&self.lifecycle.schedule)
                     .map_err(anyhow::Error::msg)?,
-                nudge_after: d(&self.lifecycle.nudge_after)?,
-                ask_office_after: d(&self.lifecycle.ask_office_after)?,
-                suggest_alumni_after: d(&self.lifecycle.suggest_alumni_after)?,
-                renewal_grace: d(&self.lifecycle.renewal_grace)?,
+                nudge_after: d("lifecycle.nudge_after", &self.lifecycle.nudge_after)?,
+                ask_office_after: d(
+                    "lifecycle.ask_office_after",
+                    &self.lifecycle.ask_office_after,
+                )?,
+                suggest_alumni_after: d(
+                    "lifecycle.suggest_alumni_after",
+                    &self.lifecycle.suggest_alumni_after,
+                )?,
+                renewal_grace: d("lifecycle.renewal_grace", &self.lifecycle.renewal_grace)?,
                 training_links: self
                     .lifecycle
                     .training_links
@@ -893,13 +1179,15 @@ impl Config {
 
     /// How the outbox dispatcher behaves.
     pub fn dispatch(&self) -> anyhow::Result<ambassador_core::DispatchSettings> {
-        let d = |s: &str| parse_duration(s).map_err(anyhow::Error::msg);
+        let d = |key: &str, s: &str| {
+            bounded_duration(key, s).map_err(|e| anyhow::anyhow!("bad configuration: {key}: {e}"))
+        };
         Ok(ambassador_core::DispatchSettings {
             max_attempts: self.outbox.max_attempts.max(1),
-            lease: d(&self.outbox.lease)?,
+            lease: d("outbox.lease", &self.outbox.lease)?,
             batch: self.outbox.batch.max(1),
-            base_backoff: d(&self.outbox.base_backoff)?,
-            max_backoff: d(&self.outbox.max_backoff)?,
+            base_backoff: d("outbox.base_backoff", &self.outbox.base_backoff)?,
+            max_backoff: d("outbox.max_backoff", &self.outbox.max_backoff)?,
         })
     }
 }
@@ -1001,6 +1289,192 @@ mod tests {
                     i > 0 && lines[i - 1].starts_with('#'),
                     "`{line}` in bot-config.example.toml has no comment above it"
                 );
+            }
+        }
+    }
+
+    fn set_duration(c: &mut Config, key: &str, text: &str) {
+        let field = match key {
+            "checkins.remind_after" => &mut c.checkins.remind_after,
+            "checkins.close_after" => &mut c.checkins.close_after,
+            "scheduler.grace" => &mut c.scheduler.grace,
+            "announcements.remind_after" => &mut c.announcements.remind_after,
+            "lifecycle.nudge_after" => &mut c.lifecycle.nudge_after,
+            "lifecycle.ask_office_after" => &mut c.lifecycle.ask_office_after,
+            "lifecycle.suggest_alumni_after" => &mut c.lifecycle.suggest_alumni_after,
+            "lifecycle.renewal_grace" => &mut c.lifecycle.renewal_grace,
+            "outbox.base_backoff" => &mut c.outbox.base_backoff,
+            "outbox.max_backoff" => &mut c.outbox.max_backoff,
+            "outbox.lease" => &mut c.outbox.lease,
+            other => panic!("no duration {other}"),
+        };
+        *field = text.to_string();
+    }
+
+    fn set_count(c: &mut Config, key: &str, value: u32) {
+        match key {
+            "database.max_connections" => c.database.max_connections = value,
+            "program.kudos_daily_limit" => c.program.kudos_daily_limit = value,
+            "program.kudos_min_reason_words" => c.program.kudos_min_reason_words = value,
+            "program.thin_headcount_per_ambassador" => {
+                c.program.thin_headcount_per_ambassador = value
+            }
+            "program.many_ambassadors_per_region" => c.program.many_ambassadors_per_region = value,
+            "program.max_text_chars" => c.program.max_text_chars = value as usize,
+            "checkins.every_weeks" => c.checkins.every_weeks = value,
+            "checkins.silent_rounds" => c.checkins.silent_rounds = value,
+            "outbox.max_attempts" => c.outbox.max_attempts = value,
+            "outbox.batch" => c.outbox.batch = value,
+            other => panic!("no count {other}"),
+        }
+    }
+
+    #[test]
+    fn every_duration_and_count_has_a_range_and_the_defaults_are_in_it() {
+        let c = Config::default();
+        let durations: Vec<&str> = c.durations().iter().map(|(k, _)| *k).collect();
+        let ranged: Vec<&str> = DURATION_RANGES.iter().map(|(k, _, _)| *k).collect();
+        assert_eq!(durations, ranged);
+        let counts: Vec<&str> = c.counts().iter().map(|(k, _)| *k).collect();
+        let ranged: Vec<&str> = COUNT_RANGES.iter().map(|(k, _, _)| *k).collect();
+        assert_eq!(counts, ranged);
+        for (key, text) in c.durations() {
+            assert!(bounded_duration(key, text).is_ok(), "{key} = {text}");
+        }
+        for (key, value) in c.counts() {
+            assert!(bounded_count(key, value).is_ok(), "{key} = {value}");
+        }
+        // The example documents every range.
+        let example = include_str!("../../../bot-config.example.toml");
+        for (key, least, most) in DURATION_RANGES {
+            let allowed = format!("{least} to {most}");
+            assert!(
+                example.contains(&allowed),
+                "bot-config.example.toml gives the range of {key} ({allowed})"
+            );
+        }
+        for (key, lo, hi) in COUNT_RANGES {
+            let allowed = format!("{lo} to {hi}");
+            assert!(
+                example.contains(&allowed),
+                "bot-config.example.toml gives the range of {key} ({allowed})"
+            );
+        }
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Duration texts: any number with any unit, two parts, and anything at all.
+        fn duration_text() -> impl Strategy<Value = String> {
+            let unit = prop::sample::select(vec![
+                "", "ns", "us", "ms", "s", "sec", "m", "min", "h", "d", "day", "days", "w", "M",
+                "y", "years",
+            ]);
+            prop_oneof![
+                (any::<u64>(), unit.clone()).prop_map(|(n, u)| format!("{n}{u}")),
+                (0u64..400_000, unit.clone()).prop_map(|(n, u)| format!("{n}{u}")),
+                (0u64..5000, unit.clone(), 0u64..100_000, unit)
+                    .prop_map(|(a, u, b, v)| format!("{a}{u} {b}{v}")),
+                "\\PC{0,24}",
+                "[0-9]{1,25}[a-zA-Z]{0,6}",
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig {
+                cases: 3000,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            })]
+
+            /// Any duration text for any duration setting: refused by check-config (with the key
+            /// and the range, in one line) or accepted within its range, and then every sum the
+            /// scheduler and the outbox compute with it stays on the calendar.
+            #[test]
+            fn durations_are_refused_or_accepted_within_range_and_never_overflow(
+                index in 0..DURATION_RANGES.len(),
+                text in duration_text(),
+                secs in 0i64..7_258_118_400, // 1970 to 2200: the clocks the bot runs on
+                attempts in any::<u32>(),
+            ) {
+                let (key, least, most) = DURATION_RANGES[index];
+                let mut c = Config::default();
+                set_duration(&mut c, key, &text);
+                let problems = c.problems();
+                match bounded_duration(key, &text) {
+                    Err(e) => {
+                        prop_assert!(!e.contains('\n'), "{e}");
+                        prop_assert!(
+                            problems.contains(&Problem { key: key.into(), message: e.clone() }),
+                            "check-config refuses {key} = {text:?} with {e}: {problems:?}"
+                        );
+                        if parse_duration(&text).is_ok() {
+                            prop_assert!(e.contains(&format!("allowed {least} to {most}")), "{e}");
+                        }
+                        prop_assert!(c.settings().is_err() || c.dispatch().is_err());
+                    }
+                    Ok(d) => {
+                        prop_assert!(d >= parse_duration(least).unwrap());
+                        prop_assert!(d <= parse_duration(most).unwrap());
+                        prop_assert!(
+                            !problems.iter().any(|p| p.message.contains("out of range")),
+                            "{problems:?}"
+                        );
+                    }
+                }
+                if problems.is_empty() {
+                    let s = c.settings().unwrap();
+                    let o = c.dispatch().unwrap();
+                    let now = chrono::DateTime::from_timestamp(secs, 0).unwrap();
+                    let l = &s.lifecycle;
+                    for d in [
+                        s.grace,
+                        s.announce_remind_after,
+                        s.checkins.remind_after,
+                        s.checkins.close_after,
+                        l.nudge_after,
+                        l.ask_office_after,
+                        l.suggest_alumni_after,
+                        l.renewal_grace,
+                        o.lease,
+                        o.base_backoff,
+                        o.max_backoff,
+                    ] {
+                        // What the scheduler does with them: occurrences plus and minus a
+                        // duration, a day past it, and how late an occurrence is.
+                        let later = now + d;
+                        let earlier = now - d + chrono::Duration::microseconds(1);
+                        let day_after = (now + chrono::Duration::days(1)) - d;
+                        prop_assert!(earlier <= later && day_after <= later + chrono::Duration::days(1));
+                        prop_assert!(now - earlier >= chrono::Duration::zero());
+                        prop_assert!(d.num_days() <= 3653);
+                    }
+                    // The outbox's wait after any number of failures, from any moment.
+                    let wait = ambassador_core::program::backoff(&o, attempts);
+                    prop_assert!(wait <= o.max_backoff);
+                    prop_assert!(now.checked_add_signed(wait).is_some());
+                }
+            }
+
+            /// Any count for any count setting: refused with the key and the range, or accepted
+            /// within it.
+            #[test]
+            fn counts_are_refused_or_accepted_within_range(
+                index in 0..COUNT_RANGES.len(),
+                value in any::<u32>(),
+            ) {
+                let (key, lo, hi) = COUNT_RANGES[index];
+                let mut c = Config::default();
+                set_count(&mut c, key, value);
+                let named = c.problems().into_iter().find(|p| p.key == key);
+                if (lo..=hi).contains(&u64::from(value)) {
+                    prop_assert!(named.is_none(), "{named:?}");
+                } else {
+                    let p = named.expect("refused");
+                    prop_assert!(p.message.contains(&format!("allowed {lo} to {hi}")), "{p}");
+                }
             }
         }
     }

@@ -218,24 +218,13 @@ impl Console {
                 self.note("you are now talking to the bot directly")?;
             }
             ("clock", []) => self.show_clock(program)?,
-            ("clock", [when]) => {
-                let now = program.clock.now();
-                match clock_target(now, when) {
-                    Ok(target) if target < now => self.line(&format!(
-                        "[console] the clock only moves forward; it is {}",
-                        clock_text(now)
-                    ))?,
-                    Ok(target) if target - now > clock_limit() => self.line(&format!(
-                        "[console] `{when}` is too far ahead: {CLOCK_LIMIT_TEXT}; it is {}",
-                        clock_text(now)
-                    ))?,
-                    Ok(target) => {
-                        self.advance(program, target).await?;
-                        self.show_clock(program)?;
-                    }
-                    Err(e) => self.line(&format!("[console] {e}"))?,
+            ("clock", [when]) => match clock_jump(program.clock.now(), when) {
+                Ok(target) => {
+                    self.advance(program, target).await?;
+                    self.show_clock(program)?;
                 }
-            }
+                Err(e) => self.line(&format!("[console] {e}"))?,
+            },
             ("help", []) => {
                 self.line(
                     "[console] :as NAME (act as NAME) · :in ROOM (post in ROOM) · :dm (talk to the bot directly) · :clock [+7d|+3h|2027-03-29T09:00:00Z] · :quit\n  Commands: /ambassadors help",
@@ -319,6 +308,22 @@ fn clock_text(t: DateTime<Utc>) -> String {
     t.format("%A %Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// Where `:clock WHEN` moves the clock from `now`, or the one line that refuses it: a time
+/// behind, beyond the limit, or not a time at all.
+fn clock_jump(now: DateTime<Utc>, when: &str) -> Result<DateTime<Utc>, String> {
+    match clock_target(now, when)? {
+        target if target < now => Err(format!(
+            "the clock only moves forward; it is {}",
+            clock_text(now)
+        )),
+        target if target - now > clock_limit() => Err(format!(
+            "`{when}` is too far ahead: {CLOCK_LIMIT_TEXT}; it is {}",
+            clock_text(now)
+        )),
+        target => Ok(target),
+    }
+}
+
 /// `+7d`, `+3h`, `+1h 30m`, `2027-03-29T09:00:00Z`, `2027-03-29 09:00` or `2027-03-29` (UTC).
 fn clock_target(now: DateTime<Utc>, when: &str) -> Result<DateTime<Utc>, String> {
     if let Some(by) = when.strip_prefix('+') {
@@ -341,4 +346,77 @@ fn clock_target(now: DateTime<Utc>, when: &str) -> Result<DateTime<Utc>, String>
     Err(format!(
         "`{when}` is not a time: write +7d, +3h, 2027-03-29T09:00:00Z or 2027-03-29"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// `:clock` arguments: jumps of any size and unit, times and dates, and anything at all.
+    fn when() -> impl Strategy<Value = String> {
+        let unit = prop::sample::select(vec![
+            "", "ns", "us", "ms", "s", "m", "min", "h", "d", "days", "w", "M", "y", "years",
+        ]);
+        prop_oneof![
+            (any::<u64>(), unit.clone()).prop_map(|(n, u)| format!("+{n}{u}")),
+            (0u64..200_000, unit.clone()).prop_map(|(n, u)| format!("+{n}{u}")),
+            (0u64..5000, unit.clone(), 0u64..100_000, unit)
+                .prop_map(|(a, u, b, v)| format!("+{a}{u} {b}{v}")),
+            (0i32..10_000, 1u32..13, 1u32..29)
+                .prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
+            (0i32..10_000, 0u32..24).prop_map(|(y, h)| format!("{y:04}-06-30T{h:02}:00:00Z")),
+            "\\PC{0,30}",
+            "\\+[0-9a-z ]{0,30}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 2000,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        /// A `:clock` jump of any size either lands within the limit, forward, or is refused in
+        /// one line; never a panic.
+        #[test]
+        fn clock_jumps_apply_within_the_limit_or_are_refused_in_one_line(
+            secs in 0i64..7_258_118_400, // 1970 to 2200
+            when in when(),
+        ) {
+            let now = DateTime::from_timestamp(secs, 0).unwrap();
+            match clock_jump(now, &when) {
+                Ok(target) => {
+                    prop_assert!(target >= now);
+                    prop_assert!(target - now <= clock_limit());
+                }
+                Err(e) => {
+                    prop_assert!(!e.contains('\n'), "{e}");
+                    prop_assert!(!e.is_empty());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_findings_are_refused_in_one_line() {
+        let now = DateTime::parse_from_rfc3339("2027-03-29T08:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        for when in [
+            "+99999999999d",
+            "+100000d",
+            "+300000y",
+            "+18446744073709551615s",
+            "9999-12-31",
+        ] {
+            let e = clock_jump(now, when).unwrap_err();
+            assert!(
+                e.contains("at most 10 years") || e.contains("is not a duration"),
+                "{when}: {e}"
+            );
+        }
+        assert!(clock_jump(now, "+3653d").is_ok());
+    }
 }

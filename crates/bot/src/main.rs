@@ -7,6 +7,7 @@ mod export;
 mod import;
 mod metrics;
 mod record;
+mod redact;
 mod run;
 mod safe_csv;
 
@@ -207,7 +208,7 @@ fn init_logging(default_level: &str, json: bool) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(|| redact::RedactingStderr);
     if json {
         builder.json().with_current_span(true).init();
     } else {
@@ -216,27 +217,28 @@ fn init_logging(default_level: &str, json: bool) {
 }
 
 async fn open_store(cfg: &config::Config) -> anyhow::Result<SqlStore> {
+    // A URL check-config refuses is not tried (a malformed one would reach a default host).
+    if let Some(p) = cfg
+        .problems()
+        .into_iter()
+        .find(|p| p.key.starts_with("database."))
+    {
+        anyhow::bail!("bad configuration: {p} (see `ambassador-bot check-config`)");
+    }
     SqlStore::open(&cfg.database.url, cfg.database.max_connections)
         .await
         .with_context(|| format!("cannot open the database {}", redact_url(&cfg.database.url)))
 }
 
-/// A database URL without its password, for messages.
-fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let creds = &url[scheme + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
+use redact::redact_url;
+
+/// The error and its causes, each said once (libraries often repeat their source in their
+/// message), with every configured secret masked (a library may echo the URL it was given).
+fn error_chain(e: &anyhow::Error) -> String {
+    redact::redact(&error_chain_raw(e))
 }
 
-/// The error and its causes, each said once (libraries often repeat their source in their message).
-fn error_chain(e: &anyhow::Error) -> String {
+fn error_chain_raw(e: &anyhow::Error) -> String {
     let mut out = String::new();
     for cause in e.chain() {
         let text = cause.to_string();
@@ -253,6 +255,16 @@ fn error_chain(e: &anyhow::Error) -> String {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // A panic is a bug, but its message goes through the same redaction as every other output.
+    std::panic::set_hook(Box::new(|info| {
+        let thread = std::thread::current();
+        let name = thread.name().unwrap_or("unnamed");
+        eprintln!("{}", redact::redact(&format!("thread '{name}' {info}")));
+        if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
+            let trace = std::backtrace::Backtrace::force_capture().to_string();
+            eprintln!("{}", redact::redact(&trace));
+        }
+    }));
     let cli = Cli::parse();
     match run(cli).await {
         Ok(code) => code,
@@ -323,6 +335,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("Database {} is up to date.", redact_url(&cfg.database.url));
         }
         Cmd::Console { demo, user, clock } => {
+            cfg.ensure_valid()?;
             let settings = cfg.settings()?;
             let dispatch = cfg.dispatch()?;
             let store = open_store(cfg).await?;
@@ -509,7 +522,7 @@ async fn print_outbox(store: &SqlStore, all: bool) -> anyhow::Result<()> {
             OutboxStatus::Sent => item.sent_at.unwrap_or(item.next_attempt_at),
             _ => item.next_attempt_at,
         };
-        println!(
+        let line = format!(
             "{:>6}  {:<7}  attempts {:>2}  {}  {}  {}{}",
             item.id,
             item.status.as_str(),
@@ -521,6 +534,7 @@ async fn print_outbox(store: &SqlStore, all: bool) -> anyhow::Result<()> {
                 .map(|e| format!("\n        last error: {e}"))
                 .unwrap_or_default()
         );
+        println!("{}", redact::redact(&line));
     }
     Ok(())
 }
@@ -553,11 +567,11 @@ fn check_config(loaded: &config::Loaded) -> ExitCode {
         .into_iter()
         .chain(loaded.config.delivery_problems())
     {
-        println!("error: {problem}");
+        println!("error: {}", redact::redact(&problem.to_string()));
         errors += 1;
     }
     for warning in loaded.config.warnings() {
-        println!("warning: {warning}");
+        println!("warning: {}", redact::redact(&warning.to_string()));
     }
     if errors == 0 {
         let c = &loaded.config;
@@ -565,7 +579,7 @@ fn check_config(loaded: &config::Loaded) -> ExitCode {
             .into_iter()
             .filter_map(|(n, on)| on.then_some(n))
             .collect();
-        println!(
+        let ok = format!(
             "Configuration OK (from {source}). Database: {}. Platforms: {}.",
             redact_url(&c.database.url),
             if platforms.is_empty() {
@@ -574,6 +588,7 @@ fn check_config(loaded: &config::Loaded) -> ExitCode {
                 platforms.join(", ")
             }
         );
+        println!("{}", redact::redact(&ok));
         ExitCode::SUCCESS
     } else {
         println!(
