@@ -287,3 +287,87 @@ async fn postgres_dropping_the_bots_connections_costs_no_command() {
     assert_eq!(status, 200, "{why}");
     running.stop();
 }
+
+/// Reads the console's stdout until `needle` appears (or the console ends); what it read.
+fn read_until(out: &std::sync::mpsc::Receiver<String>, seen: &mut String, needle: &str) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !seen.contains(needle) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match out.recv_timeout(left) {
+            Ok(line) => {
+                seen.push_str(&line);
+                seen.push('\n');
+            }
+            Err(_) => return false,
+        }
+    }
+    true
+}
+
+#[test]
+fn the_console_says_when_the_disk_refuses_scheduled_work_and_goes_on_when_space_returns() {
+    use std::io::{BufRead, Write};
+    let sb = Sandbox::new();
+    // Through `sh` with SIGXFSZ ignored, as in `start`: the limit then fails writes like a full disk.
+    let mut cmd = Command::new("sh");
+    cmd.args([
+        "-c",
+        "trap '' XFSZ; exec \"$0\" \"$@\"",
+        support::bin(),
+        "console",
+        "--demo",
+        "--clock",
+        "2027-01-03T12:00:00Z",
+    ])
+    .current_dir(sb.path())
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AMBASSADOR_BOT") {
+            cmd.env_remove(k);
+        }
+    }
+    let mut child = cmd.spawn().expect("start the console");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = String::new();
+    writeln!(stdin, ":as ada\n/kudos @bob for the first workshop").unwrap();
+    assert!(
+        read_until(&rx, &mut seen, "the first workshop"),
+        "the kudos is answered:\n{seen}"
+    );
+
+    // The disk refuses writes: the week's prompts cannot be claimed. The console says so in a line
+    // and stays (before, it ended the session with the store error).
+    file_size_limit(child.id(), "0");
+    writeln!(stdin, ":clock +7d").unwrap();
+    assert!(
+        read_until(&rx, &mut seen, "scheduled work could not run"),
+        "the failure is said:\n{seen}"
+    );
+    assert!(!seen.contains("Check-in for"), "nothing was sent:\n{seen}");
+
+    // Space comes back: the week runs with the next move of the clock, its prompts included.
+    file_size_limit(child.id(), "unlimited");
+    writeln!(stdin, ":clock +7d").unwrap();
+    assert!(
+        read_until(&rx, &mut seen, "Check-in for 2027-01-04"),
+        "the prompts go out once writes work again:\n{seen}"
+    );
+    drop(stdin);
+    let status = child.wait().expect("the console ends");
+    assert!(
+        status.success(),
+        "the console exits 0 at the end of input:\n{seen}"
+    );
+}

@@ -13,7 +13,7 @@
 
 use ambassador_core::{
     Account, Audience, Clock, Destination, DispatchSettings, Dispatcher, Inbound, Message,
-    Messenger, Outgoing, Platform, Program, Reply, SendError, SimClock, Store, apology,
+    Messenger, Outgoing, Platform, Program, Reply, SendError, SimClock, Store, StoreError, apology,
     render_plain,
 };
 use chrono::{DateTime, Utc};
@@ -143,6 +143,27 @@ impl Console {
         self.catch_up(program).await
     }
 
+    /// A store fault while running the schedule or the outbox (a full disk, a lost database) is
+    /// said in one line and the session goes on: nothing was claimed or sent, so the next line
+    /// runs it again. Other errors (the console cannot write) end the session.
+    fn survive_store_fault<S: Store>(
+        &self,
+        program: &ConsoleProgram<S>,
+        result: anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        match result {
+            Err(e) if e.downcast_ref::<StoreError>().is_some() => {
+                tracing::error!(error = %crate::error_chain(&e), "scheduled work failed");
+                self.line(&format!(
+                    "[console] scheduled work could not run: {}. The clock stands at {}; what fell due runs after your next line.",
+                    crate::error_chain(&e),
+                    clock_text(program.clock.now())
+                ))
+            }
+            other => other,
+        }
+    }
+
     fn room_label(&self) -> String {
         match &self.place {
             Place::Room(r) => r.clone(),
@@ -157,7 +178,8 @@ impl Console {
         mut input: impl AsyncBufRead + Unpin,
     ) -> anyhow::Result<()> {
         let mut bytes = Vec::new();
-        self.catch_up(program).await?;
+        let caught_up = self.catch_up(program).await;
+        self.survive_store_fault(program, caught_up)?;
         loop {
             if self.interactive {
                 let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
@@ -185,7 +207,8 @@ impl Console {
                 continue;
             }
             self.say(program, line).await?;
-            self.catch_up(program).await?;
+            let caught_up = self.catch_up(program).await;
+            self.survive_store_fault(program, caught_up)?;
         }
     }
 
@@ -220,7 +243,8 @@ impl Console {
             ("clock", []) => self.show_clock(program)?,
             ("clock", [when]) => match clock_jump(program.clock.now(), when) {
                 Ok(target) => {
-                    self.advance(program, target).await?;
+                    let advanced = self.advance(program, target).await;
+                    self.survive_store_fault(program, advanced)?;
                     self.show_clock(program)?;
                 }
                 Err(e) => self.line(&format!("[console] {e}"))?,
