@@ -9,6 +9,7 @@ mod metrics;
 mod record;
 mod run;
 mod safe_csv;
+mod serve;
 
 use ambassador_core::{Clock, Platform, Program, SimClock, SystemClock};
 use ambassador_store::SqlStore;
