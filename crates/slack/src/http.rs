@@ -132,10 +132,11 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
                 .unwrap_or_default()
                 .trim()
         };
+        // The verified signature's hex digits may come in either case: one key for both.
         let key = format!(
             "slack-sig:{}:{}",
             header("x-slack-request-timestamp"),
-            header("x-slack-signature")
+            header("x-slack-signature").to_ascii_lowercase()
         );
         match self
             .program
