@@ -390,12 +390,75 @@ impl Default for MatrixConfig {
 pub struct HttpConfig {
     /// Address of the HTTP server (Slack endpoints, health, metrics).
     pub listen: String,
+    /// How long a client has to send a request's line and headers, and how long a kept-alive
+    /// connection may sit idle before its next request; then the connection is closed.
+    pub header_timeout: String,
+    /// How long a client has to send a request's whole body (at most 1 MiB) once its headers
+    /// are in; then it gets 408 and the connection is closed.
+    pub body_timeout: String,
+    /// Connections served at once; more wait (in the kernel's queue) until one closes.
+    pub max_connections: usize,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
             listen: "127.0.0.1:8080".into(),
+            header_timeout: "10s".into(),
+            body_timeout: "30s".into(),
+            max_connections: 1024,
+        }
+    }
+}
+
+/// The allowed range of `http.header_timeout` and `http.body_timeout`.
+pub const HTTP_TIMEOUT_RANGE: (std::time::Duration, std::time::Duration) = (
+    std::time::Duration::from_secs(1),
+    std::time::Duration::from_secs(300),
+);
+/// The allowed range of `http.max_connections`.
+pub const HTTP_MAX_CONNECTIONS_RANGE: (usize, usize) = (1, 100_000);
+
+impl HttpConfig {
+    /// The HTTP server's limits, or what is wrong with them (key, message).
+    pub fn limits(&self) -> Result<crate::serve::Limits, Vec<(&'static str, String)>> {
+        let mut wrong = Vec::new();
+        let (low, high) = HTTP_TIMEOUT_RANGE;
+        let mut timeout =
+            |key: &'static str, text: &str| match humantime::parse_duration(text.trim()) {
+                Ok(d) if (low..=high).contains(&d) => d,
+                Ok(_) => {
+                    wrong.push((key, format!("`{text}` is out of range: allowed 1s to 5m")));
+                    low
+                }
+                Err(_) => {
+                    wrong.push((
+                        key,
+                        format!("`{text}` is not a duration: write e.g. 10s or 1m (1s to 5m)"),
+                    ));
+                    low
+                }
+            };
+        let header_timeout = timeout("http.header_timeout", &self.header_timeout);
+        let body_timeout = timeout("http.body_timeout", &self.body_timeout);
+        let (min, max) = HTTP_MAX_CONNECTIONS_RANGE;
+        if !(min..=max).contains(&self.max_connections) {
+            wrong.push((
+                "http.max_connections",
+                format!(
+                    "{} is out of range: allowed {min} to {max}",
+                    self.max_connections
+                ),
+            ));
+        }
+        if wrong.is_empty() {
+            Ok(crate::serve::Limits {
+                header_timeout,
+                body_timeout,
+                max_connections: self.max_connections,
+            })
+        } else {
+            Err(wrong)
         }
     }
 }
@@ -994,6 +1057,11 @@ impl Config {
                 ),
             );
         }
+        if let Err(wrong) = self.http.limits() {
+            for (key, message) in wrong {
+                bad(key, message);
+            }
+        }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             bad(
                 "log.format",
@@ -1250,6 +1318,43 @@ mod tests {
         c.slack.signing_secret = Secret("s".into());
         let keys: Vec<String> = c.problems().into_iter().map(|p| p.key).collect();
         assert_eq!(keys, ["slack.mode"]);
+    }
+
+    #[test]
+    fn http_limits_out_of_range_are_refused_with_their_key_and_range() {
+        let mut c = Config::default();
+        assert_eq!(
+            c.http.limits(),
+            Ok(crate::serve::Limits {
+                header_timeout: std::time::Duration::from_secs(10),
+                body_timeout: std::time::Duration::from_secs(30),
+                max_connections: 1024,
+            })
+        );
+        c.http.header_timeout = "0s".into();
+        c.http.body_timeout = "300000y".into();
+        c.http.max_connections = 0;
+        let problems: Vec<String> = c.problems().iter().map(ToString::to_string).collect();
+        for (key, says) in [
+            ("http.header_timeout", "allowed 1s to 5m"),
+            ("http.body_timeout", "1s to 5m"),
+            ("http.max_connections", "allowed 1 to 100000"),
+        ] {
+            assert!(
+                problems.iter().any(|p| p.contains(key) && p.contains(says)),
+                "{key}: {problems:?}"
+            );
+        }
+        c.http.header_timeout = "soon".into();
+        c.http.body_timeout = "5m".into();
+        c.http.max_connections = 100_001;
+        let problems: Vec<String> = c.problems().iter().map(ToString::to_string).collect();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].contains("http.header_timeout")
+                && problems[0].contains("`soon` is not a duration")
+        );
+        assert!(problems[1].contains("http.max_connections"));
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod record;
 mod redact;
 mod run;
 mod safe_csv;
+mod serve;
 
 use ambassador_core::{Clock, Platform, Program, SimClock, SystemClock};
 use ambassador_store::SqlStore;

@@ -315,6 +315,17 @@ pub async fn run(cfg: &Config, clock: RunClock) -> anyhow::Result<ExitCode> {
             .route("/metrics", get(metrics_text))
             .with_state(state),
     );
+    // `problems()` above refused limits out of range.
+    let limits = cfg.http.limits().map_err(|wrong| {
+        anyhow::anyhow!(
+            "{}",
+            wrong
+                .iter()
+                .map(|(key, message)| format!("{key}: {message}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })?;
     let listen = cfg.http.listen.trim();
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -324,10 +335,8 @@ pub async fn run(cfg: &Config, clock: RunClock) -> anyhow::Result<ExitCode> {
     let http = {
         let shutdown = shutdown.clone();
         async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(shutdown.wait())
-                .await
-                .context("the HTTP server failed")
+            crate::serve::serve(listener, router, limits, shutdown.wait()).await;
+            anyhow::Ok(())
         }
     };
     let scheduler = scheduler_loop(program.clone(), metrics.clone(), shutdown.clone());

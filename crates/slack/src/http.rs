@@ -117,6 +117,48 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
         })
     }
 
+    /// Whether this signed request is its first delivery: its (timestamp, signature) pair is
+    /// remembered in the store, for every replica, well past the 5-minute signing window (the
+    /// store keeps such keys for a day). A request whose signature verified and whose pair was
+    /// already seen is a replay (or a proxy's resend): it gets `Err` with the answer to give, and
+    /// nothing runs. Should the store fail, the request is refused with the apology too (failing
+    /// closed): a command needs the store anyway, Slack does not resend slash commands or
+    /// interactions, and the user's own retry is signed anew and goes through.
+    async fn first_delivery(&self, endpoint: &str, headers: &HeaderMap) -> Result<(), Replayed> {
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .trim()
+        };
+        // The verified signature's hex digits may come in either case: one key for both.
+        let key = format!(
+            "slack-sig:{}:{}",
+            header("x-slack-request-timestamp"),
+            header("x-slack-signature").to_ascii_lowercase()
+        );
+        match self
+            .program
+            .store
+            .remember_event(&key, self.program.clock.now())
+            .await
+        {
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                tracing::warn!(
+                    endpoint,
+                    "a signed Slack request arrived again (same timestamp and signature): answered as a duplicate, not run"
+                );
+                Err(Replayed::Duplicate)
+            }
+            Err(e) => {
+                tracing::error!(endpoint, error = %e, "cannot check a signed Slack request against replays; refused");
+                Err(Replayed::Unchecked)
+            }
+        }
+    }
+
     /// Puts people mentioned as `<@U…|name>` (or `<@U…>`, named through `users.info`) in the store
     /// before the core sees them, so that someone first met in a mention gets their name rather
     /// than their id. Best effort: failures leave it to the core.
@@ -404,6 +446,17 @@ fn slack_mentions(text: &str) -> Vec<(&str, Option<&str>)> {
     out
 }
 
+/// Why a signed request is not run: see [`SlackApp::first_delivery`].
+enum Replayed {
+    /// Its timestamp and signature were seen before.
+    Duplicate,
+    /// The store could not say.
+    Unchecked,
+}
+
+/// What a repeated slash command gets, for its sender alone.
+pub const DUPLICATE_COMMAND: &str = "That command was already received; it ran once.";
+
 /// The Slack endpoints, to be mounted by the binary's HTTP server.
 pub fn router<S: Store, C: Clock>(app: Arc<SlackApp<S, C>>) -> Router {
     Router::new()
@@ -521,6 +574,11 @@ async fn commands<S: Store, C: Clock>(
 ) -> Response {
     if app.authenticate("commands", &headers, &body).is_err() {
         return unauthorized();
+    }
+    match app.first_delivery("commands", &headers).await {
+        Ok(()) => {}
+        Err(Replayed::Duplicate) => return ephemeral(&Message::text(DUPLICATE_COMMAND)),
+        Err(Replayed::Unchecked) => return ephemeral(&apology()),
     }
     let form: CommandForm = match serde_urlencoded::from_bytes(&body) {
         Ok(form) => form,
@@ -792,15 +850,18 @@ async fn interactivity<S: Store, C: Clock>(
     struct Form {
         payload: String,
     }
-    match serde_urlencoded::from_bytes::<Form>(&body)
+    let Some(payload) = serde_urlencoded::from_bytes::<Form>(&body)
         .ok()
         .and_then(|f| serde_json::from_str::<Value>(&f.payload).ok())
-    {
-        Some(payload) => crate::interact::handle_interaction(&app, payload).await,
-        None => {
-            tracing::warn!("unreadable Slack interaction payload");
-            StatusCode::BAD_REQUEST.into_response()
-        }
+    else {
+        tracing::warn!("unreadable Slack interaction payload");
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    match app.first_delivery("interactivity", &headers).await {
+        Ok(()) => crate::interact::handle_interaction(&app, payload).await,
+        // Acknowledged, nothing done: the first delivery did it (a modal closes, as it did).
+        Err(Replayed::Duplicate) => StatusCode::OK.into_response(),
+        Err(Replayed::Unchecked) => crate::interact::not_taken(&payload),
     }
 }
 

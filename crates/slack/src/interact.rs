@@ -192,6 +192,22 @@ fn field_errors(errors: &[(String, String)]) -> Response {
     axum::Json(json!({"response_action": "errors", "errors": errors})).into_response()
 }
 
+/// An interaction that could not be taken (the store could not be asked whether it is new): a
+/// modal stays open with what was typed and the apology beside its first field; a button press
+/// is acknowledged and can be pressed again.
+pub(crate) fn not_taken(payload: &Value) -> Response {
+    if payload["type"] != "view_submission" {
+        return StatusCode::OK.into_response();
+    }
+    let first_field = payload["view"]["blocks"]
+        .as_array()
+        .and_then(|b| b.iter().find(|b| b["type"] == "input"))
+        .and_then(|b| b["block_id"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    field_errors(&[(first_field, apology_text())])
+}
+
 /// A modal form sent.
 async fn view_submission<S: Store, C: Clock>(
     app: &Arc<SlackApp<S, C>>,

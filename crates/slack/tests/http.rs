@@ -482,7 +482,9 @@ impl Harness {
             "response_url": format!("{}/response/{}", self.fake.origin, user.0),
             "actions": [{
                 "action_id": button["action_id"], "block_id": "=qXel", "text": button["text"],
-                "value": button["value"], "type": "button", "action_ts": "1548426417.840180",
+                "value": button["value"], "type": "button",
+                // Each press is its own: Slack stamps it (a repeated one would be a replay).
+                "action_ts": format!("1548426417.{:06}", PRESSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
             }],
         }))
         .await
@@ -522,6 +524,9 @@ impl Harness {
         .await
     }
 }
+
+/// Presses so far, to stamp each one.
+static PRESSES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// The buttons of a Block Kit message.
 fn buttons(message: &Value) -> Vec<Value> {

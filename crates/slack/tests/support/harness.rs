@@ -13,6 +13,9 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use tower::ServiceExt;
 
+/// Commands sent so far, for each its own trigger id.
+static COMMANDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 pub type TestProgram = Program<SqlStore, Arc<ManualClock>>;
 
 pub struct Harness {
@@ -124,7 +127,15 @@ impl Harness {
             ("command", command),
             ("text", text),
             ("response_url", &format!("{}/response/1", self.fake.origin)),
-            ("trigger_id", "13345224609.738474920.8088930838d88f008e0"),
+            // Each command is its own: Slack gives every one a new trigger (the same body
+            // signed at the same second again is a replay).
+            (
+                "trigger_id",
+                &format!(
+                    "13345224609.738474920.{:x}",
+                    COMMANDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                ),
+            ),
             ("api_app_id", "A123456"),
         ])
         .unwrap()
