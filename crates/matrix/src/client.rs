@@ -1104,7 +1104,11 @@ impl<S: Store, C: Clock> Handler<S, C> {
             let account = Account::new(Platform::Matrix, user.as_str());
             let known = self.program.store.find_person(&account).await;
             if matches!(known, Ok(None))
-                && let Err(e) = self.program.store.ensure_person(&account, name).await
+                && let Err(e) = self
+                    .program
+                    .store
+                    .ensure_person(&account, &ambassador_core::display_name(name))
+                    .await
             {
                 tracing::warn!(error = %e, "could not record a mentioned person");
             }

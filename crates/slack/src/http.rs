@@ -10,7 +10,7 @@ use crate::send::{SlackClient, SlackUser};
 use crate::verify::{Secret, VerifyError, verify};
 use ambassador_core::{
     Account, Audience, Clock, Inbound, Message, Platform, Program, Reply, SendError, Store,
-    StoreError, apology, sanitize_text,
+    StoreError, apology, display_name,
 };
 use axum::Router;
 use axum::body::Bytes;
@@ -141,7 +141,7 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
                     Err(_) => continue,
                 },
             };
-            let name = sanitize_text(&name);
+            let name = display_name(&name);
             if name.is_empty() {
                 continue;
             }

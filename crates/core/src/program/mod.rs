@@ -333,12 +333,14 @@ impl<S: Store, C: Clock> Program<S, C> {
         // written first, then their roster entry read.
         let (person, ambassador) = match sender {
             Some((p, a))
-                if p.display_name == inbound.sender_name || inbound.sender_name.is_empty() =>
+                if p.display_name == inbound.sender_name
+                    || inbound.sender_name.is_empty()
+                    || p.display_name == crate::model::display_name(&inbound.sender_name) =>
             {
                 (p, a)
             }
             _ => {
-                let name = crate::model::sanitize_text(&inbound.sender_name);
+                let name = crate::model::display_name(&inbound.sender_name);
                 let name = if name.is_empty() {
                     inbound.sender.id.clone()
                 } else {
