@@ -1,7 +1,8 @@
 //! Hostile names and oversized input (issue #21, "Names"): a display name with a right-to-left
 //! override is shown without it in public lines; `import` rejects a row whose name is too long (a
 //! 10 MB department name) or unreadable with its line number and imports the rest, on SQLite and
-//! PostgreSQL; values quoted back in its report carry no terminal escapes.
+//! PostgreSQL; values quoted back in its report carry no terminal escapes; a kudos names at most
+//! `program.kudos_max_people` people.
 
 mod support;
 
@@ -193,4 +194,81 @@ fn import_quotes_bad_values_back_without_terminal_escapes() {
         !text.contains(|c: char| c.is_control() && c != '\n'),
         "a control character reached the terminal: {text:?}"
     );
+}
+
+/// `:as` each of `people`, then back to `admin`: they are known to the bot.
+fn introduce(people: &[String]) -> String {
+    let mut script: String = people.iter().map(|p| format!(":as {p}\n")).collect();
+    script.push_str(":as admin\n");
+    script
+}
+
+#[test]
+fn a_kudos_naming_more_than_ten_people_is_refused_and_ten_are_thanked() {
+    let sb = Sandbox::new();
+    let people: Vec<String> = (1..=11).map(|i| format!("p{i}")).collect();
+    let mentions = |n: usize| -> String {
+        people[..n]
+            .iter()
+            .map(|p| format!("@{p}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let script = format!(
+        "{}/kudos {} for the release party planning\n/kudos {} for the release party planning\n/kudos mine\n",
+        introduce(&people),
+        mentions(11),
+        mentions(10),
+    );
+    let out = sb.console(&[], &script);
+    let m = messages(&out);
+    let refused = message_with(&m, "A kudos can name");
+    assert!(
+        refused.contains("A kudos can name up to 10 people; this one names 11.")
+            && refused.contains("Nothing was recorded."),
+        "{refused}"
+    );
+    let public: Vec<&String> = m.iter().filter(|l| l.contains("🎉 Kudos to")).collect();
+    assert_eq!(
+        public.len(),
+        1,
+        "only the kudos naming 10 is posted: {m:#?}"
+    );
+    assert!(
+        public[0].contains("@p10") && !public[0].contains("@p11"),
+        "{}",
+        public[0]
+    );
+    // The refused one did not count toward the daily limit of 5.
+    message_with(&m, "You have 4 kudos left today");
+}
+
+#[test]
+fn the_most_people_a_kudos_names_is_a_setting_with_bounds() {
+    let people: Vec<String> = (1..=4).map(|i| format!("p{i}")).collect();
+    let sb = Sandbox::new().with_env("AMBASSADOR_BOT__PROGRAM__KUDOS_MAX_PEOPLE", "3");
+    let out = sb.console(
+        &[],
+        &format!(
+            "{}/kudos @p1 @p2 @p3 @p4 for the release party planning\n/kudos @p1 @p2 @p3 for the release party planning\n",
+            introduce(&people)
+        ),
+    );
+    assert!(
+        out.contains("A kudos can name up to 3 people; this one names 4."),
+        "{out}"
+    );
+    assert!(out.contains("🎉 Kudos to @p1, @p2 and @p3"), "{out}");
+    for bad in ["0", "101"] {
+        let sb = Sandbox::new().with_env("AMBASSADOR_BOT__PROGRAM__KUDOS_MAX_PEOPLE", bad);
+        let check = sb.run(&["check-config"], "");
+        let text = stdout(&check);
+        assert!(!check.status.success(), "{bad}: {text}");
+        assert!(
+            text.contains(&format!(
+                "program.kudos_max_people: {bad} is out of range: a kudos names 1 to 100 people"
+            )),
+            "{text}"
+        );
+    }
 }

@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 pub const ENV_PREFIX: &str = "AMBASSADOR_BOT";
 pub const DEFAULT_FILE: &str = "bot-config.toml";
 
+/// The most people `program.kudos_max_people` may allow one kudos to name.
+const KUDOS_MAX_PEOPLE_LIMIT: u32 = 100;
+
 /// A secret value: never printed by `Debug`.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -73,6 +76,7 @@ pub struct ProgramConfig {
     pub time_zone: String,
     pub kudos_daily_limit: u32,
     pub kudos_min_reason_words: u32,
+    pub kudos_max_people: u32,
     pub thin_headcount_per_ambassador: u32,
     pub many_ambassadors_per_region: u32,
     pub max_text_chars: usize,
@@ -86,6 +90,7 @@ impl Default for ProgramConfig {
             time_zone: s.time_zone.name().into(),
             kudos_daily_limit: s.kudos_daily_limit,
             kudos_min_reason_words: s.kudos_min_reason_words,
+            kudos_max_people: s.kudos_max_people,
             thin_headcount_per_ambassador: s.thin_headcount_per_ambassador,
             many_ambassadors_per_region: s.many_ambassadors_per_region,
             max_text_chars: s.max_text_chars,
@@ -528,6 +533,15 @@ impl Config {
                 ),
             );
         }
+        if !(1..=KUDOS_MAX_PEOPLE_LIMIT).contains(&self.program.kudos_max_people) {
+            bad(
+                "program.kudos_max_people",
+                format!(
+                    "{} is out of range: a kudos names 1 to {KUDOS_MAX_PEOPLE_LIMIT} people",
+                    self.program.kudos_max_people
+                ),
+            );
+        }
         if self.program.thin_headcount_per_ambassador == 0 {
             bad(
                 "program.thin_headcount_per_ambassador",
@@ -822,6 +836,7 @@ impl Config {
             time_zone: self.program.time_zone.parse().map_err(anyhow::Error::msg)?,
             kudos_daily_limit: self.program.kudos_daily_limit,
             kudos_min_reason_words: self.program.kudos_min_reason_words,
+            kudos_max_people: self.program.kudos_max_people,
             thin_headcount_per_ambassador: self.program.thin_headcount_per_ambassador,
             many_ambassadors_per_region: self.program.many_ambassadors_per_region,
             max_text_chars: self.program.max_text_chars,
