@@ -12,11 +12,7 @@ pub(crate) async fn ensure_person(
     account: &Account,
     display_name: &str,
 ) -> StoreResult<Person> {
-    // Every path that names a person ends here: bidi controls and invisible characters never
-    // reach a stored name, and no name is longer than a chat line.
-    let display_name = ambassador_core::display_name(display_name);
-    let display_name = display_name.as_str();
-    let blank = display_name.is_empty();
+    let blank = display_name.trim().is_empty();
     let platform = account.platform.as_str();
     let row: PersonRow = with_pool!(store, |pool| {
         // The common case (a known person, same name) only reads.
