@@ -73,7 +73,8 @@ fn import_rejects_a_10_mb_department_name_with_its_line_and_imports_the_rest() {
             &format!(
                 "person,department,display_name\n\
                  ada,Finance,{huge}\n\
-                 grace,Legal,Grace{RLO} H.\n"
+                 grace,Legal,Grace{RLO} H.\n\
+                 {huge},Finance,\n"
             ),
         );
         let out = sb.run(
@@ -114,13 +115,18 @@ fn import_rejects_a_10_mb_department_name_with_its_line_and_imports_the_rest() {
             "{text}"
         );
         assert!(
-            text.contains("roster: 1 added, 0 updated, 0 unchanged, 1 rejected"),
+            text.contains("roster: 1 added, 0 updated, 0 unchanged, 2 rejected"),
             "{text}"
         );
         assert!(
             text.contains(
                 "roster.csv:2: display_name is 10,485,760 characters long; names take up to 80"
             ),
+            "{text}"
+        );
+        assert!(
+            text.contains("roster.csv:4: `DDDDD")
+                && text.contains("…` is not an account: ids are at most 255 characters"),
             "{text}"
         );
         let console = sb.console(&[], "/ambassadors coverage\n/ambassadors who Legal\n");
