@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 pub const ENV_PREFIX: &str = "AMBASSADOR_BOT";
 pub const DEFAULT_FILE: &str = "bot-config.toml";
 
+/// The most people `program.kudos_max_people` may allow one kudos to name.
+
 /// A secret value: never printed by `Debug`.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -72,6 +74,7 @@ pub struct ProgramConfig {
     pub time_zone: String,
     pub kudos_daily_limit: u32,
     pub kudos_min_reason_words: u32,
+    pub kudos_max_people: u32,
     pub thin_headcount_per_ambassador: u32,
     pub many_ambassadors_per_region: u32,
     pub max_text_chars: usize,
@@ -85,6 +88,7 @@ impl Default for ProgramConfig {
             time_zone: s.time_zone.name().into(),
             kudos_daily_limit: s.kudos_daily_limit,
             kudos_min_reason_words: s.kudos_min_reason_words,
+            kudos_max_people: s.kudos_max_people,
             thin_headcount_per_ambassador: s.thin_headcount_per_ambassador,
             many_ambassadors_per_region: s.many_ambassadors_per_region,
             max_text_chars: s.max_text_chars,
@@ -266,6 +270,7 @@ pub const COUNT_RANGES: &[(&str, u64, u64)] = &[
     ("database.max_connections", 1, 100),
     ("program.kudos_daily_limit", 0, 1000),
     ("program.kudos_min_reason_words", 0, 100),
+    ("program.kudos_max_people", 1, 100),
     ("program.thin_headcount_per_ambassador", 1, 1_000_000),
     ("program.many_ambassadors_per_region", 1, 10_000),
     ("program.max_text_chars", 20, 40_000),
@@ -788,7 +793,7 @@ impl Config {
     }
 
     /// Every count and size setting: its key and its value.
-    pub fn counts(&self) -> [(&'static str, u64); 10] {
+    pub fn counts(&self) -> [(&'static str, u64); 11] {
         [
             (
                 "database.max_connections",
@@ -801,6 +806,10 @@ impl Config {
             (
                 "program.kudos_min_reason_words",
                 self.program.kudos_min_reason_words.into(),
+            ),
+            (
+                "program.kudos_max_people",
+                self.program.kudos_max_people.into(),
             ),
             (
                 "program.thin_headcount_per_ambassador",
@@ -1167,6 +1176,7 @@ impl Config {
             time_zone: self.program.time_zone.parse().map_err(anyhow::Error::msg)?,
             kudos_daily_limit: self.program.kudos_daily_limit,
             kudos_min_reason_words: self.program.kudos_min_reason_words,
+            kudos_max_people: self.program.kudos_max_people,
             thin_headcount_per_ambassador: self.program.thin_headcount_per_ambassador,
             many_ambassadors_per_region: self.program.many_ambassadors_per_region,
             max_text_chars: self.program.max_text_chars,
@@ -1421,6 +1431,7 @@ mod tests {
             "database.max_connections" => c.database.max_connections = value,
             "program.kudos_daily_limit" => c.program.kudos_daily_limit = value,
             "program.kudos_min_reason_words" => c.program.kudos_min_reason_words = value,
+            "program.kudos_max_people" => c.program.kudos_max_people = value,
             "program.thin_headcount_per_ambassador" => {
                 c.program.thin_headcount_per_ambassador = value
             }

@@ -227,7 +227,10 @@ impl Console {
                 let user = user.trim_start_matches('@');
                 program
                     .store
-                    .ensure_person(&Account::new(Platform::Console, user), user)
+                    .ensure_person(
+                        &Account::new(Platform::Console, user),
+                        &ambassador_core::display_name(user),
+                    )
                     .await?;
                 self.user = user.to_string();
                 self.note(&format!("you are now {user}"))?;

@@ -7,8 +7,8 @@
 //! import twice changes nothing the second time.
 
 use ambassador_core::{
-    Account, AmbassadorStatus, Department, NewDepartment, Platform, Store, closest, name_key,
-    sanitize_text,
+    Account, AmbassadorStatus, Department, NAME_MAX, NameProblem, NewDepartment, Platform, Store,
+    StoreError, clean_name, closest, name_key, quote_back, sanitize_text,
 };
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -48,9 +48,12 @@ fn progress(len: u64, what: &str) -> ProgressBar {
     bar
 }
 
-/// Reads a CSV file into (line number, header → value) rows. Header names are matched
-/// case-insensitively, spaces and dashes as underscores.
-fn read_rows(path: &Path) -> anyhow::Result<Vec<(u64, HashMap<String, String>)>> {
+type Rows = Vec<(u64, HashMap<String, String>)>;
+
+/// Reads a CSV file into (line number, header → value) rows, and the lines that could not be read
+/// (not UTF-8, say) with why. Header names are matched case-insensitively, spaces and dashes as
+/// underscores.
+fn read_rows(path: &Path) -> anyhow::Result<(Rows, Vec<(u64, String)>)> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
@@ -68,8 +71,20 @@ fn read_rows(path: &Path) -> anyhow::Result<Vec<(u64, HashMap<String, String>)>>
         })
         .collect();
     let mut rows = Vec::new();
+    let mut unreadable = Vec::new();
     for record in reader.records() {
-        let record = record.with_context(|| format!("{} is not valid CSV", path.display()))?;
+        let record = match record {
+            Ok(record) => record,
+            // One bad line is rejected, the others are read.
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                unreadable.push((line, "the line is not UTF-8 text".into()));
+                continue;
+            }
+            Err(e) => {
+                return Err(e).with_context(|| format!("{} is not valid CSV", path.display()));
+            }
+        };
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         let row = headers
             .iter()
@@ -78,7 +93,45 @@ fn read_rows(path: &Path) -> anyhow::Result<Vec<(u64, HashMap<String, String>)>>
             .collect();
         rows.push((line, row));
     }
-    Ok(rows)
+    Ok((rows, unreadable))
+}
+
+/// A name cell (`what`: "name", "region", …) as the org map and the roster keep it, or why the
+/// row is rejected.
+fn name_cell(raw: &str, what: &str) -> Result<String, String> {
+    clean_name(raw).map_err(|problem| match problem {
+        NameProblem::Empty => format!("{what} is required"),
+        NameProblem::TooLong(n) => format!(
+            "{what} is {} characters long; names take up to {NAME_MAX}",
+            thousands(n)
+        ),
+    })
+}
+
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The longest account id an import takes (Matrix ids are at most 255 bytes).
+const ACCOUNT_ID_MAX: usize = 255;
+
+/// A store error on one row: a refusal of that row's data rejects the row, the others go on; a
+/// failing database stops the import.
+fn row_error(line: u64, e: StoreError) -> anyhow::Result<String> {
+    match e {
+        StoreError::Backend(_) => Err(anyhow::Error::new(e).context(format!(
+            "line {line}: the database failed; rows before it were imported"
+        ))),
+        other => Ok(other.to_string()),
+    }
 }
 
 fn require_columns(
@@ -104,20 +157,49 @@ fn field<'a>(row: &'a HashMap<String, String>, key: &str) -> &'a str {
 }
 
 pub async fn departments<S: Store>(store: &S, path: &Path) -> anyhow::Result<Report> {
-    let rows = read_rows(path)?;
+    let (rows, unreadable) = read_rows(path)?;
     require_columns(path, &rows, &["name", "region"])?;
-    let mut report = Report::default();
+    let mut report = Report {
+        rejected: unreadable,
+        ..Report::default()
+    };
     let bar = progress(rows.len() as u64, "departments");
     for (line, row) in &rows {
         bar.inc(1);
-        let name = sanitize_text(field(row, "name"));
-        let region = sanitize_text(field(row, "region"));
-        if name.is_empty() || region.is_empty() {
+        let (raw_name, raw_region) = (field(row, "name"), field(row, "region"));
+        if sanitize_text(raw_name).is_empty() || sanitize_text(raw_region).is_empty() {
             report
                 .rejected
                 .push((*line, "name and region are required".into()));
             continue;
         }
+        let (name, region) = match (name_cell(raw_name, "name"), name_cell(raw_region, "region")) {
+            (Ok(name), Ok(region)) => (name, region),
+            (Err(e), _) | (_, Err(e)) => {
+                report.rejected.push((*line, e));
+                continue;
+            }
+        };
+        match department_row(store, &mut report, name, region, row).await {
+            Ok(Ok(())) => {}
+            Ok(Err(reason)) => report.rejected.push((*line, reason)),
+            Err(e) => report.rejected.push((*line, row_error(*line, e)?)),
+        }
+    }
+    bar.finish_and_clear();
+    report.rejected.sort_by_key(|(line, _)| *line);
+    Ok(report)
+}
+
+/// One department row: added, updated or unchanged (counted in `report`), or why it is rejected.
+async fn department_row<S: Store>(
+    store: &S,
+    report: &mut Report,
+    name: String,
+    region: String,
+    row: &HashMap<String, String>,
+) -> Result<Result<(), String>, StoreError> {
+    {
         let raw = field(row, "headcount").replace([',', '_'], "");
         let headcount = if raw.is_empty() {
             None
@@ -125,11 +207,10 @@ pub async fn departments<S: Store>(store: &S, path: &Path) -> anyhow::Result<Rep
             match raw.parse::<u32>() {
                 Ok(n) if n <= 10_000_000 => Some(n),
                 _ => {
-                    report.rejected.push((
-                        *line,
-                        format!("headcount `{raw}` is not a whole number from 0 to 10,000,000"),
-                    ));
-                    continue;
+                    return Ok(Err(format!(
+                        "headcount `{}` is not a whole number from 0 to 10,000,000",
+                        quote_back(&raw)
+                    )));
                 }
             }
         };
@@ -162,23 +243,45 @@ pub async fn departments<S: Store>(store: &S, path: &Path) -> anyhow::Result<Rep
             }
         }
     }
-    bar.finish_and_clear();
-    Ok(report)
+    Ok(Ok(()))
 }
 
 /// An account as written in a CSV cell or on the command line: `platform:id`, or a bare id
 /// (`@ada` or `ada`) on the default platform.
 pub(crate) fn account_of(raw: &str, default_platform: Platform) -> Result<Account, String> {
-    if raw.contains(':')
+    let shown = quote_back(raw);
+    if raw.chars().nth(ACCOUNT_ID_MAX + 10).is_some() {
+        return Err(format!(
+            "`{shown}` is not an account: ids are at most {ACCOUNT_ID_MAX} characters"
+        ));
+    }
+    if raw
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || sanitize_text(&c.to_string()).is_empty())
+    {
+        return Err(format!(
+            "`{shown}` is not an account: it has spaces, control or invisible characters"
+        ));
+    }
+    let account = if raw.contains(':')
         && raw
             .split(':')
             .next()
             .is_some_and(|p| p.parse::<Platform>().is_ok())
     {
-        raw.parse::<Account>()
+        raw.parse::<Account>()?
     } else {
-        Ok(Account::new(default_platform, raw.trim_start_matches('@')))
+        Account::new(default_platform, raw.trim_start_matches('@'))
+    };
+    if account.id.trim_start_matches('@').is_empty() {
+        return Err(format!("`{shown}` has an empty id"));
     }
+    if account.id.chars().count() > ACCOUNT_ID_MAX {
+        return Err(format!(
+            "`{shown}` is not an account: ids are at most {ACCOUNT_ID_MAX} characters"
+        ));
+    }
+    Ok(account)
 }
 
 pub async fn roster<S: Store>(
@@ -189,12 +292,15 @@ pub async fn roster<S: Store>(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Report> {
-    let rows = read_rows(path)?;
+    let (rows, unreadable) = read_rows(path)?;
     require_columns(path, &rows, &["person", "department"])?;
     let departments: Vec<Department> = store.departments().await?;
     let by_key: HashMap<String, &Department> =
         departments.iter().map(|d| (name_key(&d.name), d)).collect();
-    let mut report = Report::default();
+    let mut report = Report {
+        rejected: unreadable,
+        ..Report::default()
+    };
     let bar = progress(rows.len() as u64, "roster");
     for (line, row) in &rows {
         bar.inc(1);
@@ -242,7 +348,7 @@ pub async fn roster<S: Store>(
             };
             report.rejected.push((
                 *line,
-                format!("unknown department `{department_name}`{hint}"),
+                format!("unknown department `{}`{hint}", quote_back(department_name)),
             ));
             continue;
         };
@@ -253,9 +359,10 @@ pub async fn roster<S: Store>(
             match tz_raw.parse::<chrono_tz::Tz>() {
                 Ok(tz) => tz.name().to_string(),
                 Err(_) => {
-                    report
-                        .rejected
-                        .push((*line, format!("`{tz_raw}` is not an IANA time zone")));
+                    report.rejected.push((
+                        *line,
+                        format!("`{}` is not an IANA time zone", quote_back(tz_raw)),
+                    ));
                     continue;
                 }
             }
@@ -269,61 +376,80 @@ pub async fn roster<S: Store>(
                 Err(_) => {
                     report.rejected.push((
                         *line,
-                        format!("since `{since_raw}` is not a date (YYYY-MM-DD)"),
+                        format!(
+                            "since `{}` is not a date (YYYY-MM-DD)",
+                            quote_back(since_raw)
+                        ),
                     ));
                     continue;
                 }
             }
         };
-        let display = sanitize_text(field(row, "display_name"));
-        let display = if display.is_empty() {
-            account.id.trim_start_matches('@').to_string()
-        } else {
-            display
+        let display = match clean_name(field(row, "display_name")) {
+            Ok(name) => name,
+            Err(NameProblem::Empty) => account.id.trim_start_matches('@').to_string(),
+            Err(NameProblem::TooLong(n)) => {
+                report.rejected.push((
+                    *line,
+                    format!(
+                        "display_name is {} characters long; names take up to {NAME_MAX}",
+                        thousands(n)
+                    ),
+                ));
+                continue;
+            }
         };
-        let person = match store.find_person(&account).await? {
-            Some(p) if p.display_name == display => p,
-            _ => store.ensure_person(&account, &display).await?,
-        };
-        if person.time_zone.is_none() {
-            store.set_person_time_zone(person.id, &tz, false).await?;
-        }
-        if let Some(m) = &manager {
-            let manager = match store.find_person(m).await? {
-                Some(p) => p,
-                None => store.ensure_person(m, m.id.trim_start_matches('@')).await?,
+        let stored: Result<(), StoreError> = async {
+            let person = match store.find_person(&account).await? {
+                Some(p) if p.display_name == display => p,
+                _ => store.ensure_person(&account, &display).await?,
             };
-            if store.manager(person.id).await?.map(|p| p.id) != Some(manager.id) {
-                store.set_manager(person.id, Some(manager.id)).await?;
+            if person.time_zone.is_none() {
+                store.set_person_time_zone(person.id, &tz, false).await?;
             }
-        }
-        match store.ambassador(person.id).await? {
-            Some(a)
-                if a.department.id == department.id
-                    && a.time_zone == tz
-                    && a.status != AmbassadorStatus::Alumni
-                    && since.is_none_or(|s| s == a.since) =>
-            {
-                report.unchanged += 1;
-            }
-            existing => {
-                let since = since
-                    .or(existing.as_ref().map(|a| a.since))
-                    .unwrap_or(today);
-                store
-                    .add_ambassador(person.id, department.id, &tz, since)
-                    .await?;
-                if existing.is_some() {
-                    report.updated += 1;
-                } else {
-                    report.added += 1;
+            if let Some(m) = &manager {
+                let manager = match store.find_person(m).await? {
+                    Some(p) => p,
+                    None => store.ensure_person(m, m.id.trim_start_matches('@')).await?,
+                };
+                if store.manager(person.id).await?.map(|p| p.id) != Some(manager.id) {
+                    store.set_manager(person.id, Some(manager.id)).await?;
                 }
             }
+            match store.ambassador(person.id).await? {
+                Some(a)
+                    if a.department.id == department.id
+                        && a.time_zone == tz
+                        && a.status != AmbassadorStatus::Alumni
+                        && since.is_none_or(|s| s == a.since) =>
+                {
+                    report.unchanged += 1;
+                }
+                existing => {
+                    let since = since
+                        .or(existing.as_ref().map(|a| a.since))
+                        .unwrap_or(today);
+                    store
+                        .add_ambassador(person.id, department.id, &tz, since)
+                        .await?;
+                    if existing.is_some() {
+                        report.updated += 1;
+                    } else {
+                        report.added += 1;
+                    }
+                }
+            }
+            // From now on the bot knows them (the first import counts): the inactivity ladder never
+            // counts a spell from before it.
+            store.note_known_since(person.id, now).await?;
+            Ok(())
         }
-        // From now on the bot knows them (the first import counts): the inactivity ladder never
-        // counts a spell from before it.
-        store.note_known_since(person.id, now).await?;
+        .await;
+        if let Err(e) = stored {
+            report.rejected.push((*line, row_error(*line, e)?));
+        }
     }
     bar.finish_and_clear();
+    report.rejected.sort_by_key(|(line, _)| *line);
     Ok(report)
 }

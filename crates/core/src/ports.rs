@@ -68,6 +68,7 @@ pub trait Store: Send + Sync + 'static {
     // ---- people ----
 
     /// The person behind `account`, created on first sight. A changed non-empty display name is updated.
+    /// The name is stored as given: callers clean it with [`crate::model::display_name`] first.
     fn ensure_person(
         &self,
         account: &Account,

@@ -1084,11 +1084,21 @@ impl<S: Store, C: Clock> Handler<S, C> {
 
     /// Mentioned room members are recorded with their display name, so replies show "Bob" rather
     /// than "@bob:example.org" for people the bot has not met yet.
+    /// At most `program.kudos_max_people` distinct people: a kudos naming more is refused anyway.
     async fn learn_mentioned_names(&self, room: &Room, text: &str) {
+        let max = self.program.settings.kudos_max_people.max(1) as usize;
+        let mut learned: Vec<OwnedUserId> = Vec::new();
         for word in text.split_whitespace() {
             let word = word.trim_end_matches([',', ';', '.', '!', '?', ')']);
             if let Ok(user) = OwnedUserId::try_from(word) {
+                if learned.contains(&user) {
+                    continue;
+                }
+                if learned.len() == max {
+                    break;
+                }
                 self.learn_name(room, &user).await;
+                learned.push(user);
             }
         }
     }
@@ -1104,7 +1114,11 @@ impl<S: Store, C: Clock> Handler<S, C> {
             let account = Account::new(Platform::Matrix, user.as_str());
             let known = self.program.store.find_person(&account).await;
             if matches!(known, Ok(None))
-                && let Err(e) = self.program.store.ensure_person(&account, name).await
+                && let Err(e) = self
+                    .program
+                    .store
+                    .ensure_person(&account, &ambassador_core::display_name(name))
+                    .await
             {
                 tracing::warn!(error = %e, "could not record a mentioned person");
             }

@@ -10,7 +10,7 @@ use crate::send::{SlackClient, SlackUser};
 use crate::verify::{Secret, VerifyError, verify};
 use ambassador_core::{
     Account, Audience, Clock, Inbound, Message, Platform, Program, Reply, SendError, Store,
-    StoreError, apology, sanitize_text,
+    StoreError, apology, display_name,
 };
 use axum::Router;
 use axum::body::Bytes;
@@ -161,9 +161,16 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
 
     /// Puts people mentioned as `<@U…|name>` (or `<@U…>`, named through `users.info`) in the store
     /// before the core sees them, so that someone first met in a mention gets their name rather
-    /// than their id. Best effort: failures leave it to the core.
+    /// than their id. Best effort: failures leave it to the core. At most `program.kudos_max_people`
+    /// distinct people are looked at: a kudos naming more is refused anyway, and no text costs more
+    /// `users.info` calls than that.
     async fn introduce_mentioned(&self, text: &str) {
-        for (id, label) in slack_mentions(text) {
+        let max = self.program.settings.kudos_max_people.max(1) as usize;
+        let mut mentions = slack_mentions(text);
+        let mut seen = std::collections::HashSet::new();
+        mentions.retain(|(id, _)| seen.insert(*id));
+        mentions.truncate(max);
+        for (id, label) in mentions {
             if self.known_people().contains(id) {
                 continue;
             }
@@ -183,7 +190,7 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
                     Err(_) => continue,
                 },
             };
-            let name = sanitize_text(&name);
+            let name = display_name(&name);
             if name.is_empty() {
                 continue;
             }

@@ -7,7 +7,9 @@ mod rhythm;
 
 pub use bridge::*;
 pub use lifecycle::*;
-pub use names::{closest, name_key, sanitize_text};
+pub use names::{
+    NAME_MAX, NameProblem, clean_name, closest, display_name, name_key, quote_back, sanitize_text,
+};
 pub use rhythm::*;
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -26,7 +26,22 @@ impl<S: Store, C: Clock> Program<S, C> {
                 self.settings.max_text_chars
             )));
         }
-        let mut receivers: Vec<Person> = Vec::with_capacity(mentions.len());
+        // Before anyone is looked up: a kudos naming hundreds would cost a profile look-up each.
+        let mut named: Vec<&str> = Vec::new();
+        for m in mentions {
+            if !named.contains(&m.0.as_str()) {
+                named.push(&m.0);
+            }
+        }
+        let max = self.settings.kudos_max_people.max(1) as usize;
+        if named.len() > max {
+            return Err(refuse(format!(
+                "A kudos can name up to {}; this one names {}. Thank a smaller group at a time (or the team by its name in the text). Nothing was recorded.",
+                count(max as u64, "person", "people"),
+                named.len()
+            )));
+        }
+        let mut receivers: Vec<Person> = Vec::with_capacity(named.len());
         for m in mentions {
             let account = crate::model::Account::new(caller.person.account.platform, m.0.clone());
             if caller.bot.as_ref() == Some(&account) {

@@ -51,6 +51,8 @@ pub struct Settings {
     /// A typed kudos reason shorter than this many words gets a nudge to say what the person did,
     /// and is not recorded (0: any reason).
     pub kudos_min_reason_words: u32,
+    /// The most people one kudos may name; one naming more is refused before anyone is looked up.
+    pub kudos_max_people: u32,
     /// A department with more people than this per active ambassador is "thin".
     pub thin_headcount_per_ambassador: u32,
     /// A region with at least this many active ambassadors stands out as having many.
@@ -188,6 +190,7 @@ impl Default for Settings {
             time_zone: Tz::UTC,
             kudos_daily_limit: 5,
             kudos_min_reason_words: 3,
+            kudos_max_people: 10,
             thin_headcount_per_ambassador: 150,
             many_ambassadors_per_region: 5,
             max_text_chars: 1000,
@@ -333,12 +336,14 @@ impl<S: Store, C: Clock> Program<S, C> {
         // written first, then their roster entry read.
         let (person, ambassador) = match sender {
             Some((p, a))
-                if p.display_name == inbound.sender_name || inbound.sender_name.is_empty() =>
+                if p.display_name == inbound.sender_name
+                    || inbound.sender_name.is_empty()
+                    || p.display_name == crate::model::display_name(&inbound.sender_name) =>
             {
                 (p, a)
             }
             _ => {
-                let name = crate::model::sanitize_text(&inbound.sender_name);
+                let name = crate::model::display_name(&inbound.sender_name);
                 let name = if name.is_empty() {
                     inbound.sender.id.clone()
                 } else {

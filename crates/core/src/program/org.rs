@@ -3,24 +3,17 @@
 use super::resolve::{did_you_mean, regions};
 use super::{Caller, Failure, Outcome, Program, count, refuse};
 use crate::message::{Message, Reply, Rich};
-use crate::model::{NewDepartment, RosterFilter, closest, name_key, sanitize_text};
+use crate::model::{NAME_MAX, NameProblem, NewDepartment, RosterFilter, closest, name_key};
 use crate::ports::{Clock, Store, StoreError};
 
-const NAME_MAX: usize = 80;
-
 fn clean_name(raw: &str, what: &str) -> Result<String, Failure> {
-    let name = sanitize_text(raw).replace(['\n', '\t'], " ");
-    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
-    if name.is_empty() {
-        return Err(refuse(format!("The {what} name is empty.")));
+    match crate::model::clean_name(raw) {
+        Ok(name) => Ok(name),
+        Err(NameProblem::Empty) => Err(refuse(format!("The {what} name is empty."))),
+        Err(NameProblem::TooLong(n)) => Err(refuse(format!(
+            "That {what} name is {n} characters long; keep it to {NAME_MAX} or fewer. Nothing was changed."
+        ))),
     }
-    if name.chars().count() > NAME_MAX {
-        return Err(refuse(format!(
-            "That {what} name is {} characters long; keep it under {NAME_MAX}.",
-            name.chars().count()
-        )));
-    }
-    Ok(name)
 }
 
 fn headcount_text(h: Option<u32>) -> String {

@@ -3,7 +3,7 @@
 use super::{Caller, Failure, Program, refuse};
 use crate::command::Mention;
 use crate::message::Rich;
-use crate::model::{Account, Department, Person, closest, name_key, sanitize_text};
+use crate::model::{Account, Department, Person, closest, display_name, name_key, quote_back};
 use crate::ports::{Clock, Store};
 
 /// A department or a region.
@@ -152,12 +152,12 @@ impl<S: Store, C: Clock> Program<S, C> {
             return Ok(p);
         }
         if caller.create_mentioned {
-            let name = sanitize_text(&mention.0);
+            let name = display_name(&mention.0);
             return Ok(self.store.ensure_person(&account, &name).await?);
         }
         Err(refuse(format!(
             "I don't know @{} yet: nobody by that name has talked to me. Check the spelling.",
-            mention.0
+            quote_back(&mention.0)
         )))
     }
 }

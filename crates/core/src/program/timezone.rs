@@ -12,7 +12,7 @@ use super::checkin::local_time;
 use super::roster::time_zone;
 use super::{Caller, Outcome, Program};
 use crate::message::{Message, Reply, Rich};
-use crate::model::{Account, Ambassador, AmbassadorStatus, Person, sanitize_text};
+use crate::model::{Account, Ambassador, AmbassadorStatus, Person};
 use crate::ports::{Clock, Store, StoreResult};
 use chrono_tz::Tz;
 
@@ -138,7 +138,7 @@ impl<S: Store, C: Clock> Program<S, C> {
         let person = match self.store.find_person(account).await? {
             Some(p) => p,
             None => {
-                let name = sanitize_text(display_name);
+                let name = crate::model::display_name(display_name);
                 let name = if name.is_empty() {
                     account.id.clone()
                 } else {
