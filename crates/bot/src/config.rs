@@ -9,8 +9,6 @@ use std::path::{Path, PathBuf};
 pub const ENV_PREFIX: &str = "AMBASSADOR_BOT";
 pub const DEFAULT_FILE: &str = "bot-config.toml";
 
-/// The most people `program.kudos_max_people` may allow one kudos to name.
-
 /// A secret value: never printed by `Debug`.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
