@@ -20,8 +20,12 @@ pub(crate) async fn acquire_lease(
     ttl: chrono::Duration,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    // Writes outside a transaction: a lost connection may come after the write was made.
-    crate::error::may_write();
+    // A write outside a transaction, yet safe to run again after a lost connection (so no
+    // `may_write`): in the retry, a row carrying this very instant is the first attempt's own
+    // write, whose answer the lost connection swallowed, and the key still counts as new. (A
+    // genuine second delivery stored in the same microsecond would count as new too; no real
+    // retry or replay comes that close.)
+    let own_instant = crate::error::retrying();
     let now = to_micros(now);
     let expires_at = to_micros(now.checked_add_signed(ttl).unwrap_or(now));
     // One statement: PostgreSQL's `ON CONFLICT DO UPDATE` locks the row and re-checks the
@@ -81,8 +85,12 @@ pub(crate) async fn remember_event(
     key: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    // Writes outside a transaction: a lost connection may come after the write was made.
-    crate::error::may_write();
+    // A write outside a transaction, yet safe to run again after a lost connection (so no
+    // `may_write`): in the retry, a row carrying this very instant is the first attempt's own
+    // write, whose answer the lost connection swallowed, and the key still counts as new. (A
+    // genuine second delivery stored in the same microsecond would count as new too; no real
+    // retry or replay comes that close.)
+    let own_instant = crate::error::retrying();
     let now = to_micros(now);
     let forgotten_before = to_micros(now.checked_sub_signed(EVENT_MEMORY).unwrap_or(now));
     // A key seen more than a day ago counts as new: its row is taken over, as if it had been
@@ -91,11 +99,12 @@ pub(crate) async fn remember_event(
         sqlx::query(
             "INSERT INTO seen_events (key, seen_at) VALUES ($1, $2) \
              ON CONFLICT (key) DO UPDATE SET seen_at = excluded.seen_at \
-                 WHERE seen_events.seen_at < $3",
+                 WHERE seen_events.seen_at < $3 OR ($4 AND seen_events.seen_at = $2)",
         )
         .bind(key)
         .bind(now)
         .bind(forgotten_before)
+        .bind(own_instant)
         .execute(pool)
         .await
         .db()?

@@ -175,15 +175,31 @@ pub(crate) async fn commit<DB: sqlx::Database>(
     })
 }
 
+tokio::task_local! {
+    /// Whether the store operation running in this task is the one retry after a lost connection.
+    static RETRYING: bool;
+}
+
+/// True inside the retry of a store operation whose first attempt lost its connection: an
+/// operation that writes outside a transaction without calling [`may_write`] uses it to recognise
+/// its own first write, whose answer the lost connection swallowed.
+pub(crate) fn retrying() -> bool {
+    RETRYING.try_with(|r| *r).unwrap_or(false)
+}
+
 /// How one attempt of a store operation went: its result, and whether it may have written.
 pub(crate) async fn attempt<T>(
     op: impl std::future::Future<Output = StoreResult<T>>,
+    retry: bool,
 ) -> (StoreResult<T>, bool) {
-    MAY_HAVE_WRITTEN
-        .scope(Cell::new(false), async {
-            let result = op.await;
-            (result, MAY_HAVE_WRITTEN.with(Cell::get))
-        })
+    RETRYING
+        .scope(
+            retry,
+            MAY_HAVE_WRITTEN.scope(Cell::new(false), async {
+                let result = op.await;
+                (result, MAY_HAVE_WRITTEN.with(Cell::get))
+            }),
+        )
         .await
 }
 

@@ -381,14 +381,14 @@ impl SqlStore {
         F: Fn() -> Fut,
         Fut: Future<Output = StoreResult<T>>,
     {
-        let (mut result, mut wrote) = error::attempt(op()).await;
+        let (mut result, mut wrote) = error::attempt(op(), false).await;
         if let Err(e) = &result
             && !wrote
             && error::is_lost_connection(e)
         {
             tracing::info!(error = %e, "the database connection was lost; trying once more on a new one");
             self.losses.note();
-            (result, wrote) = error::attempt(op()).await;
+            (result, wrote) = error::attempt(op(), true).await;
         }
         match &result {
             Err(StoreError::Storage { fault, .. }) if fault.blocks_writes() => {

@@ -165,7 +165,25 @@ async fn postgres_sessions_terminated_by_the_server_cost_no_call() {
             ),
         )
         .await;
-        // A read, a write outside a transaction and a write in one: all answered.
+        // A replay check first (a write outside a transaction that is safe to retry: the retry
+        // knows its own first write), then a read, a write outside a transaction and a write in
+        // one: all answered.
+        let key = format!("slack-sig:{round}");
+        let now = chrono::Utc::now();
+        assert!(
+            store
+                .remember_event(&key, now)
+                .await
+                .expect("a replay check"),
+            "round {round}: a new request counts as new"
+        );
+        assert!(
+            !store
+                .remember_event(&key, now)
+                .await
+                .expect("a replay check"),
+            "round {round}: its second delivery does not"
+        );
         let found = store.find_person(&account("U0")).await.expect("a read");
         assert_eq!(found.map(|p| p.id), Some(people[0]), "round {round}");
         let grace = store
