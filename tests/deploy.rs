@@ -928,3 +928,41 @@ fn the_deploy_files_the_readmes_name_exist() {
         assert!(named > 0, "{readme} names no deploy file");
     }
 }
+
+/// The documents a newcomer reads link only to files of the repository, and every such file exists
+/// (the design once lived outside it).
+#[test]
+fn the_docs_link_only_inside_the_repository() {
+    let docs = [
+        "README.md",
+        "CONTRIBUTING.md",
+        "docs/design.md",
+        "docs/development.md",
+        "deploy/README.md",
+    ];
+    let mut checked = 0;
+    for doc in docs {
+        let text = read(doc);
+        let dir = repo().join(doc).parent().unwrap().to_path_buf();
+        for (i, _) in text.match_indices("](") {
+            let target: String = text[i + 2..].chars().take_while(|c| *c != ')').collect();
+            if target.starts_with('#') {
+                continue;
+            }
+            let path = target.split('#').next().unwrap_or("");
+            let full = dir.join(path);
+            let resolved = full
+                .canonicalize()
+                .unwrap_or_else(|e| panic!("{doc} links to {target}, which does not exist: {e}"));
+            assert!(
+                resolved.starts_with(repo().canonicalize().unwrap()),
+                "{doc} links to {target}, outside the repository"
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 6,
+        "the docs link to each other ({checked} links found)"
+    );
+}
