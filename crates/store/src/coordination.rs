@@ -20,12 +20,8 @@ pub(crate) async fn acquire_lease(
     ttl: chrono::Duration,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    // A write outside a transaction, yet safe to run again after a lost connection (so no
-    // `may_write`): in the retry, a row carrying this very instant is the first attempt's own
-    // write, whose answer the lost connection swallowed, and the key still counts as new. (A
-    // genuine second delivery stored in the same microsecond would count as new too; no real
-    // retry or replay comes that close.)
-    let own_instant = crate::error::retrying();
+    // Writes outside a transaction: a lost connection may come after the write was made.
+    crate::error::may_write();
     let now = to_micros(now);
     let expires_at = to_micros(now.checked_add_signed(ttl).unwrap_or(now));
     // One statement: PostgreSQL's `ON CONFLICT DO UPDATE` locks the row and re-checks the
