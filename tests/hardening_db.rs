@@ -8,9 +8,7 @@ mod support;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::post;
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use sha2::Sha256;
 use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -35,12 +33,6 @@ async fn fake_slack() -> String {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     format!("http://{addr}/api")
-}
-
-fn sign(timestamp: &str, body: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(SIGNING_SECRET.as_bytes()).unwrap();
-    mac.update(format!("v0:{timestamp}:{body}").as_bytes());
-    format!("v0={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 /// `run` with Slack against `api` on `port` and the database at `url`, started through `sh` with
@@ -160,30 +152,15 @@ fn running_output(running: &mut Running) -> String {
 }
 
 /// Sends a signed `/kudos` from `giver` and returns the text of the answer.
-async fn kudos(http: &reqwest::Client, port: u16, giver: &str, why: &str) -> String {
-    let body = serde_urlencoded::to_string([
-        ("team_id", "T0001"),
-        ("channel_id", "C0GENERAL"),
-        ("channel_name", "general"),
-        ("user_id", giver),
-        ("user_name", giver),
-        ("command", "/kudos"),
-        ("text", &format!("<@U2|bob> for {why}")),
-        ("response_url", "http://127.0.0.1:9/response"),
-        ("trigger_id", "1.2.3"),
-        ("api_app_id", "A1"),
-    ])
-    .unwrap();
-    let ts = chrono::Utc::now().timestamp().to_string();
-    let answer = http
-        .post(format!("http://127.0.0.1:{port}/slack/commands"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-slack-request-timestamp", &ts)
-        .header("x-slack-signature", sign(&ts, &body))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+async fn kudos(port: u16, giver: &str, why: &str) -> String {
+    let body = support::slash_form(
+        giver,
+        "/kudos",
+        &format!("<@U2|bob> for {why}"),
+        "http://127.0.0.1:9/response",
+    );
+    let url = format!("http://127.0.0.1:{port}/slack/commands");
+    let answer = support::post_signed(&url, SIGNING_SECRET, body).await;
     assert_eq!(answer.status(), 200);
     answer.text().await.unwrap()
 }
@@ -211,12 +188,12 @@ async fn sqlite_refusing_writes_is_a_storage_fault_and_readyz_follows_it() {
     let mut running = start(&sb, &api, port, "sqlite://bot.db");
     let http = reqwest::Client::new();
     wait_for_readyz(&http, port, 200, &mut running).await;
-    let given = kudos(&http, port, "U1", "the first workshop").await;
+    let given = kudos(port, "U1", "the first workshop").await;
     assert!(given.contains("the first workshop"), "{given}");
 
     // The disk refuses writes: the command gets the apology (nothing changed), /readyz says so.
     file_size_limit(running.pid(), "0");
-    let refused = kudos(&http, port, "U3", "the second workshop").await;
+    let refused = kudos(port, "U3", "the second workshop").await;
     assert!(refused.contains(APOLOGY), "{refused}");
     let (status, why) = readyz(&http, port).await.expect("readyz answers");
     if status != 503 {
@@ -228,7 +205,7 @@ async fn sqlite_refusing_writes_is_a_storage_fault_and_readyz_follows_it() {
     // Space comes back: ready again without a restart, and commands work.
     file_size_limit(running.pid(), "unlimited");
     wait_for_readyz(&http, port, 200, &mut running).await;
-    let given = kudos(&http, port, "U4", "the third workshop").await;
+    let given = kudos(port, "U4", "the third workshop").await;
     assert!(given.contains("the third workshop"), "{given}");
 
     let log = running.stop();
@@ -272,14 +249,14 @@ async fn postgres_dropping_the_bots_connections_costs_no_command() {
     let mut running = start(&sb, &api, port, &url);
     let http = reqwest::Client::new();
     wait_for_readyz(&http, port, 200, &mut running).await;
-    let given = kudos(&http, port, "U1", "the first workshop").await;
+    let given = kudos(port, "U1", "the first workshop").await;
     assert!(given.contains("the first workshop"), "{given}");
 
     // PostgreSQL drops every connection the bot holds; the next commands are answered as usual.
     for (round, giver) in ["U3", "U4", "U5"].into_iter().enumerate() {
         terminate_backends(&base, &application_name).await;
         let why = format!("workshop number {round}");
-        let given = kudos(&http, port, giver, &why).await;
+        let given = kudos(port, giver, &why).await;
         if given.contains(APOLOGY) {
             let log = running.stop();
             panic!("round {round}: {given}\n{log}");

@@ -12,9 +12,7 @@ mod support;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::post;
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use sha2::Sha256;
 use std::io::Read;
 use std::process::Child;
 use std::sync::{Arc, Mutex};
@@ -70,12 +68,6 @@ async fn terminate(child: &mut Child) -> (String, String) {
         "exit {status}\nstdout:\n{out}\nstderr:\n{err}"
     );
     (out, err)
-}
-
-fn sign(timestamp: &str, body: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(SIGNING_SECRET.as_bytes()).unwrap();
-    mac.update(format!("v0:{timestamp}:{body}").as_bytes());
-    format!("v0={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 /// A sandbox whose configuration enables Slack against `api`, listening on `port`.
@@ -172,29 +164,18 @@ async fn run_serves_slack_health_and_metrics_and_stops_on_sigterm() {
     );
 
     // A signed slash command is answered in the channel.
-    let body = serde_urlencoded::to_string([
-        ("team_id", "T0001"),
-        ("channel_id", "C0GENERAL"),
-        ("channel_name", "general"),
-        ("user_id", "U1"),
-        ("user_name", "ada"),
-        ("command", "/kudos"),
-        ("text", "<@U2|bob> for the great workshop"),
-        ("response_url", &format!("{api}/response")),
-        ("trigger_id", "1.2.3"),
-        ("api_app_id", "A1"),
-    ])
-    .unwrap();
-    let ts = chrono::Utc::now().timestamp().to_string();
-    let answer = http
-        .post(format!("{base}/slack/commands"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-slack-request-timestamp", &ts)
-        .header("x-slack-signature", sign(&ts, &body))
-        .body(body.clone())
-        .send()
-        .await
-        .unwrap();
+    let body = support::slash_form(
+        "U1",
+        "/kudos",
+        "<@U2|bob> for the great workshop",
+        &format!("{api}/response"),
+    );
+    let answer = support::post_signed(
+        &format!("{base}/slack/commands"),
+        SIGNING_SECRET,
+        body.clone(),
+    )
+    .await;
     assert_eq!(answer.status(), 200);
     let answer: Value = answer.json().await.unwrap();
     assert_eq!(answer["response_type"], "in_channel", "{answer}");
@@ -204,7 +185,10 @@ async fn run_serves_slack_health_and_metrics_and_stops_on_sigterm() {
     let refused = http
         .post(format!("{base}/slack/commands"))
         .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-slack-request-timestamp", &ts)
+        .header(
+            "x-slack-request-timestamp",
+            chrono::Utc::now().timestamp().to_string(),
+        )
         .header("x-slack-signature", "v0=00")
         .body(body)
         .send()
@@ -636,19 +620,7 @@ async fn recording_slack(limited: &'static str) -> (String, Recorded) {
 
 /// Posts a signed slash command from `user`; returns the acknowledgement's JSON (or null).
 async fn slash(base: &str, api: &str, user: &str, command: &str, text: &str) -> Value {
-    let body = serde_urlencoded::to_string([
-        ("team_id", "T0001"),
-        ("channel_id", "C0GENERAL"),
-        ("channel_name", "general"),
-        ("user_id", user),
-        ("user_name", &user.to_lowercase()),
-        ("command", command),
-        ("text", text),
-        ("response_url", &format!("{api}/response")),
-        ("trigger_id", "1.2.3"),
-        ("api_app_id", "A1"),
-    ])
-    .unwrap();
+    let body = support::slash_form(user, command, text, &format!("{api}/response"));
     post_signed_form(base, "/slack/commands", body)
         .await
         .json()
@@ -658,16 +630,7 @@ async fn slash(base: &str, api: &str, user: &str, command: &str, text: &str) -> 
 
 /// Posts a form body to `path`, signed now as Slack signs it; expects 200.
 async fn post_signed_form(base: &str, path: &str, body: String) -> reqwest::Response {
-    let ts = chrono::Utc::now().timestamp().to_string();
-    let answer = reqwest::Client::new()
-        .post(format!("{base}{path}"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-slack-request-timestamp", &ts)
-        .header("x-slack-signature", sign(&ts, &body))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let answer = support::post_signed(&format!("{base}{path}"), SIGNING_SECRET, body).await;
     assert_eq!(answer.status(), 200);
     answer
 }

@@ -205,3 +205,42 @@ impl Drop for PgSchema {
         );
     }
 }
+
+/// Slack's signature of a request: `v0=` and the HMAC-SHA256 of `v0:TIMESTAMP:BODY` under `secret`.
+pub fn slack_signature(secret: &str, timestamp: &str, body: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(format!("v0:{timestamp}:{body}").as_bytes());
+    format!("v0={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// A slash command's form as Slack posts it: `user` types `command text` in #general.
+pub fn slash_form(user: &str, command: &str, text: &str, response_url: &str) -> String {
+    serde_urlencoded::to_string([
+        ("team_id", "T0001"),
+        ("channel_id", "C0GENERAL"),
+        ("channel_name", "general"),
+        ("user_id", user),
+        ("user_name", &user.to_lowercase()),
+        ("command", command),
+        ("text", text),
+        ("response_url", response_url),
+        ("trigger_id", "1.2.3"),
+        ("api_app_id", "A1"),
+    ])
+    .expect("a form")
+}
+
+/// Posts a form `body` to `url`, signed now with `secret` as Slack signs it.
+pub async fn post_signed(url: &str, secret: &str, body: String) -> reqwest::Response {
+    let ts = chrono::Utc::now().timestamp().to_string();
+    reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-slack-request-timestamp", &ts)
+        .header("x-slack-signature", slack_signature(secret, &ts, &body))
+        .body(body)
+        .send()
+        .await
+        .expect("the bot answers")
+}

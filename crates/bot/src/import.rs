@@ -108,16 +108,9 @@ fn name_cell(raw: &str, what: &str) -> Result<String, String> {
     })
 }
 
+/// `1234567` as `1,234,567`, as the bot writes numbers everywhere.
 fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    ambassador_core::program::thousands(u64::try_from(n).unwrap_or(u64::MAX))
 }
 
 /// The longest account id an import takes (Matrix ids are at most 255 bytes).
