@@ -189,19 +189,10 @@ pub async fn run(cfg: &Config, clock: RunClock) -> anyhow::Result<ExitCode> {
     if !cfg.slack.enabled && !cfg.matrix.enabled {
         anyhow::bail!(NO_PLATFORM);
     }
-    let mut problems = cfg.problems();
-    problems.extend(cfg.delivery_problems());
     for warning in cfg.warnings() {
         tracing::warn!(key = %warning.key, "{}", warning.message);
     }
-    if !problems.is_empty() {
-        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        anyhow::bail!(
-            "the configuration has {} problem(s): {} (see `ambassador-bot check-config`)",
-            list.len(),
-            list.join("; ")
-        );
-    }
+    cfg.ensure_runnable()?;
     let settings = cfg.settings()?;
     let mut dispatch = cfg.dispatch()?;
     if let RunClock::Accelerated { start, speed, .. } = clock {

@@ -27,6 +27,19 @@ fn env_name(key: &str) -> String {
     format!("{ENV_PREFIX}__{}", key.replace('.', "__").to_uppercase())
 }
 
+/// One error naming every problem, or nothing to say.
+fn refuse(problems: Vec<Problem>) -> anyhow::Result<()> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    anyhow::bail!(
+        "the configuration has {} problem(s): {} (see `ambassador-bot check-config`)",
+        list.len(),
+        list.join("; ")
+    )
+}
+
 impl Config {
     /// Every duration setting: its key and its text.
     pub fn durations(&self) -> [(&'static str, &str); 11] {
@@ -95,16 +108,15 @@ impl Config {
     /// Refuses a configuration `check-config` refuses (`problems`), before anything starts: what
     /// `console` checks first (`run` also checks `delivery_problems`).
     pub fn ensure_valid(&self) -> anyhow::Result<()> {
-        let problems = self.problems();
-        if problems.is_empty() {
-            return Ok(());
-        }
-        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        anyhow::bail!(
-            "the configuration has {} problem(s): {} (see `ambassador-bot check-config`)",
-            list.len(),
-            list.join("; ")
-        )
+        refuse(self.problems())
+    }
+
+    /// What `run` refuses to start on: the [`problems`](Self::problems), and messages that
+    /// could not be delivered (a digest channel on a platform that is not enabled).
+    pub fn ensure_runnable(&self) -> anyhow::Result<()> {
+        let mut problems = self.problems();
+        problems.extend(self.delivery_problems());
+        refuse(problems)
     }
 
     /// Bad values and missing secrets, each with its key.
