@@ -2,8 +2,9 @@
 //! field per question, the ambassador application, and the office's reason for a decline. Each
 //! submission goes through the same rules as the command or conversation it replaces.
 
+use super::applications::{APPLICATION_QUESTIONS, TIME_ZONE_SLOT};
 use super::checkin::local_time;
-use super::lifecycle::{APPLICATION_QUESTIONS, TIME_ZONE_SLOT, prefix_for};
+use super::lifecycle::prefix_for;
 use super::{Caller, Failure, Inbound, Program};
 use crate::command::{Command, Mention, Role, parse};
 use crate::form::{Form, FormField, FormKind, FormOpening, Submitted};

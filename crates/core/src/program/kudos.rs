@@ -1,10 +1,14 @@
 //! `/kudos @a [@b …] for <what they did>`: specific, public praise, within a daily limit.
 
+use super::checkin::dm;
+use super::lifecycle::*;
 use super::{Caller, Outcome, Program, count, refuse};
 use crate::command::Mention;
 use crate::message::{Message, Reply, Rich};
 use crate::model::{KudosOutcome, NewKudos, Person, sanitize_text};
 use crate::ports::{Clock, Store, StoreError};
+use crate::ports::{Outgoing, StoreResult};
+use chrono::{DateTime, Utc};
 
 impl<S: Store, C: Clock> Program<S, C> {
     pub(crate) async fn kudos(
@@ -165,6 +169,105 @@ fn unspaced_script(c: char) -> bool {
         | '\u{1780}'..='\u{17FF}' // Khmer
         | '\u{20000}'..='\u{2FA1F}' // CJK extensions B–F, compatibility supplement
     )
+}
+
+impl<S: Store, C: Clock> Program<S, C> {
+    pub(crate) async fn kudos_mine(&self, caller: &Caller) -> Outcome {
+        let received = self.store.kudos_received(caller.person.id).await?;
+        let (_, given) = self.store.kudos_counts(caller.person.id).await?;
+        let unit = match self.settings.kudos_daily_limit {
+            0 => "Counted per kudos: a kudos to several people counts once.".to_string(),
+            n => format!(
+                "Counted per kudos: a kudos to several people counts once, as in the daily limit of {}.",
+                super::count(u64::from(n), "kudos", "kudos")
+            ),
+        };
+        if received.is_empty() {
+            return Ok(vec![Reply::caller(Message::text(format!(
+                "No kudos received yet — they will come! You have given {}. {unit}",
+                super::count(u64::from(given), "kudos", "kudos")
+            )))]);
+        }
+        let tz = self.settings.time_zone;
+        let m = Message::new()
+            .heading(format!(
+                "Your kudos — {} received, {given} given",
+                received.len()
+            ))
+            .list(
+                received
+                    .iter()
+                    .rev()
+                    .take(KUDOS_SHOWN)
+                    .map(|k| {
+                        Rich::text(format!("{} ", k.given_at.with_timezone(&tz).date_naive()))
+                            .and("from ")
+                            .and_mention(&k.giver)
+                            .and(": ")
+                            .and_em(k.reason.clone())
+                    })
+                    .collect(),
+            )
+            .context(unit)
+            .context(Rich::text("Your whole record: ").and_code(caller.cmd("ambassadors record")));
+        Ok(vec![Reply::caller(m)])
+    }
+
+    pub(crate) async fn kudos_optout(&self, caller: &Caller, out: bool) -> Outcome {
+        self.store.set_kudos_optout(caller.person.id, out).await?;
+        let text = if out {
+            Rich::text("Done: you no longer appear by name in the weekly digest or leaderboards. Kudos to you are still recorded, and ")
+                .and_code(caller.cmd("kudos mine"))
+                .and(" still shows them. Undo: ")
+                .and_code(caller.cmd("kudos optin"))
+        } else {
+            Rich::text("Welcome back: the weekly digest and leaderboards may name you again.")
+        };
+        Ok(vec![Reply::caller(Message::text(text))])
+    }
+
+    /// The receivers' managers, when kudos are copied to managers: a direct message for each,
+    /// to be queued with the kudos given at `given_at`.
+    pub(crate) async fn manager_copies(
+        &self,
+        receivers: &[Person],
+        giver: &Person,
+        reason: &str,
+        given_at: DateTime<Utc>,
+    ) -> StoreResult<Vec<Outgoing>> {
+        let mut copies = Vec::new();
+        if !self.settings.lifecycle.copy_kudos_to_manager {
+            return Ok(copies);
+        }
+        for r in receivers {
+            let Some(manager) = self.store.manager(r.id).await? else {
+                continue;
+            };
+            if manager.id == giver.id {
+                continue;
+            }
+            copies.push(dm(
+                format!(
+                    "kudos:{}:{}:for:{}:manager:{}",
+                    giver.id,
+                    given_at.timestamp_micros(),
+                    r.id,
+                    manager.id
+                ),
+                &manager.account,
+                Message::text(
+                    Rich::text("FYI: ")
+                        .and_mention(&r.as_ref())
+                        .and(" from your team got kudos from ")
+                        .and_mention(&giver.as_ref())
+                        .and(" for ")
+                        .and_strong(reason.to_string()),
+                )
+                .context("You get these because kudos are copied to managers in this program."),
+            ));
+        }
+        Ok(copies)
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 mod activity;
 mod announce;
+mod applications;
 mod checkin;
 mod checkin_views;
 mod coverage;
@@ -14,10 +15,13 @@ mod home;
 mod kudos;
 mod leaderboard;
 mod lifecycle;
+mod nominations;
 mod org;
 mod outbox;
 mod quarter;
 mod reaction;
+mod record;
+mod reports;
 mod resolve;
 mod roster;
 mod schedule;
