@@ -37,6 +37,15 @@ impl Platform {
             Platform::Matrix => "matrix",
         }
     }
+
+    /// How commands start on the platform: `!` on Matrix (Element takes `/` for its own
+    /// commands), `/` elsewhere.
+    pub fn command_prefix(self) -> char {
+        match self {
+            Platform::Matrix => '!',
+            Platform::Slack | Platform::Console => '/',
+        }
+    }
 }
 
 impl fmt::Display for Platform {
@@ -70,6 +79,11 @@ pub struct Account {
 }
 
 impl Account {
+    /// `template` (such as `ambassadors help`) as a command written on this account's platform.
+    pub fn command(&self, template: &str) -> String {
+        format!("{}{template}", self.platform.command_prefix())
+    }
+
     pub fn new(platform: Platform, id: impl Into<String>) -> Self {
         Account {
             platform,

@@ -360,9 +360,9 @@ impl<S: Store, C: Clock> Program<S, C> {
                         local_time(a.created_at, &r.ambassador.time_zone),
                         snippet(&a.text)
                     ))
-                    .and_code(super::lifecycle::command_for(&p.account, "ambassadors inbox"))
+                    .and_code(p.account.command("ambassadors inbox"))
                     .and(" shows it; ")
-                    .and_code(super::lifecycle::command_for(&p.account, "ambassadors ack"))
+                    .and_code(p.account.command("ambassadors ack"))
                     .and(" acknowledges it."),
                 ),
             });

@@ -252,7 +252,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                                 " for {} ({}). Review: ",
                                 department.name, department.region
                             ))
-                            .and_code(command_for(office, "ambassadors applications")),
+                            .and_code(office.command("ambassadors applications")),
                     ),
                 )
             })
@@ -618,7 +618,7 @@ impl<S: Store, C: Clock> Program<S, C> {
         };
         m.context(
             Rich::text(format!("{cadence} Your commands: "))
-                .and_code(command_for(&to.account, "ambassadors help")),
+                .and_code(to.account.command("ambassadors help")),
         )
     }
 
@@ -651,7 +651,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                 .paragraph(Rich::text("").and_em(reason.clone()))
                 .paragraph(
                     Rich::text("Your interest means a lot; you are welcome to apply again later with ")
-                        .and_code(command_for(&p.account, "ambassadors apply"))
+                        .and_code(p.account.command("ambassadors apply"))
                         .and(", and kudos and sharing what works are open to everyone."),
                 ),
         );

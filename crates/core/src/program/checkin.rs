@@ -1,7 +1,6 @@
 //! Check-in rounds: prompts in each ambassador's time zone, answers by direct message or
 //! `/checkin`, one reminder, closing, and flagging silent ambassadors to the office — once.
 
-use super::lifecycle::command_for;
 use super::{Caller, Failure, Outcome, Program, refuse};
 use crate::command::CheckinCommand;
 use crate::message::{Button, FormKind, Message, Reply, Rich};
@@ -60,14 +59,11 @@ impl<S: Store, C: Clock> Program<S, C> {
             ])
             .context(
                 Rich::text("Also: ")
-                    .and_code(command_for(&a.person.account, "checkin show"))
+                    .and_code(a.person.account.command("checkin show"))
                     .and(", ")
-                    .and_code(command_for(&a.person.account, "checkin skip"))
+                    .and_code(a.person.account.command("checkin skip"))
                     .and(", ")
-                    .and_code(command_for(
-                        &a.person.account,
-                        "checkin pause until YYYY-MM-DD",
-                    ))
+                    .and_code(a.person.account.command("checkin pause until YYYY-MM-DD"))
                     .and(" for a vacation."),
             )
     }
@@ -152,7 +148,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                     ))
                     .and_strong(local_time(e.checkin.closes_at, &a.time_zone))
                     .and(". Just reply here with a few lines, or ")
-                    .and_code(command_for(&a.person.account, "checkin skip"))
+                    .and_code(a.person.account.command("checkin skip"))
                     .and(" if this round does not fit."),
                 )
                 .buttons(vec![Button::form("Answer", FormKind::Checkin).primary()]),
@@ -202,9 +198,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                                     a.department.region,
                                     super::count(streak.len() as u64, "check-in", "check-ins")
                                 ))
-                                .and_code(command_for(
-                                    office,
-                                    &format!("ambassadors pause @{}", a.person.account.id),
+                                .and_code(office.command(&format!("ambassadors pause @{}", a.person.account.id),
                                 ))
                                 .and(" if they need a break."),
                         ),

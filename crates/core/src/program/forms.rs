@@ -4,7 +4,6 @@
 
 use super::applications::{APPLICATION_QUESTIONS, TIME_ZONE_SLOT};
 use super::checkin::local_time;
-use super::lifecycle::prefix_for;
 use super::{Caller, Failure, Inbound, Program};
 use crate::command::{Command, Mention, Role, parse};
 use crate::form::{Form, FormField, FormKind, FormOpening, Submitted};
@@ -87,7 +86,7 @@ impl<S: Store, C: Clock> Program<S, C> {
         kind: &FormKind,
     ) -> Result<FormOpening, StoreError> {
         let caller = self
-            .caller(inbound, prefix_for(&inbound.sender), &[])
+            .caller(inbound, inbound.sender.platform.command_prefix(), &[])
             .await?;
         match kind {
             FormKind::Checkin => self.checkin_form(&caller).await,
@@ -105,7 +104,7 @@ impl<S: Store, C: Clock> Program<S, C> {
         values: &[(String, String)],
     ) -> Result<Submitted, StoreError> {
         let caller = self
-            .caller(inbound, prefix_for(&inbound.sender), &[])
+            .caller(inbound, inbound.sender.platform.command_prefix(), &[])
             .await?;
         match kind {
             FormKind::Checkin => self.submit_checkin(&caller, values).await,

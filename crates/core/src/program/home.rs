@@ -252,7 +252,7 @@ pub fn home_message(home: &Home) -> Message {
 impl<S: Store, C: Clock> Program<S, C> {
     /// The home page of the person in `viewer` (its `sender`; `room` and `text` are unused).
     pub async fn home(&self, viewer: &Inbound) -> Result<Message, StoreError> {
-        let prefix = super::lifecycle::prefix_for(&viewer.sender);
+        let prefix = viewer.sender.platform.command_prefix();
         let caller = self.caller(viewer, prefix, &[]).await?;
         let home = self.gather_home(&caller).await?;
         Ok(home_message(&home))

@@ -6,28 +6,13 @@ use super::checkin::dm;
 use super::{Caller, Outcome, Program, refuse};
 use crate::command::Mention;
 use crate::message::{Message, Reply, Rich};
-use crate::model::{
-    Account, AmbassadorStatus, Effects, PersonId, PersonRef, Platform, SignsOfLife,
-};
+use crate::model::{AmbassadorStatus, Effects, PersonId, PersonRef, SignsOfLife};
 use crate::ports::{Clock, Store, StoreResult};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use std::collections::{HashMap, HashSet};
 
 /// Kudos listed in a chat record or `kudos mine`; the export has them all.
 pub(super) const KUDOS_SHOWN: usize = 15;
-
-/// How commands are written on a platform: `!` on Matrix, `/` elsewhere.
-pub(crate) fn prefix_for(account: &Account) -> char {
-    match account.platform {
-        Platform::Matrix => '!',
-        _ => '/',
-    }
-}
-
-/// A command as written on the platform of `account`.
-pub(crate) fn command_for(account: &Account, template: &str) -> String {
-    format!("{}{template}", prefix_for(account))
-}
 
 /// The anniversary of a term that began on `since` most recently on or before `today` (at least a
 /// year in). 29 February falls on 28 February in common years.
@@ -140,7 +125,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                 "🎉 Thank you for your time as ambassador of {} since {}! The program office has moved you to alumni. You stay part of the community, and your record stays: {}",
                 a.department.name,
                 a.since,
-                command_for(&p.account, "ambassadors record")
+                p.account.command("ambassadors record")
             )),
         );
         self.store
@@ -184,14 +169,14 @@ impl<S: Store, C: Clock> Program<S, C> {
                 for office in &self.settings.office {
                     let action = if alumni {
                         Rich::text("Suggestion: thank them and move them to alumni with ")
-                            .and_code(command_for(
-                                office,
-                                &format!("ambassadors alumni @{}", mention_text(&p)),
-                            ))
+                            .and_code(
+                                office
+                                    .command(&format!("ambassadors alumni @{}", mention_text(&p))),
+                            )
                             .and(". Nothing happens unless you do it.")
                     } else {
                         Rich::text("Mark them inactive? ")
-                            .and_code(command_for(office, &format!("ambassadors pause @{}", mention_text(&p))))
+                            .and_code(office.command(&format!("ambassadors pause @{}", mention_text(&p))))
                             .and(" — or leave it, if you know they are busy. Nothing happens unless you decide.")
                     };
                     effects.outbox.push(dm(
@@ -218,12 +203,9 @@ impl<S: Store, C: Clock> Program<S, C> {
                     ))
                     .paragraph(
                         Rich::text("A line in your next check-in, an activity with ")
-                            .and_code(command_for(
-                                &a.person.account,
-                                "ambassadors log <what you did>",
-                            ))
+                            .and_code(a.person.account.command("ambassadors log <what you did>"))
                             .and(" or kudos to someone is plenty. If the role no longer fits, ")
-                            .and_code(command_for(&a.person.account, "ambassadors stepdown"))
+                            .and_code(a.person.account.command("ambassadors stepdown"))
                             .and(" is fine too — thank you either way!"),
                     ),
                 ));
@@ -277,9 +259,9 @@ impl<S: Store, C: Clock> Program<S, C> {
                         )
                         .list(vec![
                             Rich::text("Yes: ")
-                                .and_code(command_for(&a.person.account, "ambassadors renew")),
+                                .and_code(a.person.account.command("ambassadors renew")),
                             Rich::text("Time to hand over: ")
-                                .and_code(command_for(&a.person.account, "ambassadors stepdown")),
+                                .and_code(a.person.account.command("ambassadors stepdown")),
                         ])
                         .context(format!(
                             "Please answer by {}; after that the program office will ask you.",

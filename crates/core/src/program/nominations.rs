@@ -1,7 +1,6 @@
 //! Nominations: anyone names someone for the office to invite.
 
 use super::checkin::dm;
-use super::lifecycle::*;
 use super::{Caller, Outcome, Program, refuse};
 use crate::command::Mention;
 use crate::message::{Message, Reply, Rich};
@@ -71,7 +70,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                     )
                     .paragraph(
                         Rich::text("Interested? Apply with ")
-                            .and_code(command_for(&p.account, "ambassadors apply"))
+                            .and_code(p.account.command("ambassadors apply"))
                             .and(" — a few questions, answered here. No pressure if now is not the time."),
                     ),
             )]

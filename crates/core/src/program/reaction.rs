@@ -58,7 +58,7 @@ impl<S: Store, C: Clock> Program<S, C> {
         receiver: &Account,
         source: &str,
     ) -> Result<Vec<Reply>, StoreError> {
-        let prefix = super::lifecycle::prefix_for(&reaction.sender);
+        let prefix = reaction.sender.platform.command_prefix();
         let mentions = [Mention(receiver.id.clone())];
         let caller = self.caller(reaction, prefix, &mentions).await?;
         let reason = reaction_reason(&reaction.text);

@@ -1,7 +1,6 @@
 //! Misuse reports of the ambassador title: filed by anyone, seen and resolved by the office only.
 
 use super::checkin::dm;
-use super::lifecycle::*;
 use super::{Caller, Outcome, Program, refuse};
 use crate::command::Mention;
 use crate::message::{Message, Reply, Rich};
@@ -54,10 +53,9 @@ impl<S: Store, C: Clock> Program<S, C> {
                                     .and(format!(" ({on_roster}):")),
                             )
                             .paragraph(Rich::text("").and_em(text.clone()))
-                            .context(Rich::text("When handled: ").and_code(command_for(
-                                office,
-                                &format!("ambassadors resolve {id} [note]"),
-                            ))),
+                            .context(Rich::text("When handled: ").and_code(
+                                office.command(&format!("ambassadors resolve {id} [note]")),
+                            )),
                     )
                 })
                 .collect()
