@@ -39,7 +39,8 @@ macro_rules! with_pool {
     };
 }
 
-mod bridge;
+mod activity;
+mod announcements;
 mod checkins;
 mod coordination;
 mod error;
@@ -948,19 +949,20 @@ impl Store for SqlStore {
     }
 
     async fn announcements(&self, since: DateTime<Utc>) -> StoreResult<Vec<Announcement>> {
-        self.guarded(|| bridge::announcements(self, since)).await
+        self.guarded(|| announcements::announcements(self, since))
+            .await
     }
 
     async fn announcement_recipients(
         &self,
         announcements: &[AnnouncementId],
     ) -> StoreResult<Vec<AnnouncementRecipient>> {
-        self.guarded(|| bridge::announcement_recipients(self, announcements))
+        self.guarded(|| announcements::announcement_recipients(self, announcements))
             .await
     }
 
     async fn open_announcements(&self, person: PersonId) -> StoreResult<Vec<Announcement>> {
-        self.guarded(|| bridge::open_announcements(self, person))
+        self.guarded(|| announcements::open_announcements(self, person))
             .await
     }
 
@@ -971,20 +973,23 @@ impl Store for SqlStore {
         shared: bool,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        self.guarded(|| bridge::acknowledge_announcement(self, announcement, person, shared, at))
-            .await
+        self.guarded(|| {
+            announcements::acknowledge_announcement(self, announcement, person, shared, at)
+        })
+        .await
     }
 
     async fn announcement_reminders_due(
         &self,
         before: DateTime<Utc>,
     ) -> StoreResult<Vec<(Announcement, AnnouncementRecipient)>> {
-        self.guarded(|| bridge::announcement_reminders_due(self, before))
+        self.guarded(|| announcements::announcement_reminders_due(self, before))
             .await
     }
 
     async fn add_activity(&self, activity: &NewActivity) -> StoreResult<Activity> {
-        self.guarded(|| bridge::add_activity(self, activity)).await
+        self.guarded(|| activity::add_activity(self, activity))
+            .await
     }
 
     async fn update_activity(
@@ -993,21 +998,21 @@ impl Store for SqlStore {
         author: PersonId,
         activity: &NewActivity,
     ) -> StoreResult<Activity> {
-        self.guarded(|| bridge::update_activity(self, id, author, activity))
+        self.guarded(|| activity::update_activity(self, id, author, activity))
             .await
     }
 
     async fn delete_activity(&self, id: ActivityId, author: PersonId) -> StoreResult<()> {
-        self.guarded(|| bridge::delete_activity(self, id, author))
+        self.guarded(|| activity::delete_activity(self, id, author))
             .await
     }
 
     async fn activity(&self, id: ActivityId) -> StoreResult<Option<Activity>> {
-        self.guarded(|| bridge::activity(self, id)).await
+        self.guarded(|| activity::activity(self, id)).await
     }
 
     async fn activities(&self, filter: &ActivityFilter) -> StoreResult<Vec<ActivityEntry>> {
-        self.guarded(|| bridge::activities(self, filter)).await
+        self.guarded(|| activity::activities(self, filter)).await
     }
 
     async fn acquire_lease(

@@ -1,16 +1,22 @@
 //! Domain types: people and their platform accounts, the org map, the roster, kudos.
 
-mod bridge;
+mod activity;
+mod announcements;
+mod checkins;
 mod lifecycle;
 mod names;
-mod rhythm;
+mod outbox;
+mod scheduling;
 
-pub use bridge::*;
+pub use activity::*;
+pub use announcements::*;
+pub use checkins::*;
 pub use lifecycle::*;
 pub use names::{
     NAME_MAX, NameProblem, clean_name, closest, display_name, name_key, quote_back, sanitize_text,
 };
-pub use rhythm::*;
+pub use outbox::*;
+pub use scheduling::*;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use std::fmt;

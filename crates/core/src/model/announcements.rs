@@ -1,11 +1,10 @@
-//! The bridge both ways: announcements from the office to ambassadors (acknowledged), and the
-//! activity log of what ambassadors did.
+//! Announcements from the program office to ambassadors, with their recipients and what each did
+//! with them (acknowledged or not).
 
 use super::{Ambassador, DepartmentId, PersonId, PersonRef};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 pub type AnnouncementId = i64;
-pub type ActivityId = i64;
 
 /// Who an announcement is for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,46 +47,4 @@ pub struct AnnouncementRecipient {
     /// When they said they shared it with their department.
     pub shared_at: Option<DateTime<Utc>>,
     pub reminded_at: Option<DateTime<Utc>>,
-}
-
-/// An activity as an ambassador logs it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewActivity {
-    pub author: PersonId,
-    pub text: String,
-    /// Normalized tags, without `#`.
-    pub tags: Vec<String>,
-    /// How many people it reached, when said.
-    pub audience: Option<u32>,
-    /// The day it happened.
-    pub on: NaiveDate,
-    pub logged_at: DateTime<Utc>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Activity {
-    pub id: ActivityId,
-    pub author: PersonId,
-    pub text: String,
-    pub tags: Vec<String>,
-    pub audience: Option<u32>,
-    pub on: NaiveDate,
-    pub logged_at: DateTime<Utc>,
-}
-
-/// An activity with its author's roster entry (alumni included).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ActivityEntry {
-    pub activity: Activity,
-    pub ambassador: Ambassador,
-}
-
-/// Which activities to read.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ActivityFilter {
-    /// Happened on or after this day.
-    pub from: Option<NaiveDate>,
-    /// Happened on or before this day.
-    pub to: Option<NaiveDate>,
-    pub author: Option<PersonId>,
 }
