@@ -6,7 +6,7 @@
 //! Both transports come here: the signed `/slack/interactivity` endpoint and Socket Mode's
 //! `interactive` envelopes (whose acknowledgement carries the same JSON body).
 
-use crate::http::{SlackApp, deliver, deliveries, within_deadline};
+use crate::app::{SlackApp, deliver, deliveries, within_deadline};
 use crate::inbound::bot_account;
 use crate::render::{FORM_CALLBACK, INPUT_ACTION, modal, notice_modal};
 use ambassador_core::{

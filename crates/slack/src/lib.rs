@@ -7,6 +7,7 @@
 //!
 //! [`Program`]: ambassador_core::Program
 
+pub mod app;
 pub mod http;
 pub mod inbound;
 pub mod interact;
@@ -15,7 +16,8 @@ pub mod send;
 pub mod socket;
 pub mod verify;
 
-pub use http::{SlackApp, SlackSettings, router};
+pub use app::{SlackApp, SlackSettings};
+pub use http::router;
 pub use render::{SlackMessage, render};
 pub use send::{DEFAULT_API_BASE, SlackClient, SlackMessenger, SlackUser};
 pub use socket::SocketSettings;

@@ -9,7 +9,8 @@
 //! closed or dropped connection, or a silent one ends it; the bot then opens a new one, with
 //! backoff while that fails. Commands and events are handled by the same code as over HTTP.
 
-use crate::http::{SlackApp, answer_command, handle_event};
+use crate::app::SlackApp;
+use crate::http::{answer_command, handle_event};
 use crate::inbound::CommandForm;
 use crate::render::SlackMessage;
 use crate::send::SlackClient;
