@@ -48,10 +48,12 @@
 //! device's encryption keys.
 
 pub mod client;
+mod handler;
 pub mod inbound;
 pub mod render;
 pub mod send;
 pub mod settings;
+mod state;
 
 pub use client::{CommandHandled, CommandHook, MatrixBot, MatrixError};
 pub use send::MatrixMessenger;
