@@ -2,7 +2,9 @@
 //! rooms and direct rooms (end-to-end encrypted ones too), renders core messages as Matrix HTML
 //! with a plain-text body, and sends outbox messages with stable transaction ids.
 //!
-//! - [`client`]: login and the saved session, the sync loop, joins, command handling;
+//! - [`client`]: login and the saved session, the sync loop, the handlers' registration;
+//! - `handler`: invitations and joins, commands, reactions and redactions, delivering answers;
+//! - `state`: the session and the adapter's own state on disk;
 //! - [`inbound`]: message events to command text (pills to user ids);
 //! - [`render`]: the core message model to `formatted_body` + `body`;
 //! - [`send`]: replies, direct rooms and the [`MatrixMessenger`] for the outbox.
