@@ -42,10 +42,16 @@ pub const COUNT_RANGES: &[(&str, u64, u64)] = &[
 
 /// The duration setting `key` written as `text`, refused outside its range (`DURATION_RANGES`).
 pub fn bounded_duration(key: &str, text: &str) -> Result<chrono::Duration, String> {
+    match DURATION_RANGES.iter().find(|(k, _, _)| *k == key) {
+        Some((_, least, most)) => duration_within(text, least, most),
+        None => parse_duration(text),
+    }
+}
+
+/// The duration written as `text`, refused outside `least` to `most` (both ends included, written
+/// as durations the way messages and `bot-config.example.toml` show them).
+pub fn duration_within(text: &str, least: &str, most: &str) -> Result<chrono::Duration, String> {
     let d = parse_duration(text)?;
-    let Some((_, least, most)) = DURATION_RANGES.iter().find(|(k, _, _)| *k == key) else {
-        return Ok(d);
-    };
     let (lo, hi) = (parse_duration(least)?, parse_duration(most)?);
     if d < lo || d > hi {
         return Err(format!(
@@ -59,9 +65,15 @@ pub fn bounded_duration(key: &str, text: &str) -> Result<chrono::Duration, Strin
 /// The count setting `key` with value `value`, refused outside its range (`COUNT_RANGES`).
 pub fn bounded_count(key: &str, value: u64) -> Result<u64, String> {
     match COUNT_RANGES.iter().find(|(k, _, _)| *k == key) {
-        Some((_, lo, hi)) if value < *lo || value > *hi => {
-            Err(format!("{value} is out of range: allowed {lo} to {hi}"))
-        }
-        _ => Ok(value),
+        Some((_, lo, hi)) => count_within(value, *lo, *hi),
+        None => Ok(value),
     }
+}
+
+/// `value`, refused outside `lo` to `hi` (both included).
+pub fn count_within(value: u64, lo: u64, hi: u64) -> Result<u64, String> {
+    if value < lo || value > hi {
+        return Err(format!("{value} is out of range: allowed {lo} to {hi}"));
+    }
+    Ok(value)
 }

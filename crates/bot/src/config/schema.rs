@@ -344,45 +344,32 @@ impl Default for HttpConfig {
     }
 }
 
-/// The allowed range of `http.header_timeout` and `http.body_timeout`.
-pub const HTTP_TIMEOUT_RANGE: (std::time::Duration, std::time::Duration) = (
-    std::time::Duration::from_secs(1),
-    std::time::Duration::from_secs(300),
-);
+/// The allowed range of `http.header_timeout` and `http.body_timeout`, written as durations.
+pub const HTTP_TIMEOUT_RANGE: (&str, &str) = ("1s", "5m");
 /// The allowed range of `http.max_connections`.
-pub const HTTP_MAX_CONNECTIONS_RANGE: (usize, usize) = (1, 100_000);
+pub const HTTP_MAX_CONNECTIONS_RANGE: (u64, u64) = (1, 100_000);
 
 impl HttpConfig {
-    /// The HTTP server's limits, or what is wrong with them (key, message).
+    /// The HTTP server's limits, or what is wrong with them (key, message): the same range
+    /// checks as every other duration and count.
     pub fn limits(&self) -> Result<crate::serve::Limits, Vec<(&'static str, String)>> {
         let mut wrong = Vec::new();
-        let (low, high) = HTTP_TIMEOUT_RANGE;
-        let mut timeout =
-            |key: &'static str, text: &str| match humantime::parse_duration(text.trim()) {
-                Ok(d) if (low..=high).contains(&d) => d,
-                Ok(_) => {
-                    wrong.push((key, format!("`{text}` is out of range: allowed 1s to 5m")));
-                    low
-                }
-                Err(_) => {
-                    wrong.push((
-                        key,
-                        format!("`{text}` is not a duration: write e.g. 10s or 1m (1s to 5m)"),
-                    ));
-                    low
-                }
-            };
+        let (least, most) = HTTP_TIMEOUT_RANGE;
+        let mut timeout = |key: &'static str, text: &str| match duration_within(text, least, most)
+            .and_then(|d| d.to_std().map_err(|e| e.to_string()))
+        {
+            Ok(d) => d,
+            Err(message) => {
+                wrong.push((key, message));
+                std::time::Duration::ZERO
+            }
+        };
         let header_timeout = timeout("http.header_timeout", &self.header_timeout);
         let body_timeout = timeout("http.body_timeout", &self.body_timeout);
-        let (min, max) = HTTP_MAX_CONNECTIONS_RANGE;
-        if !(min..=max).contains(&self.max_connections) {
-            wrong.push((
-                "http.max_connections",
-                format!(
-                    "{} is out of range: allowed {min} to {max}",
-                    self.max_connections
-                ),
-            ));
+        let (lo, hi) = HTTP_MAX_CONNECTIONS_RANGE;
+        let max_connections = u64::try_from(self.max_connections).unwrap_or(u64::MAX);
+        if let Err(message) = count_within(max_connections, lo, hi) {
+            wrong.push(("http.max_connections", message));
         }
         if wrong.is_empty() {
             Ok(crate::serve::Limits {
