@@ -79,24 +79,9 @@ impl Running {
     /// Stops the bot (SIGTERM) and returns its stdout and stderr.
     fn stop(mut self) -> String {
         let mut child = self.0.take().unwrap();
-        let _ = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
-        let _ = child.wait();
-        let mut out = String::new();
-        child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut out)
-            .unwrap();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut out)
-            .unwrap();
-        out
+        support::sigterm(&mut child, Duration::from_secs(30));
+        let (out, err) = support::output_of(&mut child);
+        out + &err
     }
 }
 

@@ -79,35 +79,8 @@ impl Server {
     /// SIGTERM; `run` must exit 0. Its stdout and stderr.
     fn stop_output(&mut self) -> (String, String) {
         let mut child = self.child.take().unwrap();
-        let killed = std::process::Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(killed.success());
-        let deadline = Instant::now() + WITHIN;
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("run did not stop after SIGTERM");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        let (mut out, mut err) = (String::new(), String::new());
-        child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut out)
-            .unwrap();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut err)
-            .unwrap();
+        let status = support::sigterm(&mut child, WITHIN);
+        let (out, err) = support::output_of(&mut child);
         assert!(status.success(), "exit {status}\n{err}");
         (out, err)
     }

@@ -13,7 +13,6 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::post;
 use serde_json::{Value, json};
-use std::io::Read;
 use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -62,7 +61,7 @@ async fn terminate(child: &mut Child) -> (String, String) {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    let (out, err) = output_of(child);
+    let (out, err) = support::output_of(child);
     assert!(
         status.success(),
         "exit {status}\nstdout:\n{out}\nstderr:\n{err}"
@@ -94,18 +93,6 @@ impl Drop for Running {
             let _ = c.wait();
         }
     }
-}
-
-fn output_of(child: &mut Child) -> (String, String) {
-    let mut out = String::new();
-    let mut err = String::new();
-    if let Some(mut s) = child.stdout.take() {
-        s.read_to_string(&mut out).unwrap();
-    }
-    if let Some(mut s) = child.stderr.take() {
-        s.read_to_string(&mut err).unwrap();
-    }
-    (out, err)
 }
 
 /// The demo organization with a closed check-in round two weeks ago, made through the console on
@@ -149,7 +136,7 @@ async fn run_serves_slack_health_and_metrics_and_stops_on_sigterm() {
             break;
         }
         if let Some(status) = running.0.as_mut().unwrap().try_wait().unwrap() {
-            let (out, err) = output_of(running.0.as_mut().unwrap());
+            let (out, err) = support::output_of(running.0.as_mut().unwrap());
             panic!("run exited early with {status}\nstdout:\n{out}\nstderr:\n{err}");
         }
         assert!(Instant::now() < deadline, "/readyz never answered 200");
@@ -329,7 +316,7 @@ async fn run_in_socket_mode_connects_to_slack_instead_of_serving_it() {
     let Ok(Ok((tcp, _))) = accepted else {
         let child = running.0.as_mut().unwrap();
         let _ = child.kill();
-        let (out, err) = output_of(child);
+        let (out, err) = support::output_of(child);
         panic!("no Socket Mode connection within 30 s\nstdout:\n{out}\nstderr:\n{err}");
     };
     let mut socket = tokio_tungstenite::accept_async(tcp).await.unwrap();
@@ -430,7 +417,7 @@ async fn wait_ready(running: &mut Running, base: &str, within: Duration) -> Dura
             return started.elapsed();
         }
         if let Some(status) = running.0.as_mut().unwrap().try_wait().unwrap() {
-            let (out, err) = output_of(running.0.as_mut().unwrap());
+            let (out, err) = support::output_of(running.0.as_mut().unwrap());
             panic!("run exited early with {status}\nstdout:\n{out}\nstderr:\n{err}");
         }
         assert!(started.elapsed() < within, "/readyz never answered 200");

@@ -3,7 +3,8 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// A TCP port on loopback that was free a moment ago.
 pub fn free_port() -> u16 {
@@ -243,4 +244,38 @@ pub async fn post_signed(url: &str, secret: &str, body: String) -> reqwest::Resp
         .send()
         .await
         .expect("the bot answers")
+}
+
+/// A child's stdout and stderr, read to the end (each empty when it was not piped).
+pub fn output_of(child: &mut Child) -> (String, String) {
+    use std::io::Read;
+    let (mut out, mut err) = (String::new(), String::new());
+    if let Some(mut s) = child.stdout.take() {
+        s.read_to_string(&mut out).unwrap();
+    }
+    if let Some(mut s) = child.stderr.take() {
+        s.read_to_string(&mut err).unwrap();
+    }
+    (out, err)
+}
+
+/// Sends SIGTERM to `child` and waits up to `within` for it to exit (past that it is killed and
+/// the test fails); its exit status.
+pub fn sigterm(child: &mut Child, within: Duration) -> ExitStatus {
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success(), "kill -TERM {}", child.id());
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().expect("the child's status") {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("ambassador-bot did not stop within {within:?} of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
