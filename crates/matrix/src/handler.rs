@@ -514,7 +514,7 @@ impl<S: Store, C: Clock> Handler<S, C> {
     /// than "@bob:example.org" for people the bot has not met yet.
     /// At most `program.kudos_max_people` distinct people: a kudos naming more is refused anyway.
     async fn learn_mentioned_names(&self, room: &Room, text: &str) {
-        let max = self.program.settings.kudos_max_people.max(1) as usize;
+        let max = self.program.settings.most_people_per_kudos();
         let mut learned: Vec<OwnedUserId> = Vec::new();
         for word in text.split_whitespace() {
             let word = word.trim_end_matches([',', ';', '.', '!', '?', ')']);

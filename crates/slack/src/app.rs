@@ -170,7 +170,7 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
     /// distinct people are looked at: a kudos naming more is refused anyway, and no text costs more
     /// `users.info` calls than that.
     pub(crate) async fn introduce_mentioned(&self, text: &str) {
-        let max = self.program.settings.kudos_max_people.max(1) as usize;
+        let max = self.program.settings.most_people_per_kudos();
         let mut mentions = slack_mentions(text);
         let mut seen = std::collections::HashSet::new();
         mentions.retain(|(id, _)| seen.insert(*id));

@@ -6,8 +6,7 @@ use super::{Caller, Outcome, Program, count, refuse};
 use crate::command::Mention;
 use crate::message::{Message, Reply, Rich};
 use crate::model::{KudosOutcome, NewKudos, Person, sanitize_text};
-use crate::ports::{Clock, Store, StoreError};
-use crate::ports::{Outgoing, StoreResult};
+use crate::ports::{Clock, Outgoing, Store, StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 
 impl<S: Store, C: Clock> Program<S, C> {
@@ -37,7 +36,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                 named.push(&m.0);
             }
         }
-        let max = self.settings.kudos_max_people.max(1) as usize;
+        let max = self.settings.most_people_per_kudos();
         if named.len() > max {
             return Err(refuse(format!(
                 "A kudos can name up to {}; this one names {}. Thank a smaller group at a time (or the team by its name in the text). Nothing was recorded.",

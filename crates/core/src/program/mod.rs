@@ -187,6 +187,14 @@ impl Default for DigestSettings {
     }
 }
 
+impl Settings {
+    /// The most distinct people one kudos may name (at least one), the bound the core refuses
+    /// beyond and the adapters look up no more people than.
+    pub fn most_people_per_kudos(&self) -> usize {
+        usize::try_from(self.kudos_max_people.max(1)).unwrap_or(usize::MAX)
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
