@@ -101,11 +101,16 @@ fn read_rows(path: &Path) -> anyhow::Result<(Rows, Vec<(u64, String)>)> {
 fn name_cell(raw: &str, what: &str) -> Result<String, String> {
     clean_name(raw).map_err(|problem| match problem {
         NameProblem::Empty => format!("{what} is required"),
-        NameProblem::TooLong(n) => format!(
-            "{what} is {} characters long; names take up to {NAME_MAX}",
-            thousands(n)
-        ),
+        NameProblem::TooLong(n) => too_long(what, n),
     })
+}
+
+/// Why a name cell of `n` characters is rejected.
+fn too_long(what: &str, n: usize) -> String {
+    format!(
+        "{what} is {} characters long; names take up to {NAME_MAX}",
+        thousands(n)
+    )
 }
 
 /// `1234567` as `1,234,567`, as the bot writes numbers everywhere.
@@ -192,47 +197,45 @@ async fn department_row<S: Store>(
     region: String,
     row: &HashMap<String, String>,
 ) -> Result<Result<(), String>, StoreError> {
-    {
-        let raw = field(row, "headcount").replace([',', '_'], "");
-        let headcount = if raw.is_empty() {
-            None
-        } else {
-            match raw.parse::<u32>() {
-                Ok(n) if n <= 10_000_000 => Some(n),
-                _ => {
-                    return Ok(Err(format!(
-                        "headcount `{}` is not a whole number from 0 to 10,000,000",
-                        quote_back(&raw)
-                    )));
-                }
+    let raw = field(row, "headcount").replace([',', '_'], "");
+    let headcount = if raw.is_empty() {
+        None
+    } else {
+        match raw.parse::<u32>() {
+            Ok(n) if n <= 10_000_000 => Some(n),
+            _ => {
+                return Ok(Err(format!(
+                    "headcount `{}` is not a whole number from 0 to 10,000,000",
+                    quote_back(&raw)
+                )));
             }
-        };
-        match store.department_by_name(&name).await? {
-            None => {
-                store
-                    .add_department(&NewDepartment {
-                        name,
-                        region,
-                        headcount,
-                    })
-                    .await?;
-                report.added += 1;
+        }
+    };
+    match store.department_by_name(&name).await? {
+        None => {
+            store
+                .add_department(&NewDepartment {
+                    name,
+                    region,
+                    headcount,
+                })
+                .await?;
+            report.added += 1;
+        }
+        Some(d) => {
+            let mut changed = false;
+            if name_key(&d.region) != name_key(&region) {
+                store.set_department_region(d.id, &region).await?;
+                changed = true;
             }
-            Some(d) => {
-                let mut changed = false;
-                if name_key(&d.region) != name_key(&region) {
-                    store.set_department_region(d.id, &region).await?;
-                    changed = true;
-                }
-                if d.headcount != headcount && headcount.is_some() {
-                    store.set_headcount(d.id, headcount).await?;
-                    changed = true;
-                }
-                if changed {
-                    report.updated += 1;
-                } else {
-                    report.unchanged += 1;
-                }
+            if d.headcount != headcount && headcount.is_some() {
+                store.set_headcount(d.id, headcount).await?;
+                changed = true;
+            }
+            if changed {
+                report.updated += 1;
+            } else {
+                report.unchanged += 1;
             }
         }
     }
@@ -382,13 +385,7 @@ pub async fn roster<S: Store>(
             Ok(name) => name,
             Err(NameProblem::Empty) => account.id.trim_start_matches('@').to_string(),
             Err(NameProblem::TooLong(n)) => {
-                report.rejected.push((
-                    *line,
-                    format!(
-                        "display_name is {} characters long; names take up to {NAME_MAX}",
-                        thousands(n)
-                    ),
-                ));
+                report.rejected.push((*line, too_long("display_name", n)));
                 continue;
             }
         };
