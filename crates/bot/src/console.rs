@@ -153,10 +153,10 @@ impl Console {
     ) -> anyhow::Result<()> {
         match result {
             Err(e) if e.downcast_ref::<StoreError>().is_some() => {
-                tracing::error!(error = %crate::error_chain(&e), "scheduled work failed");
+                let error = crate::error_chain(&e);
+                tracing::error!(%error, "scheduled work failed");
                 self.line(&format!(
-                    "[console] scheduled work could not run: {}. The clock stands at {}; what fell due runs after your next line.",
-                    crate::error_chain(&e),
+                    "[console] scheduled work could not run: {error}. The clock stands at {}; what fell due runs after your next line.",
                     clock_text(program.clock.now())
                 ))
             }
