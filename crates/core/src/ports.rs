@@ -346,6 +346,59 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
         notices: &[Outgoing],
     ) -> impl Future<Output = StoreResult<Option<MisuseReport>>> + Send;
+    // ---- requests: what ambassadors need from the office ----
+
+    /// Records a request, and queues the messages `notify` makes for its number in the outbox,
+    /// in the same transaction. `NotFound` for an unknown ambassador; `Conflict` when this
+    /// ambassador already has a request from the same check-in round (`round` set).
+    fn add_request(
+        &self,
+        new: &NewRequest,
+        notify: &(dyn Fn(RequestId) -> Vec<Outgoing> + Send + Sync),
+    ) -> impl Future<Output = StoreResult<Request>> + Send;
+    /// One request; `None` when there is no such number.
+    fn request(&self, id: RequestId) -> impl Future<Output = StoreResult<Option<Request>>> + Send;
+    /// Requests matching `filter`, newest first.
+    fn requests(
+        &self,
+        filter: &RequestFilter,
+    ) -> impl Future<Output = StoreResult<Vec<Request>>> + Send;
+    /// Replaces the text and labels of a request nobody has answered yet (status new, no
+    /// `first_answer_at`, no thread): the ambassador edited the check-in it came from. `false` when
+    /// it was answered meanwhile (nothing changed); `NotFound` for an unknown id.
+    fn edit_request(
+        &self,
+        id: RequestId,
+        text: &str,
+        labels: &[String],
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Applies the office's `change` at `now` (see [`RequestChange`]) and queues `notices` in the
+    /// same transaction. `NotFound` for an unknown id.
+    fn update_request(
+        &self,
+        id: RequestId,
+        change: &RequestChange,
+        now: DateTime<Utc>,
+        notices: &[Outgoing],
+    ) -> impl Future<Output = StoreResult<Request>> + Send;
+    /// Adds a message to a request's thread and queues `notices` in the same transaction. A
+    /// message from the office is an answer: it sets `first_answer_at` when unset and makes a new
+    /// request acknowledged. `NotFound` for an unknown request or author.
+    fn add_request_message(
+        &self,
+        id: RequestId,
+        author: PersonId,
+        from_office: bool,
+        text: &str,
+        now: DateTime<Utc>,
+        notices: &[Outgoing],
+    ) -> impl Future<Output = StoreResult<Request>> + Send;
+    /// A request's thread, oldest first.
+    fn request_messages(
+        &self,
+        id: RequestId,
+    ) -> impl Future<Output = StoreResult<Vec<RequestMessage>>> + Send;
+
     /// Kudos the person received, oldest first (receivers ordered by display name).
     fn kudos_received(
         &self,

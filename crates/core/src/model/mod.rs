@@ -6,6 +6,7 @@ mod checkins;
 mod lifecycle;
 mod names;
 mod outbox;
+mod requests;
 mod scheduling;
 
 pub use activity::*;
@@ -16,6 +17,7 @@ pub use names::{
     NAME_MAX, NameProblem, clean_name, closest, display_name, name_key, quote_back, sanitize_text,
 };
 pub use outbox::*;
+pub use requests::*;
 pub use scheduling::*;
 
 use chrono::{DateTime, NaiveDate, Utc};

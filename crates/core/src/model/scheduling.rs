@@ -36,6 +36,9 @@ pub struct Effects {
     /// Yearly renewal asks sent now: (person, anniversary of the term year asked about), recorded
     /// as asked at the commit's instant (an ask recorded already keeps its first instant).
     pub renewal_asks: Vec<(PersonId, NaiveDate)>,
+    /// Requests listed to the office now as waiting for a first answer (sets
+    /// `overdue_listed_at` at the commit's instant where unset).
+    pub requests_listed: Vec<super::RequestId>,
 }
 
 impl Effects {
