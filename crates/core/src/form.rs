@@ -16,6 +16,10 @@ pub enum FormKind {
     Application,
     /// The program office declines the open application of this account id (its reason is asked).
     Decline { person: String },
+    /// A message in the thread of request `id` (the office or its ambassador).
+    RequestReply { id: i64 },
+    /// The office marks request `id` done, with an optional note for its ambassador.
+    RequestDone { id: i64 },
 }
 
 /// A form to fill in.

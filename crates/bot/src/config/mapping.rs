@@ -14,6 +14,7 @@ impl Config {
                 "announcements.",
                 "reports.",
                 "lifecycle.",
+                "requests.",
             ]
             .iter()
             .any(|s| p.key.starts_with(s))
@@ -66,6 +67,7 @@ impl Config {
                 } else {
                     ambassador_core::EmptyWeek::Short
                 },
+                requests: self.digest.requests,
             },
             grace: d("scheduler.grace", &self.scheduler.grace)?,
             announce_remind_after: d(
@@ -108,6 +110,19 @@ impl Config {
                 .filter(|list| !list.is_empty())
                 .unwrap_or_else(|| ambassador_core::LifecycleSettings::default().expectations),
                 copy_kudos_to_manager: self.lifecycle.copy_kudos_to_manager,
+            },
+            requests: ambassador_core::RequestSettings {
+                need_question: self
+                    .requests
+                    .need_question
+                    .checked_sub(1)
+                    .and_then(|i| usize::try_from(i).ok()),
+                acknowledge_within: d(
+                    "requests.acknowledge_within",
+                    &self.requests.acknowledge_within,
+                )?,
+                summary: ambassador_core::Cron::parse(&self.requests.summary_schedule)
+                    .map_err(anyhow::Error::msg)?,
             },
         })
     }

@@ -23,6 +23,7 @@ pub const DURATION_RANGES: &[(&str, &str, &str)] = &[
     ("outbox.base_backoff", "1s", "1day"),
     ("outbox.max_backoff", "1s", "7days"),
     ("outbox.lease", "1s", "1day"),
+    ("requests.acknowledge_within", "1h", "365days"),
 ];
 
 /// The allowed range of every count and size setting, both ends included.
@@ -38,6 +39,7 @@ pub const COUNT_RANGES: &[(&str, u64, u64)] = &[
     ("checkins.silent_rounds", 1, 100),
     ("outbox.max_attempts", 1, 100),
     ("outbox.batch", 1, 1000),
+    ("requests.need_question", 0, 50),
 ];
 
 /// The duration setting `key` written as `text`, refused outside its range (`DURATION_RANGES`).

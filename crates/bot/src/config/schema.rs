@@ -38,6 +38,7 @@ pub struct Config {
     pub announcements: AnnouncementsConfig,
     pub reports: ReportsConfig,
     pub lifecycle: LifecycleConfig,
+    pub requests: RequestsConfig,
     pub console: ConsoleConfig,
     pub slack: SlackConfig,
     pub matrix: MatrixConfig,
@@ -125,6 +126,7 @@ pub struct DigestConfig {
     pub schedule: String,
     pub channels: Vec<String>,
     pub empty_week: String,
+    pub requests: bool,
 }
 
 impl Default for DigestConfig {
@@ -134,6 +136,7 @@ impl Default for DigestConfig {
             schedule: d.schedule.text.clone(),
             channels: d.channels.iter().map(ToString::to_string).collect(),
             empty_week: "short".into(),
+            requests: d.requests,
         }
     }
 }
@@ -230,6 +233,29 @@ impl Default for LifecycleConfig {
             ambassadors_channel: l.ambassadors_channel.unwrap_or_default(),
             expectations: l.expectations,
             copy_kudos_to_manager: l.copy_kudos_to_manager,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RequestsConfig {
+    /// The check-in question (1 = the first) whose answer becomes a request; 0: none.
+    pub need_question: u32,
+    pub acknowledge_within: String,
+    pub summary_schedule: String,
+}
+
+impl Default for RequestsConfig {
+    fn default() -> Self {
+        let r = ambassador_core::RequestSettings::default();
+        RequestsConfig {
+            need_question: r
+                .need_question
+                .and_then(|i| u32::try_from(i + 1).ok())
+                .unwrap_or(0),
+            acknowledge_within: duration_text(r.acknowledge_within),
+            summary_schedule: r.summary.text.clone(),
         }
     }
 }

@@ -42,7 +42,7 @@ fn refuse(problems: Vec<Problem>) -> anyhow::Result<()> {
 
 impl Config {
     /// Every duration setting: its key and its text.
-    pub fn durations(&self) -> [(&'static str, &str); 11] {
+    pub fn durations(&self) -> [(&'static str, &str); 12] {
         [
             ("checkins.remind_after", &self.checkins.remind_after),
             ("checkins.close_after", &self.checkins.close_after),
@@ -64,11 +64,15 @@ impl Config {
             ("outbox.base_backoff", &self.outbox.base_backoff),
             ("outbox.max_backoff", &self.outbox.max_backoff),
             ("outbox.lease", &self.outbox.lease),
+            (
+                "requests.acknowledge_within",
+                &self.requests.acknowledge_within,
+            ),
         ]
     }
 
     /// Every count and size setting: its key and its value.
-    pub fn counts(&self) -> [(&'static str, u64); 11] {
+    pub fn counts(&self) -> [(&'static str, u64); 12] {
         [
             (
                 "database.max_connections",
@@ -102,6 +106,7 @@ impl Config {
             ("checkins.silent_rounds", self.checkins.silent_rounds.into()),
             ("outbox.max_attempts", self.outbox.max_attempts.into()),
             ("outbox.batch", self.outbox.batch.into()),
+            ("requests.need_question", self.requests.need_question.into()),
         ]
     }
 
@@ -205,6 +210,24 @@ impl Config {
         }
         if let Err(e) = ambassador_core::Cron::parse(&self.lifecycle.schedule) {
             bad("lifecycle.schedule", e);
+        }
+        if let Err(e) = ambassador_core::Cron::parse(&self.requests.summary_schedule) {
+            bad("requests.summary_schedule", e);
+        }
+        let questions = self
+            .checkins
+            .questions
+            .iter()
+            .filter(|q| !q.trim().is_empty())
+            .count();
+        if usize::try_from(self.requests.need_question).unwrap_or(usize::MAX) > questions {
+            bad(
+                "requests.need_question",
+                format!(
+                    "{}: there are {questions} check-in questions; give the number of one (1 = the first), or 0 for none",
+                    self.requests.need_question
+                ),
+            );
         }
         let mut ladder = Vec::new();
         for (key, value) in [

@@ -60,6 +60,14 @@ pub mod USAGE {
     pub const TIMEZONE: &str = "ambassadors timezone [IANA time zone]";
     pub const RENEW: &str = "ambassadors renew";
     pub const ALUMNI: &str = "ambassadors alumni @person";
+    pub const ASK: &str = "ambassadors ask <what you need from the program office> [#tags]";
+    pub const REQUESTS: &str = "ambassadors requests [mine|open|all|<status>|<region>|<department>|#label] [--grouped] [--oldest]";
+    pub const REQUEST: &str = "ambassadors request <number>";
+    pub const REPLY: &str = "ambassadors reply <number> <text>";
+    pub const TAKE: &str = "ambassadors take <number>";
+    pub const STATUS: &str =
+        "ambassadors status <number> <acknowledged|in-progress|done|declined> [note]";
+    pub const LABEL: &str = "ambassadors label <number> <label> [label …]";
     pub const KUDOS_MINE: &str = "kudos mine";
     pub const KUDOS_OPTOUT: &str = "kudos optout";
     pub const KUDOS_OPTIN: &str = "kudos optin";
@@ -195,6 +203,24 @@ const ENTRIES: &[HelpEntry] = &[
         what: "acknowledge the latest announcement (`shared`: you passed it on); `inbox` lists open ones",
     },
     HelpEntry {
+        role: Role::Ambassador,
+        usage: USAGE::ASK,
+        example: "ambassadors ask a sponsor for our shared CI runners #ci",
+        what: "ask the program office for something (your check-in answer to what you need does the same); you hear back by direct message",
+    },
+    HelpEntry {
+        role: Role::Ambassador,
+        usage: USAGE::REQUESTS,
+        example: "ambassadors requests --grouped",
+        what: "requests to the office and where they stand (an ambassador sees their own); `request N` shows one with its thread",
+    },
+    HelpEntry {
+        role: Role::Ambassador,
+        usage: USAGE::REPLY,
+        example: "ambassadors reply 12 Thanks, the budget owner is Grace",
+        what: "write in a request's thread: the office and the ambassador who asked get it by direct message",
+    },
+    HelpEntry {
         role: Role::Office,
         usage: USAGE::ANNOUNCE,
         example: "ambassadors announce --region EMEA The InnerSource summit call for talks is open until 2027-03-01.",
@@ -247,6 +273,24 @@ const ENTRIES: &[HelpEntry] = &[
         usage: USAGE::REPORTS,
         example: "ambassadors resolve 3 talked to them; they corrected the slide",
         what: "open misuse reports; `ambassadors resolve N [note]` marks one resolved",
+    },
+    HelpEntry {
+        role: Role::Office,
+        usage: USAGE::TAKE,
+        example: "ambassadors take 12",
+        what: "take a request on: you own it, it is in progress, its ambassador is told",
+    },
+    HelpEntry {
+        role: Role::Office,
+        usage: USAGE::STATUS,
+        example: "ambassadors status 12 done Two runners are reserved for Finance from March",
+        what: "set where a request stands; done and declined (with your reason) tell its ambassador, with the note",
+    },
+    HelpEntry {
+        role: Role::Office,
+        usage: USAGE::LABEL,
+        example: "ambassadors label 12 ci-sponsor",
+        what: "file a request under a label, so `requests --grouped` shows the same need across departments",
     },
     HelpEntry {
         role: Role::Office,

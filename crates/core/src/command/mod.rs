@@ -7,7 +7,7 @@ mod parse;
 mod token;
 
 pub use help::{HelpEntry, USAGE, help_entries};
-pub use parse::{ParseError, Parsed, parse, parse_date, tags_of};
+pub use parse::{ParseError, Parsed, label_of, parse, parse_date, tags_of};
 
 /// How a command names a person: the platform id as written (`ada` from `@ada`, `U012AB3CD` from
 /// `<@U012AB3CD|ada>`, `@ada:example.org` on Matrix).
@@ -160,6 +160,36 @@ pub enum Command {
     Alumni {
         person: Mention,
     },
+    /// `/ambassadors ask <what you need>`: an ambassador asks the office for something.
+    Ask {
+        text: String,
+    },
+    /// `/ambassadors requests [mine|open|all|status|region|department|#label] [--grouped] [--oldest]`
+    Requests(RequestsQuery),
+    /// `/ambassadors request N`: one request with its thread.
+    RequestShow {
+        id: i64,
+    },
+    /// `/ambassadors reply N <text>`: the office or the request's ambassador writes in its thread.
+    RequestReply {
+        id: i64,
+        text: String,
+    },
+    /// `/ambassadors take N`: the caller (office) owns the request.
+    RequestTake {
+        id: i64,
+    },
+    /// `/ambassadors status N <status> [note]`
+    RequestStatus {
+        id: i64,
+        status: crate::model::RequestStatus,
+        note: Option<String>,
+    },
+    /// `/ambassadors label N <label> [label …]`
+    RequestLabel {
+        id: i64,
+        labels: Vec<String>,
+    },
     /// `/kudos mine`
     KudosMine,
     /// `/kudos optout` (true) and `/kudos optin` (false)
@@ -218,6 +248,13 @@ impl Command {
             Command::TimeZone { .. } => "timezone",
             Command::Renew => "renew",
             Command::Alumni { .. } => "alumni",
+            Command::Ask { .. } => "ask",
+            Command::Requests(_) => "requests",
+            Command::RequestShow { .. } => "request",
+            Command::RequestReply { .. } => "reply",
+            Command::RequestTake { .. } => "take",
+            Command::RequestStatus { .. } => "status",
+            Command::RequestLabel { .. } => "label",
             Command::KudosMine => "kudos-mine",
             Command::KudosOptOut(true) => "kudos-optout",
             Command::KudosOptOut(false) => "kudos-optin",
@@ -248,13 +285,20 @@ impl Command {
             | Command::Decline { .. }
             | Command::Reports
             | Command::Resolve { .. }
-            | Command::Alumni { .. } => Role::Office,
+            | Command::Alumni { .. }
+            | Command::RequestTake { .. }
+            | Command::RequestStatus { .. }
+            | Command::RequestLabel { .. } => Role::Office,
             Command::StepDown
             | Command::Renew
             | Command::Checkin(_)
             | Command::Ack { .. }
             | Command::Inbox
-            | Command::Log(_) => Role::Ambassador,
+            | Command::Log(_)
+            | Command::Ask { .. }
+            | Command::Requests(_)
+            | Command::RequestShow { .. }
+            | Command::RequestReply { .. } => Role::Ambassador,
             _ => Role::Member,
         }
     }
@@ -293,6 +337,25 @@ pub enum Grouping {
 pub enum ScopeArg {
     Region(String),
     Department(String),
+}
+
+/// Which requests `/ambassadors requests` lists. With nothing given: the open ones, newest first
+/// (for an ambassador: their own).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestsQuery {
+    /// Only the caller's own (as the ambassador who asked, or as the office member who took them).
+    pub mine: bool,
+    /// Closed ones too.
+    pub all: bool,
+    pub status: Option<crate::model::RequestStatus>,
+    /// `#label`
+    pub label: Option<String>,
+    /// A region or a department, as written.
+    pub scope: Option<String>,
+    /// Grouped by label across departments.
+    pub grouped: bool,
+    /// Oldest first.
+    pub oldest_first: bool,
 }
 
 /// What `/ambassadors log` does.

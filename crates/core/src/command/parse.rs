@@ -83,6 +83,13 @@ const SUBCOMMANDS: &[&str] = &[
     "timezone",
     "renew",
     "alumni",
+    "ask",
+    "requests",
+    "request",
+    "reply",
+    "take",
+    "status",
+    "label",
 ];
 
 fn parse_ambassadors(rest: &str) -> PResult<Command> {
@@ -287,6 +294,93 @@ fn parse_ambassadors(rest: &str) -> PResult<Command> {
             })
         }
         "renew" => Ok(Command::Renew),
+        "ask" | "need" => {
+            let text = text_after(rest, first);
+            if text.is_empty() {
+                return Err(ParseError::new(
+                    "What do you need from the program office? Say it in a few words.",
+                    &[USAGE::ASK],
+                ));
+            }
+            Ok(Command::Ask {
+                text: text.to_string(),
+            })
+        }
+        "requests" | "request" | "needs" => parse_requests(args),
+        "reply" | "answer" => {
+            let id = request_number(args.first(), USAGE::REPLY)?;
+            let text = text_after(rest, &tokens[1]);
+            if text.is_empty() {
+                return Err(ParseError::new(
+                    format!("What is your reply to request #{id}?"),
+                    &[USAGE::REPLY],
+                ));
+            }
+            Ok(Command::RequestReply {
+                id,
+                text: text.to_string(),
+            })
+        }
+        "take" => match args {
+            [one] => Ok(Command::RequestTake {
+                id: request_number(Some(one), USAGE::TAKE)?,
+            }),
+            _ => Err(ParseError::new(
+                "`take` takes the number of one request.",
+                &[USAGE::TAKE],
+            )),
+        },
+        "status" => {
+            let id = request_number(args.first(), USAGE::STATUS)?;
+            let word = args.get(1).ok_or_else(|| {
+                ParseError::new(
+                    format!("What is the status of request #{id}: acknowledged, in-progress, done or declined?"),
+                    &[USAGE::STATUS],
+                )
+            })?;
+            // `in progress` as two words.
+            let (status, after) = match (word.text.to_lowercase().as_str(), args.get(2)) {
+                ("in", Some(next)) if next.text.eq_ignore_ascii_case("progress") => {
+                    (crate::model::RequestStatus::InProgress, next)
+                }
+                (w, _) => (
+                    w.parse()
+                        .map_err(|e: String| ParseError::new(e, &[USAGE::STATUS]))?,
+                    word,
+                ),
+            };
+            let note = text_after(rest, after);
+            Ok(Command::RequestStatus {
+                id,
+                status,
+                note: (!note.is_empty()).then(|| note.to_string()),
+            })
+        }
+        "label" | "labels" | "tag" => {
+            let id = request_number(args.first(), USAGE::LABEL)?;
+            let mut labels: Vec<String> = Vec::new();
+            for t in &args[1..] {
+                let label = label_of(&t.text).ok_or_else(|| {
+                    ParseError::new(
+                        format!(
+                            "`{}` is not a label: use letters, digits and `-`, up to 40.",
+                            t.text
+                        ),
+                        &[USAGE::LABEL],
+                    )
+                })?;
+                if !labels.contains(&label) {
+                    labels.push(label);
+                }
+            }
+            if labels.is_empty() {
+                return Err(ParseError::new(
+                    format!("Which label for request #{id}? For example `ci-sponsor`."),
+                    &[USAGE::LABEL],
+                ));
+            }
+            Ok(Command::RequestLabel { id, labels })
+        }
         "alumni" => {
             let person = match args {
                 [one] => mention(one),
@@ -312,6 +406,85 @@ fn parse_ambassadors(rest: &str) -> PResult<Command> {
             Err(ParseError::new(message, &[USAGE::HELP]))
         }
     }
+}
+
+/// A request's number, `12` or `#12`.
+fn request_number(token: Option<&Token>, usage: &'static str) -> PResult<i64> {
+    token
+        .and_then(|t| t.text.trim_start_matches('#').parse::<i64>().ok())
+        .filter(|n| *n > 0)
+        .ok_or_else(|| {
+            ParseError::new(
+                "Give the number of the request, as `requests` shows it (e.g. 12).",
+                &[usage],
+            )
+        })
+}
+
+/// A label as typed (`#CI-Sponsor`, `ci_sponsor`): lowercase letters, digits, `-` and `_`, up to 40.
+pub fn label_of(text: &str) -> Option<String> {
+    let label: String = text
+        .trim()
+        .trim_start_matches('#')
+        .trim_end_matches([',', ';', '.'])
+        .chars()
+        .flat_map(char::to_lowercase)
+        .collect();
+    let ok = !label.is_empty()
+        && label.chars().count() <= 40
+        && label
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+    ok.then_some(label)
+}
+
+fn parse_requests(args: &[Token]) -> PResult<Command> {
+    use crate::command::RequestsQuery;
+    if let [one] = args
+        && let Ok(id) = one.text.trim_start_matches('#').parse::<i64>()
+        && !one.quoted
+    {
+        return Ok(Command::RequestShow { id });
+    }
+    let mut q = RequestsQuery::default();
+    let mut scope: Vec<&Token> = Vec::new();
+    for t in args {
+        let word = t.text.to_lowercase();
+        match word.as_str() {
+            _ if t.quoted => scope.push(t),
+            "--grouped" | "grouped" | "--group" | "-g" => q.grouped = true,
+            "--oldest" | "oldest" | "--oldest-first" => q.oldest_first = true,
+            "--newest" | "newest" => q.oldest_first = false,
+            "mine" | "my" | "--mine" => q.mine = true,
+            "all" | "--all" => q.all = true,
+            "open" | "--open" => q.all = false,
+            w if w.starts_with('#') => {
+                q.label = Some(label_of(w).ok_or_else(|| {
+                    ParseError::new(format!("`{w}` is not a label."), &[USAGE::REQUESTS])
+                })?);
+            }
+            w if w.starts_with("--") => {
+                return Err(ParseError::new(
+                    format!("I don't know the option `{w}`: use --grouped or --oldest."),
+                    &[USAGE::REQUESTS],
+                ));
+            }
+            w => match w.parse::<crate::model::RequestStatus>() {
+                Ok(status) if scope.is_empty() => q.status = Some(status),
+                _ => scope.push(t),
+            },
+        }
+    }
+    if !scope.is_empty() {
+        q.scope = Some(
+            scope
+                .iter()
+                .map(|t| t.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+    }
+    Ok(Command::Requests(q))
 }
 
 fn parse_dept(args: &[Token]) -> PResult<Command> {

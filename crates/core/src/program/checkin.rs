@@ -28,6 +28,18 @@ pub(crate) fn dm(key: String, to: &Account, message: Message) -> Outgoing {
 }
 
 impl<S: Store, C: Clock> Program<S, C> {
+    /// How a need in a check-in reaches the office as a request, for the prompt.
+    fn need_hint(&self) -> Option<Rich> {
+        match self.settings.requests.need_question {
+            Some(i) if i < self.settings.checkins.questions.len() => Some(Rich::text(format!(
+                "Your answer to question {} (numbered `{}.` or on a line starting `Need:`) becomes a request: the program office answers you here.",
+                i + 1,
+                i + 1
+            ))),
+            _ => None,
+        }
+    }
+
     /// The round a prompt at `prompt` in `tz` belongs to: its local date.
     fn round_of(prompt: DateTime<Utc>, tz: Tz) -> RoundId {
         prompt.with_timezone(&tz).date_naive()
@@ -41,7 +53,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             .iter()
             .map(|q| Rich::text(q.clone()))
             .collect();
-        Message::new()
+        let mut m = Message::new()
             .heading(format!("Check-in for {round}"))
             .paragraph(format!(
                 "Hi {}! How are things in {}? A few lines are plenty:",
@@ -52,20 +64,23 @@ impl<S: Store, C: Clock> Program<S, C> {
                 Rich::text("Reply here, in one or several messages, until ")
                     .and_strong(local_time(closes_at, &a.time_zone))
                     .and(". Only the program office and you will see your answer."),
-            )
-            .buttons(vec![
-                Button::form("Answer", FormKind::Checkin).primary(),
-                Button::command("Skip this round", "checkin skip"),
-            ])
-            .context(
-                Rich::text("Also: ")
-                    .and_code(a.person.account.command("checkin show"))
-                    .and(", ")
-                    .and_code(a.person.account.command("checkin skip"))
-                    .and(", ")
-                    .and_code(a.person.account.command("checkin pause until YYYY-MM-DD"))
-                    .and(" for a vacation."),
-            )
+            );
+        if let Some(hint) = self.need_hint() {
+            m = m.paragraph(hint);
+        }
+        m.buttons(vec![
+            Button::form("Answer", FormKind::Checkin).primary(),
+            Button::command("Skip this round", "checkin skip"),
+        ])
+        .context(
+            Rich::text("Also: ")
+                .and_code(a.person.account.command("checkin show"))
+                .and(", ")
+                .and_code(a.person.account.command("checkin skip"))
+                .and(", ")
+                .and_code(a.person.account.command("checkin pause until YYYY-MM-DD"))
+                .and(" for a vacation."),
+        )
     }
 
     pub(crate) async fn plan_prompts(
@@ -267,24 +282,30 @@ impl<S: Store, C: Clock> Program<S, C> {
             .map(|a| a.time_zone.clone())
             .unwrap_or_else(|| self.settings.time_zone.name().to_string());
         let verb = if replace { "replaced" } else { "saved" };
+        let request = self
+            .request_from_checkin(caller, saved.round, &saved.answer)
+            .await?;
+        let mut thanks = Message::text(
+            Rich::text(format!(
+                "Thank you! Your check-in for {} is {verb}",
+                saved.round
+            ))
+            .and(format!(
+                " ({}). You can add to it until ",
+                super::count(
+                    saved.answer.chars().count() as u64,
+                    "character",
+                    "characters"
+                )
+            ))
+            .and_strong(local_time(saved.closes_at, &tz))
+            .and("."),
+        );
+        if let Some(request) = request {
+            thanks = thanks.paragraph(request);
+        }
         Ok(vec![Reply::caller(
-            Message::text(
-                Rich::text(format!(
-                    "Thank you! Your check-in for {} is {verb}",
-                    saved.round
-                ))
-                .and(format!(
-                    " ({}). You can add to it until ",
-                    super::count(
-                        saved.answer.chars().count() as u64,
-                        "character",
-                        "characters"
-                    )
-                ))
-                .and_strong(local_time(saved.closes_at, &tz))
-                .and("."),
-            )
-            .context(
+            thanks.context(
                 Rich::new()
                     .and_code(caller.cmd("checkin show"))
                     .and(" shows it, ")

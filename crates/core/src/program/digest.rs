@@ -307,6 +307,11 @@ impl<S: Store, C: Clock> Program<S, C> {
             };
             m = m.paragraph(Rich::strong("Check-ins:").and(text));
         }
+        if self.settings.digest.requests {
+            m = self
+                .you_said_we_did(m, week_start, occurrence, false)
+                .await?;
+        }
         for channel in &self.settings.digest.channels {
             for (i, part) in split_message(&m, MAX_BLOCKS, MAX_CHARS)
                 .into_iter()

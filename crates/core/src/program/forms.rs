@@ -17,6 +17,10 @@ const DEPARTMENT_FIELD: &str = "department";
 const TIME_ZONE_FIELD: &str = "time_zone";
 /// The reason field of the decline form.
 const REASON_FIELD: &str = "reason";
+/// The text field of a request reply.
+const TEXT_FIELD: &str = "text";
+/// The note field of a request marked done.
+const NOTE_FIELD: &str = "note";
 
 /// The id of check-in question `i`'s field.
 fn question_field(i: usize) -> String {
@@ -92,6 +96,8 @@ impl<S: Store, C: Clock> Program<S, C> {
             FormKind::Checkin => self.checkin_form(&caller).await,
             FormKind::Application => self.application_form(&caller).await,
             FormKind::Decline { person } => self.decline_form(&caller, person).await,
+            FormKind::RequestReply { id } => self.request_reply_form(&caller, *id).await,
+            FormKind::RequestDone { id } => self.request_done_form(&caller, *id).await,
         }
     }
 
@@ -110,6 +116,8 @@ impl<S: Store, C: Clock> Program<S, C> {
             FormKind::Checkin => self.submit_checkin(&caller, values).await,
             FormKind::Application => self.submit_application_form(&caller, values).await,
             FormKind::Decline { person } => self.submit_decline(&caller, person, values).await,
+            FormKind::RequestReply { id } => self.submit_request_reply(&caller, *id, values).await,
+            FormKind::RequestDone { id } => self.submit_request_done(&caller, *id, values).await,
         }
     }
 
@@ -464,6 +472,117 @@ impl<S: Store, C: Clock> Program<S, C> {
         }
         match self
             .decline(caller, &Mention(person.to_string()), &reason)
+            .await
+        {
+            Ok(replies) => Ok(Submitted::Done(replies)),
+            Err(f) => refused_submission(f),
+        }
+    }
+
+    // ---- requests ----
+
+    fn request_max(&self) -> usize {
+        self.settings.max_text_chars * 2
+    }
+
+    async fn request_reply_form(
+        &self,
+        caller: &Caller,
+        id: i64,
+    ) -> Result<FormOpening, StoreError> {
+        let r = match self.visible_request(caller, id).await {
+            Ok(r) => r,
+            Err(f) => return refused(f),
+        };
+        Ok(Ok(Form {
+            kind: FormKind::RequestReply { id },
+            title: format!("Reply to request #{id}"),
+            intro: Rich::new()
+                .and_mention(&r.ambassador)
+                .and(format!(" ({}, {}) asked: ", r.department, r.region))
+                .and_em(r.text.clone()),
+            fields: vec![FormField {
+                id: TEXT_FIELD.into(),
+                label: "Your reply".into(),
+                hint: Some("Sent by direct message; only the program office and the ambassador who asked see the thread.".into()),
+                multiline: true,
+                optional: false,
+                max_chars: self.request_max(),
+                initial: String::new(),
+            }],
+            submit: "Send".into(),
+        }))
+    }
+
+    async fn submit_request_reply(
+        &self,
+        caller: &Caller,
+        id: i64,
+        values: &[(String, String)],
+    ) -> Result<Submitted, StoreError> {
+        let text = sanitize_text(Form::value(values, TEXT_FIELD));
+        if let Some(e) = check_length(&text, false, self.request_max()) {
+            return Ok(Submitted::Invalid(vec![(TEXT_FIELD.into(), e)]));
+        }
+        match self.request_reply(caller, id, &text).await {
+            Ok(replies) => Ok(Submitted::Done(replies)),
+            Err(f) => refused_submission(f),
+        }
+    }
+
+    async fn request_done_form(&self, caller: &Caller, id: i64) -> Result<FormOpening, StoreError> {
+        if caller.role != Role::Office {
+            return Ok(Err(Message::text(
+                "Only the program office marks requests done.",
+            )));
+        }
+        let r = match self.visible_request(caller, id).await {
+            Ok(r) => r,
+            Err(f) => return refused(f),
+        };
+        Ok(Ok(Form {
+            kind: FormKind::RequestDone { id },
+            title: format!("Request #{id} done"),
+            intro: Rich::new()
+                .and_mention(&r.ambassador)
+                .and(format!(" ({}, {}) asked: ", r.department, r.region))
+                .and_em(r.text.clone()),
+            fields: vec![FormField {
+                id: NOTE_FIELD.into(),
+                label: "What was done, for the ambassador".into(),
+                hint: Some("They get it by direct message with the news.".into()),
+                multiline: true,
+                optional: true,
+                max_chars: self.request_max(),
+                initial: String::new(),
+            }],
+            submit: "Mark done".into(),
+        }))
+    }
+
+    async fn submit_request_done(
+        &self,
+        caller: &Caller,
+        id: i64,
+        values: &[(String, String)],
+    ) -> Result<Submitted, StoreError> {
+        if caller.role != Role::Office {
+            return refused_submission(super::refuse(
+                "Only the program office marks requests done.",
+            ));
+        }
+        let note = sanitize_text(Form::value(values, NOTE_FIELD));
+        if let Some(e) = check_length(&note, true, self.request_max()) {
+            return Ok(Submitted::Invalid(vec![(NOTE_FIELD.into(), e)]));
+        }
+        let note = (!note.is_empty()).then_some(note);
+        match self
+            .request_status(
+                caller,
+                id,
+                crate::model::RequestStatus::Done,
+                note.as_deref(),
+            )
             .await
         {
             Ok(replies) => Ok(Submitted::Done(replies)),

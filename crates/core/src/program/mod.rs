@@ -22,6 +22,7 @@ mod quarter;
 mod reaction;
 mod record;
 mod reports;
+mod requests;
 mod resolve;
 mod roster;
 mod schedule;
@@ -34,6 +35,7 @@ pub use home::{Home, HomeKudos, HomeStatus, OfficeGlance, home_message};
 pub use outbox::{DispatchReport, DispatchSettings, Dispatcher, backoff};
 pub use quarter::{quarter_days, quarter_of};
 pub use reaction::reaction_source;
+pub use requests::{RequestFigures, is_nothing, need_of, request_figures, word_overlap};
 pub use schedule::{Cron, Job, JobKind, TickReport, in_cadence, resolve_local};
 
 use crate::command::{Command, ParseError, Role, parse};
@@ -73,6 +75,30 @@ pub struct Settings {
     /// When the quarterly regional report goes to the office, in the program's time zone.
     pub quarterly_report: Cron,
     pub lifecycle: LifecycleSettings,
+    pub requests: RequestSettings,
+}
+
+/// Requests: what ambassadors need from the office.
+#[derive(Clone, Debug)]
+pub struct RequestSettings {
+    /// The check-in question (index into `checkins.questions`) whose answer becomes a request;
+    /// `None`: check-in answers make none (`ambassadors ask` still does).
+    pub need_question: Option<usize>,
+    /// A request with no answer from the office this long after it was made is listed to the
+    /// office in the next weekly requests summary (once).
+    pub acknowledge_within: chrono::Duration,
+    /// When the weekly requests summary goes to the office, in the program's time zone.
+    pub summary: Cron,
+}
+
+impl Default for RequestSettings {
+    fn default() -> Self {
+        RequestSettings {
+            need_question: Some(3),
+            acknowledge_within: chrono::Duration::days(5),
+            summary: Cron::parse("0 9 * * Mon").expect("valid default"),
+        }
+    }
 }
 
 /// Onboarding, the inactivity ladder, renewals, managers.
@@ -172,6 +198,8 @@ pub struct DigestSettings {
     /// Where it is posted.
     pub channels: Vec<crate::ports::Destination>,
     pub empty_week: EmptyWeek,
+    /// Add a "You said, we did" section on the week's requests (departments, never people).
+    pub requests: bool,
 }
 
 impl Default for DigestSettings {
@@ -183,6 +211,7 @@ impl Default for DigestSettings {
                 id: "general".into(),
             }],
             empty_week: EmptyWeek::Short,
+            requests: false,
         }
     }
 }
@@ -212,6 +241,7 @@ impl Default for Settings {
             announce_remind_after: chrono::Duration::days(3),
             quarterly_report: Cron::parse("0 10 1-7 1,4,7,10 Mon").expect("valid default"),
             lifecycle: LifecycleSettings::default(),
+            requests: RequestSettings::default(),
         }
     }
 }
@@ -459,6 +489,16 @@ impl<S: Store, C: Clock> Program<S, C> {
             Command::TimeZone { zone } => self.time_zone_command(caller, zone.as_deref()).await,
             Command::Renew => self.renew(caller).await,
             Command::Alumni { person } => self.to_alumni(caller, &person).await,
+            Command::Ask { text } => self.ask(caller, &text).await,
+            Command::Requests(q) => self.requests_view(caller, &q).await,
+            Command::RequestShow { id } => self.request_show(caller, id).await,
+            Command::RequestReply { id, text } => self.request_reply(caller, id, &text).await,
+            Command::RequestTake { id } => self.request_take(caller, id).await,
+            Command::RequestStatus { id, status, note } => {
+                self.request_status(caller, id, status, note.as_deref())
+                    .await
+            }
+            Command::RequestLabel { id, labels } => self.request_label(caller, id, &labels).await,
             Command::KudosMine => self.kudos_mine(caller).await,
             Command::KudosOptOut(out) => self.kudos_optout(caller, out).await,
             Command::KudosLeaderboard { period, group } => {

@@ -167,6 +167,9 @@ impl<S: Store, C: Clock> Program<S, C> {
             }
             m = m.paragraph(line.and("."));
         }
+        m = self
+            .you_said_we_did(m, instant(start), instant(end), true)
+            .await?;
         Ok(m.context("Check-ins: the response rate of the quarter's closed rounds, answered of those expected (prompted, less skipped and paused); open rounds are not counted. Reached: people at logged activities."))
     }
 

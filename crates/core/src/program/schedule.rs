@@ -139,6 +139,8 @@ pub enum JobKind {
     QuarterlyReport,
     /// The daily lifecycle job: the inactivity ladder and yearly renewals.
     Lifecycle,
+    /// The weekly requests summary to the office.
+    RequestsSummary,
 }
 
 /// One scheduled job: a kind, in a time zone.
@@ -159,6 +161,7 @@ impl Job {
             JobKind::AnnouncementReminders => "announcement-reminders".to_string(),
             JobKind::QuarterlyReport => "quarterly-report".to_string(),
             JobKind::Lifecycle => "lifecycle".to_string(),
+            JobKind::RequestsSummary => "requests-summary".to_string(),
         }
     }
 }
@@ -186,6 +189,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             JobKind::AnnouncementReminders,
             JobKind::QuarterlyReport,
             JobKind::Lifecycle,
+            JobKind::RequestsSummary,
         ]
         .into_iter()
         .map(|kind| Job {
@@ -227,6 +231,9 @@ impl<S: Store, C: Clock> Program<S, C> {
             }
             JobKind::Lifecycle => {
                 return self.settings.lifecycle.schedule.between(job.tz, from, to);
+            }
+            JobKind::RequestsSummary => {
+                return self.settings.requests.summary.between(job.tz, from, to);
             }
             JobKind::CheckinPrompt => Duration::zero(),
             JobKind::CheckinReminder => c.remind_after,
@@ -352,6 +359,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             JobKind::AnnouncementReminders => self.plan_announcement_reminders(occurrence).await,
             JobKind::QuarterlyReport => self.plan_quarterly_report(occurrence).await,
             JobKind::Lifecycle => self.plan_lifecycle(occurrence).await,
+            JobKind::RequestsSummary => self.plan_requests_summary(occurrence).await,
         }
     }
 }
