@@ -49,6 +49,7 @@ mod lifecycle;
 mod org;
 mod outbox;
 mod people;
+mod requests;
 mod roster;
 mod rows;
 mod scheduler;
@@ -66,6 +67,9 @@ use ambassador_core::{
 };
 use ambassador_core::{
     Application, ApplicationId, ApplicationStatus, MisuseReport, Nomination, ReportId, Term,
+};
+use ambassador_core::{
+    NewRequest, Request, RequestChange, RequestFilter, RequestId, RequestMessage,
 };
 use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, Utc};
 use error::DbResultExt;
@@ -739,6 +743,63 @@ impl Store for SqlStore {
     ) -> StoreResult<Option<MisuseReport>> {
         self.guarded(|| lifecycle::resolve_report(self, id, by, note, now, notices))
             .await
+    }
+
+    async fn add_request(
+        &self,
+        new: &NewRequest,
+        notify: &(dyn Fn(RequestId) -> Vec<Outgoing> + Send + Sync),
+    ) -> StoreResult<Request> {
+        self.guarded(|| requests::add_request(self, new, notify))
+            .await
+    }
+
+    async fn request(&self, id: RequestId) -> StoreResult<Option<Request>> {
+        self.guarded(|| requests::request(self, id)).await
+    }
+
+    async fn requests(&self, filter: &RequestFilter) -> StoreResult<Vec<Request>> {
+        self.guarded(|| requests::requests(self, filter)).await
+    }
+
+    async fn edit_request(
+        &self,
+        id: RequestId,
+        text: &str,
+        labels: &[String],
+    ) -> StoreResult<bool> {
+        self.guarded(|| requests::edit_request(self, id, text, labels))
+            .await
+    }
+
+    async fn update_request(
+        &self,
+        id: RequestId,
+        change: &RequestChange,
+        now: DateTime<Utc>,
+        notices: &[Outgoing],
+    ) -> StoreResult<Request> {
+        self.guarded(|| requests::update_request(self, id, change, now, notices))
+            .await
+    }
+
+    async fn add_request_message(
+        &self,
+        id: RequestId,
+        author: PersonId,
+        from_office: bool,
+        text: &str,
+        now: DateTime<Utc>,
+        notices: &[Outgoing],
+    ) -> StoreResult<Request> {
+        self.guarded(|| {
+            requests::add_request_message(self, id, author, from_office, text, now, notices)
+        })
+        .await
+    }
+
+    async fn request_messages(&self, id: RequestId) -> StoreResult<Vec<RequestMessage>> {
+        self.guarded(|| requests::request_messages(self, id)).await
     }
 
     async fn kudos_received(&self, person: PersonId) -> StoreResult<Vec<Kudos>> {

@@ -1,6 +1,6 @@
 //! The scheduler's state: claimed occurrences (`job_runs`), cursors, digest snapshots, and the
-//! effects a decision writes (outbox rows, check-in changes, announcements) in the same
-//! transaction as its claim.
+//! effects a decision writes (outbox rows, check-in changes, announcements, requests listed) in
+//! the same transaction as its claim.
 
 use crate::error::{DbResultExt, corrupt, is_foreign_key_violation, to_store_error};
 use crate::{SqlStore, to_micros};
@@ -244,6 +244,20 @@ pub(crate) async fn commit(
                 });
                 insert.push(" ON CONFLICT (person_id, anniversary) DO NOTHING");
                 insert.build().persistent(false).execute(&mut *tx).await?;
+            }
+
+            for chunk in effects.requests_listed.chunks(rows_per_statement(1)) {
+                // Listed once: a request listed before keeps its first instant.
+                let mut update = builder(pool, "UPDATE requests SET overdue_listed_at = ");
+                update
+                    .push_bind(at)
+                    .push(" WHERE overdue_listed_at IS NULL AND id IN (");
+                let mut ids = update.separated(", ");
+                for id in chunk {
+                    ids.push_bind(*id);
+                }
+                ids.push_unseparated(")");
+                update.build().persistent(false).execute(&mut *tx).await?;
             }
 
             if let Some(snapshot) = &effects.digest_snapshot {
