@@ -20,5 +20,6 @@ pub use ports::{
 };
 pub use program::{
     CheckinSettings, Cron, DigestSettings, DispatchReport, DispatchSettings, Dispatcher, EmptyWeek,
-    Inbound, Job, JobKind, LifecycleSettings, Program, Settings, TickReport, apology,
+    Inbound, Job, JobKind, LifecycleSettings, Program, RequestFigures, RequestSettings, Settings,
+    TickReport, apology, request_figures,
 };

@@ -316,7 +316,9 @@ pub(crate) async fn update_request(
             let updated = sqlx::query(
                 "UPDATE requests SET \
                      status = COALESCE($1, status), \
-                     closed_at = CASE WHEN $1 IS NULL THEN closed_at WHEN $2 THEN $3 ELSE NULL END, \
+                     closed_at = CASE WHEN $1 IS NULL THEN closed_at \
+                                      WHEN $2 AND status = $1 THEN COALESCE(closed_at, $3) \
+                                      WHEN $2 THEN $3 ELSE NULL END, \
                      first_answer_at = CASE WHEN $4 THEN COALESCE(first_answer_at, $3) \
                                             ELSE first_answer_at END, \
                      owner_id = COALESCE($5, owner_id), \

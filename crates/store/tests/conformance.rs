@@ -5464,6 +5464,22 @@ async fn request_updates_answer_once_close_reopen_and_label(store: SqlStore) {
         Some("Sponsored by the CTO, from June")
     );
 
+    // Done again with an amended note: it closed when it first became done.
+    let amended = store
+        .update_request(
+            request.id,
+            &RequestChange {
+                status: Some(RequestStatus::Done),
+                note: Some("Sponsored by the CTO, from June".to_owned()),
+                ..RequestChange::default()
+            },
+            t4,
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(amended.closed_at, Some(t3));
+
     // Reopened: no longer closed; the note is kept until replaced.
     let reopened = store
         .update_request(
