@@ -585,6 +585,24 @@ impl<S: Store, C: Clock> Program<S, C> {
         if let Some(s) = &scope {
             title.push_str(&format!(" — {}", s.label()));
         }
+        if list.is_empty()
+            && !office
+            && caller.ambassador.is_none()
+            && (q.all || {
+                self.store
+                    .requests(&RequestFilter {
+                        ambassador: Some(caller.person.id),
+                        open_only: false,
+                    })
+                    .await?
+                    .is_empty()
+            })
+        {
+            return Err(refuse(
+                Rich::text("Requests come from ambassadors, and you have none. To reach the program office, ask your department's ambassador: ")
+                    .and_code(caller.cmd("ambassadors who <your department>")),
+            ));
+        }
         if list.is_empty() {
             let hint = if office {
                 Rich::text("All requests, closed ones too: ")
@@ -592,7 +610,8 @@ impl<S: Store, C: Clock> Program<S, C> {
             } else {
                 Rich::text("Ask the program office for something: ")
                     .and_code(caller.cmd("ambassadors ask <what you need>"))
-                    .and(", or answer the check-in's question about what you need.")
+                    .and(", or answer the check-in's question about what you need. Closed ones too: ")
+                    .and_code(caller.cmd("ambassadors requests all"))
             };
             return Ok(vec![Reply::caller(
                 Message::new()
@@ -636,7 +655,9 @@ impl<S: Store, C: Clock> Program<S, C> {
                 .and_code(caller.cmd("ambassadors request N"))
                 .and(" shows one with its thread · ")
                 .and_code(caller.cmd("ambassadors reply N <text>"))
-                .and(" answers the office")
+                .and(" answers the office · ")
+                .and_code(caller.cmd("ambassadors requests all"))
+                .and(" closed ones too")
         };
         Ok(vec![Reply::caller(m.context(context))])
     }
@@ -645,10 +666,10 @@ impl<S: Store, C: Clock> Program<S, C> {
     fn request_line(&self, r: &Request, now: DateTime<Utc>, office: bool) -> Rich {
         let tz = self.settings.time_zone;
         let mut line = Rich::strong(format!("#{}", r.id)).and(format!(
-            " · {} · asked {} ({} ago) · {} ({})",
+            " · {} · asked {} ({}) · {} ({})",
             r.status.label(),
             r.created_at.with_timezone(&tz).date_naive(),
-            human_duration(now - r.created_at),
+            ago(now - r.created_at),
             r.department,
             r.region
         ));
@@ -1119,13 +1140,13 @@ impl<S: Store, C: Clock> Program<S, C> {
         if total.is_empty() {
             if always {
                 m = m.paragraph(
-                    Rich::strong("You said, we did: ").and("no requests from ambassadors."),
+                    Rich::strong("You said, we did:").and(" no requests from ambassadors."),
                 );
             }
             return Ok(m);
         }
         m = m.paragraph(
-            Rich::strong("You said, we did: ").and(format!("requests {}.", total.describe())),
+            Rich::strong("You said, we did:").and(format!(" requests {}.", total.describe())),
         );
         if regions.len() > 1 {
             m = m.list(
@@ -1225,10 +1246,10 @@ impl<S: Store, C: Clock> Program<S, C> {
                             .map(|r| {
                                 Rich::strong(format!("#{}", r.id))
                                     .and(format!(
-                                        " {} ({}), asked {} ago by ",
+                                        " {} ({}), asked {} by ",
                                         r.department,
                                         r.region,
-                                        human_duration(occurrence - r.created_at)
+                                        ago(occurrence - r.created_at)
                                     ))
                                     .and_mention(&r.ambassador)
                                     .and(": ")
@@ -1250,6 +1271,15 @@ impl<S: Store, C: Clock> Program<S, C> {
         }
         effects.requests_listed = overdue.iter().map(|r| r.id).collect();
         Ok(effects)
+    }
+}
+
+/// "3 days ago", or "just now" within the minute.
+fn ago(d: Duration) -> String {
+    if d < Duration::minutes(1) {
+        "just now".to_string()
+    } else {
+        format!("{} ago", human_duration(d))
     }
 }
 
