@@ -36,7 +36,7 @@ Need: shared CI runners, someone has to sponsor them
 
 #[test]
 fn needs_become_requests_the_office_answers_groups_and_closes_and_reports() {
-    let sb = Sandbox::new();
+    let sb = Sandbox::new().with_env("AMBASSADOR_BOT__DIGEST__REQUESTS", "true");
     let script = format!(
         "{ROUND}\
 :clock 2027-01-12T15:00:00Z
@@ -187,6 +187,21 @@ fn needs_become_requests_the_office_answers_groups_and_closes_and_reports() {
         !section.contains("@ada") && !section.contains("@linus"),
         "{section}"
     );
+
+    // The digest of Friday 2027-01-15 says the same of its week, naming departments only; the
+    // next week's, without requests, says nothing of them.
+    let digest = message_with(&m, "*Weekly digest — week to 2027-01-15*");
+    assert!(digest.starts_with("[general]"), "{digest}");
+    assert!(
+        digest.contains(
+            "*You said, we did:* requests 3 received, 2 answered (median first answer 2 days), 1 done."
+        ),
+        "{digest}"
+    );
+    assert!(digest.contains("Platform Engineering (EMEA), 2027-01-14:"), "{digest}");
+    let section = &digest[digest.find("You said, we did").unwrap()..];
+    assert!(!section.contains('@'), "{section}");
+    assert!(!message_with(&m, "*Weekly digest — week to 2027-01-22*").contains("You said"));
 
     // Only the office and the request's ambassador see a request; numbers tell nobody else.
     let refused: Vec<&String> = m

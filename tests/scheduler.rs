@@ -137,15 +137,19 @@ async fn downtime_runs_late_within_grace_and_skips_beyond_it() {
     let p = program(store, clock.clone());
     p.tick().await.unwrap();
 
-    // Down from 07:00 to 11:00: the 08:00 prompt runs three hours late at restart.
+    // Down from 07:00 to 11:00: the 08:00 prompt runs three hours late at restart, and the
+    // office's weekly requests summary (Monday 09:00 in the program's zone, UTC) two hours late.
     clock.set(utc("2027-03-01T11:00:00Z"));
     let report = p.tick().await.unwrap();
     assert_eq!(
         report.ran,
-        vec![(
-            "checkin-prompt@Europe/Berlin".to_string(),
-            utc("2027-03-01T08:00:00Z")
-        )]
+        vec![
+            (
+                "checkin-prompt@Europe/Berlin".to_string(),
+                utc("2027-03-01T08:00:00Z")
+            ),
+            ("requests-summary".to_string(), utc("2027-03-01T09:00:00Z")),
+        ]
     );
     assert!(report.skipped.is_empty());
 
@@ -161,6 +165,7 @@ async fn downtime_runs_late_within_grace_and_skips_beyond_it() {
                 "checkin-prompt@Europe/Berlin".to_string(),
                 utc("2027-03-08T08:00:00Z")
             ),
+            ("requests-summary".to_string(), utc("2027-03-08T09:00:00Z")),
             (
                 "checkin-reminder@Europe/Berlin".to_string(),
                 utc("2027-03-10T08:00:00Z")
@@ -180,8 +185,8 @@ async fn downtime_runs_late_within_grace_and_skips_beyond_it() {
         .job_runs(utc("2027-03-08T00:00:00Z"), utc("2027-03-09T00:00:00Z"))
         .await
         .unwrap();
-    assert_eq!(runs.len(), 1);
-    assert_eq!(runs[0].status, JobRunStatus::Skipped);
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert!(runs.iter().all(|r| r.status == JobRunStatus::Skipped));
     // Only two prompts were ever queued.
     let prompts = p
         .store

@@ -148,6 +148,7 @@ fn set_duration(c: &mut Config, key: &str, text: &str) {
         "outbox.base_backoff" => &mut c.outbox.base_backoff,
         "outbox.max_backoff" => &mut c.outbox.max_backoff,
         "outbox.lease" => &mut c.outbox.lease,
+        "requests.acknowledge_within" => &mut c.requests.acknowledge_within,
         other => panic!("no duration {other}"),
     };
     *field = text.to_string();
@@ -166,6 +167,11 @@ fn set_count(c: &mut Config, key: &str, value: u32) {
         "checkins.silent_rounds" => c.checkins.silent_rounds = value,
         "outbox.max_attempts" => c.outbox.max_attempts = value,
         "outbox.batch" => c.outbox.batch = value,
+        // Within its range, as long as there are that many questions (checked on its own below).
+        "requests.need_question" => {
+            c.requests.need_question = value;
+            c.checkins.questions = (1..=50).map(|i| format!("Question {i}?")).collect();
+        }
         other => panic!("no count {other}"),
     }
 }
@@ -318,4 +324,26 @@ mod properties {
             }
         }
     }
+}
+
+#[test]
+fn the_need_question_must_be_one_of_the_questions() {
+    let mut c = Config::default();
+    c.requests.need_question = 5;
+    let problems = c.problems();
+    let p = problems
+        .iter()
+        .find(|p| p.key == "requests.need_question")
+        .expect("refused");
+    assert!(
+        p.message
+            .contains("there are 4 check-in questions; give the number of one (1 = the first), or 0 for none"),
+        "{}",
+        p.message
+    );
+    c.requests.need_question = 0;
+    assert!(c.problems().is_empty());
+    assert_eq!(c.settings().unwrap().requests.need_question, None);
+    c.requests.need_question = 4;
+    assert_eq!(c.settings().unwrap().requests.need_question, Some(3));
 }
