@@ -543,7 +543,11 @@ fn exports_requests_as_csv_json_and_markdown() {
         ],
     );
     let table: Vec<&str> = md.lines().filter(|l| l.starts_with('|')).collect();
-    assert_eq!(table.len(), 6, "a header, its underline and 4 requests:\n{md}");
+    assert_eq!(
+        table.len(),
+        6,
+        "a header, its underline and 4 requests:\n{md}"
+    );
     let columns = table[0].matches(" | ").count();
     assert!(
         table
