@@ -1,6 +1,7 @@
-//! `ambassador-bot export roster|coverage|checkins|kudos` as the program office uses it: a demo
-//! organization with a check-in round and kudos made through the console on a simulated clock,
-//! then exported as CSV and JSON, filtered, into a file; bad input; PostgreSQL like SQLite.
+//! `ambassador-bot export roster|coverage|checkins|kudos|requests` as the program office uses it:
+//! a demo organization with a check-in round, kudos and requests made through the console on a
+//! simulated clock, then exported as CSV, JSON (and Markdown for requests), filtered, into a file;
+//! bad input; PostgreSQL like SQLite.
 
 mod support;
 
@@ -269,6 +270,22 @@ fn bad_export_input_gets_a_short_error_and_no_file() {
             &["roster", "--region", "APAC", "--department", "Legal"],
             "the department Legal is in EMEA, not in APAC",
         ),
+        (
+            &["requests", "--department", "Platform Engineerin"],
+            "there is no department called `Platform Engineerin` (did you mean Platform Engineering",
+        ),
+        (
+            &["requests", "--format", "xlsx"],
+            "unknown format `xlsx`: use csv, json or markdown",
+        ),
+        (
+            &["requests", "--until", "2027-13-01"],
+            "`2027-13-01` is not a date",
+        ),
+        (
+            &["requests", "--status", "finished"],
+            "`finished` is not a request status",
+        ),
     ] {
         let mut all = vec!["export"];
         all.extend_from_slice(args);
@@ -345,4 +362,289 @@ fn csv_cells_a_spreadsheet_would_run_are_neutralised() {
         record.contains("'=HYPERLINK") && !record.contains(",=HYPERLINK"),
         "{record}"
     );
+}
+
+/// Requests made through the console on a simulated clock: ada's from her check-in of the round of
+/// 2027-01-04 (two need lines, one with a `|`), answered, answered back, taken and done; hedy's asked
+/// directly with a text a spreadsheet would run; margaret's asked late on 2027-01-05 (UTC), labelled
+/// by the office; hedy's second a week later.
+const REQUESTS: &str = ":clock 2027-01-05T12:00:00Z\n\
+    :as ada\n:dm\n4. a sponsor for the shared CI templates #ci\nNeed: a budget line | for runners\n\
+    :as hedy\n:in general\n/ambassadors ask =HYPERLINK(\"http://x\",\"y\") docs in Japanese\n\
+    :clock 2027-01-05T20:00:00Z\n\
+    :as margaret\n:in general\n/ambassadors ask a CI sponsor for Sales too #ci\n\
+    :clock 2027-01-07T00:00:00Z\n\
+    :as admin\n:in general\n/ambassadors reply 1 We are looking for one\n\
+    :as ada\n:in general\n/ambassadors reply 1 Thanks, Finance may co-fund\n\
+    :clock 2027-01-08T12:00:00Z\n\
+    :as admin\n:in general\n/ambassadors take 1\n\
+    /ambassadors status 1 done Platform sponsors it from Q2\n/ambassadors label 3 ci-sponsor\n\
+    :clock 2027-01-12T09:00:00Z\n\
+    :as hedy\n:in general\n/ambassadors ask a translated contributor guide\n";
+
+fn with_requests(sb: Sandbox) -> Sandbox {
+    sb.console(&["--demo", "--clock", "2027-01-03T12:00:00Z"], REQUESTS);
+    sb
+}
+
+/// The numbers of the requests in a CSV export.
+fn numbers(text: &str) -> Vec<String> {
+    let (header, rows) = csv_of(text);
+    rows.iter()
+        .map(|r| field(&header, r, "number").to_string())
+        .collect()
+}
+
+#[test]
+fn exports_requests_as_csv_json_and_markdown() {
+    let sb = with_requests(Sandbox::new());
+
+    // CSV: one row per request by number, every column the office checks.
+    let text = export(&sb, &["requests"]);
+    let (header, rows) = csv_of(&text);
+    assert_eq!(
+        header,
+        [
+            "number",
+            "status",
+            "ambassador",
+            "account",
+            "department",
+            "region",
+            "round",
+            "asked_at",
+            "first_answer_at",
+            "days_to_first_answer",
+            "closed_at",
+            "owner",
+            "owner_account",
+            "labels",
+            "text",
+            "note",
+            "messages"
+        ]
+    );
+    assert_eq!(numbers(&text), ["1", "2", "3", "4"], "{text}");
+    let ada = &rows[0];
+    for (column, value) in [
+        ("status", "done"),
+        ("ambassador", "ada"),
+        ("account", "console:ada"),
+        ("department", "Platform Engineering"),
+        ("region", "EMEA"),
+        ("round", "2027-01-04"),
+        ("asked_at", "2027-01-05T12:00:00Z"),
+        ("first_answer_at", "2027-01-07T00:00:00Z"),
+        ("days_to_first_answer", "1.5"),
+        ("closed_at", "2027-01-08T12:00:00Z"),
+        ("owner", "admin"),
+        ("owner_account", "console:admin"),
+        ("labels", "ci"),
+        (
+            "text",
+            "a sponsor for the shared CI templates #ci\na budget line | for runners",
+        ),
+        ("note", "Platform sponsors it from Q2"),
+        ("messages", "2"),
+    ] {
+        assert_eq!(field(&header, ada, column), value, "{column} of #1");
+    }
+    let hedy = &rows[1];
+    assert_eq!(field(&header, hedy, "round"), "", "asked directly");
+    assert_eq!(field(&header, hedy, "status"), "new");
+    assert_eq!(field(&header, hedy, "first_answer_at"), "");
+    assert_eq!(field(&header, hedy, "days_to_first_answer"), "");
+    assert_eq!(field(&header, hedy, "owner"), "");
+    assert_eq!(field(&header, hedy, "messages"), "0");
+    // A text a spreadsheet would run is written as text.
+    assert_eq!(
+        field(&header, hedy, "text"),
+        "'=HYPERLINK(\"http://x\",\"y\") docs in Japanese"
+    );
+    assert!(
+        rows.iter().flatten().all(|cell| !cell.starts_with('=')),
+        "{rows:?}"
+    );
+    // Labels from the text and the office's, joined with a space.
+    assert_eq!(field(&header, &rows[2], "labels"), "ci ci-sponsor");
+
+    // Filters: scope by the department and region asked from, status, open, days asked.
+    let only = |args: &[&str]| {
+        let mut all = vec!["requests"];
+        all.extend_from_slice(args);
+        numbers(&export(&sb, &all))
+    };
+    assert_eq!(only(&["--region", "apac"]), ["2", "4"]);
+    assert_eq!(only(&["--department", "sales"]), ["3"]);
+    assert_eq!(only(&["--status", "done"]), ["1"]);
+    assert_eq!(only(&["--status", "NEW", "--region", "APAC"]), ["2", "4"]);
+    assert_eq!(only(&["--open"]), ["2", "3", "4"]);
+    assert_eq!(only(&["--since", "2027-01-06"]), ["4"]);
+    assert_eq!(only(&["--until", "2027-01-05"]), ["1", "2", "3"]);
+    assert_eq!(only(&["--since", "2027-01-13"]), Vec::<String>::new());
+    // Days are the program's: margaret asked at 20:00 UTC, 05:00 on 2027-01-06 in Tokyo.
+    sb.file("tokyo.toml", "[program]\ntime_zone = \"Asia/Tokyo\"\n");
+    let tokyo = |args: &[&str]| {
+        let mut all = vec!["--config", "tokyo.toml", "export", "requests"];
+        all.extend_from_slice(args);
+        let out = sb.run(&all, "");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        numbers(&String::from_utf8(out.stdout).unwrap())
+    };
+    assert_eq!(tokyo(&["--until", "2027-01-05"]), ["1", "2"]);
+    assert_eq!(tokyo(&["--since", "2027-01-06"]), ["3", "4"]);
+
+    // JSON: typed fields, null for what is missing.
+    let json = json_of(&export(&sb, &["requests", "--format", "json"]));
+    assert_eq!(json.len(), 4);
+    let ada = &json[0];
+    assert_eq!(ada["number"], 1);
+    assert_eq!(ada["days_to_first_answer"], 1.5);
+    assert_eq!(ada["messages"], 2);
+    assert_eq!(ada["round"], "2027-01-04");
+    assert_eq!(ada["labels"], serde_json::json!(["ci"]));
+    assert_eq!(ada["owner_account"], "console:admin");
+    let hedy = &json[1];
+    assert_eq!(
+        hedy["text"], "=HYPERLINK(\"http://x\",\"y\") docs in Japanese",
+        "JSON is not a spreadsheet"
+    );
+    for missing in [
+        "round",
+        "first_answer_at",
+        "days_to_first_answer",
+        "closed_at",
+        "owner",
+        "owner_account",
+        "note",
+    ] {
+        assert!(hedy[missing].is_null(), "{missing}: {hedy}");
+    }
+    assert_eq!(hedy["messages"], 0);
+    assert_eq!(hedy["labels"], serde_json::json!([]));
+    assert_eq!(json[2]["labels"], serde_json::json!(["ci", "ci-sponsor"]));
+
+    // Markdown: a table whose cells keep to one row, and the totals of the period as the
+    // quarterly report counts them.
+    let md = export(
+        &sb,
+        &[
+            "requests",
+            "--format",
+            "markdown",
+            "--since",
+            "2027-01-01",
+            "--until",
+            "2027-03-31",
+        ],
+    );
+    let table: Vec<&str> = md.lines().filter(|l| l.starts_with('|')).collect();
+    assert_eq!(
+        table.len(),
+        6,
+        "a header, its underline and 4 requests:\n{md}"
+    );
+    let columns = table[0].matches(" | ").count();
+    assert!(
+        table
+            .iter()
+            .all(|l| l.replace("\\|", "").matches(" | ").count() == columns),
+        "every row has the header's columns:\n{md}"
+    );
+    let first = table.iter().find(|l| l.starts_with("| 1 |")).expect("#1");
+    assert!(
+        first.contains(
+            "| a sponsor for the shared CI templates #ci<br>a budget line \\| for runners |"
+        ),
+        "{first}"
+    );
+    assert!(first.contains("| ada (console:ada) |"), "{first}");
+    assert!(first.contains("| 2027-01-04 |"), "the round: {first}");
+    let totals = md
+        .lines()
+        .find(|l| l.starts_with("**Totals**"))
+        .unwrap_or_else(|| panic!("no totals in\n{md}"));
+    assert!(
+        totals.ends_with("requests 4 received, 1 answered (median first answer 1 d 12 h), 1 done."),
+        "{totals}"
+    );
+    let report = export(&sb, &["activity", "--quarter", "2027-Q1"]);
+    let said = report
+        .lines()
+        .find(|l| l.contains("You said, we did"))
+        .unwrap_or_else(|| panic!("no requests section in\n{report}"));
+    let figures = |l: &str| l[l.find("requests ").expect("figures")..].to_string();
+    assert_eq!(
+        figures(totals),
+        figures(said),
+        "the quarterly report's figures"
+    );
+    // A period without requests asked still counts what was answered and done in it.
+    let md = export(
+        &sb,
+        &[
+            "requests",
+            "--format",
+            "md",
+            "--region",
+            "EMEA",
+            "--since",
+            "2027-01-07",
+            "--until",
+            "2027-01-08",
+        ],
+    );
+    assert!(md.contains("\nNone.\n"), "{md}");
+    assert!(
+        md.contains("requests 0 received, 1 answered (median first answer 1 d 12 h), 1 done."),
+        "{md}"
+    );
+
+    // A bad department: refused, nothing written.
+    let out = sb.run(
+        &[
+            "export",
+            "requests",
+            "--department",
+            "Sale",
+            "--format",
+            "markdown",
+            "--output",
+            "requests.md",
+        ],
+        "",
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("there is no department called `Sale` (did you mean Sales"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!sb.path().join("requests.md").exists());
+    let out = sb.run(&["export", "requests", "--output", "requests.csv"], "");
+    assert!(out.status.success() && out.stdout.is_empty());
+    assert_eq!(
+        std::fs::read_to_string(sb.path().join("requests.csv")).unwrap(),
+        text
+    );
+}
+
+#[test]
+fn postgresql_exports_requests_like_sqlite() {
+    let Some(schema) = support::PgSchema::new("export_requests") else {
+        return;
+    };
+    let sqlite = with_requests(Sandbox::new());
+    let pg = with_requests(Sandbox::new().with_env("AMBASSADOR_BOT__DATABASE__URL", &schema.url));
+    for format in ["csv", "json", "markdown"] {
+        let args = ["requests", "--format", format];
+        let (a, b) = (export(&sqlite, &args), export(&pg, &args));
+        assert!(a.contains("Platform sponsors it from Q2"), "{format}:\n{a}");
+        assert_eq!(a, b, "requests as {format}: SQLite and PostgreSQL differ");
+    }
 }

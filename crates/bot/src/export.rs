@@ -4,10 +4,12 @@ use ambassador_core::program::{
     CoverageReport, DepartmentStatus, activity_text, count, quarter_days, quarter_of, resolve_local,
 };
 use ambassador_core::{
-    Account, ActivityFilter, CheckinFilter, Clock, Department, PersonRef, Program, RosterFilter,
-    Store, closest, name_key, render_markdown,
+    Account, ActivityFilter, CheckinFilter, Clock, Department, PersonRef, Program, Request,
+    RequestFilter, RequestStatus, RosterFilter, Store, closest, name_key, render_markdown,
+    request_figures,
 };
 use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
+use chrono_tz::Tz;
 use serde::Serialize;
 use std::collections::HashSet;
 use std::io::Write;
@@ -192,6 +194,29 @@ impl Scope {
     }
 }
 
+impl Scope {
+    /// Whether a department and region named as a request keeps them (those it was asked from)
+    /// are in scope.
+    fn covers_names(&self, department: &str, region: &str) -> bool {
+        self.department
+            .as_ref()
+            .is_none_or(|d| name_key(&d.name) == name_key(department))
+            && self
+                .region
+                .as_ref()
+                .is_none_or(|r| name_key(r) == name_key(region))
+    }
+
+    /// "all regions", "the region EMEA", "the department Finance (EMEA)".
+    fn describe(&self) -> String {
+        match (&self.department, &self.region) {
+            (Some(d), _) => format!("the department {} ({})", d.name, d.region),
+            (None, Some(r)) => format!("the region {r}"),
+            (None, None) => "all regions".into(),
+        }
+    }
+}
+
 fn hint(options: &[&str]) -> String {
     match options {
         [] => String::new(),
@@ -229,6 +254,26 @@ fn accounts(people: &[Person]) -> String {
         .map(|p| p.account.as_str())
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// The instants `[from, to)` of the days `since..=until` in `tz`; without `since` from the start of
+/// 1970, without `until` to the last second of year 9999.
+fn period(
+    tz: Tz,
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start_of = |day: NaiveDate| resolve_local(tz, day.and_time(NaiveTime::MIN));
+    let from = since.map(start_of).unwrap_or(DateTime::UNIX_EPOCH);
+    let to = match until.and_then(|d| d.succ_opt()) {
+        Some(next) => start_of(next),
+        // The last second of year 9999: later years do not compare as text (SQLite).
+        None => NaiveDate::from_ymd_opt(9999, 12, 31)
+            .and_then(|d| d.and_hms_opt(23, 59, 59))
+            .expect("a valid instant")
+            .and_utc(),
+    };
+    (from, to)
 }
 
 fn instant(t: DateTime<Utc>) -> String {
@@ -540,17 +585,7 @@ pub async fn kudos<S: Store, C: Clock>(
     format: Format,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let tz = program.settings.time_zone;
-    let start_of = |day: NaiveDate| resolve_local(tz, day.and_time(NaiveTime::MIN));
-    let from = since.map(start_of).unwrap_or(DateTime::UNIX_EPOCH);
-    let to = match until.and_then(|d| d.succ_opt()) {
-        Some(next) => start_of(next),
-        // The last second of year 9999: later years do not compare as text (SQLite).
-        None => NaiveDate::from_ymd_opt(9999, 12, 31)
-            .and_then(|d| d.and_hms_opt(23, 59, 59))
-            .expect("a valid instant")
-            .and_utc(),
-    };
+    let (from, to) = period(program.settings.time_zone, since, until);
     let mut list = program.store.kudos_between(from, to).await?;
     if scope.region.is_some() || scope.department.is_some() {
         let in_scope: HashSet<Account> = program
@@ -580,4 +615,250 @@ pub async fn kudos<S: Store, C: Clock>(
         })
         .collect();
     write_rows(format, &rows, out)
+}
+
+// ---- requests as CSV, JSON or Markdown ----
+
+/// How `export requests` is written: rows as CSV or JSON, or a Markdown table with the period's
+/// totals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestsFormat {
+    Rows(Format),
+    Markdown,
+}
+
+impl std::str::FromStr for RequestsFormat {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> anyhow::Result<RequestsFormat> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "markdown" | "md" => Ok(RequestsFormat::Markdown),
+            other => other.parse().map(RequestsFormat::Rows).map_err(|_| {
+                anyhow::anyhow!("unknown format `{other}`: use csv, json or markdown")
+            }),
+        }
+    }
+}
+
+/// Which requests `export requests` writes besides scope and days: one status, or the open ones.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RequestsWanted {
+    pub status: Option<RequestStatus>,
+    pub open: bool,
+}
+
+#[derive(Serialize)]
+struct RequestRow {
+    number: i64,
+    status: &'static str,
+    ambassador: String,
+    account: String,
+    department: String,
+    region: String,
+    round: Option<NaiveDate>,
+    asked_at: String,
+    first_answer_at: Option<String>,
+    days_to_first_answer: Option<f64>,
+    closed_at: Option<String>,
+    owner: Option<String>,
+    owner_account: Option<String>,
+    labels: Vec<String>,
+    text: String,
+    note: Option<String>,
+    messages: usize,
+}
+
+impl Row for RequestRow {
+    const HEADER: &'static [&'static str] = &[
+        "number",
+        "status",
+        "ambassador",
+        "account",
+        "department",
+        "region",
+        "round",
+        "asked_at",
+        "first_answer_at",
+        "days_to_first_answer",
+        "closed_at",
+        "owner",
+        "owner_account",
+        "labels",
+        "text",
+        "note",
+        "messages",
+    ];
+    fn record(&self) -> Vec<String> {
+        vec![
+            self.number.to_string(),
+            self.status.into(),
+            self.ambassador.clone(),
+            self.account.clone(),
+            self.department.clone(),
+            self.region.clone(),
+            opt(&self.round),
+            self.asked_at.clone(),
+            opt(&self.first_answer_at),
+            opt(&self.days_to_first_answer),
+            opt(&self.closed_at),
+            opt(&self.owner),
+            opt(&self.owner_account),
+            self.labels.join(" "),
+            self.text.clone(),
+            opt(&self.note),
+            self.messages.to_string(),
+        ]
+    }
+}
+
+/// Days from asking to the office's first answer, to a tenth of a day.
+fn days_to_first_answer(r: &Request) -> Option<f64> {
+    r.first_answer_at.map(|t| {
+        let days = (t - r.created_at).num_seconds() as f64 / 86_400.0;
+        (days * 10.0).round() / 10.0
+    })
+}
+
+/// A Markdown table cell: `|` and backslashes escaped, line breaks as `<br>`.
+fn md_cell(text: &str) -> String {
+    text.trim()
+        .replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace("\r\n", "<br>")
+        .replace(['\n', '\r'], "<br>")
+}
+
+/// Requests asked on the days `since..=until` (in the program's time zone; all when not given)
+/// from a department in scope, with `wanted` status, by number, each with the number of messages
+/// in its thread. Markdown adds the totals of the period as the quarterly report counts them
+/// ([`request_figures`], over every request in scope whatever its status now).
+pub async fn requests<S: Store, C: Clock>(
+    program: &Program<S, C>,
+    scope: &Scope,
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+    wanted: RequestsWanted,
+    format: RequestsFormat,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let tz = program.settings.time_zone;
+    let (from, to) = period(tz, since, until);
+    let mut in_scope = program.store.requests(&RequestFilter::default()).await?;
+    in_scope.retain(|r| scope.covers_names(&r.department, &r.region));
+    in_scope.sort_by_key(|r| r.id);
+    let mut listed = Vec::new();
+    for r in &in_scope {
+        let asked = r.created_at >= from && r.created_at < to;
+        let status = wanted.status.is_none_or(|s| s == r.status);
+        if asked && status && (!wanted.open || r.status.is_open()) {
+            let messages = program.store.request_messages(r.id).await?.len();
+            listed.push((r, messages));
+        }
+    }
+    let format = match format {
+        RequestsFormat::Rows(format) => format,
+        RequestsFormat::Markdown => {
+            let (total, _) = request_figures(&in_scope, from, to);
+            return requests_markdown(scope, since, until, wanted, tz, &listed, &total, out);
+        }
+    };
+    let rows: Vec<RequestRow> = listed
+        .into_iter()
+        .map(|(r, messages)| RequestRow {
+            number: r.id,
+            status: r.status.as_str(),
+            ambassador: r.ambassador.display_name.clone(),
+            account: r.ambassador.account.to_string(),
+            department: r.department.clone(),
+            region: r.region.clone(),
+            round: r.round,
+            asked_at: instant(r.created_at),
+            first_answer_at: r.first_answer_at.map(instant),
+            days_to_first_answer: days_to_first_answer(r),
+            closed_at: r.closed_at.map(instant),
+            owner: r.owner.as_ref().map(|o| o.display_name.clone()),
+            owner_account: r.owner.as_ref().map(|o| o.account.to_string()),
+            labels: r.labels.clone(),
+            text: r.text.clone(),
+            note: r.note.clone(),
+            messages,
+        })
+        .collect();
+    write_rows(format, &rows, out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn requests_markdown(
+    scope: &Scope,
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+    wanted: RequestsWanted,
+    tz: Tz,
+    listed: &[(&Request, usize)],
+    total: &ambassador_core::RequestFigures,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let days = match (since, until) {
+        (Some(s), Some(u)) => format!("from {s} to {u}"),
+        (Some(s), None) => format!("from {s} on"),
+        (None, Some(u)) => format!("up to {u}"),
+        (None, None) => "at any time".into(),
+    };
+    writeln!(out, "# Requests from {}, asked {days}\n", scope.describe())?;
+    match (wanted.status, wanted.open) {
+        (Some(s), _) => writeln!(out, "Only those now {}.\n", s.label())?,
+        (None, true) => writeln!(
+            out,
+            "Only the open ones (new, acknowledged or in progress).\n"
+        )?,
+        (None, false) => {}
+    }
+    writeln!(out, "Times in {}.\n", tz.name())?;
+    if listed.is_empty() {
+        writeln!(out, "None.")?;
+    } else {
+        writeln!(
+            out,
+            "| # | Status | Ambassador | Department | Region | Round | Asked | First answer | Days to first answer | Closed | Owner | Labels | Text | Note | Messages |"
+        )?;
+        writeln!(
+            out,
+            "| ---: | --- | --- | --- | --- | --- | --- | --- | ---: | --- | --- | --- | --- | --- | ---: |"
+        )?;
+        let local = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+        for (r, messages) in listed {
+            let cells = [
+                r.id.to_string(),
+                r.status.label().to_string(),
+                format!("{} ({})", r.ambassador.display_name, r.ambassador.account),
+                r.department.clone(),
+                r.region.clone(),
+                opt(&r.round),
+                local(r.created_at),
+                r.first_answer_at.map(local).unwrap_or_default(),
+                opt(&days_to_first_answer(r)),
+                r.closed_at.map(local).unwrap_or_default(),
+                r.owner
+                    .as_ref()
+                    .map(|o| format!("{} ({})", o.display_name, o.account))
+                    .unwrap_or_default(),
+                r.labels.join(" "),
+                r.text.clone(),
+                r.note.clone().unwrap_or_default(),
+                messages.to_string(),
+            ];
+            let cells: Vec<String> = cells.iter().map(|c| md_cell(c)).collect();
+            writeln!(out, "| {} |", cells.join(" | "))?;
+        }
+    }
+    writeln!(
+        out,
+        "\n**Totals** for {}, {days}: requests {}.\n",
+        scope.describe(),
+        total.describe()
+    )?;
+    writeln!(
+        out,
+        "_As the quarterly report counts them, over every request whatever its status now: received = asked in the period; answered = first answer from the office in the period; done = closed as done in the period; median over the requests first answered in the period._"
+    )?;
+    Ok(())
 }

@@ -161,12 +161,31 @@ enum ExportWhat {
         #[command(flatten)]
         days: DayRange,
     },
+    /// Requests from ambassadors to the program office, by number, with the number of messages
+    /// in each thread; markdown adds the period's totals as the quarterly report counts them.
+    Requests {
+        #[command(flatten)]
+        common: ExportArgs,
+        /// Days the requests were asked on, in the program's time zone.
+        #[command(flatten)]
+        days: DayRange,
+        /// Only requests now in this status: new, acknowledged, in-progress, done or declined.
+        #[arg(long, value_name = "STATUS", value_parser = parse_request_status, conflicts_with = "open")]
+        status: Option<ambassador_core::RequestStatus>,
+        /// Only open requests: new, acknowledged or in progress.
+        #[arg(long)]
+        open: bool,
+    },
+}
+
+fn parse_request_status(text: &str) -> Result<ambassador_core::RequestStatus, String> {
+    text.parse()
 }
 
 /// What every CSV/JSON export takes.
 #[derive(clap::Args)]
 struct ExportArgs {
-    /// csv (with a header row) or json (an array of objects).
+    /// csv (with a header row) or json (an array of objects); requests also markdown.
     #[arg(long, default_value = "csv")]
     format: String,
     /// Write to FILE instead of stdout.
@@ -457,6 +476,19 @@ async fn export(program: &Program<SqlStore, SystemClock>, what: ExportWhat) -> a
             export::kudos(program, &scope, since, until, format, &mut buf).await?;
             common.output
         }
+        ExportWhat::Requests {
+            common,
+            days,
+            status,
+            open,
+        } => {
+            let format = common.format.parse()?;
+            let (since, until) = days.checked()?;
+            let scope = common.scope(program).await?;
+            let wanted = export::RequestsWanted { status, open };
+            export::requests(program, &scope, since, until, wanted, format, &mut buf).await?;
+            common.output
+        }
         ExportWhat::Record {
             person,
             format,
@@ -487,13 +519,19 @@ impl ExportArgs {
         program: &Program<SqlStore, SystemClock>,
     ) -> anyhow::Result<(export::Format, export::Scope)> {
         let format = self.format.parse()?;
-        let scope = export::Scope::resolve(
+        Ok((format, self.scope(program).await?))
+    }
+
+    async fn scope(
+        &self,
+        program: &Program<SqlStore, SystemClock>,
+    ) -> anyhow::Result<export::Scope> {
+        export::Scope::resolve(
             &program.store,
             self.region.as_deref(),
             self.department.as_deref(),
         )
-        .await?;
-        Ok((format, scope))
+        .await
     }
 }
 
