@@ -337,6 +337,22 @@ fn with_text(blocks: Vec<Value>) -> Vec<(Value, String)> {
         .collect()
 }
 
+/// Numbers the buttons of one message (or view) in order, across all its actions blocks. Slack
+/// asks `action_id`s to be unique in their block; numbering them across the message keeps every
+/// button distinct when a message carries several rows of the same buttons (a list of requests,
+/// each with Reply, Take it and Mark done), so a press names one button alone.
+fn number_buttons(blocks: &mut [Value]) {
+    let mut n = 0;
+    for block in blocks.iter_mut().filter(|b| b["type"] == "actions") {
+        if let Some(elements) = block["elements"].as_array_mut() {
+            for e in elements {
+                e["action_id"] = json!(format!("ambassador-{n}"));
+                n += 1;
+            }
+        }
+    }
+}
+
 fn finish(parts: Vec<(Value, String)>) -> SlackMessage {
     let text = parts
         .iter()
@@ -344,9 +360,11 @@ fn finish(parts: Vec<(Value, String)>) -> SlackMessage {
         .filter(|t| !t.is_empty())
         .collect::<Vec<_>>()
         .join("\n");
+    let mut blocks: Vec<Value> = parts.into_iter().map(|(b, _)| b).collect();
+    number_buttons(&mut blocks);
     SlackMessage {
         text: truncate(&text, MAX_FALLBACK),
-        blocks: parts.into_iter().map(|(b, _)| b).collect(),
+        blocks,
     }
 }
 
@@ -399,6 +417,7 @@ pub fn render_view(message: &Message) -> Vec<Value> {
         }
         blocks.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": "… more than fits on this page."}]}));
     }
+    number_buttons(&mut blocks);
     blocks
 }
 
@@ -500,6 +519,58 @@ mod tests {
         });
         // Starting with a paragraph, the 99th block is one: nothing to drop.
         assert_eq!(blocks.len(), MAX_VIEW_BLOCKS);
+    }
+
+    /// The action ids of every button in `blocks`, in order.
+    fn action_ids(blocks: &[Value]) -> Vec<String> {
+        blocks
+            .iter()
+            .filter(|b| b["type"] == "actions")
+            .flat_map(|b| b["elements"].as_array().unwrap().clone())
+            .map(|e| e["action_id"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn rows_of_the_same_buttons_get_distinct_ids_in_one_message() {
+        use ambassador_core::FormKind;
+        // A list of requests: each with its own Reply / Take it / Mark done row.
+        let mut m = Message::new().heading("Requests — open (3)");
+        for id in 1..=3 {
+            m = m.paragraph(format!("#{id} · new")).buttons(vec![
+                Button::form("Reply", FormKind::RequestReply { id }).primary(),
+                Button::command("Take it", format!("ambassadors take {id}")),
+                Button::form("Mark done", FormKind::RequestDone { id }),
+            ]);
+        }
+        let parts = render(&m);
+        assert_eq!(parts.len(), 1);
+        let blocks = &parts[0].blocks;
+        let ids = action_ids(blocks);
+        assert_eq!(ids.len(), 9, "{blocks:?}");
+        let unique: std::collections::HashSet<&String> = ids.iter().collect();
+        assert_eq!(unique.len(), 9, "an action_id repeats: {ids:?}");
+        // Slack makes up block ids it is not given; any the renderer gives are its own.
+        let block_ids: Vec<&str> = blocks
+            .iter()
+            .filter_map(|b| b["block_id"].as_str())
+            .collect();
+        let unique_blocks: std::collections::HashSet<&&str> = block_ids.iter().collect();
+        assert_eq!(unique_blocks.len(), block_ids.len(), "{block_ids:?}");
+        // Each button still carries its own request's action.
+        let values: Vec<&str> = blocks
+            .iter()
+            .filter(|b| b["type"] == "actions")
+            .flat_map(|b| b["elements"].as_array().unwrap())
+            .map(|e| e["value"].as_str().unwrap())
+            .collect();
+        assert_eq!(values[0], r#"{"Form":{"RequestReply":{"id":1}}}"#);
+        assert_eq!(values[4], r#"{"Command":"ambassadors take 2"}"#);
+
+        // The same in a view (the Home tab).
+        let ids = action_ids(&render_view(&m));
+        let unique: std::collections::HashSet<&String> = ids.iter().collect();
+        assert_eq!((ids.len(), unique.len()), (9, 9), "{ids:?}");
     }
 
     #[test]

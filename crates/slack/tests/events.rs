@@ -398,3 +398,108 @@ async fn the_office_sees_coverage_and_a_member_sees_how_to_join() {
         })
         .await;
 }
+
+#[tokio::test]
+async fn the_home_tab_shows_an_ambassador_their_requests_and_the_office_those_waiting() {
+    use chrono::Duration;
+    let h = harness().await;
+    program_with_bob_in_finance(&h).await;
+    let bob = ("U2", "bob");
+    let office = ("UOFFICE", "olivia");
+    let run = |who: (&'static str, &'static str), text: &'static str| {
+        let h = &h;
+        async move {
+            let (status, body) = h.command(who, "C1", "/ambassadors", text).await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(!texts(&body["blocks"]).contains("Sorry"), "{text}: {body}");
+        }
+    };
+    // An old need, done more than 30 days ago: no longer on the page.
+    run(bob, "ask An old need for a wiki").await;
+    run(office, "status 1 done The wiki is up").await;
+    h.clock.advance(Duration::days(31));
+    run(bob, "ask Slides for the InnerSource pitch").await;
+    run(bob, "ask A budget for the hackathon").await;
+    run(office, "reply 3 We ask finance on Friday.").await;
+    run(office, "status 2 done The slides are in the shared drive.").await;
+    run(bob, "ask A room for office hours").await;
+    // Six days later #4 has had no answer: longer than the five days the office has.
+    h.clock.advance(Duration::days(6));
+
+    h.post_event("EvR1", home_opened("U2")).await;
+    h.post_event("EvR2", home_opened("UOFFICE")).await;
+    h.fake
+        .wait_for("two Home tabs", |s| s.published.len() == 2)
+        .await;
+    let published = h.fake.published();
+    let of = |user: &str| {
+        published
+            .iter()
+            .find(|p| p["user_id"] == user)
+            .unwrap_or_else(|| panic!("no Home tab for {user}"))["view"]
+            .clone()
+    };
+    let page = texts(&of("U2")["blocks"]);
+    for wanted in [
+        "Your requests",
+        "*#4* · *new* · asked 2025-04-04: _A room for office hours_ — no answer yet",
+        "*#3* · *acknowledged* · asked 2025-04-04: _A budget for the hackathon_ — the office: We ask finance on Friday.",
+        "*#2* · *done* 2025-04-04 · asked 2025-04-04: _Slides for the InnerSource pitch_ — note: The slides are in the shared drive.",
+        "`/ambassadors reply N &lt;text&gt;`",
+    ] {
+        assert!(page.contains(wanted), "{wanted:?} in {page}");
+    }
+    assert!(!page.contains("old need"), "{page}");
+    assert!(page.find("*#4*").unwrap() < page.find("*#2*").unwrap());
+    assert!(of("U2")["blocks"].as_array().unwrap().len() < 40);
+
+    let glance = texts(&of("UOFFICE")["blocks"]);
+    assert!(
+        glance.contains(
+            "2 open requests, 1 waiting for a first answer for more than 5 days: `/ambassadors requests --oldest`"
+        ),
+        "{glance}"
+    );
+    // Its Requests button lists them, oldest first, by direct message.
+    let button = of("UOFFICE")["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["type"] == "actions")
+        .flat_map(|b| b["elements"].as_array().unwrap().clone())
+        .find(|e| e["text"]["text"] == "Requests")
+        .expect("a Requests button");
+    let payload = json!({
+        "type": "block_actions",
+        "user": {"id": "UOFFICE", "username": "olivia", "name": "olivia", "team_id": "T0001"},
+        "container": {"type": "view", "view_id": "VPASKP233"},
+        "trigger_id": "12321423423.333649436676.requests",
+        "view": {"id": "VPASKP233", "type": "home"},
+        "actions": [{"action_id": button["action_id"], "value": button["value"], "type": "button"}],
+    });
+    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+    let request = h.signed(
+        "/slack/interactivity",
+        "application/x-www-form-urlencoded",
+        &body,
+    );
+    assert_eq!(h.send(request).await.0, StatusCode::OK);
+    h.fake
+        .wait_for("the open requests by direct message", |s| {
+            s.posts.iter().any(|p| {
+                p["channel"] == "UOFFICE" && texts(&p["blocks"]).contains("Requests — open (2)")
+            })
+        })
+        .await;
+    let list = h
+        .fake
+        .posts()
+        .into_iter()
+        .find(|p| texts(&p["blocks"]).contains("Requests — open (2)"))
+        .unwrap();
+    let shown = texts(&list["blocks"]);
+    assert!(
+        shown.find("*#3*").unwrap() < shown.find("*#4*").unwrap(),
+        "oldest first: {shown}"
+    );
+}

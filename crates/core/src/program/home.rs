@@ -1,22 +1,39 @@
 //! The viewer's home page (Slack's App Home tab): their kudos, their ambassador status with the
-//! check-in open now or the next one, and for the program office coverage at a glance. Gathered by
-//! [`Program::home`], laid out by the pure [`home_message`].
+//! check-in open now or the next one, their requests to the program office, and for the program
+//! office coverage and requests at a glance. Gathered by [`Program::home`], laid out by the pure
+//! [`home_message`].
 
 use super::checkin::local_time;
+use super::checkin_views::human_duration;
 use super::coverage::CoverageReport;
+use super::requests::gist;
 use super::schedule::in_cadence;
-use super::{Inbound, Program, percent};
+use super::{Inbound, Program, count, percent};
 use crate::command::Role;
 use crate::message::{Button, FormKind, Message, Rich};
-use crate::model::{Ambassador, AmbassadorStatus, Checkin, CheckinStatus, Kudos, PersonRef};
+use crate::model::{
+    Ambassador, AmbassadorStatus, Checkin, CheckinStatus, Kudos, PersonRef, Request, RequestFilter,
+};
 use crate::ports::{Clock, Store, StoreError};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
 /// How many of the latest kudos received the home page shows.
 pub const HOME_KUDOS: usize = 5;
 /// How many uncovered departments the office's glance names.
 pub const HOME_UNCOVERED: usize = 10;
+/// How many of the viewer's own requests the home page lists.
+pub const HOME_REQUESTS: usize = 10;
+/// How long a done or declined request stays on its ambassador's home page, in days.
+pub const HOME_CLOSED_DAYS: i64 = 30;
+
+/// One of the viewer's own requests, with the office's latest answer in its thread.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HomeRequest {
+    pub request: Request,
+    /// The office's latest message in the request's thread, if any.
+    pub answer: Option<String>,
+}
 
 /// The viewer's kudos.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,6 +74,12 @@ pub struct OfficeGlance {
     pub silent: u32,
     /// That period, in days.
     pub silent_days: i64,
+    /// Requests still to be worked (new, acknowledged, in progress).
+    pub open_requests: u32,
+    /// Of those, the ones without any answer from the office for `acknowledge_within` or longer.
+    pub waiting_requests: u32,
+    /// `requests.acknowledge_within`.
+    pub acknowledge_within: Duration,
 }
 
 /// Everything the home page shows, gathered from the store.
@@ -66,6 +89,11 @@ pub struct Home {
     pub kudos: HomeKudos,
     pub status: HomeStatus,
     pub office: Option<OfficeGlance>,
+    /// The viewer's own requests: the open ones, then those closed in the last
+    /// [`HOME_CLOSED_DAYS`] (the latest closed first), newest first, at most [`HOME_REQUESTS`].
+    pub requests: Vec<HomeRequest>,
+    /// How many of those there are in all (more than listed: the page points to the full list).
+    pub requests_count: usize,
     /// `/` or `!`: how the viewer writes commands.
     pub prefix: char,
     /// The program's time zone, for the dates of kudos.
@@ -193,8 +221,13 @@ pub fn home_message(home: &Home) -> Message {
             }
         }
     }
+    let ambassador = matches!(home.status, HomeStatus::Ambassador { .. });
+    if ambassador || !home.requests.is_empty() {
+        m = m.divider();
+        m = requests_section(home, m);
+    }
     if let Some(o) = &home.office {
-        if matches!(home.status, HomeStatus::Ambassador { .. }) {
+        if ambassador || !home.requests.is_empty() {
             m = m.divider();
         }
         m = m.heading("Coverage at a glance").fields(vec![
@@ -232,6 +265,17 @@ pub fn home_message(home: &Home) -> Message {
                     .and_code(cmd("ambassadors dept add <name> <region> [headcount]")),
             );
         }
+        m = m.paragraph(if o.open_requests == 0 {
+            Rich::text("No open requests from ambassadors.")
+        } else {
+            Rich::text(format!(
+                "{}, {} waiting for a first answer for more than {}: ",
+                count(u64::from(o.open_requests), "open request", "open requests"),
+                o.waiting_requests,
+                human_duration(o.acknowledge_within)
+            ))
+            .and_code(cmd("ambassadors requests --oldest"))
+        });
         m = m.context(
             Rich::text("More: ")
                 .and_code(cmd("ambassadors coverage"))
@@ -244,9 +288,68 @@ pub fn home_message(home: &Home) -> Message {
             Button::command("Coverage report", "ambassadors coverage"),
             Button::command("Check-ins", "ambassadors checkins"),
             Button::command("Applications", "ambassadors applications"),
+            Button::command("Requests", "ambassadors requests --oldest"),
         ]);
     }
     m
+}
+
+/// The viewer's own requests: each with where it stands and the office's latest word on it.
+fn requests_section(home: &Home, m: Message) -> Message {
+    let cmd = |c: &str| format!("{}{c}", home.prefix);
+    let m = m.heading("Your requests");
+    if home.requests.is_empty() {
+        return m.paragraph(
+            Rich::text("None open. Ask the program office for what you need: ")
+                .and_code(cmd("ambassadors ask <what you need>")),
+        );
+    }
+    let day = |at: DateTime<Utc>| at.with_timezone(&home.time_zone).date_naive();
+    let items = home
+        .requests
+        .iter()
+        .map(|h| {
+            let r = &h.request;
+            let when = match r.closed_at {
+                Some(closed) if !r.status.is_open() => format!(" {}", day(closed)),
+                _ => String::new(),
+            };
+            let mut line = Rich::strong(format!("#{}", r.id))
+                .and(" · ")
+                .and_strong(r.status.label())
+                .and(format!("{when} · asked {}: ", day(r.created_at)))
+                .and_em(gist(&r.text, 120));
+            match (&r.note, &h.answer) {
+                (Some(note), _) if !r.status.is_open() => {
+                    line = line.and(" — note: ").and(gist(note, 200));
+                }
+                (_, Some(answer)) => {
+                    line = line.and(" — the office: ").and(gist(answer, 200));
+                }
+                _ if r.first_answer_at.is_none() => {
+                    line = line.and(" — no answer yet");
+                }
+                _ => {}
+            }
+            line
+        })
+        .collect();
+    let mut m = m.list(items);
+    let more = home.requests_count.saturating_sub(home.requests.len());
+    if more > 0 {
+        m = m.paragraph(
+            Rich::text(format!("… and {more} more: "))
+                .and_code(cmd("ambassadors requests mine all")),
+        );
+    }
+    m.context(
+        Rich::text("With their threads: ")
+            .and_code(cmd("ambassadors request N"))
+            .and(" · answer the office: ")
+            .and_code(cmd("ambassadors reply N <text>"))
+            .and(" · ask for more: ")
+            .and_code(cmd("ambassadors ask <what you need>")),
+    )
 }
 
 impl<S: Store, C: Clock> Program<S, C> {
@@ -289,14 +392,58 @@ impl<S: Store, C: Clock> Program<S, C> {
             Role::Office => Some(self.glance(now).await?),
             _ => None,
         };
+        let (requests, requests_count) = self.home_requests(person.id, now).await?;
         Ok(Home {
             viewer: person.as_ref(),
             kudos,
             status,
             office,
+            requests,
+            requests_count,
             prefix: caller.prefix,
             time_zone: self.settings.time_zone,
         })
+    }
+
+    /// The person's own requests for their home page (see [`Home::requests`]), and how many
+    /// there are in all.
+    async fn home_requests(
+        &self,
+        person: crate::model::PersonId,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<HomeRequest>, usize), StoreError> {
+        let since = now - Duration::days(HOME_CLOSED_DAYS);
+        let mut mine: Vec<Request> = self
+            .store
+            .requests(&RequestFilter {
+                ambassador: Some(person),
+                open_only: false,
+            })
+            .await?
+            .into_iter()
+            .filter(|r| r.status.is_open() || r.closed_at.is_some_and(|c| c >= since))
+            .collect();
+        mine.sort_by_key(|r| {
+            (
+                !r.status.is_open(),
+                std::cmp::Reverse(r.closed_at),
+                std::cmp::Reverse(r.id),
+            )
+        });
+        let all = mine.len();
+        let mut out = Vec::new();
+        for r in mine.into_iter().take(HOME_REQUESTS) {
+            let answer = self
+                .store
+                .request_messages(r.id)
+                .await?
+                .into_iter()
+                .rev()
+                .find(|m| m.from_office)
+                .map(|m| m.text);
+            out.push(HomeRequest { request: r, answer });
+        }
+        Ok((out, all))
     }
 
     /// The next check-in prompt of an active ambassador: in their time zone, in the cadence, past
@@ -334,6 +481,18 @@ impl<S: Store, C: Clock> Program<S, C> {
                 now - super::lifecycle::quiet_from(life, self.settings.time_zone) >= quiet
             })
             .count();
+        let wait = self.settings.requests.acknowledge_within;
+        let open = self
+            .store
+            .requests(&RequestFilter {
+                open_only: true,
+                ..RequestFilter::default()
+            })
+            .await?;
+        let waiting = open
+            .iter()
+            .filter(|r| r.first_answer_at.is_none() && r.created_at + wait <= now)
+            .count();
         Ok(OfficeGlance {
             departments: report.total.departments,
             covered: report.total.covered,
@@ -346,6 +505,9 @@ impl<S: Store, C: Clock> Program<S, C> {
                 .collect(),
             silent: silent as u32,
             silent_days: quiet.num_days(),
+            open_requests: open.len() as u32,
+            waiting_requests: waiting as u32,
+            acknowledge_within: wait,
         })
     }
 }
@@ -354,7 +516,7 @@ impl<S: Store, C: Clock> Program<S, C> {
 mod tests {
     use super::*;
     use crate::message::{Block, render_plain};
-    use crate::model::{Account, Department, Person, Platform};
+    use crate::model::{Account, Department, Person, Platform, RequestStatus};
     use chrono::{NaiveDate, TimeZone};
 
     fn slack(id: &str, name: &str) -> PersonRef {
@@ -416,8 +578,44 @@ mod tests {
             },
             status,
             office: None,
+            requests: vec![],
+            requests_count: 0,
             prefix: '/',
             time_zone: Tz::UTC,
+        }
+    }
+
+    fn request(id: i64, status: RequestStatus, text: &str, day: u32) -> Request {
+        Request {
+            id,
+            ambassador: slack("U2", "Bob"),
+            department: "Finance".into(),
+            region: "EMEA".into(),
+            round: None,
+            text: text.into(),
+            status,
+            owner: None,
+            labels: vec![],
+            created_at: at(day, 9),
+            first_answer_at: (status != RequestStatus::New).then(|| at(day + 1, 9)),
+            closed_at: (!status.is_open()).then(|| at(day + 2, 9)),
+            note: None,
+            overdue_listed_at: None,
+        }
+    }
+
+    fn glance(open_requests: u32, waiting_requests: u32) -> OfficeGlance {
+        OfficeGlance {
+            departments: 40,
+            covered: 25,
+            ambassadors: 31,
+            uncovered: (1..=HOME_UNCOVERED).map(|i| format!("Dept {i}")).collect(),
+            uncovered_count: 15,
+            silent: 4,
+            silent_days: 60,
+            open_requests,
+            waiting_requests,
+            acknowledge_within: Duration::days(5),
         }
     }
 
@@ -531,15 +729,7 @@ mod tests {
     #[test]
     fn the_office_sees_coverage_at_a_glance_in_a_few_blocks() {
         let mut page = home(HomeStatus::Member { applied: false });
-        page.office = Some(OfficeGlance {
-            departments: 40,
-            covered: 25,
-            ambassadors: 31,
-            uncovered: (1..=HOME_UNCOVERED).map(|i| format!("Dept {i}")).collect(),
-            uncovered_count: 15,
-            silent: 4,
-            silent_days: 60,
-        });
+        page.office = Some(glance(3, 1));
         let message = home_message(&page);
         let text = render_plain(&message);
         for wanted in [
@@ -550,9 +740,12 @@ mod tests {
             "Dept 10 and 5 more",
             "`/ambassadors coverage`",
             "`/ambassadors checkins`",
+            "3 open requests, 1 waiting for a first answer for more than 5 days: `/ambassadors requests --oldest`",
         ] {
             assert!(text.contains(wanted), "{wanted:?} in\n{text}");
         }
+        // The office's own requests section shows only when it asked something itself.
+        assert!(!text.contains("Your requests"), "{text}");
         // The office's page is not an invitation to apply.
         assert!(!text.contains("not an ambassador"), "{text}");
         assert!(message.blocks.len() <= 20, "{}", message.blocks.len());
@@ -565,5 +758,108 @@ mod tests {
         page.office.as_mut().unwrap().uncovered_count = 0;
         let all = render_plain(&home_message(&page));
         assert!(all.contains("Every department has an ambassador."), "{all}");
+
+        page.office = Some(glance(1, 0));
+        let one = render_plain(&home_message(&page));
+        assert!(
+            one.contains("1 open request, 0 waiting for a first answer for more than 5 days"),
+            "{one}"
+        );
+        page.office = Some(glance(0, 0));
+        let none = render_plain(&home_message(&page));
+        assert!(
+            none.contains("No open requests from ambassadors."),
+            "{none}"
+        );
+        assert!(!none.contains("waiting"), "{none}");
+    }
+
+    #[test]
+    fn an_ambassador_sees_their_requests_with_the_offices_latest_word() {
+        let mut page = home(HomeStatus::Ambassador {
+            ambassador: Box::new(bob_in_finance(AmbassadorStatus::Active)),
+            open: None,
+            next: Some(at(17, 8)),
+        });
+        let mut done = request(1, RequestStatus::Done, "A sponsor for the CI runners", 1);
+        done.note = Some("The platform team sponsors them from April.".into());
+        page.requests = vec![
+            HomeRequest {
+                request: request(4, RequestStatus::New, "Slides for the pitch", 6),
+                answer: None,
+            },
+            HomeRequest {
+                request: request(
+                    3,
+                    RequestStatus::InProgress,
+                    "A budget for the hackathon",
+                    4,
+                ),
+                answer: Some("We ask finance on Friday.\nMore soon.".into()),
+            },
+            HomeRequest {
+                request: done,
+                // The note it closed with is the latest word, not an earlier reply.
+                answer: Some("Looking for a sponsor.".into()),
+            },
+        ];
+        page.requests_count = 5;
+        let message = home_message(&page);
+        let text = render_plain(&message);
+        for wanted in [
+            "*Your requests*",
+            "• *#4* · *new* · asked 2025-03-06: _Slides for the pitch_ — no answer yet",
+            "• *#3* · *in progress* · asked 2025-03-04: _A budget for the hackathon_ — the office: We ask finance on Friday. More soon.",
+            "• *#1* · *done* 2025-03-03 · asked 2025-03-01: _A sponsor for the CI runners_ — note: The platform team sponsors them from April.",
+            "… and 2 more: `/ambassadors requests mine all`",
+            "`/ambassadors reply N <text>`",
+        ] {
+            assert!(text.contains(wanted), "{wanted:?} in\n{text}");
+        }
+        assert!(!text.contains("Looking for a sponsor"), "{text}");
+        // As given: open ones first, newest first.
+        assert!(text.find("*#4*").unwrap() < text.find("*#3*").unwrap());
+        assert!(text.find("*#3*").unwrap() < text.find("*#1*").unwrap());
+        // The section comes after the ambassador's status, and the page stays short.
+        assert!(text.find("Your ambassador status").unwrap() < text.find("Your requests").unwrap());
+        assert!(message.blocks.len() <= 30, "{}", message.blocks.len());
+
+        // With the office's glance too, each section is set apart once.
+        page.office = Some(glance(2, 0));
+        let both = home_message(&page);
+        let dividers = both
+            .blocks
+            .iter()
+            .filter(|b| matches!(b, Block::Divider))
+            .count();
+        assert_eq!(dividers, 3, "{both:?}");
+        assert!(both.blocks.len() <= 40, "{}", both.blocks.len());
+    }
+
+    #[test]
+    fn an_ambassador_without_requests_learns_how_to_ask_and_a_member_sees_none() {
+        let page = home(HomeStatus::Ambassador {
+            ambassador: Box::new(bob_in_finance(AmbassadorStatus::Active)),
+            open: None,
+            next: Some(at(17, 8)),
+        });
+        let text = render_plain(&home_message(&page));
+        assert!(
+            text.contains("None open. Ask the program office for what you need: `/ambassadors ask <what you need>`"),
+            "{text}"
+        );
+        let member = render_plain(&home_message(&home(HomeStatus::Member { applied: false })));
+        assert!(!member.contains("Your requests"), "{member}");
+        // A former ambassador still sees the requests they made.
+        let mut former = home(HomeStatus::Member { applied: false });
+        former.requests = vec![HomeRequest {
+            request: request(7, RequestStatus::Acknowledged, "Office hours", 2),
+            answer: None,
+        }];
+        former.requests_count = 1;
+        let text = render_plain(&home_message(&former));
+        assert!(text.contains("*#7* · *acknowledged*"), "{text}");
+        assert!(!text.contains("no answer yet"), "{text}");
+        assert!(!text.contains("… and"), "{text}");
     }
 }

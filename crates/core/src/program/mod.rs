@@ -31,7 +31,7 @@ mod timezone;
 pub use activity::{ParsedActivity, activity_text, parse_activity};
 pub use checkin_views::{CheckinCounts, ResponseRate, latest_closed_round, response_rate};
 pub use coverage::{CoverageReport, DepartmentLine, DepartmentStatus, RegionTotals};
-pub use home::{Home, HomeKudos, HomeStatus, OfficeGlance, home_message};
+pub use home::{Home, HomeKudos, HomeRequest, HomeStatus, OfficeGlance, home_message};
 pub use outbox::{DispatchReport, DispatchSettings, Dispatcher, backoff};
 pub use quarter::{quarter_days, quarter_of};
 pub use reaction::reaction_source;

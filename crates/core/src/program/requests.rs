@@ -166,7 +166,7 @@ pub fn word_overlap(a: &str, b: &str) -> f64 {
 }
 
 /// A request's text cut to a line for lists.
-fn gist(text: &str, max: usize) -> String {
+pub(crate) fn gist(text: &str, max: usize) -> String {
     let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if one_line.chars().count() <= max {
         one_line
@@ -336,6 +336,7 @@ impl<S: Store, C: Clock> Program<S, C> {
     }
 
     /// The office's notice of a new request.
+    #[allow(clippy::too_many_arguments)]
     fn new_request_notice(
         &self,
         id: RequestId,

@@ -153,6 +153,15 @@ fn check_blocks(body: &Value) -> Result<(), String> {
     if blocks.len() > 50 {
         return Err(format!("{} blocks", blocks.len()));
     }
+    // A block id, when given, names one block of the message.
+    let mut block_ids = std::collections::HashSet::new();
+    for b in blocks {
+        if let Some(id) = b["block_id"].as_str()
+            && (id.is_empty() || id.len() > 255 || !block_ids.insert(id))
+        {
+            return Err(format!("block_id {id:?}"));
+        }
+    }
     for b in blocks {
         let kind = b["type"].as_str().ok_or("block without type")?;
         if !["section", "header", "context", "divider", "actions"].contains(&kind) {
