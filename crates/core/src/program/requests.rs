@@ -336,6 +336,7 @@ impl<S: Store, C: Clock> Program<S, C> {
     }
 
     /// The office's notice of a new request.
+    #[allow(clippy::too_many_arguments)]
     fn new_request_notice(
         &self,
         id: RequestId,
