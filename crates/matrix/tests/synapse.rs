@@ -1411,13 +1411,35 @@ async fn a_request_is_answered_in_the_ambassadors_direct_room_through_the_outbox
         "{}",
         from_amy.body()
     );
+    // Its Reply, Take it and Mark done buttons do not show on Matrix: the text gives all three.
+    for command in [
+        format!("`!ambassadors reply {n} <text>`"),
+        format!("`!ambassadors take {n}`"),
+        format!("`!ambassadors status {n} done [note]`"),
+    ] {
+        assert!(from_amy.body().contains(&command), "{}", from_amy.body());
+    }
+
+    // So does the office's view of the request, with its thread.
+    olga.say(&olga.room(&olga_dm), &format!("!ambassadors request {n}"))
+        .await;
+    let shown = olga
+        .wait_for("the request with its thread", |r| {
+            from_bot_in_dm(r) && r.body().starts_with(&format!("*Request #{n} — "))
+        })
+        .await;
     assert!(
-        from_amy
-            .body()
-            .contains(&format!("`!ambassadors reply {n} <text>`")),
+        shown.body().contains(answer) && shown.body().contains(back),
         "{}",
-        from_amy.body()
+        shown.body()
     );
+    for command in [
+        format!("`!ambassadors reply {n} <text>`"),
+        format!("`!ambassadors take {n}`"),
+        format!("`!ambassadors status {n} done [note]`"),
+    ] {
+        assert!(shown.body().contains(&command), "{}", shown.body());
+    }
 
     // Done, with a note: Amy is told, with the note.
     let note = "Sam sponsors the runners from January.";
