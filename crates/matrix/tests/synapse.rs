@@ -1184,3 +1184,352 @@ async fn redacting_the_kudos_reaction_takes_the_kudos_back() {
     assert_eq!(notes, 1, "one note, once");
     bot.stop().await;
 }
+
+/// The number in "… request #N …" of a bot's message.
+fn request_number(body: &str) -> u64 {
+    let after = body
+        .split("request #")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no request number in {body:?}"));
+    after
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap_or_else(|_| panic!("no request number in {body:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_is_answered_in_the_ambassadors_direct_room_through_the_outbox() {
+    let hs = synapse();
+    let t = tag("request");
+    let dir = TempDir::new().unwrap();
+    let bot_reg = hs.register(&format!("bot-{t}"), "Ambassador Bot").await;
+    let amy = User::new(hs, &format!("amy-{t}"), "Amy").await;
+    let olga = User::new(hs, &format!("olga-{t}"), "Olga Office").await;
+    let tom = User::new(hs, &format!("tom-{t}"), "Tom").await;
+    let bot_id = OwnedUserId::try_from(bot_reg.user_id.as_str()).unwrap();
+    let program = program_with(
+        dir.path(),
+        Settings {
+            office: vec![matrix_account(&olga.user_id)],
+            ..Settings::default()
+        },
+    )
+    .await;
+    make_ambassador(&program.store, &amy.user_id, "Amy").await;
+    let bot = RunningBot::start(
+        settings(&bot_reg, &dir.path().join("matrix")),
+        program.clone(),
+    )
+    .await;
+    // Messages to people other than the caller wait in the outbox until it is dispatched.
+    let dispatcher = Dispatcher::new(bot.messenger.clone(), DispatchSettings::default());
+    let dispatch = || async {
+        dispatcher
+            .dispatch_once(&program.store, &program.clock)
+            .await
+            .unwrap()
+    };
+    let room = olga
+        .create_room("ambassadors", false, &[&amy.user_id, &tom.user_id, &bot_id])
+        .await;
+    for who in [&bot_id, &amy.user_id, &tom.user_id] {
+        olga.wait_joined(room.room_id(), who).await;
+    }
+    // The bot's messages outside the group room: in the reader's direct room with it.
+    let from_bot_in_dm =
+        |r: &support::user::Received| r.event.sender == bot_id && r.room_id != room.room_id();
+
+    // Amy asks in the group room; the answer goes to her direct room.
+    let need = "A sponsor for our shared CI runners";
+    let asked = amy
+        .say(
+            &amy.room(room.room_id()),
+            &format!("!ambassadors ask {need}"),
+        )
+        .await;
+    amy.wait_for("the pointer to the direct room", |r| {
+        r.in_reply_to() == Some(asked.as_str()) && r.body() == PRIVATE_NOTE
+    })
+    .await;
+    let thanks = amy
+        .wait_for("the thanks for the request", |r| {
+            from_bot_in_dm(r) && r.body().contains("is with the program office")
+        })
+        .await;
+    let n = request_number(thanks.body());
+    let amy_dm = thanks.room_id.clone();
+    assert!(
+        amy.room(&amy_dm).is_direct().await.unwrap(),
+        "a direct room"
+    );
+    assert!(
+        thanks.body().contains("`!ambassadors requests mine`"),
+        "{}",
+        thanks.body()
+    );
+
+    // The office hears of it by direct message, with the commands to answer (no buttons on
+    // Matrix: the text says how).
+    let report = dispatch().await;
+    assert_eq!(report.sent, 1, "{report:?}");
+    let notice = olga
+        .wait_for("the new request notice", |r| {
+            from_bot_in_dm(r) && r.body().contains(&format!("Request #{n}"))
+        })
+        .await;
+    let olga_dm = notice.room_id.clone();
+    assert!(olga.room(&olga_dm).is_direct().await.unwrap());
+    assert!(notice.body().contains(need), "{}", notice.body());
+    assert!(
+        notice
+            .body()
+            .contains(&format!("`!ambassadors reply {n} <text>`")),
+        "{}",
+        notice.body()
+    );
+    assert!(
+        notice
+            .html()
+            .contains(&format!("<code>!ambassadors reply {n} &lt;text&gt;</code>")),
+        "{}",
+        notice.html()
+    );
+
+    // The office lists the open requests and sees it, in HTML and in the plain body.
+    let listed = olga
+        .say(&olga.room(room.room_id()), "!ambassadors requests")
+        .await;
+    olga.wait_for("the pointer for the list", |r| {
+        r.in_reply_to() == Some(listed.as_str()) && r.body() == PRIVATE_NOTE
+    })
+    .await;
+    let list = olga
+        .wait_for("the list of requests", |r| {
+            from_bot_in_dm(r) && r.body().starts_with("*Requests — open")
+        })
+        .await;
+    assert_eq!(list.room_id, olga_dm);
+    assert!(
+        list.body().contains(&format!("*#{n}*")) && list.body().contains(need),
+        "{}",
+        list.body()
+    );
+    assert!(
+        list.html().contains(&format!("<strong>#{n}</strong>"))
+            && list.html().contains(&format!("<em>{need}</em>")),
+        "{}",
+        list.html()
+    );
+    assert!(
+        list.body().contains("`!ambassadors reply N <text>`")
+            && list.body().contains("`!ambassadors status N done [note]`"),
+        "{}",
+        list.body()
+    );
+
+    // The office replies from its own direct room; the reply reaches Amy's direct room through
+    // the outbox.
+    let answer = "Sam from the platform team sponsors it; talk to him on Thursday.";
+    olga.say(
+        &olga.room(&olga_dm),
+        &format!("!ambassadors reply {n} {answer}"),
+    )
+    .await;
+    let sent = olga
+        .wait_for("the confirmation of the reply", |r| {
+            from_bot_in_dm(r) && r.body().starts_with(&format!("Sent on request #{n}"))
+        })
+        .await;
+    assert!(sent.body().contains("now acknowledged"), "{}", sent.body());
+    assert!(
+        !amy.received().iter().any(|r| r.body().contains(answer)),
+        "nothing reaches Amy before the outbox is dispatched"
+    );
+    let report = dispatch().await;
+    assert_eq!(report.sent, 1, "{report:?}");
+    let reply = amy
+        .wait_for("the office's reply", |r| {
+            from_bot_in_dm(r) && r.body().contains(answer)
+        })
+        .await;
+    assert_eq!(reply.room_id, amy_dm, "in her direct room with the bot");
+    assert!(amy.room(&reply.room_id).is_direct().await.unwrap());
+    assert!(
+        reply
+            .body()
+            .contains(&format!("The program office answered your request #{n}")),
+        "{}",
+        reply.body()
+    );
+    assert!(
+        reply
+            .body()
+            .contains(&format!("Answer back: `!ambassadors reply {n} <text>`")),
+        "{}",
+        reply.body()
+    );
+    assert!(
+        reply
+            .html()
+            .contains(&format!("<code>!ambassadors reply {n} &lt;text&gt;</code>")),
+        "{}",
+        reply.html()
+    );
+
+    // Amy answers back in her direct room; the office gets it in theirs.
+    let back = "Thank you, I will meet him.";
+    let amy_dm_room = amy.room(&amy_dm);
+    let written = amy
+        .say(&amy_dm_room, &format!("!ambassadors reply {n} {back}"))
+        .await;
+    let ok = amy
+        .wait_for("the confirmation of her reply", |r| {
+            r.in_reply_to() == Some(written.as_str())
+        })
+        .await;
+    assert_eq!(ok.room_id, amy_dm);
+    assert!(
+        ok.body()
+            .starts_with(&format!("Sent on request #{n} to the program office")),
+        "{}",
+        ok.body()
+    );
+    let report = dispatch().await;
+    assert_eq!(report.sent, 1, "{report:?}");
+    let from_amy = olga
+        .wait_for("Amy's answer", |r| {
+            from_bot_in_dm(r) && r.body().contains(back)
+        })
+        .await;
+    assert_eq!(from_amy.room_id, olga_dm);
+    assert!(
+        from_amy
+            .body()
+            .contains(&format!("Request #{n}: an answer from its ambassador")),
+        "{}",
+        from_amy.body()
+    );
+    // Its Reply, Take it and Mark done buttons do not show on Matrix: the text gives all three.
+    for command in [
+        format!("`!ambassadors reply {n} <text>`"),
+        format!("`!ambassadors take {n}`"),
+        format!("`!ambassadors status {n} done [note]`"),
+    ] {
+        assert!(from_amy.body().contains(&command), "{}", from_amy.body());
+    }
+
+    // So does the office's view of the request, with its thread.
+    olga.say(&olga.room(&olga_dm), &format!("!ambassadors request {n}"))
+        .await;
+    let shown = olga
+        .wait_for("the request with its thread", |r| {
+            from_bot_in_dm(r) && r.body().starts_with(&format!("*Request #{n} — "))
+        })
+        .await;
+    assert!(
+        shown.body().contains(answer) && shown.body().contains(back),
+        "{}",
+        shown.body()
+    );
+    for command in [
+        format!("`!ambassadors reply {n} <text>`"),
+        format!("`!ambassadors take {n}`"),
+        format!("`!ambassadors status {n} done [note]`"),
+    ] {
+        assert!(shown.body().contains(&command), "{}", shown.body());
+    }
+
+    // Done, with a note: Amy is told, with the note.
+    let note = "Sam sponsors the runners from January.";
+    olga.say(
+        &olga.room(&olga_dm),
+        &format!("!ambassadors status {n} done {note}"),
+    )
+    .await;
+    olga.wait_for("the confirmation of done", |r| {
+        from_bot_in_dm(r) && r.body().starts_with(&format!("Request #{n} is done"))
+    })
+    .await;
+    let report = dispatch().await;
+    assert_eq!(report.sent, 1, "{report:?}");
+    let done = amy
+        .wait_for("the news that it is done", |r| {
+            from_bot_in_dm(r) && r.body().contains(&format!("Your request #{n} is done"))
+        })
+        .await;
+    assert_eq!(done.room_id, amy_dm);
+    assert!(done.body().contains(note), "{}", done.body());
+
+    // Tom is neither the office nor the request's ambassador: the request does not exist for him.
+    let peek = tom
+        .say(
+            &tom.room(room.room_id()),
+            &format!("!ambassadors request {n}"),
+        )
+        .await;
+    tom.wait_for("the pointer for his question", |r| {
+        r.in_reply_to() == Some(peek.as_str()) && r.body() == PRIVATE_NOTE
+    })
+    .await;
+    let no = tom
+        .wait_for("the refusal", |r| {
+            from_bot_in_dm(r) && r.body().contains("There is no request")
+        })
+        .await;
+    assert!(
+        no.body()
+            .starts_with(&format!("There is no request #{n} that you can see.")),
+        "{}",
+        no.body()
+    );
+    let sneak = "Can I see it anyway?";
+    tom.say(
+        &tom.room(&no.room_id),
+        &format!("!ambassadors reply {n} {sneak}"),
+    )
+    .await;
+    tom.wait_for("the refusal of his reply", |r| {
+        r.room_id == no.room_id
+            && r.body().contains("There is no request")
+            && r.event.event_id != no.event.event_id
+    })
+    .await;
+    let report = dispatch().await;
+    assert_eq!(
+        report.claimed, 0,
+        "nothing of Tom's reached anyone: {report:?}"
+    );
+    // (Tom sees what Amy wrote in the group room herself; the bot tells him nothing.)
+    for r in tom.received().iter().filter(|r| r.event.sender == bot_id) {
+        assert!(
+            !r.body().contains(need) && !r.body().contains(answer) && !r.body().contains(note),
+            "Tom saw: {}",
+            r.body()
+        );
+    }
+    assert!(
+        !olga
+            .received()
+            .iter()
+            .chain(amy.received().iter())
+            .any(|r| r.body().contains(sneak)),
+        "Tom's reply went nowhere"
+    );
+
+    // Nothing of the request reached the group room, and every hint is written with `!`.
+    for who in [&amy, &olga, &tom] {
+        for r in who.received().iter().filter(|r| r.event.sender == bot_id) {
+            if r.room_id == room.room_id() {
+                assert_eq!(r.body(), PRIVATE_NOTE);
+            }
+            assert!(
+                !r.body().contains("/ambassadors"),
+                "a hint with `/` on Matrix: {}",
+                r.body()
+            );
+        }
+    }
+    bot.stop().await;
+}

@@ -277,6 +277,17 @@ fn office_buttons(id: RequestId) -> Message {
     ])
 }
 
+/// What the office buttons do, as commands written for `to` (platforms without buttons show only
+/// this): reply, take, mark done.
+fn office_commands(cmd: impl Fn(&str) -> String, id: RequestId) -> Rich {
+    Rich::new()
+        .and_code(cmd(&format!("ambassadors reply {id} <text>")))
+        .and(" · ")
+        .and_code(cmd(&format!("ambassadors take {id}")))
+        .and(" · ")
+        .and_code(cmd(&format!("ambassadors status {id} done [note]")))
+}
+
 impl<S: Store, C: Clock> Program<S, C> {
     /// The request `id` as the caller may see it: the office sees all, an ambassador their own.
     /// Anyone else hears it does not exist, so numbers tell nothing.
@@ -380,14 +391,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                 );
         }
         m.blocks.extend(office_buttons(id).blocks);
-        m = m.context(
-            Rich::new()
-                .and_code(office.command(&format!("ambassadors reply {id} <text>")))
-                .and(" · ")
-                .and_code(office.command(&format!("ambassadors take {id}")))
-                .and(" · ")
-                .and_code(office.command(&format!("ambassadors status {id} done [note]"))),
-        );
+        m = m.context(office_commands(|c| office.command(c), id));
         dm(format!("request:{id}:office:{office}"), office, m)
     }
 
@@ -826,15 +830,14 @@ impl<S: Store, C: Clock> Program<S, C> {
                     .collect(),
             );
         }
-        if Self::as_office(caller, &r) && r.status.is_open() {
+        let context = if Self::as_office(caller, &r) && r.status.is_open() {
             m.blocks.extend(office_buttons(id).blocks);
-        }
-        Ok(vec![Reply::caller(
-            m.context(
-                Rich::text("Write in the thread: ")
-                    .and_code(caller.cmd(&format!("ambassadors reply {id} <text>"))),
-            ),
-        )])
+            office_commands(|c| caller.cmd(c), id)
+        } else {
+            Rich::text("Write in the thread: ")
+                .and_code(caller.cmd(&format!("ambassadors reply {id} <text>")))
+        };
+        Ok(vec![Reply::caller(m.context(context))])
     }
 
     /// The messages that tell the other side of a request about something: to its ambassador when
@@ -897,10 +900,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                     )
                     .paragraph(Rich::text("Their request: ").and_em(gist(&r.text, 200)));
                 m.blocks.extend(office_buttons(id).blocks);
-                m.context(
-                    Rich::text("Answer: ")
-                        .and_code(to.command(&format!("ambassadors reply {id} <text>"))),
-                )
+                m.context(office_commands(|c| to.command(c), id))
             }
         });
         let after = self
