@@ -198,7 +198,10 @@ fn needs_become_requests_the_office_answers_groups_and_closes_and_reports() {
         ),
         "{digest}"
     );
-    assert!(digest.contains("Platform Engineering (EMEA), 2027-01-14:"), "{digest}");
+    assert!(
+        digest.contains("Platform Engineering (EMEA), 2027-01-14:"),
+        "{digest}"
+    );
     let section = &digest[digest.find("You said, we did").unwrap()..];
     assert!(!section.contains('@'), "{section}");
     assert!(!message_with(&m, "*Weekly digest — week to 2027-01-22*").contains("You said"));

@@ -336,8 +336,9 @@ fn the_need_question_must_be_one_of_the_questions() {
         .find(|p| p.key == "requests.need_question")
         .expect("refused");
     assert!(
-        p.message
-            .contains("there are 4 check-in questions; give the number of one (1 = the first), or 0 for none"),
+        p.message.contains(
+            "there are 4 check-in questions; give the number of one (1 = the first), or 0 for none"
+        ),
         "{}",
         p.message
     );
