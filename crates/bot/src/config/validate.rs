@@ -220,7 +220,13 @@ impl Config {
             .iter()
             .filter(|q| !q.trim().is_empty())
             .count();
-        if usize::try_from(self.requests.need_question).unwrap_or(usize::MAX) > questions {
+        if let Err(e) = parse_duration(&self.requests.acknowledge_within) {
+            bad("requests.acknowledge_within", e);
+        }
+        // Out of its range it is refused by the range check below, alone.
+        if bounded_count("requests.need_question", self.requests.need_question.into()).is_ok()
+            && usize::try_from(self.requests.need_question).unwrap_or(usize::MAX) > questions
+        {
             bad(
                 "requests.need_question",
                 format!(
