@@ -329,6 +329,9 @@ step_run() {
     run_cleanup
     local gateway api_port port secret api status t0 answer
     gateway="$(docker network inspect bridge -f '{{range .IPAM.Config}}{{.Gateway}}{{end}}')"
+    # The default bridge often names no gateway: it is docker0's address.
+    [ -n "$gateway" ] || gateway="$(ip -4 -o addr show docker0 | awk '{ sub("/.*", "", $4); print $4; exit }')"
+    [ -n "$gateway" ] || fail "no address of the Docker bridge on this host"
     api_port="$(free_port)"
     port="$(free_port)"
     secret="$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
