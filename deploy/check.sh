@@ -128,8 +128,23 @@ make_debian() {
     log "debootstrap --variant=minbase $DEBIAN_SUITE $dir $mirror"
     low debootstrap --variant=minbase "$DEBIAN_SUITE" "$dir" "$mirror" >"$WORK/debootstrap.log" 2>&1 ||
         fail "debootstrap (see $WORK/debootstrap.log)"
-    rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* \
-        "$dir"/usr/share/doc/* "$dir"/usr/share/man/* "$dir"/usr/share/info/*
+    # Slim as the official image is: no docs, man pages or translations, and apt keeps no caches.
+    rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/cache/apt/*.bin "$dir"/var/lib/apt/lists/* \
+        "$dir"/usr/share/doc/* "$dir"/usr/share/man/* "$dir"/usr/share/info/* "$dir"/usr/share/locale/*
+    cat >"$dir/etc/dpkg/dpkg.cfg.d/docker-slim" <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-exclude /usr/share/lintian/*
+EOF
+    cat >"$dir/etc/apt/apt.conf.d/docker-clean" <<'EOF'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+EOF
     # A network that intercepts TLS has its own CA: the certificates this machine trusts beyond
     # Debian's own go where Debian's ca-certificates (installed by the images made from this one)
     # adds them to the bundle.
