@@ -344,6 +344,58 @@ fn the_dockerfile_copies_what_exists_and_runs_real_subcommands() {
     assert_args_run(&args, &img.config, "the image's ENTRYPOINT and CMD");
 }
 
+/// `deploy/check.sh` builds and runs these files with the tools a plain Docker host has: the legacy
+/// builder (no BuildKit) and docker-compose v1. So the Dockerfile uses nothing only BuildKit has,
+/// and the compose file nothing only Compose v2 has; the base images it names are the ones the
+/// script makes when they cannot be pulled.
+#[test]
+fn the_deploy_files_build_and_run_without_buildkit_or_compose_v2() {
+    let text = read("deploy/Dockerfile");
+    assert!(
+        !text.lines().any(|l| l.trim_start().starts_with("# syntax")),
+        "a `# syntax=` line needs BuildKit and pulls a frontend image"
+    );
+    for (op, rest) in dockerfile() {
+        assert!(
+            !rest.contains("--mount=") && !rest.contains("--link") && !rest.contains("<<"),
+            "{op} {rest}: BuildKit only; the legacy builder refuses it"
+        );
+    }
+    let compose = &yaml_docs("deploy/docker-compose.yml")[0];
+    for key in compose.as_object().unwrap().keys() {
+        assert!(
+            ["services", "volumes", "networks"].contains(&key.as_str()) || key.starts_with("x-"),
+            "top-level `{key}:` in the compose file: docker-compose v1 rejects it"
+        );
+    }
+    // The project name comes from deploy/.env, which both Compose versions read.
+    assert!(
+        read("deploy/.env")
+            .lines()
+            .any(|l| l == "COMPOSE_PROJECT_NAME=ambassador-bot")
+    );
+
+    // check.sh makes every base image the Dockerfile and the compose file name.
+    let script = read("deploy/check.sh");
+    let mut images: Vec<String> = instruction(&dockerfile(), "FROM")
+        .iter()
+        .map(|f| f.split_whitespace().next().unwrap().to_string())
+        .collect();
+    for service in compose["services"].as_object().unwrap().values() {
+        if service.get("build").is_none() {
+            images.push(service["image"].as_str().unwrap().to_string());
+        }
+    }
+    for image in images {
+        assert!(
+            script
+                .lines()
+                .any(|l| l.ends_with(&format!("_IMAGE={image}"))),
+            "deploy/check.sh does not make {image}"
+        );
+    }
+}
+
 /// `${VAR:-default}` (and `${VAR}`) in a compose value, with `given` values first.
 fn interpolate(value: &str, given: &BTreeMap<&str, &str>) -> String {
     let mut out = String::new();
