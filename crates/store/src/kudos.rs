@@ -1,7 +1,7 @@
 //! Kudos: recorded under a daily limit per giver, read back by time range.
 
 use crate::error::{DbResultExt, is_foreign_key_violation, is_unique_violation, to_store_error};
-use crate::rows::{by_display_name, person_ref};
+use crate::rows::{by_display_name, optional_person_ref, person_ref};
 use crate::scheduler::{builder, outbox_rows, queue_outbox};
 use crate::{Backend, SqlStore, to_micros};
 use ambassador_core::{
@@ -464,16 +464,11 @@ pub(crate) async fn kudos_latest(
     let mut kudos: Vec<Kudos> = Vec::new();
     let mut index: HashMap<i64, usize> = HashMap::new();
     for row in rows {
-        let receiver = match (
+        let receiver = optional_person_ref(
             row.receiver_platform,
             row.receiver_external_id,
             row.receiver_display_name,
-        ) {
-            (Some(platform), Some(external_id), Some(display_name)) => {
-                Some(person_ref(&platform, external_id, display_name)?)
-            }
-            _ => None,
-        };
+        )?;
         let at = match index.get(&row.kudos.id) {
             Some(&at) => at,
             None => {

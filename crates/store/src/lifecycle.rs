@@ -7,7 +7,7 @@
 use crate::error::{
     DbResultExt, corrupt, is_foreign_key_violation, is_unique_violation, to_store_error,
 };
-use crate::rows::{AmbassadorRow, PersonRow, ambassador_columns, person_ref};
+use crate::rows::{AmbassadorRow, PersonRow, ambassador_columns, optional_person_ref, person_ref};
 use crate::scheduler::{outbox_rows, queue_outbox};
 use crate::{SqlStore, to_micros};
 use ambassador_core::{
@@ -577,16 +577,11 @@ struct ReportRow {
 
 impl ReportRow {
     fn into_report(self) -> StoreResult<MisuseReport> {
-        let resolved_by = match (
+        let resolved_by = optional_person_ref(
             self.resolver_platform,
             self.resolver_external_id,
             self.resolver_display_name,
-        ) {
-            (Some(platform), Some(external_id), Some(display_name)) => {
-                Some(person_ref(&platform, external_id, display_name)?)
-            }
-            _ => None,
-        };
+        )?;
         Ok(MisuseReport {
             id: self.id,
             reporter: person_ref(

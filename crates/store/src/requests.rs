@@ -6,7 +6,7 @@
 use crate::error::{
     DbResultExt, corrupt, is_foreign_key_violation, is_unique_violation, to_store_error,
 };
-use crate::rows::person_ref;
+use crate::rows::{optional_person_ref, person_ref};
 use crate::scheduler::{builder, outbox_rows, queue_outbox, rows_per_statement};
 use crate::{SqlStore, to_micros};
 use ambassador_core::{
@@ -74,16 +74,11 @@ struct RequestRow {
 
 impl RequestRow {
     fn into_request(self) -> StoreResult<Request> {
-        let owner = match (
+        let owner = optional_person_ref(
             self.owner_platform,
             self.owner_external_id,
             self.owner_display_name,
-        ) {
-            (Some(platform), Some(external_id), Some(display_name)) => {
-                Some(person_ref(&platform, external_id, display_name)?)
-            }
-            _ => None,
-        };
+        )?;
         Ok(Request {
             id: self.id,
             ambassador: person_ref(

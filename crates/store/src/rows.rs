@@ -127,6 +127,20 @@ pub(crate) fn person_ref(
     })
 }
 
+/// The person a LEFT JOIN found, if it found one: all three columns set.
+pub(crate) fn optional_person_ref(
+    platform: Option<String>,
+    external_id: Option<String>,
+    display_name: Option<String>,
+) -> StoreResult<Option<PersonRef>> {
+    match (platform, external_id, display_name) {
+        (Some(platform), Some(external_id), Some(display_name)) => {
+            Ok(Some(person_ref(&platform, external_id, display_name)?))
+        }
+        _ => Ok(None),
+    }
+}
+
 fn headcount(value: Option<i64>) -> StoreResult<Option<u32>> {
     value
         .map(|n| u32::try_from(n).map_err(|_| corrupt(format!("headcount {n}"))))

@@ -491,7 +491,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             .await?;
         let waiting = open
             .iter()
-            .filter(|r| r.first_answer_at.is_none() && r.created_at + wait <= now)
+            .filter(|r| super::requests::waiting(r, wait, now))
             .count();
         Ok(OfficeGlance {
             departments: report.total.departments,

@@ -1205,11 +1205,7 @@ impl<S: Store, C: Clock> Program<S, C> {
         let wait = self.settings.requests.acknowledge_within;
         let mut overdue: Vec<&Request> = open
             .iter()
-            .filter(|r| {
-                r.first_answer_at.is_none()
-                    && r.overdue_listed_at.is_none()
-                    && r.created_at + wait <= occurrence
-            })
+            .filter(|r| r.overdue_listed_at.is_none() && waiting(r, wait, occurrence))
             .collect();
         overdue.sort_by_key(|r| (r.created_at, r.id));
         let week_ago = occurrence - Duration::days(7);
@@ -1273,6 +1269,12 @@ impl<S: Store, C: Clock> Program<S, C> {
         effects.requests_listed = overdue.iter().map(|r| r.id).collect();
         Ok(effects)
     }
+}
+
+/// Whether a request waits for the office's first answer longer than `wait` at `at`: the one
+/// rule of the weekly summary and the office's Home glance.
+pub fn waiting(r: &Request, wait: Duration, at: DateTime<Utc>) -> bool {
+    r.status.is_open() && r.first_answer_at.is_none() && r.created_at + wait <= at
 }
 
 /// "3 days ago", or "just now" within the minute.
