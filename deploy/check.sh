@@ -280,6 +280,13 @@ class Api(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), Api).serve_forever()
 EOF
     FAKE_PID=$!
+    # Listening before the bot starts: it asks auth.test once, at start-up.
+    local _
+    for _ in $(seq 1 100); do
+        (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    fail "the fake Slack Web API did not start on $1:$2"
 }
 
 stop_fake_slack() {
