@@ -23,9 +23,12 @@
 mod support;
 
 use ambassador_core::{Program, Settings, SystemClock};
-use ambassador_slack::{SlackApp, SlackSettings, router, sign, verify::Secret};
+use ambassador_slack::{SlackApp, SlackSettings, router};
+#[path = "../tests/support/sign.rs"]
+mod sign;
 use ambassador_store::SqlStore;
 use axum::response::IntoResponse;
+use sign::sign;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -130,7 +133,7 @@ async fn step(
                 let i = counter.fetch_add(1, Ordering::Relaxed);
                 let body = body(i, &response_url);
                 let ts = chrono::Utc::now().timestamp().to_string();
-                let sig = sign(&Secret::new(SECRET), &ts, body.as_bytes());
+                let sig = sign(SECRET, &ts, body.as_bytes());
                 let result = http
                     .post(&url)
                     .header("content-type", "application/x-www-form-urlencoded")

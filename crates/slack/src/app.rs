@@ -421,7 +421,7 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
                 apology()
             }
         };
-        if let Err(e) = self.client.publish_home(&user, &render_view(&home)).await {
+        if let Err(e) = self.client.publish_home(&user, render_view(&home)).await {
             tracing::warn!(error = %e, "the Home tab could not be published");
         }
     }

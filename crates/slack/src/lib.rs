@@ -21,4 +21,4 @@ pub use http::router;
 pub use render::{SlackMessage, render};
 pub use send::{DEFAULT_API_BASE, SlackClient, SlackMessenger, SlackUser};
 pub use socket::SocketSettings;
-pub use verify::{Secret, VerifyError, sign, verify};
+pub use verify::{Secret, VerifyError, verify};

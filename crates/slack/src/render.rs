@@ -2,11 +2,22 @@
 //! characters per section text, 10 fields per section (2,000 characters each), 150 characters per
 //! header. Longer messages become several Slack messages. Every message carries a plain `text`
 //! fallback for notifications.
+//!
+//! The blocks and views are slack-morphism's typed Block Kit models (`SlackBlock`, `SlackView`);
+//! the limits above are Slack's documented ones, which the types do not enforce, so they are kept
+//! here.
 
 use ambassador_core::{
     Block, Button, ButtonStyle, Form, Inline, Message, Platform, Rich, render_plain,
 };
-use serde_json::{Value, json};
+use slack_morphism::blocks::{
+    SlackActionBlockElement, SlackActionsBlock, SlackBlock, SlackBlockButtonElement,
+    SlackBlockButtonStyle, SlackBlockId, SlackBlockMarkDownText, SlackBlockPlainText,
+    SlackBlockPlainTextInputElement, SlackBlockPlainTextOnly, SlackBlockText, SlackContextBlock,
+    SlackContextBlockElement, SlackDividerBlock, SlackHeaderBlock, SlackHomeView, SlackInputBlock,
+    SlackModalView, SlackSectionBlock, SlackView,
+};
+use slack_morphism::{SlackActionId, SlackCallbackId};
 
 /// Blocks per Slack message.
 pub const MAX_BLOCKS: usize = 50;
@@ -45,7 +56,7 @@ pub const INPUT_ACTION: &str = "value";
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct SlackMessage {
     pub text: String,
-    pub blocks: Vec<Value>,
+    pub blocks: Vec<SlackBlock>,
 }
 
 /// Escapes the three characters Slack's mrkdwn treats as control characters.
@@ -151,49 +162,72 @@ fn truncate(s: &str, max: usize) -> String {
     out
 }
 
-fn section(text: String) -> Value {
-    json!({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+fn markdown(text: String) -> SlackBlockText {
+    SlackBlockText::MarkDown(SlackBlockMarkDownText::new(text))
 }
 
-/// Sections for a long mrkdwn text, each within the limit.
-fn sections(text: &str) -> Vec<Value> {
-    chunks(text, MAX_TEXT).into_iter().map(section).collect()
+fn plain(text: &str, max: usize) -> SlackBlockPlainTextOnly {
+    SlackBlockPlainText::new(truncate(text, max))
+        .with_emoji(true)
+        .into()
+}
+
+fn section(text: String) -> SlackBlock {
+    SlackSectionBlock::new().with_text(markdown(text)).into()
+}
+
+fn context(text: String) -> SlackBlock {
+    SlackContextBlock::new(vec![SlackContextBlockElement::MarkDown(
+        SlackBlockMarkDownText::new(text),
+    )])
+    .into()
+}
+
+/// Sections for a long mrkdwn text, each within the limit, with the text each shows.
+fn sections(text: &str) -> Vec<(SlackBlock, String)> {
+    chunks(text, MAX_TEXT)
+        .into_iter()
+        .map(|t| (section(t.clone()), t))
+        .collect()
 }
 
 /// One core block as Slack blocks, with the mrkdwn text it shows (for the fallback and sizes).
-fn render_block(block: &Block) -> Vec<(Value, String)> {
+fn render_block(block: &Block) -> Vec<(SlackBlock, String)> {
     match block {
         Block::Heading(h) => {
-            let plain = h.replace('\n', " ");
-            if plain.chars().count() <= MAX_HEADER {
+            let plain_heading = h.replace('\n', " ");
+            if plain_heading.chars().count() <= MAX_HEADER {
                 vec![(
-                    json!({"type": "header", "text": {"type": "plain_text", "text": plain, "emoji": true}}),
-                    escape(&plain),
+                    SlackHeaderBlock::new(plain(&plain_heading, MAX_HEADER)).into(),
+                    escape(&plain_heading),
                 )]
             } else {
-                let text = marked(&plain, "*");
+                let text = marked(&plain_heading, "*");
                 sections(&text)
                     .into_iter()
-                    .map(|b| (b, text.clone()))
+                    .map(|(b, _)| (b, text.clone()))
                     .collect()
             }
         }
-        Block::Paragraph(r) => with_text(sections(&mrkdwn(r))),
+        Block::Paragraph(r) => sections(&mrkdwn(r)),
         Block::List(items) => {
             let text = items
                 .iter()
                 .map(|i| format!("• {}", mrkdwn(i).replace('\n', "\n   ")))
                 .collect::<Vec<_>>()
                 .join("\n");
-            with_text(sections(&text))
+            sections(&text)
         }
         Block::Fields(fields) => fields
             .chunks(MAX_FIELDS)
             .map(|chunk| {
-                let texts: Vec<String> = chunk
+                let texts: Vec<SlackBlockText> = chunk
                     .iter()
                     .map(|(k, v)| {
-                        truncate(&format!("*{}*\n{}", escape(k), mrkdwn(v)), MAX_FIELD_TEXT)
+                        markdown(truncate(
+                            &format!("*{}*\n{}", escape(k), mrkdwn(v)),
+                            MAX_FIELD_TEXT,
+                        ))
                     })
                     .collect();
                 let fallback = chunk
@@ -201,19 +235,15 @@ fn render_block(block: &Block) -> Vec<(Value, String)> {
                     .map(|(k, v)| format!("{}: {}", escape(k), mrkdwn(v)))
                     .collect::<Vec<_>>()
                     .join("\n");
-                let fields: Vec<Value> = texts
-                    .iter()
-                    .map(|t| json!({"type": "mrkdwn", "text": t}))
-                    .collect();
-                (json!({"type": "section", "fields": fields}), fallback)
+                (SlackSectionBlock::new().with_fields(texts).into(), fallback)
             })
             .collect(),
         Block::Table { .. } => {
             // Slack has no table block in messages: preformatted text, aligned like the console.
-            let plain = escape(&render_plain(&Message {
+            let plain_table = escape(&render_plain(&Message {
                 blocks: vec![block.clone()],
             }));
-            chunks(&plain, MAX_TEXT - 8)
+            chunks(&plain_table, MAX_TEXT - 8)
                 .into_iter()
                 .map(|c| {
                     let text = format!("```\n{c}\n```");
@@ -223,28 +253,16 @@ fn render_block(block: &Block) -> Vec<(Value, String)> {
         }
         Block::Context(r) => chunks(&mrkdwn(r), MAX_TEXT)
             .into_iter()
-            .map(|t| {
-                (
-                    json!({"type": "context", "elements": [{"type": "mrkdwn", "text": t}]}),
-                    t,
-                )
-            })
+            .map(|t| (context(t.clone()), t))
             .collect(),
-        Block::Divider => vec![(json!({"type": "divider"}), String::new())],
+        Block::Divider => vec![(SlackDividerBlock::new().into(), String::new())],
         Block::Actions(buttons) => buttons
             .chunks(MAX_ACTIONS)
             .filter_map(|chunk| {
-                let elements: Vec<Value> = chunk
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, b)| button(i, b))
-                    .collect();
-                (!elements.is_empty()).then(|| {
-                    (
-                        json!({"type": "actions", "elements": elements}),
-                        String::new(),
-                    )
-                })
+                let elements: Vec<SlackActionBlockElement> =
+                    chunk.iter().filter_map(button).collect();
+                (!elements.is_empty())
+                    .then(|| (SlackActionsBlock::new(elements).into(), String::new()))
             })
             .collect(),
     }
@@ -252,115 +270,103 @@ fn render_block(block: &Block) -> Vec<(Value, String)> {
 
 /// A button whose `value` is the core's action as JSON (the interactivity endpoint reads it back;
 /// whoever presses it acts with their own role). `None` when the action does not fit a value.
-fn button(index: usize, b: &Button) -> Option<Value> {
+/// Its `action_id` is given when the message is finished (see [`number_buttons`]).
+fn button(b: &Button) -> Option<SlackActionBlockElement> {
     let value = serde_json::to_string(&b.action).ok()?;
     if value.chars().count() > MAX_BUTTON_VALUE {
         tracing::warn!(label = %b.label, "a button's action is too long for Slack; left out");
         return None;
     }
-    let mut v = json!({
-        "type": "button",
-        "action_id": format!("ambassador-{index}"),
-        "text": {"type": "plain_text", "text": truncate(&b.label, MAX_BUTTON_TEXT), "emoji": true},
-        "value": value,
-    });
-    match b.style {
-        ButtonStyle::Primary => v["style"] = json!("primary"),
-        ButtonStyle::Danger => v["style"] = json!("danger"),
-        ButtonStyle::Default => {}
-    }
-    Some(v)
-}
-
-fn plain(text: &str, max: usize) -> Value {
-    json!({"type": "plain_text", "text": truncate(text, max), "emoji": true})
+    let style = match b.style {
+        ButtonStyle::Primary => Some(SlackBlockButtonStyle::Primary),
+        ButtonStyle::Danger => Some(SlackBlockButtonStyle::Danger),
+        ButtonStyle::Default => None,
+    };
+    Some(
+        SlackBlockButtonElement::new(plain(&b.label, MAX_BUTTON_TEXT))
+            .with_value(value)
+            .opt_style(style)
+            .into(),
+    )
 }
 
 /// A core form as a Slack modal: one input block per field (the field id is the `block_id`),
 /// `private_metadata` carried back with the submission.
-pub fn modal(form: &Form, private_metadata: &str) -> Value {
-    let mut blocks: Vec<Value> = sections(&mrkdwn(&form.intro));
+pub fn modal(form: &Form, private_metadata: &str) -> SlackView {
+    let mut blocks: Vec<SlackBlock> = sections(&mrkdwn(&form.intro))
+        .into_iter()
+        .map(|(b, _)| b)
+        .collect();
     for f in &form.fields {
         let max = f.max_chars.clamp(1, MAX_INPUT);
-        let mut element = json!({
-            "type": "plain_text_input",
-            "action_id": INPUT_ACTION,
-            "multiline": f.multiline,
-            "max_length": max,
-        });
-        if !f.initial.is_empty() {
-            element["initial_value"] = json!(f.initial.chars().take(max).collect::<String>());
-        }
-        let mut input = json!({
-            "type": "input",
-            "block_id": f.id,
-            "optional": f.optional,
-            "label": plain(&f.label, 2000),
-            "element": element,
-        });
-        if let Some(hint) = &f.hint {
-            input["hint"] = plain(hint, 2000);
-        }
-        blocks.push(input);
+        let initial = (!f.initial.is_empty()).then(|| f.initial.chars().take(max).collect());
+        let element = SlackBlockPlainTextInputElement::new()
+            .with_action_id(SlackActionId::new(INPUT_ACTION.to_string()))
+            .with_multiline(f.multiline)
+            .with_max_length(max as u64)
+            .opt_initial_value(initial);
+        let input = SlackInputBlock::new(plain(&f.label, 2000), element.into())
+            .with_block_id(SlackBlockId::new(f.id.clone()))
+            .with_optional(f.optional)
+            .opt_hint(f.hint.as_deref().map(|h| plain(h, 2000)));
+        blocks.push(input.into());
     }
     blocks.truncate(MAX_VIEW_BLOCKS);
-    json!({
-        "type": "modal",
-        "callback_id": FORM_CALLBACK,
-        "private_metadata": private_metadata,
-        "title": plain(&form.title, MAX_MODAL_TITLE),
-        "submit": plain(&form.submit, MAX_MODAL_TITLE),
-        "close": plain("Cancel", MAX_MODAL_TITLE),
-        "blocks": blocks,
-    })
+    SlackView::Modal(
+        SlackModalView::new(plain(&form.title, MAX_MODAL_TITLE), blocks)
+            .with_callback_id(SlackCallbackId::new(FORM_CALLBACK.to_string()))
+            .with_private_metadata(private_metadata.to_string())
+            .with_submit(plain(&form.submit, MAX_MODAL_TITLE))
+            .with_close(plain("Cancel", MAX_MODAL_TITLE)),
+    )
 }
 
 /// A modal that only shows a message (why a form cannot be filled in now), with a Close button.
-pub fn notice_modal(title: &str, message: &Message) -> Value {
+pub fn notice_modal(title: &str, message: &Message) -> SlackView {
     let mut blocks = render_view(message);
-    blocks.retain(|b| b["type"] != "actions");
-    json!({
-        "type": "modal",
-        "title": plain(title, MAX_MODAL_TITLE),
-        "close": plain("Close", MAX_MODAL_TITLE),
-        "blocks": blocks,
-    })
+    blocks.retain(|b| !matches!(b, SlackBlock::Actions(_)));
+    SlackView::Modal(
+        SlackModalView::new(plain(title, MAX_MODAL_TITLE), blocks)
+            .with_close(plain("Close", MAX_MODAL_TITLE)),
+    )
 }
 
-fn with_text(blocks: Vec<Value>) -> Vec<(Value, String)> {
-    blocks
-        .into_iter()
-        .map(|b| {
-            let t = b["text"]["text"].as_str().unwrap_or_default().to_string();
-            (b, t)
-        })
-        .collect()
+/// The Home tab: these blocks (see [`render_view`]) as a view to publish.
+pub fn home_view(blocks: Vec<SlackBlock>) -> SlackView {
+    SlackView::Home(SlackHomeView::new(blocks))
 }
 
 /// Numbers the buttons of one message (or view) in order, across all its actions blocks. Slack
 /// asks `action_id`s to be unique in their block; numbering them across the message keeps every
 /// button distinct when a message carries several rows of the same buttons (a list of requests,
 /// each with Reply, Take it and Mark done), so a press names one button alone.
-fn number_buttons(blocks: &mut [Value]) {
+fn number_buttons(blocks: &mut [SlackBlock]) {
     let mut n = 0;
-    for block in blocks.iter_mut().filter(|b| b["type"] == "actions") {
-        if let Some(elements) = block["elements"].as_array_mut() {
-            for e in elements {
-                e["action_id"] = json!(format!("ambassador-{n}"));
+    for block in blocks.iter_mut() {
+        let SlackBlock::Actions(actions) = block else {
+            continue;
+        };
+        for element in &mut actions.elements {
+            if let SlackActionBlockElement::Button(b) = element {
+                b.action_id = Some(SlackActionId::new(format!("ambassador-{n}")));
                 n += 1;
             }
         }
     }
 }
 
-fn finish(parts: Vec<(Value, String)>) -> SlackMessage {
+fn is_header(block: &SlackBlock) -> bool {
+    matches!(block, SlackBlock::Header(_))
+}
+
+fn finish(parts: Vec<(SlackBlock, String)>) -> SlackMessage {
     let text = parts
         .iter()
         .map(|(_, t)| t.as_str())
         .filter(|t| !t.is_empty())
         .collect::<Vec<_>>()
         .join("\n");
-    let mut blocks: Vec<Value> = parts.into_iter().map(|(b, _)| b).collect();
+    let mut blocks: Vec<SlackBlock> = parts.into_iter().map(|(b, _)| b).collect();
     number_buttons(&mut blocks);
     SlackMessage {
         text: truncate(&text, MAX_FALLBACK),
@@ -372,7 +378,7 @@ fn finish(parts: Vec<(Value, String)>) -> SlackMessage {
 /// message when more follows.
 pub fn render(message: &Message) -> Vec<SlackMessage> {
     let mut out: Vec<SlackMessage> = Vec::new();
-    let mut current: Vec<(Value, String)> = Vec::new();
+    let mut current: Vec<(SlackBlock, String)> = Vec::new();
     let mut chars = 0;
     for block in &message.blocks {
         for (value, text) in render_block(block) {
@@ -381,7 +387,7 @@ pub fn render(message: &Message) -> Vec<SlackMessage> {
                 && (current.len() >= MAX_BLOCKS || chars + len > MAX_MESSAGE_CHARS)
             {
                 let carry = match current.last() {
-                    Some((b, _)) if b["type"] == "header" && current.len() > 1 => current.pop(),
+                    Some((b, _)) if is_header(b) && current.len() > 1 => current.pop(),
                     _ => None,
                 };
                 out.push(finish(std::mem::take(&mut current)));
@@ -403,8 +409,8 @@ pub fn render(message: &Message) -> Vec<SlackMessage> {
 
 /// The message as the blocks of one view (the Home tab), within [`MAX_VIEW_BLOCKS`]: a view
 /// cannot be split, so what does not fit is cut and a last context line says so.
-pub fn render_view(message: &Message) -> Vec<Value> {
-    let mut blocks: Vec<Value> = message
+pub fn render_view(message: &Message) -> Vec<SlackBlock> {
+    let mut blocks: Vec<SlackBlock> = message
         .blocks
         .iter()
         .flat_map(render_block)
@@ -412,10 +418,10 @@ pub fn render_view(message: &Message) -> Vec<Value> {
         .collect();
     if blocks.len() > MAX_VIEW_BLOCKS {
         blocks.truncate(MAX_VIEW_BLOCKS - 1);
-        if blocks.last().is_some_and(|b| b["type"] == "header") {
+        if blocks.last().is_some_and(is_header) {
             blocks.pop();
         }
-        blocks.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": "… more than fits on this page."}]}));
+        blocks.push(context("… more than fits on this page.".to_string()));
     }
     number_buttons(&mut blocks);
     blocks
@@ -425,6 +431,15 @@ pub fn render_view(message: &Message) -> Vec<Value> {
 mod tests {
     use super::*;
     use ambassador_core::{Account, PersonRef};
+    use serde_json::Value;
+
+    /// Blocks as the JSON Slack receives.
+    fn json(blocks: &[SlackBlock]) -> Vec<Value> {
+        blocks
+            .iter()
+            .map(|b| serde_json::to_value(b).unwrap())
+            .collect()
+    }
 
     fn slack(id: &str, name: &str) -> PersonRef {
         PersonRef {
@@ -475,9 +490,10 @@ mod tests {
         let mut listed = 0;
         for p in &parts {
             assert!(p.blocks.len() <= MAX_BLOCKS);
+            let blocks = json(&p.blocks);
             assert!(p.text.chars().count() <= MAX_FALLBACK);
             assert!(!p.text.is_empty());
-            for b in &p.blocks {
+            for b in &blocks {
                 if let Some(t) = b["text"]["text"].as_str() {
                     assert!(t.chars().count() <= MAX_TEXT, "{}", t.len());
                     listed += t.matches("• item").count();
@@ -486,7 +502,7 @@ mod tests {
                     assert!(f.len() <= MAX_FIELDS);
                 }
             }
-            assert_ne!(p.blocks.last().unwrap()["type"], "header");
+            assert_ne!(blocks.last().unwrap()["type"], "header");
         }
         assert_eq!(listed, 400, "no list item lost or doubled");
     }
@@ -494,14 +510,14 @@ mod tests {
     #[test]
     fn a_view_is_one_list_of_blocks_within_the_limit() {
         let short = Message::new().heading("Home").paragraph("hi").divider();
-        let blocks = render_view(&short);
+        let blocks = json(&render_view(&short));
         assert_eq!(blocks.len(), 3);
         assert_eq!(blocks[0]["type"], "header");
         let mut long = Message::new();
         for i in 0..150 {
             long = long.heading(format!("h{i}")).paragraph(format!("p{i}"));
         }
-        let blocks = render_view(&long);
+        let blocks = json(&render_view(&long));
         // 99 blocks would end with the 50th header: it goes, the note follows the 49th paragraph.
         assert_eq!(blocks.len(), MAX_VIEW_BLOCKS - 1);
         let last = blocks.last().unwrap();
@@ -545,7 +561,7 @@ mod tests {
         }
         let parts = render(&m);
         assert_eq!(parts.len(), 1);
-        let blocks = &parts[0].blocks;
+        let blocks = &json(&parts[0].blocks);
         let ids = action_ids(blocks);
         assert_eq!(ids.len(), 9, "{blocks:?}");
         let unique: std::collections::HashSet<&String> = ids.iter().collect();
@@ -568,7 +584,7 @@ mod tests {
         assert_eq!(values[4], r#"{"Command":"ambassadors take 2"}"#);
 
         // The same in a view (the Home tab).
-        let ids = action_ids(&render_view(&m));
+        let ids = action_ids(&json(&render_view(&m)));
         let unique: std::collections::HashSet<&String> = ids.iter().collect();
         assert_eq!((ids.len(), unique.len()), (9, 9), "{ids:?}");
     }
@@ -583,7 +599,7 @@ mod tests {
         );
         let parts = render(&m);
         assert_eq!(
-            parts[0].blocks[0]["text"]["text"],
+            json(&parts[0].blocks)[0]["text"]["text"],
             "```\nDept        n\nR&amp;D &lt;core&gt;  3\n```"
         );
     }

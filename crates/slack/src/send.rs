@@ -1,10 +1,11 @@
 //! The Slack Web API as the adapter uses it: `chat.postMessage`, `users.info`, `auth.test`, and
 //! posts to a slash command's `response_url`; and the outbox's [`Messenger`] over it.
 
-use crate::render::{SlackMessage, render};
+use crate::render::{SlackMessage, home_view, render};
 use crate::verify::Secret;
 use ambassador_core::{Destination, Messenger, Outgoing, Platform, SendError};
 use serde_json::{Value, json};
+use slack_morphism::blocks::{SlackBlock, SlackView};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -208,10 +209,10 @@ impl SlackClient {
     }
 
     /// `views.publish`: the Home tab of `user`, these blocks (see [`crate::render::render_view`]).
-    pub async fn publish_home(&self, user: &str, blocks: &[Value]) -> Result<(), SendError> {
+    pub async fn publish_home(&self, user: &str, blocks: Vec<SlackBlock>) -> Result<(), SendError> {
         let body = json!({
             "user_id": user,
-            "view": {"type": "home", "blocks": blocks},
+            "view": home_view(blocks),
         });
         self.call("views.publish", &body).await.map(|_| ())
     }
@@ -267,7 +268,7 @@ impl SlackClient {
 
     /// `views.open`: shows a modal to the person whose click or command gave `trigger_id` (valid
     /// for 3 seconds).
-    pub async fn open_view(&self, trigger_id: &str, view: &Value) -> Result<(), SendError> {
+    pub async fn open_view(&self, trigger_id: &str, view: &SlackView) -> Result<(), SendError> {
         self.call(
             "views.open",
             &json!({"trigger_id": trigger_id, "view": view}),
@@ -286,10 +287,16 @@ impl SlackClient {
     ) -> Result<(), SendError> {
         let body = json!({
             "response_type": response_type,
-            "replace_original": false,
             "text": message.text,
             "blocks": message.blocks,
         });
+        self.respond_with(response_url, body).await
+    }
+
+    /// Posts an answer already written as Slack's JSON (`response_type`, `text`, `blocks`) to a
+    /// `response_url`, as a new message.
+    pub async fn respond_with(&self, response_url: &str, mut body: Value) -> Result<(), SendError> {
+        body["replace_original"] = json!(false);
         let response = self
             .http
             .post(response_url)

@@ -12,7 +12,6 @@
 use crate::app::SlackApp;
 use crate::http::{answer_command, handle_event};
 use crate::inbound::CommandForm;
-use crate::render::SlackMessage;
 use crate::send::SlackClient;
 use crate::verify::Secret;
 use ambassador_core::{Clock, Store};
@@ -321,13 +320,7 @@ async fn envelope<S: Store, C: Clock>(
                 Some(body) => {
                     let client = app.client.clone();
                     tokio::spawn(async move {
-                        let response_type = body["response_type"].as_str().unwrap_or("ephemeral");
-                        let message = SlackMessage {
-                            text: body["text"].as_str().unwrap_or_default().to_string(),
-                            blocks: body["blocks"].as_array().cloned().unwrap_or_default(),
-                        };
-                        if let Err(e) = client.respond(&response_url, response_type, &message).await
-                        {
+                        if let Err(e) = client.respond_with(&response_url, body).await {
                             tracing::warn!(error = %e, "a Slack reply could not be delivered");
                         }
                     });

@@ -1,12 +1,20 @@
 //! Slack request signatures (v0): `v0=` + hex(HMAC-SHA256(signing secret, "v0:{timestamp}:{raw body}")),
 //! sent in `X-Slack-Signature` with the timestamp in `X-Slack-Request-Timestamp`. Checked before
 //! anything in the request is parsed or stored.
+//!
+//! The signature itself is checked by slack-morphism's `SlackEventSignatureVerifier` (HMAC-SHA256,
+//! compared in constant time). What stays here is what it cannot do: take "now" as a parameter. Its
+//! public `verify` reads the system clock (its `verify_at_time` is private), so the bot's clock, the
+//! one every other rule of the program reads and tests set, decides freshness here, first; the
+//! verifier's own clock check only ever runs after the signature matched (see `accept`).
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use slack_morphism::SlackSigningSecret;
+use slack_morphism::signature_verifier::{
+    SlackEventSignatureVerifier, SlackEventSignatureVerifierError,
+};
 
-/// How far a request timestamp may be from now, either way.
-pub const MAX_SKEW_SECS: i64 = 5 * 60;
+/// How far a request timestamp may be from now, either way (Slack's five minutes, the verifier's too).
+pub const MAX_SKEW_SECS: i64 = SlackEventSignatureVerifier::MAX_TIMESTAMP_AGE_SECONDS;
 
 /// Why a request was refused. Never carries the secret or the expected signature.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,6 +29,8 @@ pub enum VerifyError {
     Malformed,
     #[error("signature does not match the body")]
     Mismatch,
+    #[error("the signing secret is empty")]
+    NoSecret,
 }
 
 /// A signing secret. Its `Debug` never shows it.
@@ -43,26 +53,23 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-fn mac(secret: &Secret, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.0.as_bytes()).expect("HMAC takes keys of any length");
-    mac.update(b"v0:");
-    mac.update(timestamp.as_bytes());
-    mac.update(b":");
-    mac.update(body);
-    mac
-}
-
-/// The `X-Slack-Signature` value for a body: what Slack sends (and what tests sign with).
-pub fn sign(secret: &Secret, timestamp: &str, body: &[u8]) -> String {
-    format!(
-        "v0={}",
-        hex::encode(mac(secret, timestamp, body).finalize().into_bytes())
-    )
+/// The verifier's answer, read with freshness already settled by the caller's clock. Its
+/// timestamp error comes only after its signature comparison succeeded (it signs, compares, then
+/// reads the system clock), so it means "signed by Slack, but old by this machine's clock", which
+/// the caller's clock has already ruled on. The test with Slack's published example, signed in
+/// 2018, and a forged signature with that same old timestamp keep this reading honest: should the
+/// verifier ever check the clock first, the forged one would stop being refused as a mismatch.
+fn accept(answer: Result<(), SlackEventSignatureVerifierError>) -> Result<(), VerifyError> {
+    match answer {
+        Ok(()) => Ok(()),
+        Err(SlackEventSignatureVerifierError::IncorrectOrExpiredTimestampError(_)) => Ok(()),
+        Err(SlackEventSignatureVerifierError::CryptoInitError(_)) => Err(VerifyError::NoSecret),
+        Err(_) => Err(VerifyError::Mismatch),
+    }
 }
 
 /// Checks a request: the timestamp within 5 minutes of `now` (Unix seconds), then the signature
-/// over the raw body, compared in constant time.
+/// over the raw body (slack-morphism's verifier, constant-time).
 pub fn verify(
     secret: &Secret,
     timestamp: Option<&str>,
@@ -73,27 +80,33 @@ pub fn verify(
     let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
         return Err(VerifyError::Missing);
     };
-    let ts: i64 = timestamp
-        .trim()
-        .parse()
-        .map_err(|_| VerifyError::BadTimestamp)?;
+    let timestamp = timestamp.trim();
+    let ts: i64 = timestamp.parse().map_err(|_| VerifyError::BadTimestamp)?;
     let skew = now.saturating_sub(ts);
     if skew.saturating_abs() > MAX_SKEW_SECS {
         return Err(VerifyError::Stale(skew));
     }
-    let digest = signature
+    // Hex digits in either case are the same signature; the verifier compares lower case.
+    let signature = signature
         .strip_prefix("v0=")
-        .filter(|h| h.len() == 64)
-        .and_then(|h| hex::decode(h).ok())
+        .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(|h| format!("v0={}", h.to_ascii_lowercase()))
         .ok_or(VerifyError::Malformed)?;
-    mac(secret, timestamp.trim(), body)
-        .verify_slice(&digest)
-        .map_err(|_| VerifyError::Mismatch)
+    // Slack signs UTF-8 bodies (form-encoded or JSON); anything else was not signed by it.
+    let body = std::str::from_utf8(body).map_err(|_| VerifyError::Mismatch)?;
+    let verifier = SlackEventSignatureVerifier::new(&SlackSigningSecret::new(secret.0.clone()));
+    accept(verifier.verify(&signature, body, timestamp))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // The tests' signer, written apart from the verifier (with hmac and sha2).
+    mod signer {
+        include!("../tests/support/sign.rs");
+    }
+    use signer::sign;
 
     // Slack's worked example ("Verifying requests from Slack"). Its token is `xyzz0WbapA4vBCDEFasx0q6G`;
     // with any other byte the published signature does not match.
@@ -109,7 +122,7 @@ mod tests {
 
     #[test]
     fn slacks_published_example_verifies() {
-        assert_eq!(sign(&Secret::new(SECRET), TS, BODY.as_bytes()), SIG);
+        assert_eq!(sign(SECRET, TS, BODY.as_bytes()), SIG);
         assert_eq!(check(Some(TS), Some(SIG), BODY, NOW), Ok(()));
         // Exactly five minutes either way is still accepted.
         assert_eq!(check(Some(TS), Some(SIG), BODY, 1531420618 + 300), Ok(()));
@@ -123,7 +136,7 @@ mod tests {
             check(Some(TS), Some(forged), BODY, NOW),
             Err(VerifyError::Mismatch)
         );
-        let signed_elsewhere = sign(&Secret::new("another secret"), TS, BODY.as_bytes());
+        let signed_elsewhere = sign("another secret", TS, BODY.as_bytes());
         assert_eq!(
             check(Some(TS), Some(&signed_elsewhere), BODY, NOW),
             Err(VerifyError::Mismatch)
@@ -159,6 +172,26 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_secret_verifies_nothing() {
+        assert_eq!(
+            verify(&Secret::new(""), Some(TS), Some(SIG), BODY.as_bytes(), NOW),
+            Err(VerifyError::NoSecret)
+        );
+        // Not even a request signed with the empty key.
+        let signed = sign("", TS, BODY.as_bytes());
+        assert_eq!(
+            verify(
+                &Secret::new(""),
+                Some(TS),
+                Some(&signed),
+                BODY.as_bytes(),
+                NOW
+            ),
+            Err(VerifyError::NoSecret)
+        );
+    }
+
+    #[test]
     fn errors_and_debug_never_show_the_secret() {
         let secret = Secret::new(SECRET);
         assert!(!format!("{secret:?}").contains(SECRET));
@@ -168,6 +201,7 @@ mod tests {
             VerifyError::Malformed,
             VerifyError::Stale(400),
             VerifyError::BadTimestamp,
+            VerifyError::NoSecret,
         ] {
             assert!(!e.to_string().contains(SECRET));
         }

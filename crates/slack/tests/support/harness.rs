@@ -1,9 +1,10 @@
 //! The Slack endpoints in-process over a real SQLite store, with the recording fake of the Web API
 //! behind them, and requests signed the way Slack signs them.
 
+use super::sign::sign;
 use super::{FakeSlack, SIGNING_SECRET, TOKEN};
 use ambassador_core::{Account, Clock, Kudos, ManualClock, Platform, Program, Settings, Store};
-use ambassador_slack::{SlackApp, SlackSettings, router, sign, verify::Secret};
+use ambassador_slack::{SlackApp, SlackSettings, router, verify::Secret};
 use ambassador_store::SqlStore;
 use axum::Router;
 use axum::body::Body;
@@ -88,7 +89,7 @@ impl Harness {
     /// A request signed with the signing secret at the harness's clock.
     pub fn signed(&self, path: &str, content_type: &str, body: &str) -> Request<Body> {
         let ts = self.clock.now().timestamp().to_string();
-        let sig = sign(&Secret::new(SIGNING_SECRET), &ts, body.as_bytes());
+        let sig = sign(SIGNING_SECRET, &ts, body.as_bytes());
         Request::post(path)
             .header("content-type", content_type)
             .header("x-slack-request-timestamp", ts)

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod harness;
+pub mod sign;
 
 use axum::Router;
 use axum::extract::{Path, State};
