@@ -16,6 +16,10 @@ use std::collections::HashMap;
 /// uses, so these locks never wait on theirs.
 const KUDOS_LOCK_CLASS: i32 = 0x6B75_646F;
 
+/// A giver's kudos of the day, counted up to `$3`.
+const COUNT_TODAY: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM kudos WHERE giver_id = $1 \
+                           AND given_at >= $2 LIMIT $3) AS today";
+
 pub(crate) async fn record_kudos(
     store: &SqlStore,
     kudos: &NewKudos,
@@ -58,34 +62,53 @@ pub(crate) async fn record_kudos(
                 query = query.bind(KUDOS_LOCK_CLASS).bind(kudos.giver as i32);
             }
             let id: i64 = query.fetch_one(&mut *tx).await?;
-            // Then count the giver's kudos of the day, this one included, in a later statement:
-            // it sees every kudos committed before the write lock (SQLite) or the giver's lock
-            // (PostgreSQL, whose statements each see what was committed before they began). The
+            // Then, under a limit, count the giver's kudos of the day, this one included, in a
+            // later statement: it sees every kudos committed before the write lock (SQLite) or
+            // the giver's lock (PostgreSQL, whose statements each see what was committed before
+            // they began). The count stops at one over the limit, so a giver who gives many
+            // costs no more than one who gives the limit; with no limit nothing is counted. The
             // receivers go in with the count; over the limit, all of it is rolled back.
-            let given: i64 = if receivers.is_empty() {
-                sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM kudos WHERE giver_id = $1 AND given_at >= $2",
-                )
-                .bind(kudos.giver)
-                .bind(day_start)
-                .fetch_one(&mut *tx)
-                .await?
-            } else {
-                let mut insert =
-                    builder(pool, "INSERT INTO kudos_receivers (kudos_id, person_id) ");
-                insert.push_values(&receivers, |mut row, receiver| {
-                    row.push_bind(id).push_bind(*receiver);
-                });
-                insert.push(" RETURNING (SELECT COUNT(*) FROM kudos WHERE giver_id = ");
-                insert.push_bind(kudos.giver);
-                insert.push(" AND given_at >= ");
-                insert.push_bind(day_start);
-                insert.push(")");
-                let counts: Vec<i64> = insert.build_query_scalar().fetch_all(&mut *tx).await?;
-                counts.first().copied().unwrap_or_default()
+            let limited = daily_limit != u32::MAX;
+            let cap = i64::from(daily_limit) + 1;
+            let given: Option<i64> = match (receivers.is_empty(), limited) {
+                (true, false) => None,
+                (true, true) => Some(
+                    sqlx::query_scalar(COUNT_TODAY)
+                        .bind(kudos.giver)
+                        .bind(day_start)
+                        .bind(cap)
+                        .fetch_one(&mut *tx)
+                        .await?,
+                ),
+                (false, _) => {
+                    let mut insert =
+                        builder(pool, "INSERT INTO kudos_receivers (kudos_id, person_id) ");
+                    insert.push_values(&receivers, |mut row, receiver| {
+                        row.push_bind(id).push_bind(*receiver);
+                    });
+                    if limited {
+                        insert.push(
+                            " RETURNING (SELECT COUNT(*) FROM (SELECT 1 FROM kudos WHERE giver_id = ",
+                        );
+                        insert.push_bind(kudos.giver);
+                        insert.push(" AND given_at >= ");
+                        insert.push_bind(day_start);
+                        insert.push(" LIMIT ");
+                        insert.push_bind(cap);
+                        insert.push(") AS today)");
+                        let counts: Vec<i64> =
+                            insert.build_query_scalar().fetch_all(&mut *tx).await?;
+                        counts.first().copied()
+                    } else {
+                        insert.build().execute(&mut *tx).await?;
+                        None
+                    }
+                }
             };
-            let given = u32::try_from(given).unwrap_or(u32::MAX);
-            if given > daily_limit {
+            let given = given.map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+            if let Some(given) = given
+                && given > daily_limit
+            {
                 tx.rollback().await?;
                 return Ok(KudosOutcome::LimitReached {
                     given_today: given - 1,

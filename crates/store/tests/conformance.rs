@@ -71,6 +71,7 @@ conformance!(
     daily_limit_allows_exactly_the_limit,
     daily_limit_counts_from_day_start,
     concurrent_kudos_never_pass_the_limit,
+    a_busy_giver_is_counted_up_to_the_limit_and_not_at_all_without_one,
     kudos_with_unknown_people_are_refused,
     kudos_from_a_source_count_once_per_giver,
     kudos_taken_back_count_nowhere_and_can_be_given_again,
@@ -181,7 +182,7 @@ fn kudos(giver: &Person, receivers: &[&Person], given_at: DateTime<Utc>) -> NewK
     }
 }
 
-fn recorded(outcome: KudosOutcome) -> (i64, u32) {
+fn recorded(outcome: KudosOutcome) -> (i64, Option<u32>) {
     match outcome {
         KudosOutcome::Recorded { id, given_today } => (id, given_today),
         other => panic!("expected the kudos to be recorded, got {other:?}"),
@@ -1061,7 +1062,7 @@ async fn kudos_round_trip_with_receivers_and_tags(store: SqlStore) {
         .await
         .unwrap();
     let (id, given_today) = recorded(outcome);
-    assert_eq!(given_today, 1);
+    assert_eq!(given_today, Some(1));
     let plain = recorded(
         store
             .record_kudos(
@@ -1405,7 +1406,7 @@ async fn daily_limit_allows_exactly_the_limit(store: SqlStore) {
                 .await
                 .unwrap(),
         );
-        assert_eq!(given_today, n as u32);
+        assert_eq!(given_today, Some(n as u32));
     }
     let refused = store
         .record_kudos(&kudos(&ada, &[&grace], day + Duration::hours(5)), 3, day)
@@ -1459,7 +1460,7 @@ async fn daily_limit_counts_from_day_start(store: SqlStore) {
             .await
             .unwrap(),
     );
-    assert_eq!(first, 1);
+    assert_eq!(first, Some(1));
     let (_, second) = recorded(
         store
             .record_kudos(
@@ -1470,7 +1471,7 @@ async fn daily_limit_counts_from_day_start(store: SqlStore) {
             .await
             .unwrap(),
     );
-    assert_eq!(second, 2);
+    assert_eq!(second, Some(2));
     assert_eq!(
         store
             .record_kudos(
@@ -1490,7 +1491,59 @@ async fn daily_limit_counts_from_day_start(store: SqlStore) {
             .await
             .unwrap(),
     );
-    assert_eq!(next_first, 1);
+    assert_eq!(next_first, Some(1));
+}
+
+async fn a_busy_giver_is_counted_up_to_the_limit_and_not_at_all_without_one(store: SqlStore) {
+    let ada = person(&store, "U1", "Ada").await;
+    let grace = person(&store, "U2", "Grace").await;
+    let day = at(2024, 5, 1, 0, 0, 0);
+    let minute = |n: i64| day + Duration::minutes(n);
+    // No limit: recorded, the day not counted, with or without receivers.
+    for n in 0..6 {
+        let (_, given_today) = recorded(
+            store
+                .record_kudos(&kudos(&ada, &[&grace], minute(n)), u32::MAX, day)
+                .await
+                .unwrap(),
+        );
+        assert_eq!(given_today, None);
+    }
+    let (_, given_today) = recorded(
+        store
+            .record_kudos(&kudos(&ada, &[], minute(6)), u32::MAX, day)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(given_today, None);
+    // A limit set later counts the day's kudos, all seven, up to the limit: she has given hers.
+    assert_eq!(
+        store
+            .record_kudos(&kudos(&ada, &[&grace], minute(7)), 3, day)
+            .await
+            .unwrap(),
+        KudosOutcome::LimitReached { given_today: 3 }
+    );
+    // Under a higher limit the count is exact, with or without receivers.
+    let (_, given_today) = recorded(
+        store
+            .record_kudos(&kudos(&ada, &[&grace], minute(8)), 10, day)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(given_today, Some(8));
+    let (_, given_today) = recorded(
+        store
+            .record_kudos(&kudos(&ada, &[], minute(9)), 10, day)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(given_today, Some(9));
+    let stored = store
+        .kudos_between(day, day + Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 9, "the refused one left no trace");
 }
 
 async fn concurrent_kudos_never_pass_the_limit(store: SqlStore) {
@@ -1509,7 +1562,7 @@ async fn concurrent_kudos_never_pass_the_limit(store: SqlStore) {
     let mut refused = 0;
     for task in tasks {
         match task.await.unwrap() {
-            KudosOutcome::Recorded { given_today, .. } => counts.push(given_today),
+            KudosOutcome::Recorded { given_today, .. } => counts.push(given_today.unwrap()),
             KudosOutcome::LimitReached { given_today } => {
                 assert_eq!(given_today, 5);
                 refused += 1;

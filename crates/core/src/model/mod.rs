@@ -299,8 +299,13 @@ pub struct KudosTally {
 /// What happened to kudos offered under a daily limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KudosOutcome {
-    /// Recorded; the giver has now given this many since the start of the day (this one included).
-    Recorded { id: KudosId, given_today: u32 },
-    /// Not recorded: the giver had already given this many today.
+    /// Recorded; under a daily limit, `given_today` is how many the giver has now given since the
+    /// start of the day (this one included). With no limit (`u32::MAX`) the day is not counted:
+    /// `None` (counting would cost more with every kudos a busy giver gives).
+    Recorded {
+        id: KudosId,
+        given_today: Option<u32>,
+    },
+    /// Not recorded: the giver had already given the daily limit, this many, today.
     LimitReached { given_today: u32 },
 }

@@ -121,9 +121,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                         .and(" for ")
                         .and_strong(reason.clone()),
                 );
-                let left = if limit == u32::MAX {
-                    "Thank you for recognizing them!".to_string()
-                } else {
+                let left = if let Some(given_today) = given_today.filter(|_| limit != u32::MAX) {
                     let left = limit.saturating_sub(given_today);
                     match left {
                         0 => "Thank you for recognizing them! That was your last kudos for today.".into(),
@@ -132,6 +130,8 @@ impl<S: Store, C: Clock> Program<S, C> {
                             count(u64::from(n), "kudos", "kudos")
                         ),
                     }
+                } else {
+                    "Thank you for recognizing them!".to_string()
                 };
                 Ok(vec![Reply::room(public), Reply::caller(Message::text(left))])
             }
