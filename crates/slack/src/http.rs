@@ -15,6 +15,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
+use slack_morphism::events::SlackCommandEventResponse;
+use slack_morphism::{SlackMessageContent, SlackMessageResponseType};
 use std::sync::Arc;
 use tracing::Instrument;
 
@@ -34,13 +36,23 @@ fn unauthorized() -> Response {
     (StatusCode::UNAUTHORIZED, "invalid request signature").into_response()
 }
 
+/// A slash command's answer as slack-morphism's `SlackCommandEventResponse`: in the channel or
+/// only to the caller (`ephemeral`, also for anything else).
+pub(crate) fn command_response(
+    response_type: &str,
+    message: &SlackMessage,
+) -> SlackCommandEventResponse {
+    let content = SlackMessageContent::new()
+        .with_text(message.text.clone())
+        .with_blocks(message.blocks.clone());
+    SlackCommandEventResponse::new(content).with_response_type(match response_type {
+        "in_channel" => SlackMessageResponseType::InChannel,
+        _ => SlackMessageResponseType::Ephemeral,
+    })
+}
+
 fn ack_json(response_type: &str, message: &SlackMessage) -> Response {
-    axum::Json(json!({
-        "response_type": response_type,
-        "text": message.text,
-        "blocks": message.blocks,
-    }))
-    .into_response()
+    axum::Json(command_response(response_type, message)).into_response()
 }
 
 fn ephemeral(message: &Message) -> Response {
@@ -82,10 +94,10 @@ pub(crate) async fn answer_command<S: Store, C: Clock>(
     let inbound = form.inbound(app.bot());
     // `/ambassadors apply` and a bare `/checkin` open their form as a modal where Slack gave a
     // trigger; should that fail, they are answered in chat as everywhere else.
-    if !form.trigger_id.is_empty()
+    if !form.trigger_id().is_empty()
         && let Some(kind) = app.program.form_for_command(&inbound.text)
     {
-        match crate::interact::open_form(app, &inbound, &kind, &form.trigger_id, &form.channel_id)
+        match crate::interact::open_form(app, &inbound, &kind, form.trigger_id(), form.channel_id())
             .await
         {
             Ok(()) => return StatusCode::OK.into_response(),
@@ -95,9 +107,9 @@ pub(crate) async fn answer_command<S: Store, C: Clock>(
     let span = tracing::info_span!(
         "slack_command",
         platform = "slack",
-        room = %form.channel_id,
-        user = %form.user_id,
-        command = %form.command,
+        room = %form.channel_id(),
+        user = %form.user_id(),
+        command = %form.command(),
     );
     let worker = app.clone();
     let mut task = tokio::spawn(
@@ -114,14 +126,14 @@ pub(crate) async fn answer_command<S: Store, C: Clock>(
     );
     match tokio::time::timeout(app.settings.ack_deadline, &mut task).await {
         Ok(handled) => {
-            let mut all = deliveries(handled, &form.user_id, None);
+            let mut all = deliveries(handled, form.user_id(), None);
             let first = all
                 .iter()
                 .position(|d| matches!(d, Delivery::Respond { .. }))
                 .map(|i| all.remove(i));
             if !all.is_empty() {
                 let client = app.client.clone();
-                let url = form.response_url.clone();
+                let url = form.response_url().to_string();
                 tokio::spawn(async move { deliver(&client, &url, all).await }.instrument(span));
             }
             match first {
@@ -135,8 +147,8 @@ pub(crate) async fn answer_command<S: Store, C: Clock>(
         Err(_) => {
             // Slow: acknowledge now, answer through the response URL when done.
             let client = app.client.clone();
-            let url = form.response_url.clone();
-            let caller = form.user_id.clone();
+            let url = form.response_url().to_string();
+            let caller = form.user_id().to_string();
             tokio::spawn(
                 async move {
                     tracing::info!("answering through the response URL");

@@ -2,24 +2,20 @@
 
 use ambassador_core::{Account, Inbound, Platform};
 use serde::Deserialize;
+use slack_morphism::events::SlackCommandEvent;
 use std::collections::{HashSet, VecDeque};
 
-/// A slash command as Slack posts it (`application/x-www-form-urlencoded`).
+/// A slash command as Slack posts it (`application/x-www-form-urlencoded`, or a Socket Mode
+/// envelope's payload): slack-morphism's `SlackCommandEvent`, and the `user_name` Slack still sends,
+/// which that model leaves out (the name of someone the bot first meets in their own command). A
+/// payload without the fields Slack always sends (team, channel, user, command, a `response_url`
+/// that is a URL, a trigger) is unreadable.
 #[derive(Clone, Debug, Deserialize)]
 pub struct CommandForm {
-    pub command: String,
-    #[serde(default)]
-    pub text: String,
-    pub user_id: String,
+    #[serde(flatten)]
+    pub event: SlackCommandEvent,
     #[serde(default)]
     pub user_name: String,
-    pub channel_id: String,
-    #[serde(default)]
-    pub team_id: String,
-    #[serde(default)]
-    pub response_url: String,
-    #[serde(default)]
-    pub trigger_id: String,
 }
 
 /// Undoes Slack's escaping of `&`, `<`, `>` in text it sends (mentions like `<@U1|ada>` stay).
@@ -35,21 +31,37 @@ pub(crate) fn bot_account(bot_user_id: Option<&str>) -> Option<Account> {
 }
 
 impl CommandForm {
+    pub fn user_id(&self) -> &str {
+        self.event.user_id.0.trim()
+    }
+    pub fn channel_id(&self) -> &str {
+        &self.event.channel_id.0
+    }
+    pub fn command(&self) -> &str {
+        &self.event.command.0
+    }
+    pub fn response_url(&self) -> &str {
+        self.event.response_url.0.as_str()
+    }
+    pub fn trigger_id(&self) -> &str {
+        &self.event.trigger_id.0
+    }
+
     /// The command as a chat line for the core: `/kudos <@U2|bob> for …`.
     pub fn inbound(&self, bot_user_id: Option<&str>) -> Inbound {
-        let command = self.command.trim().trim_start_matches('/');
-        let text = unescape(self.text.trim());
+        let command = self.command().trim().trim_start_matches('/');
+        let text = unescape(self.event.text.as_deref().unwrap_or_default().trim());
         Inbound {
-            sender: Account::new(Platform::Slack, self.user_id.trim()),
+            sender: Account::new(Platform::Slack, self.user_id()),
             sender_name: self.user_name.trim().to_string(),
-            room: self.channel_id.clone(),
+            room: self.channel_id().to_string(),
             text: if text.is_empty() {
                 format!("/{command}")
             } else {
                 format!("/{command} {text}")
             },
             bot: bot_account(bot_user_id),
-            direct: self.channel_id.starts_with('D'),
+            direct: self.channel_id().starts_with('D'),
             create_mentioned: true,
         }
     }
@@ -232,6 +244,30 @@ mod tests {
         assert_eq!(inbound.bot, Some(Account::new(Platform::Slack, "UBOT")));
         let dm: CommandForm = serde_urlencoded::from_str(&body.replace("C0ABC", "D0ABC")).unwrap();
         assert!(dm.inbound(None).direct);
+    }
+
+    #[test]
+    fn a_command_without_what_slack_always_sends_is_unreadable() {
+        let good = "team_id=T1&channel_id=C1&user_id=U1&command=%2Fkudos&text=hi&response_url=http%3A%2F%2Flocalhost%2Fr&trigger_id=1.2.3";
+        let form: CommandForm = serde_urlencoded::from_str(good).unwrap();
+        assert_eq!(form.response_url(), "http://localhost/r");
+        // No user_name (Slack's own, outside slack-morphism's model): no name, still readable.
+        assert_eq!(form.inbound(None).sender_name, "");
+        // No text at all: the bare command.
+        let bare: CommandForm = serde_urlencoded::from_str(&good.replace("&text=hi", "")).unwrap();
+        assert_eq!(bare.inbound(None).text, "/kudos");
+        for broken in [
+            good.replace("&response_url=http%3A%2F%2Flocalhost%2Fr", ""),
+            good.replace("http%3A%2F%2Flocalhost%2Fr", "not+a+url"),
+            good.replace("user_id=U1&", ""),
+            good.replace("team_id=T1&", ""),
+            good.replace("&trigger_id=1.2.3", ""),
+        ] {
+            assert!(
+                serde_urlencoded::from_str::<CommandForm>(&broken).is_err(),
+                "{broken}"
+            );
+        }
     }
 
     #[test]

@@ -285,11 +285,8 @@ impl SlackClient {
         response_type: &str,
         message: &SlackMessage,
     ) -> Result<(), SendError> {
-        let body = json!({
-            "response_type": response_type,
-            "text": message.text,
-            "blocks": message.blocks,
-        });
+        let body = serde_json::to_value(crate::http::command_response(response_type, message))
+            .map_err(|e| SendError::Permanent(format!("response_url: {e}")))?;
         self.respond_with(response_url, body).await
     }
 

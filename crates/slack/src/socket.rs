@@ -311,7 +311,7 @@ async fn envelope<S: Store, C: Clock>(
                     });
                 }
             };
-            let response_url = form.response_url.clone();
+            let response_url = form.response_url().to_string();
             match response_json(answer_command(app, form).await).await {
                 Some(body) if accepts_payload => {
                     json!({ "envelope_id": envelope_id, "payload": body })

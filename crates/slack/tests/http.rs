@@ -68,6 +68,42 @@ async fn kudos_answer_in_channel_naming_the_receiver() {
 }
 
 #[tokio::test]
+async fn a_signed_command_missing_what_slack_always_sends_is_answered_and_runs_nothing() {
+    let h = harness().await;
+    let body = h.command_body(
+        ("U1", "ada"),
+        "C0GENERAL",
+        "/kudos",
+        "<@U2|bob> for the great workshop",
+    );
+    let cut = body
+        .split('&')
+        .filter(|pair| !pair.starts_with("response_url="))
+        .collect::<Vec<_>>()
+        .join("&");
+    assert_ne!(cut, body);
+    let (status, answer) = h
+        .send(h.signed("/slack/commands", "application/x-www-form-urlencoded", &cut))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(answer["response_type"], "ephemeral", "{answer}");
+    assert_eq!(
+        answer["text"],
+        "Sorry, I could not read that command. Please try again."
+    );
+    let kudos = h
+        .program
+        .store
+        .kudos_between(
+            start_time() - Duration::days(1),
+            start_time() + Duration::days(1),
+        )
+        .await
+        .unwrap();
+    assert!(kudos.is_empty(), "{kudos:?}");
+}
+
+#[tokio::test]
 async fn coverage_report_is_ephemeral_block_kit() {
     let h = harness().await;
     for (name, region, headcount) in [
