@@ -14,7 +14,9 @@ use ambassador_core::{
 };
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
+use slack_morphism::blocks::{SlackViewSubmissionErrorsResponse, SlackViewSubmissionResponse};
+use std::collections::HashMap;
 use std::sync::Arc;
 use tracing::Instrument;
 
@@ -181,15 +183,16 @@ fn submitted_values(view: &Value) -> Vec<(String, String)> {
 }
 
 /// Errors beside their fields; Slack keeps the modal open with what was typed.
+/// slack-morphism's `SlackViewSubmissionResponse::Errors`; each error cut to 1,000 characters.
 fn field_errors(errors: &[(String, String)]) -> Response {
-    let errors: serde_json::Map<String, Value> = errors
+    let errors: HashMap<String, String> = errors
         .iter()
-        .map(|(field, e)| {
-            let e: String = e.chars().take(1000).collect();
-            (field.clone(), json!(e))
-        })
+        .map(|(field, e)| (field.clone(), e.chars().take(1000).collect()))
         .collect();
-    axum::Json(json!({"response_action": "errors", "errors": errors})).into_response()
+    axum::Json(SlackViewSubmissionResponse::Errors(
+        SlackViewSubmissionErrorsResponse::new(errors),
+    ))
+    .into_response()
 }
 
 /// An interaction that could not be taken (the store could not be asked whether it is new): a
