@@ -22,10 +22,14 @@
 //!
 //! Without a usable Python for Synapse the Matrix scenarios are skipped with a line that says so.
 
+#[path = "support/load.rs"]
+mod load;
+
 use axum::Router;
 use axum::extract::{Path as UrlPath, State};
 use axum::routing::post;
 use hmac::{Hmac, Mac};
+use load::{env_number, free_port};
 use serde_json::{Value, json};
 use sha1::Sha1;
 use std::io::{Read, Write};
@@ -48,21 +52,6 @@ const TIME_ZONES: [&str; 6] = [
 ];
 const RSS_TARGET_MB: f64 = 40.0;
 const READY_TARGET: Duration = Duration::from_secs(1);
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")

@@ -32,9 +32,11 @@
 #[path = "support/mod.rs"]
 mod support;
 
+#[path = "support/load.rs"]
+mod load;
+
 use axum::routing::post;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use load::{CLIENTS, Endpoint, GIVERS, env_number, free_port, open_loop, quantile};
 use std::collections::HashSet;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -42,30 +44,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-const CLIENTS: usize = 64;
 /// The offered rates of the ramp (requests a second); beyond the last, steps of 2,500.
 const RAMP: [u64; 12] = [
     1_000, 1_250, 1_500, 2_000, 2_500, 3_000, 4_000, 5_000, 6_000, 7_500, 10_000, 12_500,
 ];
-const GIVERS: u64 = 5_000;
-const RECEIVERS: u64 = 200;
 const SECRET: &str = "bench-signing-secret";
 const TOKEN: &str = "xoxb-bench-token";
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A fake of Slack's Web API and of response URLs: `auth.test` answers the bot's id, every other
 /// method `ok`; the number of calls is counted.
@@ -88,40 +72,6 @@ async fn fake_slack(calls: Arc<AtomicU64>) -> String {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     format!("http://{addr}")
-}
-
-/// Slack's v0 signature, computed here apart from the bot's verifier.
-fn sign(timestamp: &str, body: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
-    mac.update(b"v0:");
-    mac.update(timestamp.as_bytes());
-    mac.update(b":");
-    mac.update(body.as_bytes());
-    format!("v0={}", hex::encode(mac.finalize().into_bytes()))
-}
-
-/// Request `i`: from giver `giver` (or one of the 5,000), with a reason no other request has.
-fn body(i: u64, giver: Option<u64>, response_url: &str) -> String {
-    let giver = giver.unwrap_or(i % GIVERS);
-    let receiver = (i * 7 + 1) % RECEIVERS;
-    serde_urlencoded::to_string([
-        ("token", "bench"),
-        ("team_id", "T0001"),
-        ("channel_id", "C0GENERAL"),
-        ("channel_name", "general"),
-        ("user_id", &format!("UG{giver:05}")),
-        ("user_name", &format!("giver{giver}")),
-        ("command", "/kudos"),
-        (
-            "text",
-            &format!(
-                "<@UR{receiver:04}|receiver{receiver}> for reviewing pull request {i} #review"
-            ),
-        ),
-        ("response_url", response_url),
-        ("trigger_id", "1.2.3"),
-    ])
-    .unwrap()
 }
 
 /// What the server spent: CPU clock ticks (all threads) and context switches (live threads).
@@ -192,14 +142,12 @@ struct Step {
 }
 
 struct Target {
-    url: String,
-    response_url: String,
+    endpoint: Endpoint,
     pid: u32,
     tick: f64,
 }
 
-/// Sends `rate` requests a second for `secs` seconds from [`CLIENTS`] connections; `giver`: all
-/// from one giver.
+/// The load of [`open_loop`], with what the server spent on it.
 async fn step(
     http: &reqwest::Client,
     target: &Target,
@@ -208,90 +156,18 @@ async fn step(
     secs: u64,
     giver: Option<u64>,
 ) -> Step {
-    let total = rate * secs;
-    let next = Arc::new(AtomicU64::new(0));
-    let start = Instant::now() + Duration::from_millis(20);
-    let interval = Duration::from_secs_f64(1.0 / rate as f64);
-    let tail_from = start + Duration::from_secs(secs.saturating_sub(10));
     let before = usage(target.pid);
-    let mut tasks = Vec::new();
-    for _ in 0..CLIENTS {
-        let (http, url, response_url) = (
-            http.clone(),
-            target.url.clone(),
-            target.response_url.clone(),
-        );
-        let (next, counter) = (next.clone(), counter.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let mut tail = Vec::new();
-            let (mut errors, mut acknowledged) = (0u64, 0u64);
-            loop {
-                let n = next.fetch_add(1, Ordering::Relaxed);
-                if n >= total {
-                    break;
-                }
-                let due = start + interval.mul_f64(n as f64);
-                tokio::time::sleep_until(due.into()).await;
-                let i = counter.fetch_add(1, Ordering::Relaxed);
-                let body = body(i, giver, &response_url);
-                let ts = chrono::Utc::now().timestamp().to_string();
-                let signature = sign(&ts, &body);
-                let result = http
-                    .post(&url)
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .header("x-slack-request-timestamp", ts)
-                    .header("x-slack-signature", signature)
-                    .body(body)
-                    .send()
-                    .await;
-                let ok = match result {
-                    Ok(r) => {
-                        r.status().is_success()
-                            && r.text().await.is_ok_and(|t| t.contains("in_channel"))
-                    }
-                    Err(_) => false,
-                };
-                if ok {
-                    acknowledged += 1;
-                } else {
-                    errors += 1;
-                }
-                let latency = due.elapsed();
-                latencies.push(latency);
-                if due >= tail_from {
-                    tail.push(latency);
-                }
-            }
-            (latencies, tail, errors, acknowledged)
-        }));
-    }
-    let (mut all, mut tail) = (Vec::new(), Vec::new());
-    let (mut errors, mut acknowledged) = (0, 0);
-    for t in tasks {
-        let (l, t, e, a) = t.await.unwrap();
-        all.extend(l);
-        tail.extend(t);
-        errors += e;
-        acknowledged += a;
-    }
-    let elapsed = start.elapsed().as_secs_f64();
+    let load = open_loop(http, &target.endpoint, counter, rate, secs, giver).await;
     let after = usage(target.pid);
-    let pct = |v: &mut Vec<Duration>, p: f64| {
-        v.sort();
-        v.get(((v.len() as f64 * p) as usize).min(v.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
-    let requests = all.len().max(1) as f64;
+    let requests = load.latencies.len().max(1) as f64;
     Step {
         offered: rate,
-        achieved: all.len() as f64 / elapsed,
-        p50: pct(&mut all, 0.50),
-        p99: pct(&mut all, 0.99),
-        p99_tail: pct(&mut tail, 0.99),
-        errors,
-        acknowledged,
+        achieved: load.achieved(),
+        p50: quantile(&load.latencies, 0.50),
+        p99: quantile(&load.latencies, 0.99),
+        p99_tail: quantile(&load.tail, 0.99),
+        errors: load.errors,
+        acknowledged: load.acknowledged,
         cpu_ms: (after.ticks - before.ticks) as f64 / target.tick * 1000.0 / requests,
         switches: after.switches.saturating_sub(before.switches) as f64 / requests,
     }
@@ -410,8 +286,11 @@ async fn run(name: &str, database: &str, target_rate: u64, bin: &str) {
         rss_mb(pid)
     );
     let target = Target {
-        url: format!("{base}/slack/commands"),
-        response_url: format!("{api}/response/1"),
+        endpoint: Endpoint {
+            url: format!("{base}/slack/commands"),
+            response_url: format!("{api}/response/1"),
+            signing_secret: SECRET.to_string(),
+        },
         pid,
         tick: clock_ticks_per_second(),
     };

@@ -22,20 +22,18 @@
 #[path = "../../bot/benches/support/mod.rs"]
 mod support;
 
+#[path = "../../bot/benches/support/load.rs"]
+mod load;
+
 use ambassador_core::{Program, Settings, SystemClock};
 use ambassador_slack::{SlackApp, SlackSettings, router};
-#[path = "../tests/support/sign.rs"]
-mod sign;
 use ambassador_store::SqlStore;
 use axum::response::IntoResponse;
-use sign::sign;
+use load::{CLIENTS, Endpoint, open_loop, quantile};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
 
-const CLIENTS: usize = 64;
-const GIVERS: u64 = 5_000;
-const RECEIVERS: u64 = 200;
 const SECRET: &str = "bench-signing-secret";
 const TOKEN: &str = "xoxb-bench";
 
@@ -80,99 +78,21 @@ struct Step {
     errors: u64,
 }
 
-fn body(i: u64, response_url: &str) -> String {
-    let giver = i % GIVERS;
-    let receiver = (i * 7 + 1) % RECEIVERS;
-    serde_urlencoded::to_string([
-        ("token", "bench"),
-        ("team_id", "T0001"),
-        ("channel_id", "C0GENERAL"),
-        ("channel_name", "general"),
-        ("user_id", &format!("UG{giver:05}")),
-        ("user_name", &format!("giver{giver}")),
-        ("command", "/kudos"),
-        (
-            "text",
-            &format!(
-                "<@UR{receiver:04}|receiver{receiver}> for reviewing pull request {i} #review"
-            ),
-        ),
-        ("response_url", response_url),
-        ("trigger_id", "1.2.3"),
-    ])
-    .unwrap()
-}
-
 /// Sends `rate` requests per second for `secs` seconds from [`CLIENTS`] clients.
 async fn step(
     http: &reqwest::Client,
-    url: &str,
-    response_url: &str,
+    endpoint: &Endpoint,
     counter: &Arc<AtomicU64>,
     rate: u32,
     secs: u64,
 ) -> Step {
-    let total = rate as u64 * secs;
-    let next = Arc::new(AtomicU64::new(0));
-    let start = Instant::now() + Duration::from_millis(20);
-    let interval = Duration::from_secs_f64(1.0 / rate as f64);
-    let mut tasks = Vec::new();
-    for _ in 0..CLIENTS {
-        let (http, url, response_url) = (http.clone(), url.to_string(), response_url.to_string());
-        let (next, counter) = (next.clone(), counter.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let mut errors = 0u64;
-            loop {
-                let n = next.fetch_add(1, Ordering::Relaxed);
-                if n >= total {
-                    break;
-                }
-                let due = start + interval.mul_f64(n as f64);
-                tokio::time::sleep_until(due.into()).await;
-                let i = counter.fetch_add(1, Ordering::Relaxed);
-                let body = body(i, &response_url);
-                let ts = chrono::Utc::now().timestamp().to_string();
-                let sig = sign(SECRET, &ts, body.as_bytes());
-                let result = http
-                    .post(&url)
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .header("x-slack-request-timestamp", ts)
-                    .header("x-slack-signature", sig)
-                    .body(body)
-                    .send()
-                    .await;
-                let ok = match result {
-                    Ok(r) => {
-                        r.status().is_success()
-                            && r.text().await.is_ok_and(|t| t.contains("in_channel"))
-                    }
-                    Err(_) => false,
-                };
-                if !ok {
-                    errors += 1;
-                }
-                latencies.push(due.elapsed());
-            }
-            (latencies, errors)
-        }));
-    }
-    let mut all = Vec::new();
-    let mut errors = 0;
-    for t in tasks {
-        let (l, e) = t.await.unwrap();
-        all.extend(l);
-        errors += e;
-    }
-    let elapsed = start.elapsed().as_secs_f64();
-    all.sort();
-    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
+    let load = open_loop(http, endpoint, counter, u64::from(rate), secs, None).await;
     Step {
         offered: rate,
-        achieved: all.len() as f64 / elapsed,
-        p50: pct(0.50),
-        p99: pct(0.99),
-        errors,
+        achieved: load.achieved(),
+        p50: quantile(&load.latencies, 0.50),
+        p99: quantile(&load.latencies, 0.99),
+        errors: load.errors,
     }
 }
 
@@ -194,18 +114,21 @@ fn print(step: &Step) {
 async fn run(name: &str, store: SqlStore) {
     println!("{name}:");
     let fake = fake_slack().await;
-    let url = serve(store, &fake).await;
-    let response_url = format!("{fake}/response/1");
+    let endpoint = Endpoint {
+        url: serve(store, &fake).await,
+        response_url: format!("{fake}/response/1"),
+        signing_secret: SECRET.to_string(),
+    };
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(CLIENTS)
         .build()
         .unwrap();
     let counter = Arc::new(AtomicU64::new(0));
     // Warm up: every giver and receiver gets known, connections open.
-    let warm = step(&http, &url, &response_url, &counter, 1_000, 6).await;
+    let warm = step(&http, &endpoint, &counter, 1_000, 6).await;
     print!("  warm-up:");
     print(&warm);
-    let fixed = step(&http, &url, &response_url, &counter, 1_000, 10).await;
+    let fixed = step(&http, &endpoint, &counter, 1_000, 10).await;
     println!(
         "  (a) 1,000 req/s for 10 s: p50 {}, p99 {} (target p99 < 20 ms: {})",
         ms(fixed.p50),
@@ -221,7 +144,7 @@ async fn run(name: &str, store: SqlStore) {
     let mut best = None;
     let mut rate = 1_000;
     loop {
-        let s = step(&http, &url, &response_url, &counter, rate, 5).await;
+        let s = step(&http, &endpoint, &counter, rate, 5).await;
         print(&s);
         let sustained = s.p99 <= Duration::from_millis(100)
             && s.achieved >= 0.95 * rate as f64
