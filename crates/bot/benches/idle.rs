@@ -29,12 +29,12 @@ use axum::Router;
 use axum::extract::{Path as UrlPath, State};
 use axum::routing::post;
 use hmac::{Hmac, Mac};
-use load::{env_number, free_port};
+use load::{Running, env_number, free_port};
 use serde_json::{Value, json};
 use sha1::Sha1;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -270,18 +270,6 @@ struct Idle {
     /// Of `rss`: heap and stacks, and pages of mapped files (the binary, libraries, databases).
     anon: f64,
     file: f64,
-}
-
-/// Kills the child if the bench panics.
-struct Running(Option<Child>);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.0.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
 }
 
 /// Starts `run`, times /healthz and /readyz, optionally idles and reads the memory, then stops it

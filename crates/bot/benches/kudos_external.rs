@@ -36,10 +36,10 @@ mod support;
 mod load;
 
 use axum::routing::post;
-use load::{CLIENTS, Endpoint, GIVERS, env_number, free_port, open_loop, quantile};
+use load::{CLIENTS, Endpoint, GIVERS, Running, env_number, free_port, open_loop, quantile};
 use std::collections::HashSet;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -192,18 +192,6 @@ fn print(step: &Step) {
 
 fn met(ok: bool) -> &'static str {
     if ok { "met" } else { "missed" }
-}
-
-/// Kills the server if the benchmark panics.
-struct Running(Option<Child>);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.0.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
 }
 
 fn write_config(dir: &Path, database: &str, api: &str, port: u16) {

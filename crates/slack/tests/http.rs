@@ -27,18 +27,6 @@ fn block_texts(v: &Value) -> String {
         .join("\n")
 }
 
-/// The kudos stored within a day of the harness's start.
-async fn kudos_around_the_start(h: &Harness) -> Vec<ambassador_core::Kudos> {
-    h.program
-        .store
-        .kudos_between(
-            start_time() - Duration::days(1),
-            start_time() + Duration::days(1),
-        )
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn kudos_answer_in_channel_naming_the_receiver() {
     let h = harness().await;
@@ -56,7 +44,7 @@ async fn kudos_answer_in_channel_naming_the_receiver() {
     assert!(text.contains("<@U2>"), "{text}");
     assert!(text.contains("great workshop"), "{text}");
     assert!(body["text"].as_str().unwrap().contains("<@U2>"));
-    let kudos = kudos_around_the_start(&h).await;
+    let kudos = h.all_kudos().await;
     assert_eq!(kudos.len(), 1);
     assert_eq!(kudos[0].receivers[0].display_name, "bob");
     assert_eq!(
@@ -95,7 +83,7 @@ async fn a_signed_command_missing_what_slack_always_sends_is_answered_and_runs_n
         answer["text"],
         "Sorry, I could not read that command. Please try again."
     );
-    let kudos = kudos_around_the_start(&h).await;
+    let kudos = h.all_kudos().await;
     assert!(kudos.is_empty(), "{kudos:?}");
 }
 
@@ -185,7 +173,7 @@ async fn unsigned_forged_and_replayed_requests_get_401() {
     assert_eq!(h.send(interaction).await.0, StatusCode::UNAUTHORIZED);
 
     // Nothing was recorded.
-    let kudos = kudos_around_the_start(&h).await;
+    let kudos = h.all_kudos().await;
     assert!(kudos.is_empty());
 }
 

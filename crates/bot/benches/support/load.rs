@@ -10,6 +10,7 @@
 #[path = "../../../slack/tests/support/sign.rs"]
 mod signer;
 
+use std::process::Child;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -19,6 +20,18 @@ pub const CLIENTS: usize = 64;
 /// Distinct givers and receivers.
 pub const GIVERS: u64 = 5_000;
 pub const RECEIVERS: u64 = 200;
+
+/// A process of the benchmark's, killed should the benchmark panic.
+pub struct Running(pub Option<Child>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
 
 /// A number from the environment, else `default`.
 pub fn env_number(name: &str, default: u64) -> u64 {
