@@ -482,13 +482,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             })
             .count();
         let wait = self.settings.requests.acknowledge_within;
-        let open = self
-            .store
-            .requests(&RequestFilter {
-                open_only: true,
-                ..RequestFilter::default()
-            })
-            .await?;
+        let open = self.open_requests().await?;
         let waiting = open
             .iter()
             .filter(|r| super::requests::waiting(r, wait, now))

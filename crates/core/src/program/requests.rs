@@ -329,14 +329,20 @@ impl<S: Store, C: Clock> Program<S, C> {
         Ok(text)
     }
 
-    /// Open requests that look like the same need as `text` (most of their words shared).
-    async fn similar_open(&self, text: &str) -> StoreResult<Vec<Request>> {
-        let mut similar: Vec<(f64, Request)> = self
-            .store
+    /// The requests still open (new, acknowledged, in progress), newest first.
+    pub(crate) async fn open_requests(&self) -> StoreResult<Vec<Request>> {
+        self.store
             .requests(&RequestFilter {
                 open_only: true,
                 ..RequestFilter::default()
             })
+            .await
+    }
+
+    /// Open requests that look like the same need as `text` (most of their words shared).
+    async fn similar_open(&self, text: &str) -> StoreResult<Vec<Request>> {
+        let mut similar: Vec<(f64, Request)> = self
+            .open_requests()
             .await?
             .into_iter()
             .map(|r| (word_overlap(text, &r.text), r))
@@ -1195,13 +1201,7 @@ impl<S: Store, C: Clock> Program<S, C> {
     /// `requests.acknowledge_within` for a first answer, each listed once.
     pub async fn plan_requests_summary(&self, occurrence: DateTime<Utc>) -> StoreResult<Effects> {
         let mut effects = Effects::default();
-        let open = self
-            .store
-            .requests(&RequestFilter {
-                open_only: true,
-                ..RequestFilter::default()
-            })
-            .await?;
+        let open = self.open_requests().await?;
         let wait = self.settings.requests.acknowledge_within;
         let mut overdue: Vec<&Request> = open
             .iter()
