@@ -366,29 +366,16 @@ async fn the_office_sees_coverage_and_a_member_sees_how_to_join() {
     assert!(!member.contains("Coverage at a glance"), "{member}");
 
     // A button on the Home tab (no response URL there) answers by direct message.
-    let button = of("UOFFICE")["view"]["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|b| b["type"] == "actions")
-        .flat_map(|b| b["elements"].as_array().unwrap().clone())
-        .find(|e| e["text"]["text"] == "Coverage report")
-        .expect("a Coverage report button");
-    let payload = json!({
-        "type": "block_actions",
-        "user": {"id": "UOFFICE", "username": "olivia", "name": "olivia", "team_id": "T0001"},
-        "container": {"type": "view", "view_id": "VPASKP233"},
-        "trigger_id": "12321423423.333649436676.home",
-        "view": {"id": "VPASKP233", "type": "home"},
-        "actions": [{"action_id": button["action_id"], "value": button["value"], "type": "button"}],
-    });
-    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
-    let request = h.signed(
-        "/slack/interactivity",
-        "application/x-www-form-urlencoded",
-        &body,
+    assert_eq!(
+        press_on_home(
+            &h,
+            &of("UOFFICE")["view"]["blocks"],
+            "Coverage report",
+            "home"
+        )
+        .await,
+        StatusCode::OK
     );
-    assert_eq!(h.send(request).await.0, StatusCode::OK);
     h.fake
         .wait_for("the coverage report by direct message", |s| {
             s.posts.iter().any(|p| {
@@ -461,29 +448,10 @@ async fn the_home_tab_shows_an_ambassador_their_requests_and_the_office_those_wa
         "{glance}"
     );
     // Its Requests button lists them, oldest first, by direct message.
-    let button = of("UOFFICE")["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|b| b["type"] == "actions")
-        .flat_map(|b| b["elements"].as_array().unwrap().clone())
-        .find(|e| e["text"]["text"] == "Requests")
-        .expect("a Requests button");
-    let payload = json!({
-        "type": "block_actions",
-        "user": {"id": "UOFFICE", "username": "olivia", "name": "olivia", "team_id": "T0001"},
-        "container": {"type": "view", "view_id": "VPASKP233"},
-        "trigger_id": "12321423423.333649436676.requests",
-        "view": {"id": "VPASKP233", "type": "home"},
-        "actions": [{"action_id": button["action_id"], "value": button["value"], "type": "button"}],
-    });
-    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
-    let request = h.signed(
-        "/slack/interactivity",
-        "application/x-www-form-urlencoded",
-        &body,
+    assert_eq!(
+        press_on_home(&h, &of("UOFFICE")["blocks"], "Requests", "requests").await,
+        StatusCode::OK
     );
-    assert_eq!(h.send(request).await.0, StatusCode::OK);
     h.fake
         .wait_for("the open requests by direct message", |s| {
             s.posts.iter().any(|p| {
@@ -502,4 +470,27 @@ async fn the_home_tab_shows_an_ambassador_their_requests_and_the_office_those_wa
         shown.find("*#3*").unwrap() < shown.find("*#4*").unwrap(),
         "oldest first: {shown}"
     );
+}
+
+/// Presses the button labelled `label` among the Home tab's `blocks`, as the office, the way
+/// Slack reports a press there (a view, no response URL); `trigger` ends its trigger id.
+async fn press_on_home(h: &Harness, blocks: &Value, label: &str, trigger: &str) -> StatusCode {
+    let button = blocks
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["type"] == "actions")
+        .flat_map(|b| b["elements"].as_array().unwrap().clone())
+        .find(|e| e["text"]["text"] == label)
+        .unwrap_or_else(|| panic!("a {label} button"));
+    h.interact(json!({
+        "type": "block_actions",
+        "user": {"id": "UOFFICE", "username": "olivia", "name": "olivia", "team_id": "T0001"},
+        "container": {"type": "view", "view_id": "VPASKP233"},
+        "trigger_id": format!("12321423423.333649436676.{trigger}"),
+        "view": {"id": "VPASKP233", "type": "home"},
+        "actions": [{"action_id": button["action_id"], "value": button["value"], "type": "button"}],
+    }))
+    .await
+    .0
 }

@@ -13,7 +13,7 @@ use axum::http::{Request, StatusCode};
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use support::harness::{Harness, harness, harness_with, start_time};
+use support::harness::{Harness, harness, harness_with, inputs, start_time};
 use support::{SIGNING_SECRET, TOKEN};
 use tower::ServiceExt;
 
@@ -501,40 +501,6 @@ impl Harness {
         }))
         .await
     }
-
-    /// Submits the last modal opened, with `values` by field (block id), as `user`.
-    async fn submit(&self, user: &str, values: &[(&str, &str)]) -> (StatusCode, Value) {
-        let opened = self.fake.views_opened();
-        let view = &opened.last().expect("a modal was opened")["view"];
-        let mut state = serde_json::Map::new();
-        for input in view["blocks"].as_array().unwrap() {
-            if input["type"] != "input" {
-                continue;
-            }
-            let id = input["block_id"].as_str().unwrap();
-            let value = values
-                .iter()
-                .find(|(k, _)| *k == id)
-                .map_or(Value::Null, |(_, v)| json!(v));
-            state.insert(
-                id.into(),
-                json!({"value": {"type": "plain_text_input", "value": value}}),
-            );
-        }
-        self.interact(json!({
-            "type": "view_submission",
-            "team": {"id": "T0001", "domain": "example"},
-            "user": {"id": user, "username": user, "name": user, "team_id": "T0001"},
-            "api_app_id": "A123456",
-            "trigger_id": "12466734323.1395872398",
-            "view": {
-                "id": "V0001", "type": "modal", "callback_id": view["callback_id"],
-                "private_metadata": view["private_metadata"], "blocks": view["blocks"],
-                "state": {"values": state}, "hash": "156772938.1827394",
-            },
-        }))
-        .await
-    }
 }
 
 /// Presses so far, to stamp each one.
@@ -552,17 +518,6 @@ fn buttons(message: &Value) -> Vec<Value> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// The input fields (block ids) of a modal.
-fn inputs(view: &Value) -> Vec<String> {
-    view["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|b| b["type"] == "input")
-        .map(|b| b["block_id"].as_str().unwrap().to_string())
-        .collect()
 }
 
 async fn platform_engineering(h: &Harness) -> ambassador_core::Department {

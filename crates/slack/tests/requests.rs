@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use chrono::Duration;
 use serde_json::{Value, json};
 use std::collections::HashSet;
-use support::harness::{Harness, harness, start_time};
+use support::harness::{Harness, harness, inputs, start_time};
 
 /// Presses so far, to stamp each one (Slack gives every press its own `action_ts`).
 static PRESSES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -60,17 +60,6 @@ fn button_of(message: &Value, label: &str, id: i64) -> Value {
         .unwrap_or_else(|| panic!("no button {label:?} for request #{id} in {message}"))
 }
 
-/// The input fields (block ids) of a modal.
-fn inputs(view: &Value) -> Vec<String> {
-    view["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|b| b["type"] == "input")
-        .map(|b| b["block_id"].as_str().unwrap().to_string())
-        .collect()
-}
-
 impl Harness {
     /// Presses `button` in a message in `channel`, as `user`, the way Slack reports it.
     async fn press_button(&self, button: &Value, user: &str, channel: &str) -> StatusCode {
@@ -93,44 +82,6 @@ impl Harness {
         }))
         .await
         .0
-    }
-
-    /// Submits `view` (a modal the bot opened) with `values` by field, as `user`.
-    async fn submit_view(
-        &self,
-        view: &Value,
-        user: &str,
-        values: &[(&str, &str)],
-    ) -> (StatusCode, Value) {
-        let mut state = serde_json::Map::new();
-        for id in inputs(view) {
-            let value = values
-                .iter()
-                .find(|(k, _)| *k == id)
-                .map_or(Value::Null, |(_, v)| json!(v));
-            state.insert(
-                id,
-                json!({"value": {"type": "plain_text_input", "value": value}}),
-            );
-        }
-        self.interact(json!({
-            "type": "view_submission",
-            "team": {"id": "T0001", "domain": "example"},
-            "user": {"id": user, "username": user, "name": user, "team_id": "T0001"},
-            "api_app_id": "A123456",
-            "trigger_id": "12466734323.1395872398",
-            "view": {
-                "id": "V0001", "type": "modal", "callback_id": view["callback_id"],
-                "private_metadata": view["private_metadata"], "blocks": view["blocks"],
-                "state": {"values": state}, "hash": "156772938.1827394",
-            },
-        }))
-        .await
-    }
-
-    /// The last modal opened.
-    fn last_view(&self) -> Value {
-        self.fake.views_opened().last().expect("a modal was opened")["view"].clone()
     }
 
     async fn request(&self, id: i64) -> Request {

@@ -192,6 +192,50 @@ impl Harness {
             .unwrap()
     }
 
+    /// The last modal opened.
+    pub fn last_view(&self) -> Value {
+        self.fake.views_opened().last().expect("a modal was opened")["view"].clone()
+    }
+
+    /// Submits `view` (a modal the bot opened) with `values` by field (block id), as `user`; a
+    /// field not given is submitted empty.
+    pub async fn submit_view(
+        &self,
+        view: &Value,
+        user: &str,
+        values: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let mut state = serde_json::Map::new();
+        for id in inputs(view) {
+            let value = values
+                .iter()
+                .find(|(k, _)| *k == id)
+                .map_or(Value::Null, |(_, v)| json!(v));
+            state.insert(
+                id,
+                json!({"value": {"type": "plain_text_input", "value": value}}),
+            );
+        }
+        self.interact(json!({
+            "type": "view_submission",
+            "team": {"id": "T0001", "domain": "example"},
+            "user": {"id": user, "username": user, "name": user, "team_id": "T0001"},
+            "api_app_id": "A123456",
+            "trigger_id": "12466734323.1395872398",
+            "view": {
+                "id": "V0001", "type": "modal", "callback_id": view["callback_id"],
+                "private_metadata": view["private_metadata"], "blocks": view["blocks"],
+                "state": {"values": state}, "hash": "156772938.1827394",
+            },
+        }))
+        .await
+    }
+
+    /// Submits the last modal opened, with `values` by field, as `user`.
+    pub async fn submit(&self, user: &str, values: &[(&str, &str)]) -> (StatusCode, Value) {
+        self.submit_view(&self.last_view(), user, values).await
+    }
+
     /// Posts an interaction payload to the signed interactivity endpoint.
     pub async fn interact(&self, payload: Value) -> (StatusCode, Value) {
         let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
@@ -202,4 +246,15 @@ impl Harness {
         ))
         .await
     }
+}
+
+/// The input fields (block ids) of a modal.
+pub fn inputs(view: &Value) -> Vec<String> {
+    view["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["type"] == "input")
+        .map(|b| b["block_id"].as_str().unwrap().to_string())
+        .collect()
 }
