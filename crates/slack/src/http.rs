@@ -5,7 +5,7 @@ use crate::app::*;
 use crate::inbound::{
     CommandForm, direct_message, home_opened, kudos_reaction, kudos_reaction_removed,
 };
-use crate::render::{SlackMessage, render};
+use crate::render::{SlackMessage, command_response, render};
 use crate::send::SlackUser;
 use ambassador_core::{Account, Clock, Message, Platform, Store, apology};
 use axum::Router;
@@ -15,8 +15,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
-use slack_morphism::events::SlackCommandEventResponse;
-use slack_morphism::{SlackMessageContent, SlackMessageResponseType};
 use std::sync::Arc;
 use tracing::Instrument;
 
@@ -34,21 +32,6 @@ pub fn router<S: Store, C: Clock>(app: Arc<SlackApp<S, C>>) -> Router {
 
 fn unauthorized() -> Response {
     (StatusCode::UNAUTHORIZED, "invalid request signature").into_response()
-}
-
-/// A slash command's answer as slack-morphism's `SlackCommandEventResponse`: in the channel or
-/// only to the caller (`ephemeral`, also for anything else).
-pub(crate) fn command_response(
-    response_type: &str,
-    message: &SlackMessage,
-) -> SlackCommandEventResponse {
-    let content = SlackMessageContent::new()
-        .with_text(message.text.clone())
-        .with_blocks(message.blocks.clone());
-    SlackCommandEventResponse::new(content).with_response_type(match response_type {
-        "in_channel" => SlackMessageResponseType::InChannel,
-        _ => SlackMessageResponseType::Ephemeral,
-    })
 }
 
 fn ack_json(response_type: &str, message: &SlackMessage) -> Response {

@@ -17,7 +17,10 @@ use slack_morphism::blocks::{
     SlackContextBlockElement, SlackDividerBlock, SlackHeaderBlock, SlackHomeView, SlackInputBlock,
     SlackModalView, SlackSectionBlock, SlackView,
 };
-use slack_morphism::{SlackActionId, SlackCallbackId};
+use slack_morphism::events::SlackCommandEventResponse;
+use slack_morphism::{
+    SlackActionId, SlackCallbackId, SlackMessageContent, SlackMessageResponseType,
+};
 
 /// Blocks per Slack message.
 pub const MAX_BLOCKS: usize = 50;
@@ -288,6 +291,18 @@ fn button(b: &Button) -> Option<SlackActionBlockElement> {
             .opt_style(style)
             .into(),
     )
+}
+
+/// A slash command's answer as slack-morphism's `SlackCommandEventResponse`: in the channel or
+/// only to the caller (`ephemeral`, also for anything else).
+pub fn command_response(response_type: &str, message: &SlackMessage) -> SlackCommandEventResponse {
+    let content = SlackMessageContent::new()
+        .with_text(message.text.clone())
+        .with_blocks(message.blocks.clone());
+    SlackCommandEventResponse::new(content).with_response_type(match response_type {
+        "in_channel" => SlackMessageResponseType::InChannel,
+        _ => SlackMessageResponseType::Ephemeral,
+    })
 }
 
 /// A core form as a Slack modal: one input block per field (the field id is the `block_id`),

@@ -1,7 +1,7 @@
 //! The Slack Web API as the adapter uses it: `chat.postMessage`, `users.info`, `auth.test`, and
 //! posts to a slash command's `response_url`; and the outbox's [`Messenger`] over it.
 
-use crate::render::{SlackMessage, home_view, render};
+use crate::render::{SlackMessage, command_response, home_view, render};
 use crate::verify::Secret;
 use ambassador_core::{Destination, Messenger, Outgoing, Platform, SendError};
 use serde_json::{Value, json};
@@ -285,7 +285,7 @@ impl SlackClient {
         response_type: &str,
         message: &SlackMessage,
     ) -> Result<(), SendError> {
-        let body = serde_json::to_value(crate::http::command_response(response_type, message))
+        let body = serde_json::to_value(command_response(response_type, message))
             .map_err(|e| SendError::Permanent(format!("response_url: {e}")))?;
         self.respond_with(response_url, body).await
     }
