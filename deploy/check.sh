@@ -250,22 +250,45 @@ start_fake_slack() { # address port
     "$PYTHON" - "$1" "$2" >"$WORK/fake-slack.log" 2>&1 <<'EOF' &
 import http.server, json, sys, urllib.parse
 
+# Answers in the shapes Slack documents (the bot reads them with slack-morphism's strict models);
+# the read methods come as GET with a query, the writes as POST with JSON.
 class Api(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.answer("")
+
     def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("content-length") or 0)).decode()
-        method = self.path.rsplit("/", 1)[-1]
+        self.answer(self.rfile.read(int(self.headers.get("content-length") or 0)).decode())
+
+    def answer(self, body):
+        url = urllib.parse.urlsplit(self.path)
+        method = url.path.rsplit("/", 1)[-1]
         try:
-            args = json.loads(body) if body.startswith("{") else dict(urllib.parse.parse_qsl(body))
+            args = json.loads(body) if body.startswith("{") else dict(urllib.parse.parse_qsl(body or url.query))
         except ValueError:
             args = {}
+        ts = "1700000000.000100"
         if method == "auth.test":
-            out = {"ok": True, "user_id": "UBOT", "user": "ambassador-bot", "team_id": "T0001"}
+            out = {"ok": True, "url": "https://example.slack.com/", "team": "Example",
+                   "user": "ambassador-bot", "team_id": "T0001", "user_id": "UBOT", "bot_id": "B0001"}
         elif method == "users.info":
             uid = args.get("user", "U0")
-            out = {"ok": True, "user": {"id": uid, "name": uid.lower(), "real_name": "Person " + uid,
-                                        "tz": "UTC", "profile": {"display_name": "Person " + uid}}}
+            out = {"ok": True, "user": {"id": uid, "team_id": "T0001", "name": uid.lower(),
+                                        "real_name": "Person " + uid, "tz": "UTC", "is_bot": False,
+                                        "profile": {"display_name": "Person " + uid,
+                                                    "real_name": "Person " + uid}}}
+        elif method == "chat.postMessage":
+            channel = args.get("channel", "C0GENERAL")
+            out = {"ok": True, "channel": channel, "ts": ts,
+                   "message": {"type": "message", "user": "UBOT", "bot_id": "B0001", "ts": ts,
+                               "text": args.get("text", "")}}
+        elif method == "chat.postEphemeral":
+            out = {"ok": True, "message_ts": ts}
+        elif method in ("views.open", "views.publish"):
+            view = dict(args.get("view") or {})
+            view.update({"id": "V0001", "team_id": "T0001", "hash": ts, "state": {"values": {}}})
+            out = {"ok": True, "view": view}
         else:
-            out = {"ok": True, "channel": args.get("channel", "C0GENERAL"), "ts": "1700000000.000100"}
+            out = {"ok": True}
         print("fake Slack:", method, flush=True)
         data = json.dumps(out).encode()
         self.send_response(200)

@@ -5,10 +5,11 @@
 
 mod support;
 
+use ambassador_slack::testing as slack_api;
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::routing::post;
-use serde_json::{Value, json};
+use axum::extract::{Path, RawQuery, State};
+use axum::routing::any;
+use serde_json::Value;
 use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -18,16 +19,21 @@ const TOKEN: &str = "xoxb-hardening-db-token-41a7";
 const SIGNING_SECRET: &str = "hardening-db-signing-secret-c2d9";
 const APOLOGY: &str = "Sorry, something went wrong";
 
-/// A fake of Slack's Web API: `ok:true` to everything, `auth.test` with the bot's id.
+/// A fake of Slack's Web API: `ok:true` to everything, in Slack's shapes.
 async fn fake_slack() -> String {
-    async fn api(Path(method): Path<String>, State(()): State<()>) -> axum::Json<Value> {
-        axum::Json(match method.as_str() {
-            "auth.test" => json!({"ok": true, "user_id": "UBOT", "user": "ambassador-bot"}),
-            _ => json!({"ok": true, "channel": "C1", "ts": "1700000000.000100"}),
-        })
+    async fn api(
+        Path(method): Path<String>,
+        RawQuery(query): RawQuery,
+        State(()): State<()>,
+        body: String,
+    ) -> axum::Json<Value> {
+        axum::Json(slack_api::answer(
+            &method,
+            &slack_api::args(query.as_deref(), &body),
+        ))
     }
     let app = Router::new()
-        .route("/api/{method}", post(api))
+        .route("/api/{method}", any(api))
         .with_state(());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

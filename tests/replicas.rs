@@ -11,12 +11,13 @@
 mod support;
 
 use ambassador_core::{OutboxStatus, Store};
+use ambassador_slack::testing as slack_api;
 use ambassador_store::SqlStore;
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::routing::post;
+use axum::extract::{Path, RawQuery, State};
+use axum::routing::any;
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::process::Child;
@@ -50,9 +51,10 @@ async fn fake_slack() -> (String, Shared) {
     async fn api(
         State(fake): State<Shared>,
         Path((replica, method)): Path<(String, String)>,
-        body: axum::body::Bytes,
+        RawQuery(query): RawQuery,
+        body: String,
     ) -> axum::Json<Value> {
-        let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let body = slack_api::args(query.as_deref(), &body);
         if method == "chat.postMessage" {
             let channel = body["channel"].as_str().unwrap_or_default().to_string();
             let text = body["text"].as_str().unwrap_or_default().to_string();
@@ -74,14 +76,11 @@ async fn fake_slack() -> (String, Shared) {
                 std::future::pending::<()>().await;
             }
         }
-        axum::Json(match method.as_str() {
-            "auth.test" => json!({"ok": true, "user_id": "UBOT", "user": "ambassador-bot"}),
-            _ => json!({"ok": true, "channel": "D1", "ts": "1700000000.000100"}),
-        })
+        axum::Json(slack_api::answer(&method, &body))
     }
     let fake = Shared::default();
     let app = Router::new()
-        .route("/{replica}/api/{method}", post(api))
+        .route("/{replica}/api/{method}", any(api))
         .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

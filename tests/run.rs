@@ -9,9 +9,10 @@
 mod matrix_support;
 mod support;
 
+use ambassador_slack::testing as slack_api;
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::routing::post;
+use axum::extract::{Path, RawQuery, State};
+use axum::routing::any;
 use serde_json::{Value, json};
 use std::process::Child;
 use std::sync::{Arc, Mutex};
@@ -24,18 +25,23 @@ const SIGNING_SECRET: &str = "run-test-signing-secret-9f3e2a";
 /// The Web API calls the bot made, by method.
 type Calls = Arc<Mutex<Vec<String>>>;
 
-/// A tiny fake of Slack's Web API: `ok:true` to everything, `auth.test` with the bot's id.
+/// A tiny fake of Slack's Web API: `ok:true` to everything, in Slack's shapes.
 async fn fake_slack() -> (String, Calls) {
-    async fn api(State(calls): State<Calls>, Path(method): Path<String>) -> axum::Json<Value> {
+    async fn api(
+        State(calls): State<Calls>,
+        Path(method): Path<String>,
+        RawQuery(query): RawQuery,
+        body: String,
+    ) -> axum::Json<Value> {
         calls.lock().unwrap().push(method.clone());
-        axum::Json(match method.as_str() {
-            "auth.test" => json!({"ok": true, "user_id": "UBOT", "user": "ambassador-bot"}),
-            _ => json!({"ok": true, "channel": "C1", "ts": "1700000000.000100"}),
-        })
+        axum::Json(slack_api::answer(
+            &method,
+            &slack_api::args(query.as_deref(), &body),
+        ))
     }
     let calls = Calls::default();
     let app = Router::new()
-        .route("/api/{method}", post(api))
+        .route("/api/{method}", any(api))
         .with_state(calls.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -272,7 +278,9 @@ async fn run_in_socket_mode_connects_to_slack_instead_of_serving_it() {
         async fn api(
             State((opened, url)): State<(Calls, String)>,
             Path(method): Path<String>,
+            RawQuery(query): RawQuery,
             headers: axum::http::HeaderMap,
+            body: String,
         ) -> axum::Json<Value> {
             let auth = headers
                 .get("authorization")
@@ -285,12 +293,11 @@ async fn run_in_socket_mode_connects_to_slack_instead_of_serving_it() {
                     json!({"ok": true, "url": url})
                 }
                 "apps.connections.open" => json!({"ok": false, "error": "not_allowed_token_type"}),
-                "auth.test" => json!({"ok": true, "user_id": "UBOT"}),
-                _ => json!({"ok": true, "channel": "C1", "ts": "1700000000.000100"}),
+                _ => slack_api::answer(&method, &slack_api::args(query.as_deref(), &body)),
             })
         }
         let app = Router::new()
-            .route("/api/{method}", post(api))
+            .route("/api/{method}", any(api))
             .with_state((opened.clone(), ws_url));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -550,16 +557,11 @@ async fn recording_slack(limited: &'static str) -> (String, Recorded) {
     async fn api(
         State(fake): State<Fake>,
         Path(method): Path<String>,
+        RawQuery(query): RawQuery,
         _headers: HeaderMap,
         body: String,
     ) -> Response {
-        let body: Value = serde_json::from_str(&body)
-            .or_else(|_| {
-                serde_urlencoded::from_str::<Vec<(String, String)>>(&body).map(|pairs| {
-                    Value::Object(pairs.into_iter().map(|(k, v)| (k, json!(v))).collect())
-                })
-            })
-            .unwrap_or(Value::Null);
+        let body = slack_api::args(query.as_deref(), &body);
         if method == "chat.postMessage" && body["channel"] == fake.limited {
             let mut refused = fake.refused.lock().unwrap();
             if !*refused {
@@ -580,15 +582,7 @@ async fn recording_slack(limited: &'static str) -> (String, Recorded) {
             .lock()
             .unwrap()
             .push((method.clone(), body.clone()));
-        axum::Json(match method.as_str() {
-            "auth.test" => json!({"ok": true, "user_id": "UBOT", "user": "ambassador-bot"}),
-            "users.info" => {
-                let id = body["user"].as_str().unwrap_or("U0").to_string();
-                json!({"ok": true, "user": {"id": id, "name": id.to_lowercase(), "real_name": format!("Person {id}"), "profile": {"display_name": format!("Person {id}")}}})
-            }
-            _ => json!({"ok": true, "channel": body["channel"].as_str().unwrap_or("C1"), "ts": "1700000000.000100"}),
-        })
-        .into_response()
+        axum::Json(slack_api::answer(&method, &body)).into_response()
     }
     let fake = Fake {
         calls: Recorded::default(),
@@ -597,7 +591,7 @@ async fn recording_slack(limited: &'static str) -> (String, Recorded) {
     };
     let calls = fake.calls.clone();
     let app = Router::new()
-        .route("/api/{method}", post(api))
+        .route("/api/{method}", any(api))
         .with_state(fake);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -25,9 +25,10 @@
 #[path = "support/load.rs"]
 mod load;
 
+use ambassador_slack::testing as slack_api;
 use axum::Router;
-use axum::extract::{Path as UrlPath, State};
-use axum::routing::post;
+use axum::extract::{Path as UrlPath, RawQuery, State};
+use axum::routing::any;
 use hmac::{Hmac, Mac};
 use load::{Running, env_number, free_port};
 use serde_json::{Value, json};
@@ -59,20 +60,22 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"))
 }
 
-/// A fake of Slack's Web API: `auth.test` answers the bot's id, everything else `ok`.
+/// A fake of Slack's Web API that accepts every call, answering in Slack's shapes.
 async fn fake_slack(calls: Arc<AtomicU64>) -> String {
     async fn api(
         State(calls): State<Arc<AtomicU64>>,
         UrlPath(method): UrlPath<String>,
+        RawQuery(query): RawQuery,
+        body: String,
     ) -> axum::Json<Value> {
         calls.fetch_add(1, Ordering::Relaxed);
-        axum::Json(match method.as_str() {
-            "auth.test" => json!({"ok": true, "user_id": "UBOT", "user": "ambassador-bot"}),
-            _ => json!({"ok": true, "channel": "C1", "ts": "1700000000.000100"}),
-        })
+        axum::Json(slack_api::answer(
+            &method,
+            &slack_api::args(query.as_deref(), &body),
+        ))
     }
     let app = Router::new()
-        .route("/api/{method}", post(api))
+        .route("/api/{method}", any(api))
         .with_state(calls);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -35,7 +35,9 @@ mod support;
 #[path = "support/load.rs"]
 mod load;
 
-use axum::routing::post;
+use ambassador_slack::testing as slack_api;
+use axum::extract::{Path as UrlPath, RawQuery};
+use axum::routing::{any, post};
 use load::{CLIENTS, Endpoint, GIVERS, Running, env_number, free_port, open_loop, quantile};
 use std::collections::HashSet;
 use std::path::Path;
@@ -51,21 +53,24 @@ const RAMP: [u64; 12] = [
 const SECRET: &str = "bench-signing-secret";
 const TOKEN: &str = "xoxb-bench-token";
 
-/// A fake of Slack's Web API and of response URLs: `auth.test` answers the bot's id, every other
-/// method `ok`; the number of calls is counted.
+/// A fake of Slack's Web API and of response URLs: every call accepted and answered in Slack's
+/// shapes; the number of calls is counted.
 async fn fake_slack(calls: Arc<AtomicU64>) -> String {
     let api_calls = calls.clone();
     let app = axum::Router::new()
         .route(
             "/api/{method}",
-            post(move || {
-                api_calls.fetch_add(1, Ordering::Relaxed);
-                async {
-                    axum::Json(serde_json::json!({
-                        "ok": true, "user_id": "UBOT", "channel": "C1", "ts": "1700000000.000100"
-                    }))
-                }
-            }),
+            any(
+                move |UrlPath(method): UrlPath<String>, RawQuery(query): RawQuery, body: String| {
+                    api_calls.fetch_add(1, Ordering::Relaxed);
+                    async move {
+                        axum::Json(slack_api::answer(
+                            &method,
+                            &slack_api::args(query.as_deref(), &body),
+                        ))
+                    }
+                },
+            ),
         )
         .route("/response/{id}", post(|| async { "ok" }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -37,14 +37,22 @@ use std::time::Duration;
 const SECRET: &str = "bench-signing-secret";
 const TOKEN: &str = "xoxb-bench";
 
-/// A fake Web API and response URL endpoint: answers `ok` to everything.
+/// A fake Web API and response URL endpoint: accepts everything, answering in Slack's shapes.
 async fn fake_slack() -> String {
+    use ambassador_slack::testing as slack_api;
+    use axum::extract::{Path, RawQuery};
     let app = axum::Router::new()
         .route(
             "/api/{method}",
-            axum::routing::post(|| async {
-                axum::Json(serde_json::json!({"ok": true, "ts": "1.1"})).into_response()
-            }),
+            axum::routing::any(
+                |Path(method): Path<String>, RawQuery(query): RawQuery, body: String| async move {
+                    axum::Json(slack_api::answer(
+                        &method,
+                        &slack_api::args(query.as_deref(), &body),
+                    ))
+                    .into_response()
+                },
+            ),
         )
         .route("/response/{id}", axum::routing::post(|| async { "ok" }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -46,6 +46,9 @@ pub struct SlackSettings {
     /// A reaction name (`raised_hands`, no colons) that gives kudos to the author of the message
     /// reacted to, from the person who reacted; `None`: off.
     pub kudos_reaction: Option<String>,
+    /// Calls to the Web API wait their turn within Slack's rate limits (slack-morphism's rate
+    /// control, see [`SlackClient::with_rate_control`]). `run` turns it on (`slack.rate_control`).
+    pub rate_control: bool,
 }
 
 impl SlackSettings {
@@ -58,6 +61,7 @@ impl SlackSettings {
             ack_deadline: Duration::from_secs(2),
             dedup_capacity: 10_000,
             kudos_reaction: None,
+            rate_control: false,
         }
     }
 }
@@ -82,9 +86,31 @@ pub struct SlackApp<S, C> {
 /// How many mentioned Slack user ids each process remembers as already in the store.
 const KNOWN_PEOPLE: usize = 10_000;
 
+impl SlackSettings {
+    /// A Web API client with the bot token, as these settings describe it.
+    pub fn client(&self) -> SlackClient {
+        let client = SlackClient::new(&self.api_base, self.bot_token.clone());
+        if self.rate_control {
+            client.with_rate_control()
+        } else {
+            client
+        }
+    }
+}
+
 impl<S: Store, C: Clock> SlackApp<S, C> {
     pub fn new(program: Arc<Program<S, C>>, settings: SlackSettings) -> Arc<Self> {
-        let client = SlackClient::new(&settings.api_base, settings.bot_token.clone());
+        let client = settings.client();
+        Self::with_client(program, settings, client)
+    }
+
+    /// With a client already made (`run` asks it `auth.test` first, so that its rate control
+    /// knows the workspace): the adapter and the outbox then share one client and its limits.
+    pub fn with_client(
+        program: Arc<Program<S, C>>,
+        settings: SlackSettings,
+        client: SlackClient,
+    ) -> Arc<Self> {
         Arc::new(SlackApp {
             program,
             client,

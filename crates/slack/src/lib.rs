@@ -14,6 +14,8 @@ pub mod interact;
 pub mod render;
 pub mod send;
 pub mod socket;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod verify;
 
 pub use app::{SlackApp, SlackSettings};

@@ -1,13 +1,30 @@
-//! The Slack Web API as the adapter uses it: `chat.postMessage`, `users.info`, `auth.test`, and
-//! posts to a slash command's `response_url`; and the outbox's [`Messenger`] over it.
+//! The Slack Web API as the adapter uses it, through slack-morphism's client: `chat.postMessage`,
+//! `chat.postEphemeral`, `conversations.history` and `.replies`, `users.info`, `views.open`,
+//! `views.publish`, `auth.test`, `apps.connections.open`; posts to a slash command's
+//! `response_url` (a plain HTTP post, see [`SlackClient::respond`]); and the outbox's [`Messenger`]
+//! over it.
 
 use crate::render::{SlackMessage, command_response, home_view, render};
 use crate::verify::Secret;
 use ambassador_core::{Destination, Messenger, Outgoing, Platform, SendError};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 use slack_morphism::blocks::{SlackBlock, SlackView};
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::{
+    SlackApiAppsConnectionOpenRequest, SlackApiChatPostEphemeralRequest,
+    SlackApiChatPostMessageRequest, SlackApiConversationsHistoryRequest,
+    SlackApiConversationsRepliesRequest, SlackApiRateControlConfig, SlackApiUsersInfoRequest,
+    SlackApiViewsOpenRequest, SlackApiViewsPublishRequest, SlackClientHyperConnector,
+};
+use slack_morphism::{
+    ClientResult, SlackApiToken, SlackApiTokenValue, SlackChannelId, SlackHistoryMessage,
+    SlackMessageContent, SlackTeamId, SlackTriggerId, SlackTs, SlackUserId,
+};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::future::Future;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Slack's Web API.
@@ -22,6 +39,9 @@ const TRANSIENT_ERRORS: &[&str] = &[
     "team_added_to_org",
 ];
 
+/// How long one Web API call may take (slack-morphism's client sets no deadline of its own).
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A user as `users.info` describes them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SlackUser {
@@ -34,22 +54,36 @@ pub struct SlackUser {
 }
 
 impl SlackUser {
-    /// A user object as `users.info` and the `user_change` event carry it.
+    /// A user object as `users.info` and the `user_change` event carry it; what cannot be read
+    /// as one leaves the id as the name.
     pub fn from_json(id: &str, u: &Value) -> SlackUser {
-        let non_empty = |v: &Value| {
-            v.as_str()
-                .filter(|s| !s.trim().is_empty())
-                .map(str::to_string)
-        };
+        match serde_json::from_value::<slack_morphism::SlackUser>(u.clone()) {
+            Ok(user) => SlackUser::from_slack(id, &user),
+            Err(e) => {
+                tracing::warn!(user = id, error = %e, "a Slack user object that does not read");
+                SlackUser {
+                    id: id.to_string(),
+                    name: id.to_string(),
+                    time_zone: None,
+                    is_bot: false,
+                }
+            }
+        }
+    }
+
+    /// The parts of slack-morphism's user the bot uses.
+    pub fn from_slack(id: &str, u: &slack_morphism::SlackUser) -> SlackUser {
+        let non_empty = |v: Option<&String>| v.filter(|s| !s.trim().is_empty()).cloned();
+        let profile = u.profile.as_ref();
         SlackUser {
             id: id.to_string(),
-            name: non_empty(&u["profile"]["display_name"])
-                .or_else(|| non_empty(&u["profile"]["real_name"]))
-                .or_else(|| non_empty(&u["real_name"]))
-                .or_else(|| non_empty(&u["name"]))
+            name: non_empty(profile.and_then(|p| p.display_name.as_ref()))
+                .or_else(|| non_empty(profile.and_then(|p| p.real_name.as_ref())))
+                .or_else(|| non_empty(u.real_name.as_ref()))
+                .or_else(|| non_empty(u.name.as_ref()))
                 .unwrap_or_else(|| id.to_string()),
-            time_zone: non_empty(&u["tz"]),
-            is_bot: u["is_bot"].as_bool().unwrap_or(false),
+            time_zone: non_empty(u.tz.as_ref()),
+            is_bot: u.flags.is_bot.unwrap_or(false),
         }
     }
 }
@@ -58,12 +92,18 @@ impl SlackUser {
 const USER_CACHE_TTL: Duration = Duration::from_secs(60 * 60);
 const USER_CACHE_MAX: usize = 10_000;
 
-/// A Web API client with the bot token.
+type Connector = SlackClientHyperConnector<HttpsConnector<HttpConnector>>;
+
+/// A Web API client with the bot token: slack-morphism's hyper client pointed at the base URL.
 #[derive(Clone)]
 pub struct SlackClient {
+    api: Arc<slack_morphism::SlackClient<Connector>>,
+    /// For `response_url` posts only (see [`SlackClient::respond`]).
     http: reqwest::Client,
     base: String,
-    token: Secret,
+    token: SlackApiToken,
+    /// The workspace, once `auth.test` has named it: rate control counts per workspace.
+    team: Arc<OnceLock<SlackTeamId>>,
     users: Arc<Mutex<HashMap<String, (Instant, SlackUser)>>>,
 }
 
@@ -75,87 +115,135 @@ impl std::fmt::Debug for SlackClient {
     }
 }
 
+/// What a write reports when Slack accepted it: a `ProtocolError` after an HTTP 200 with no
+/// `error` means slack-morphism could not read the rest of an answer that said `ok` (its models
+/// are strict); the message is there, and sending it again would post it twice.
+fn accepted<T>(method: &str, result: ClientResult<T>) -> ClientResult<()> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(SlackClientError::ProtocolError(e)) => {
+            tracing::warn!(method, error = %e, "Slack accepted the call; its answer did not read");
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Awaits one call of slack-morphism's client within [`CALL_TIMEOUT`].
+async fn within<T>(
+    method: &str,
+    call: impl Future<Output = ClientResult<T>>,
+) -> Result<T, SendError> {
+    match tokio::time::timeout(CALL_TIMEOUT, call).await {
+        Ok(result) => result.map_err(|e| send_error(method, e)),
+        Err(_) => Err(SendError::Transient(format!(
+            "{method}: no answer within {CALL_TIMEOUT:?}"
+        ))),
+    }
+}
+
+/// A slack-morphism error as the outbox reads it: wait (rate limited), retry later (Slack or the
+/// network is down), or give up (the call itself is wrong).
+fn send_error(method: &str, e: SlackClientError) -> SendError {
+    match e {
+        SlackClientError::RateLimitError(e) => {
+            SendError::RateLimited(e.retry_after.unwrap_or(Duration::from_secs(1)))
+        }
+        SlackClientError::ApiError(e) if e.code == "ratelimited" || e.code == "rate_limited" => {
+            SendError::RateLimited(Duration::from_secs(1))
+        }
+        SlackClientError::ApiError(e) if TRANSIENT_ERRORS.contains(&e.code.as_str()) => {
+            SendError::Transient(format!("{method}: {}", e.code))
+        }
+        SlackClientError::ApiError(e) => SendError::Permanent(format!("{method}: {}", e.code)),
+        SlackClientError::HttpError(e) if e.status_code.is_server_error() => {
+            SendError::Transient(format!("{method}: HTTP {}", e.status_code))
+        }
+        SlackClientError::HttpError(e) => {
+            SendError::Permanent(format!("{method}: HTTP {}", e.status_code))
+        }
+        SlackClientError::ProtocolError(e) => {
+            SendError::Permanent(format!("{method}: unreadable answer: {}", e.json_error))
+        }
+        SlackClientError::HttpProtocolError(_)
+        | SlackClientError::EndOfStream(_)
+        | SlackClientError::SystemError(_)
+        | SlackClientError::SocketModeProtocolError(_) => {
+            SendError::Transient(format!("{method}: no answer from Slack"))
+        }
+    }
+}
+
+/// HTTPS with the web PKI's roots and ring (the provider the Socket Mode connection uses too);
+/// plain http too, for a fake Web API on loopback. HTTP/2 when the server offers it.
+fn https_connector() -> HttpsConnector<HttpConnector> {
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    // ring offers every default protocol version, so this cannot fail.
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("ring supports TLS 1.2 and 1.3")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let builder = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config);
+    builder
+        .https_or_http()
+        .enable_http1()
+        .enable_http2()
+        .build()
+}
+
 impl SlackClient {
-    /// `base`: the Web API base URL (`https://slack.com/api`, or a local fake in tests).
+    /// `base`: the Web API base URL (`https://slack.com/api`, or a local fake in tests: plain
+    /// http is allowed for it). No rate control: see [`SlackClient::with_rate_control`].
     pub fn new(base: &str, token: Secret) -> Self {
+        let base = base.trim_end_matches('/').to_string();
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
+            .timeout(CALL_TIMEOUT)
             .build()
             .unwrap_or_default();
         SlackClient {
+            api: Arc::new(slack_morphism::SlackClient::new(
+                SlackClientHyperConnector::with_connector(https_connector())
+                    .with_slack_api_url(&base),
+            )),
             http,
-            base: base.trim_end_matches('/').to_string(),
-            token,
+            base,
+            token: SlackApiToken::new(SlackApiTokenValue(token.expose().to_string())),
+            team: Arc::default(),
             users: Arc::default(),
         }
     }
 
-    /// Calls a Web API method with a JSON body; the `ok:true` answer, or why not.
-    pub async fn call(&self, method: &str, body: &Value) -> Result<Value, SendError> {
-        let url = format!("{}/{method}", self.base);
-        let request = self
-            .http
-            .post(&url)
-            .bearer_auth(self.token.expose())
-            .json(body);
-        self.answer(method, request).await
+    /// Turns on slack-morphism's rate control: calls wait their turn within Slack's published
+    /// tiers (counted per workspace once `auth.test` named it) and `chat.postMessage` within its
+    /// special limit, one a second. A 429 is not retried in here: it reaches the outbox as
+    /// "rate limited", which waits out its `Retry-After`.
+    pub fn with_rate_control(self) -> Self {
+        let connector = SlackClientHyperConnector::with_connector(https_connector())
+            .with_slack_api_url(&self.base)
+            .with_rate_control(SlackApiRateControlConfig::new());
+        SlackClient {
+            api: Arc::new(slack_morphism::SlackClient::new(connector)),
+            ..self
+        }
     }
 
-    /// Calls a Web API method with form arguments (the read methods, such as
-    /// `conversations.history`, take no JSON body).
-    pub async fn call_form(&self, method: &str, args: &[(&str, &str)]) -> Result<Value, SendError> {
-        let url = format!("{}/{method}", self.base);
-        let body = serde_urlencoded::to_string(args)
-            .map_err(|e| SendError::Permanent(format!("{method}: {e}")))?;
-        let request = self
-            .http
-            .post(&url)
-            .bearer_auth(self.token.expose())
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(body);
-        self.answer(method, request).await
+    /// The token, with the workspace once known.
+    fn token(&self) -> SlackApiToken {
+        match self.team.get() {
+            Some(team) => self.token.clone().with_team_id(team.clone()),
+            None => self.token.clone(),
+        }
     }
 
-    async fn answer(
-        &self,
-        method: &str,
-        request: reqwest::RequestBuilder,
-    ) -> Result<Value, SendError> {
-        let response = request
-            .send()
-            .await
-            .map_err(|e| SendError::Transient(format!("{method}: {}", e.without_url())))?;
-        let status = response.status();
-        let retry_after = retry_after(response.headers());
-        if status.as_u16() == 429 {
-            return Err(SendError::RateLimited(
-                retry_after.unwrap_or(Duration::from_secs(1)),
-            ));
-        }
-        if status.is_server_error() {
-            return Err(SendError::Transient(format!("{method}: HTTP {status}")));
-        }
-        let value: Value = response
-            .json()
-            .await
-            .map_err(|e| SendError::Transient(format!("{method}: unreadable answer: {e}")))?;
-        if value["ok"].as_bool() == Some(true) {
-            return Ok(value);
-        }
-        let error = value["error"]
-            .as_str()
-            .unwrap_or("unknown_error")
-            .to_string();
-        Err(if error == "ratelimited" || error == "rate_limited" {
-            SendError::RateLimited(retry_after.unwrap_or(Duration::from_secs(1)))
-        } else if TRANSIENT_ERRORS.contains(&error.as_str()) || status.is_server_error() {
-            SendError::Transient(format!("{method}: {error}"))
-        } else {
-            SendError::Permanent(format!("{method}: {error}"))
-        })
+    fn content(message: &SlackMessage) -> SlackMessageContent {
+        SlackMessageContent::new()
+            .with_text(message.text.clone())
+            .with_blocks(message.blocks.clone())
     }
 
     /// `chat.postMessage` to a channel id, or to a user id (Slack opens the direct conversation).
@@ -164,14 +252,18 @@ impl SlackClient {
         channel: &str,
         message: &SlackMessage,
     ) -> Result<(), SendError> {
-        let body = json!({
-            "channel": channel,
-            "text": message.text,
-            "blocks": message.blocks,
-            "unfurl_links": false,
-            "unfurl_media": false,
-        });
-        self.call("chat.postMessage", &body).await.map(|_| ())
+        let request = SlackApiChatPostMessageRequest::new(
+            SlackChannelId(channel.to_string()),
+            Self::content(message),
+        )
+        .with_unfurl_links(false)
+        .with_unfurl_media(false);
+        let token = self.token();
+        let s = self.api.open_session(&token);
+        within("chat.postMessage", async {
+            accepted("chat.postMessage", s.chat_post_message(&request).await)
+        })
+        .await
     }
 
     /// `chat.postMessage` as a reply in the thread of the message `thread_ts`.
@@ -181,15 +273,19 @@ impl SlackClient {
         thread_ts: &str,
         message: &SlackMessage,
     ) -> Result<(), SendError> {
-        let body = json!({
-            "channel": channel,
-            "thread_ts": thread_ts,
-            "text": message.text,
-            "blocks": message.blocks,
-            "unfurl_links": false,
-            "unfurl_media": false,
-        });
-        self.call("chat.postMessage", &body).await.map(|_| ())
+        let request = SlackApiChatPostMessageRequest::new(
+            SlackChannelId(channel.to_string()),
+            Self::content(message),
+        )
+        .with_thread_ts(SlackTs(thread_ts.to_string()))
+        .with_unfurl_links(false)
+        .with_unfurl_media(false);
+        let token = self.token();
+        let s = self.api.open_session(&token);
+        within("chat.postMessage", async {
+            accepted("chat.postMessage", s.chat_post_message(&request).await)
+        })
+        .await
     }
 
     /// `chat.postEphemeral`: a message in a channel that only `user` sees.
@@ -199,22 +295,29 @@ impl SlackClient {
         user: &str,
         message: &SlackMessage,
     ) -> Result<(), SendError> {
-        let body = json!({
-            "channel": channel,
-            "user": user,
-            "text": message.text,
-            "blocks": message.blocks,
-        });
-        self.call("chat.postEphemeral", &body).await.map(|_| ())
+        let request = SlackApiChatPostEphemeralRequest::new(
+            SlackChannelId(channel.to_string()),
+            SlackUserId(user.to_string()),
+            Self::content(message),
+        );
+        let token = self.token();
+        let s = self.api.open_session(&token);
+        within("chat.postEphemeral", async {
+            accepted("chat.postEphemeral", s.chat_post_ephemeral(&request).await)
+        })
+        .await
     }
 
     /// `views.publish`: the Home tab of `user`, these blocks (see [`crate::render::render_view`]).
     pub async fn publish_home(&self, user: &str, blocks: Vec<SlackBlock>) -> Result<(), SendError> {
-        let body = json!({
-            "user_id": user,
-            "view": home_view(blocks),
-        });
-        self.call("views.publish", &body).await.map(|_| ())
+        let request =
+            SlackApiViewsPublishRequest::new(SlackUserId(user.to_string()), home_view(blocks));
+        let token = self.token();
+        let s = self.api.open_session(&token);
+        within("views.publish", async {
+            accepted("views.publish", s.views_publish(&request).await)
+        })
+        .await
     }
 
     /// A message's text and the `ts` of the thread it is in (its own `ts` when it starts none):
@@ -226,55 +329,71 @@ impl SlackClient {
         channel: &str,
         ts: &str,
     ) -> Result<Option<(String, String)>, SendError> {
-        let found = |answer: &Value| {
-            answer["messages"].as_array().and_then(|messages| {
-                messages.iter().find(|m| m["ts"] == ts).map(|m| {
-                    (
-                        m["text"].as_str().unwrap_or_default().to_string(),
-                        m["thread_ts"].as_str().unwrap_or(ts).to_string(),
-                    )
-                })
+        let found = |messages: &[SlackHistoryMessage]| {
+            messages.iter().find(|m| m.origin.ts.0 == ts).map(|m| {
+                (
+                    m.content.text.clone().unwrap_or_default(),
+                    m.origin
+                        .thread_ts
+                        .as_ref()
+                        .map_or_else(|| ts.to_string(), |t| t.0.clone()),
+                )
             })
         };
-        let history = self
-            .call_form(
-                "conversations.history",
-                &[
-                    ("channel", channel),
-                    ("latest", ts),
-                    ("inclusive", "true"),
-                    ("limit", "1"),
-                ],
-            )
-            .await?;
-        if let Some(message) = found(&history) {
+        let history = SlackApiConversationsHistoryRequest::new()
+            .with_channel(SlackChannelId(channel.to_string()))
+            .with_latest(SlackTs(ts.to_string()))
+            .with_inclusive(true)
+            .with_limit(1);
+        let token = self.token();
+        let s = self.api.open_session(&token);
+        let history = within("conversations.history", async {
+            s.conversations_history(&history).await
+        })
+        .await?;
+        if let Some(message) = found(&history.messages) {
             return Ok(Some(message));
         }
-        let replies = self
-            .call_form(
-                "conversations.replies",
-                &[
-                    ("channel", channel),
-                    ("ts", ts),
-                    ("latest", ts),
-                    ("oldest", ts),
-                    ("inclusive", "true"),
-                    ("limit", "1"),
-                ],
-            )
-            .await?;
-        Ok(found(&replies))
+        let replies = SlackApiConversationsRepliesRequest::new(
+            SlackChannelId(channel.to_string()),
+            SlackTs(ts.to_string()),
+        )
+        .with_latest(SlackTs(ts.to_string()))
+        .with_oldest(SlackTs(ts.to_string()))
+        .with_inclusive(true)
+        .with_limit(1);
+        let token = self.token();
+        let s = self.api.open_session(&token);
+        let replies = within("conversations.replies", async {
+            s.conversations_replies(&replies).await
+        })
+        .await?;
+        Ok(found(&replies.messages))
     }
 
     /// `views.open`: shows a modal to the person whose click or command gave `trigger_id` (valid
     /// for 3 seconds).
     pub async fn open_view(&self, trigger_id: &str, view: &SlackView) -> Result<(), SendError> {
-        self.call(
-            "views.open",
-            &json!({"trigger_id": trigger_id, "view": view}),
-        )
+        let request =
+            SlackApiViewsOpenRequest::new(SlackTriggerId(trigger_id.to_string()), view.clone());
+        let token = self.token();
+        let s = self.api.open_session(&token);
+        within("views.open", async {
+            accepted("views.open", s.views_open(&request).await)
+        })
         .await
-        .map(|_| ())
+    }
+
+    /// `apps.connections.open` (with the app-level token): the URL of a Socket Mode WebSocket.
+    pub async fn open_socket(&self) -> Result<String, SendError> {
+        let token = self.token();
+        let s = self.api.open_session(&token);
+        let answer = within("apps.connections.open", async {
+            s.apps_connections_open(&SlackApiAppsConnectionOpenRequest::new())
+                .await
+        })
+        .await?;
+        Ok(answer.url.0.to_string())
     }
 
     /// Posts to a slash command's or a button's `response_url` (no token: the URL is the
@@ -323,8 +442,11 @@ impl SlackClient {
         {
             return Ok(user.clone());
         }
-        let answer = self.call("users.info", &json!({ "user": id })).await?;
-        let user = SlackUser::from_json(id, &answer["user"]);
+        let request = SlackApiUsersInfoRequest::new(SlackUserId(id.to_string()));
+        let token = self.token();
+        let s = self.api.open_session(&token);
+        let answer = within("users.info", async { s.users_info(&request).await }).await?;
+        let user = SlackUser::from_slack(id, &answer.user);
         let mut cache = self.users.lock().unwrap_or_else(|e| e.into_inner());
         if cache.len() >= USER_CACHE_MAX {
             cache.retain(|_, (at, _)| at.elapsed() < USER_CACHE_TTL);
@@ -336,13 +458,13 @@ impl SlackClient {
         Ok(user)
     }
 
-    /// `auth.test`: the bot's own user id.
+    /// `auth.test`: the bot's own user id. The workspace it names is kept for rate control.
     pub async fn bot_user_id(&self) -> Result<String, SendError> {
-        let answer = self.call("auth.test", &json!({})).await?;
-        answer["user_id"]
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| SendError::Permanent("auth.test: no user_id".into()))
+        let token = self.token();
+        let s = self.api.open_session(&token);
+        let answer = within("auth.test", async { s.auth_test().await }).await?;
+        let _ = self.team.set(answer.team_id);
+        Ok(answer.user_id.0)
     }
 }
 

@@ -182,13 +182,10 @@ async fn connection<S: Store, C: Clock>(
     number: u64,
     greeted: &mut bool,
 ) -> Result<Ending, SocketError> {
-    let opened = opener
-        .call("apps.connections.open", &json!({}))
+    let url = opener
+        .open_socket()
         .await
         .map_err(|e| SocketError::Open(e.to_string()))?;
-    let Some(url) = opened["url"].as_str() else {
-        return Err(SocketError::Open("the answer has no url".into()));
-    };
     let (socket, _) = tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(url))
         .await
         .map_err(|_| SocketError::WebSocket(format!("no connection within {CONNECT_TIMEOUT:?}")))?

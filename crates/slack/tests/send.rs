@@ -337,3 +337,66 @@ async fn the_digest_renders_as_block_kit() {
     // As the JSON Slack receives (keys in order: the wire does not order them).
     insta::assert_json_snapshot!("digest", serde_json::to_value(&rendered[0]).unwrap());
 }
+
+/// Every answer the fakes give (`ambassador_slack::testing`) reads into slack-morphism's model of
+/// that method's answer; a write whose answer did not read would otherwise pass unnoticed (a
+/// write Slack accepted counts as delivered even when its answer does not read).
+#[test]
+fn the_fakes_answer_in_slacks_shapes() {
+    use ambassador_slack::testing::{ok_answer, user};
+    use serde_json::json;
+    use slack_morphism::prelude::*;
+    let message = json!({"channel": "D1", "text": "hi", "blocks": [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}]});
+    let read =
+        |method: &str, args: &serde_json::Value| ok_answer(method, args, "1.000001").unwrap();
+    serde_json::from_value::<SlackApiAuthTestResponse>(read("auth.test", &json!({}))).unwrap();
+    let posted: SlackApiChatPostMessageResponse =
+        serde_json::from_value(read("chat.postMessage", &message)).unwrap();
+    assert_eq!(posted.message.content.text.as_deref(), Some("hi"));
+    serde_json::from_value::<SlackApiChatPostEphemeralResponse>(read(
+        "chat.postEphemeral",
+        &json!({}),
+    ))
+    .unwrap();
+    let home = json!({"user_id": "U1", "view": {"type": "home", "blocks": message["blocks"]}});
+    serde_json::from_value::<SlackApiViewsPublishResponse>(read("views.publish", &home)).unwrap();
+    let modal = json!({"trigger_id": "1.2", "view": {"type": "modal",
+        "title": {"type": "plain_text", "text": "Apply"}, "blocks": message["blocks"]}});
+    serde_json::from_value::<SlackApiViewsOpenResponse>(read("views.open", &modal)).unwrap();
+    let ada: SlackApiUsersInfoResponse = serde_json::from_value(
+        json!({"ok": true, "user": user("U5", "Ada Lovelace", Some("Europe/Berlin"))}),
+    )
+    .unwrap();
+    assert_eq!(ada.user.tz.as_deref(), Some("Europe/Berlin"));
+}
+
+/// With rate control on (as `run` has it), `chat.postMessage` is paced at one a second, and a 429
+/// is not retried inside the client: it reaches the outbox as "rate limited" with Slack's wait.
+#[tokio::test]
+async fn rate_control_paces_posts_and_leaves_a_429_to_the_outbox() {
+    let fake = FakeSlack::start().await;
+    let client = SlackClient::new(&fake.base, Secret::new(TOKEN)).with_rate_control();
+    assert_eq!(client.bot_user_id().await.unwrap(), "UBOT");
+    let m = SlackMessenger::new(client);
+    let started = std::time::Instant::now();
+    m.send(&outgoing("a", dm("U1"), "first")).await.unwrap();
+    m.send(&outgoing("b", dm("U2"), "second")).await.unwrap();
+    let paced = started.elapsed();
+    assert!(
+        paced >= std::time::Duration::from_millis(900),
+        "two posts in {paced:?}"
+    );
+    assert_eq!(fake.posts().len(), 2);
+
+    fake.with(|s| {
+        s.rate_limit_next = 1;
+        s.retry_after_secs = 7;
+    });
+    match m.send(&outgoing("c", dm("U1"), "third")).await {
+        Err(SendError::RateLimited(d)) => assert_eq!(d, std::time::Duration::from_secs(7)),
+        other => panic!("{other:?}"),
+    }
+    let posts = fake.with(|s| s.calls.iter().filter(|c| *c == "chat.postMessage").count());
+    assert_eq!(posts, 3, "the 429 was not retried by the client");
+}

@@ -294,6 +294,8 @@ pub struct SlackConfig {
     /// A reaction name (`raised_hands`, no colons) that gives kudos to the author of the message
     /// reacted to; empty: off.
     pub kudos_reaction: String,
+    /// Calls to the Web API wait their turn within Slack's rate limits.
+    pub rate_control: bool,
 }
 
 impl Default for SlackConfig {
@@ -307,6 +309,7 @@ impl Default for SlackConfig {
             api_base_url: "https://slack.com/api".into(),
             bot_user_id: String::new(),
             kudos_reaction: String::new(),
+            rate_control: true,
         }
     }
 }

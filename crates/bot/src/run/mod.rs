@@ -14,7 +14,7 @@ use crate::metrics::{self, CheckinResponse, Gauge, Metrics};
 use ambassador_core::{CheckinFilter, Clock, Dispatcher, Messenger, Program, SendError, Store};
 use ambassador_matrix::{CommandHandled, Credentials, MatrixBot, MatrixSettings};
 use ambassador_slack::socket::EnvelopeHandled;
-use ambassador_slack::{SlackApp, SlackClient, SlackMessenger, SlackSettings, SocketSettings};
+use ambassador_slack::{SlackApp, SlackMessenger, SlackSettings, SocketSettings};
 use ambassador_store::SqlStore;
 use anyhow::Context;
 use axum::Router;
@@ -237,7 +237,8 @@ pub async fn run(cfg: &Config, clock: RunClock) -> anyhow::Result<ExitCode> {
                 .to_string(),
         )
         .filter(|k| !k.is_empty());
-        let client = SlackClient::new(&s.api_base, s.bot_token.clone());
+        s.rate_control = cfg.slack.rate_control;
+        let client = s.client();
         s.bot_user_id = match cfg.slack.bot_user_id.trim() {
             "" => match client.bot_user_id().await {
                 Ok(id) => Some(id),
@@ -252,7 +253,7 @@ pub async fn run(cfg: &Config, clock: RunClock) -> anyhow::Result<ExitCode> {
             id => Some(id.to_string()),
         };
         tracing::info!(bot_user_id = ?s.bot_user_id, api = %s.api_base, "slack adapter enabled");
-        let app = SlackApp::new(program.clone(), s);
+        let app = SlackApp::with_client(program.clone(), s, client.clone());
         if cfg.slack.mode.trim() == "socket" {
             // Socket Mode: Slack's deliveries come over a WebSocket; no Slack endpoints served.
             tracing::info!("slack: Socket Mode");

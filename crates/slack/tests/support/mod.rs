@@ -1,16 +1,17 @@
-//! A recording fake of the Slack Web API on loopback: checks the bearer token, the JSON bodies and
-//! Block Kit limits, answers like Slack (`ok:true`, `ok:false` errors, 429 with Retry-After), and
-//! keeps every message it accepted for the tests to assert on.
+//! A recording fake of the Slack Web API on loopback: checks the bearer token, the JSON bodies of
+//! the write methods, the query or form arguments of the read methods, and Block Kit limits;
+//! answers like Slack (its answer shapes from `ambassador_slack::testing`, `ok:false` errors, 429
+//! with Retry-After), and keeps every message it accepted for the tests to assert on.
 #![allow(dead_code)]
 
 pub mod harness;
 pub mod sign;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{any, post};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -69,7 +70,7 @@ impl FakeSlack {
             ..Recorded::default()
         }));
         let app = Router::new()
-            .route("/api/{method}", post(api))
+            .route("/api/{method}", any(api))
             .route("/response/{id}", post(response_url))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -124,8 +125,7 @@ impl FakeSlack {
         self.with(|s| {
             s.users.insert(
                 id.into(),
-                json!({"id": id, "name": display_name.to_lowercase(), "tz": tz, "is_bot": false,
-                       "profile": {"display_name": display_name, "real_name": display_name}}),
+                ambassador_slack::testing::user(id, display_name, Some(tz)),
             )
         });
     }
@@ -292,11 +292,15 @@ fn check_home_view(view: &Value) -> Result<(), String> {
 async fn api(
     State(state): State<Arc<Mutex<Recorded>>>,
     Path(method): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: String,
 ) -> Response {
     let mut s = state.lock().unwrap();
     s.calls.push(method.clone());
+    let answer = |method: &str, args: &Value, ts: &str| {
+        axum::Json(ambassador_slack::testing::ok_answer(method, args, ts).unwrap()).into_response()
+    };
     let ok_json = |v: Value| axum::Json(v).into_response();
     let err = |e: &str| axum::Json(json!({"ok": false, "error": e})).into_response();
     if method == "apps.connections.open" {
@@ -320,14 +324,26 @@ async fn api(
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    // Slack's read methods take form arguments, not JSON.
-    if method.starts_with("conversations.") {
-        if !content_type.starts_with("application/x-www-form-urlencoded") {
-            s.violations.push(format!("{method}: not a form"));
+    // Slack's read methods take query or form arguments, not JSON.
+    if method.starts_with("conversations.") || method == "users.info" || method == "auth.test" {
+        let args = if body.is_empty() {
+            query.unwrap_or_default()
+        } else if content_type.starts_with("application/x-www-form-urlencoded") {
+            body
+        } else {
+            s.violations
+                .push(format!("{method}: arguments neither a query nor a form"));
             return err("invalid_arguments");
-        }
-        let args: HashMap<String, String> = serde_urlencoded::from_str(&body).unwrap_or_default();
-        return read_method(&mut s, &method, &args);
+        };
+        let args: HashMap<String, String> = serde_urlencoded::from_str(&args).unwrap_or_default();
+        return match method.as_str() {
+            "auth.test" => answer("auth.test", &json!({}), ""),
+            "users.info" => match s.users.get(args.get("user").map_or("", String::as_str)) {
+                Some(u) => ok_json(json!({"ok": true, "user": u})),
+                None => err("user_not_found"),
+            },
+            _ => read_method(&mut s, &method, &args),
+        };
     }
     if !content_type.starts_with("application/json") {
         s.violations.push(format!("{method}: not JSON"));
@@ -373,9 +389,8 @@ async fn api(
                 return err("invalid_blocks");
             }
             let ts = format!("1700000000.{:06}", s.posts.len());
-            let channel = channel.to_string();
-            s.posts.push(body);
-            ok_json(json!({"ok": true, "channel": channel, "ts": ts}))
+            s.posts.push(body.clone());
+            answer("chat.postMessage", &body, &ts)
         }
         "chat.postEphemeral" => {
             if body["channel"].as_str().is_none_or(str::is_empty)
@@ -390,7 +405,7 @@ async fn api(
                 return err("invalid_blocks");
             }
             s.ephemerals.push(body);
-            ok_json(json!({"ok": true, "message_ts": "1700000000.999999"}))
+            answer("chat.postEphemeral", &json!({}), "1700000000.999999")
         }
         "views.publish" => {
             if body["user_id"].as_str().is_none_or(str::is_empty) {
@@ -401,15 +416,9 @@ async fn api(
                 s.violations.push(format!("views.publish: {e}"));
                 return err("invalid_arguments");
             }
+            let ts = format!("1700000001.{:06}", s.published.len());
             s.published.push(body.clone());
-            ok_json(json!({"ok": true, "view": body["view"]}))
-        }
-        "users.info" => {
-            let id = body["user"].as_str().unwrap_or("");
-            match s.users.get(id) {
-                Some(u) => ok_json(json!({"ok": true, "user": u})),
-                None => err("user_not_found"),
-            }
+            answer("views.publish", &body, &ts)
         }
         "views.open" => {
             if body["trigger_id"].as_str().is_none_or(str::is_empty) {
@@ -420,10 +429,10 @@ async fn api(
                 s.violations.push(format!("views.open: {e}"));
                 return err("invalid_arguments");
             }
-            s.views_opened.push(body);
-            ok_json(json!({"ok": true, "view": {"id": "V0001"}}))
+            let ts = format!("1700000002.{:06}", s.views_opened.len());
+            s.views_opened.push(body.clone());
+            answer("views.open", &body, &ts)
         }
-        "auth.test" => ok_json(json!({"ok": true, "user_id": "UBOT", "team_id": "T1"})),
         _ => err("unknown_method"),
     }
 }
