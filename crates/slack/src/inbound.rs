@@ -1,8 +1,13 @@
-//! Slack payloads as core events: slash command forms and Events API callbacks.
+//! Slack payloads as core events: slash command forms and Events API callbacks, read through
+//! slack-morphism's models.
 
 use ambassador_core::{Account, Inbound, Platform};
 use serde::Deserialize;
-use slack_morphism::events::SlackCommandEvent;
+use slack_morphism::events::{
+    SlackAppHomeOpenedEvent, SlackCommandEvent, SlackMessageEvent, SlackReactionAddedEvent,
+    SlackReactionRemovedEvent,
+};
+use slack_morphism::{SlackReactionName, SlackReactionsItem, SlackUserId};
 use std::collections::{HashSet, VecDeque};
 
 /// A slash command as Slack posts it (`application/x-www-form-urlencoded`, or a Socket Mode
@@ -78,25 +83,24 @@ pub struct DirectMessage {
 /// The direct message in an `event_callback`, if it is one the bot should answer: a `message` in an
 /// `im` channel, written by a person (no subtype, no `bot_id`), not by the bot itself.
 pub fn direct_message(
-    event: &serde_json::Value,
+    event: &SlackMessageEvent,
     bot_user_id: Option<&str>,
 ) -> Option<DirectMessage> {
-    if event["type"] != "message" || event["channel_type"] != "im" {
-        return None;
-    }
-    if event.get("subtype").is_some_and(|s| !s.is_null())
-        || event.get("bot_id").is_some_and(|b| !b.is_null())
+    if event.origin.channel_type.as_ref().map(|t| t.0.as_str()) != Some("im")
+        || event.subtype.is_some()
+        || event.sender.bot_id.is_some()
     {
         return None;
     }
-    let user = event["user"].as_str()?;
+    let user = event.sender.user.as_ref()?.0.as_str();
     if Some(user) == bot_user_id {
         return None;
     }
+    let text = event.content.as_ref().and_then(|c| c.text.as_deref());
     Some(DirectMessage {
         user: user.to_string(),
-        channel: event["channel"].as_str()?.to_string(),
-        text: unescape(event["text"].as_str().unwrap_or_default()),
+        channel: event.origin.channel.as_ref()?.0.clone(),
+        text: unescape(text.unwrap_or_default()),
     })
 }
 
@@ -132,27 +136,53 @@ pub fn reaction_name(name: &str) -> &str {
     name.split("::").next().unwrap_or(name)
 }
 
-/// The kudos reaction in an `event_callback`, if it is one: a `reaction_added` with `wanted` (a
-/// reaction name, skin tones ignored) on a message (`item.type == "message"`) by a known author.
-pub fn kudos_reaction(event: &serde_json::Value, wanted: &str) -> Option<KudosReaction> {
-    if event["type"] != "reaction_added" || event["item"]["type"] != "message" {
+/// The kudos reaction in a `reaction_added`, if it is one: `wanted` (a reaction name, skin tones
+/// ignored) on a message by a known author.
+pub fn kudos_reaction(event: &SlackReactionAddedEvent, wanted: &str) -> Option<KudosReaction> {
+    on_message(
+        &event.user,
+        &event.reaction,
+        event.item_user.as_ref(),
+        &event.item,
+        wanted,
+    )
+}
+
+/// The kudos reaction taken off a message: a `reaction_removed` with `wanted` (see
+/// [`kudos_reaction`]).
+pub fn kudos_reaction_removed(
+    event: &SlackReactionRemovedEvent,
+    wanted: &str,
+) -> Option<KudosReaction> {
+    on_message(
+        &event.user,
+        &event.reaction,
+        event.item_user.as_ref(),
+        &event.item,
+        wanted,
+    )
+}
+
+fn on_message(
+    user: &SlackUserId,
+    reaction: &SlackReactionName,
+    item_user: Option<&SlackUserId>,
+    item: &SlackReactionsItem,
+    wanted: &str,
+) -> Option<KudosReaction> {
+    let SlackReactionsItem::Message(message) = item else {
         return None;
-    }
-    let wanted = reaction_name(wanted);
-    if wanted.is_empty() || reaction_name(event["reaction"].as_str()?) != wanted {
-        return None;
-    }
-    let non_empty = |v: &serde_json::Value| {
-        v.as_str()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
     };
+    let wanted = reaction_name(wanted);
+    if wanted.is_empty() || reaction_name(&reaction.0) != wanted {
+        return None;
+    }
+    let non_empty = |v: &str| Some(v.trim()).filter(|s| !s.is_empty()).map(str::to_string);
     Some(KudosReaction {
-        user: non_empty(&event["user"])?,
-        item_user: non_empty(&event["item_user"])?,
-        channel: non_empty(&event["item"]["channel"])?,
-        ts: non_empty(&event["item"]["ts"])?,
+        user: non_empty(&user.0)?,
+        item_user: non_empty(&item_user?.0)?,
+        channel: non_empty(&message.origin.channel.as_ref()?.0)?,
+        ts: non_empty(&message.origin.ts.0)?,
     })
 }
 
@@ -163,26 +193,13 @@ impl KudosReaction {
     }
 }
 
-/// The kudos reaction taken off a message: a `reaction_removed` with `wanted`, shaped like
-/// `reaction_added` (see [`kudos_reaction`]).
-pub fn kudos_reaction_removed(event: &serde_json::Value, wanted: &str) -> Option<KudosReaction> {
-    if event["type"] != "reaction_removed" {
-        return None;
-    }
-    let mut added = event.clone();
-    added["type"] = "reaction_added".into();
-    kudos_reaction(&added, wanted)
-}
-
 /// The person who opened the bot's Home tab: an `app_home_opened` with `tab: "home"` (the
 /// Messages tab opens the same event with `tab: "messages"`).
-pub fn home_opened(event: &serde_json::Value) -> Option<String> {
-    if event["type"] != "app_home_opened" || event["tab"] != "home" {
+pub fn home_opened(event: &SlackAppHomeOpenedEvent) -> Option<String> {
+    if event.tab.as_deref() != Some("home") {
         return None;
     }
-    event["user"]
-        .as_str()
-        .map(str::trim)
+    Some(event.user.0.trim())
         .filter(|u| !u.is_empty())
         .map(str::to_string)
 }
@@ -270,11 +287,16 @@ mod tests {
         }
     }
 
+    fn read<T: serde::de::DeserializeOwned>(v: &serde_json::Value) -> T {
+        serde_json::from_value(v.clone()).unwrap()
+    }
+
     #[test]
     fn only_peoples_direct_messages_count() {
         let event = json!({"type": "message", "channel_type": "im", "user": "U1", "channel": "D1", "text": "all good &amp; fine", "ts": "1.2"});
+        let dm = |e: &serde_json::Value, bot| direct_message(&read(e), bot);
         assert_eq!(
-            direct_message(&event, Some("UBOT")),
+            dm(&event, Some("UBOT")),
             Some(DirectMessage {
                 user: "U1".into(),
                 channel: "D1".into(),
@@ -283,54 +305,57 @@ mod tests {
         );
         let mut bot = event.clone();
         bot["bot_id"] = json!("B1");
-        assert_eq!(direct_message(&bot, Some("UBOT")), None);
+        assert_eq!(dm(&bot, Some("UBOT")), None);
         let mut own = event.clone();
         own["user"] = json!("UBOT");
-        assert_eq!(direct_message(&own, Some("UBOT")), None);
+        assert_eq!(dm(&own, Some("UBOT")), None);
         let mut edited = event.clone();
         edited["subtype"] = json!("message_changed");
-        assert_eq!(direct_message(&edited, None), None);
+        assert_eq!(dm(&edited, None), None);
         let mut channel = event.clone();
         channel["channel_type"] = json!("channel");
-        assert_eq!(direct_message(&channel, None), None);
+        assert_eq!(dm(&channel, None), None);
     }
 
     #[test]
     fn only_the_configured_reaction_on_a_message_counts() {
+        // Slack's documented `reaction_added` example, with a skin tone.
         let event = json!({"type": "reaction_added", "user": "U1", "reaction": "raised_hands::skin-tone-3",
             "item_user": "U2", "item": {"type": "message", "channel": "C1", "ts": "1360782400.498405"},
             "event_ts": "1360782804.083113"});
+        let added = |e: &serde_json::Value, wanted| kudos_reaction(&read(e), wanted);
+        let removed = |e: &serde_json::Value, wanted| kudos_reaction_removed(&read(e), wanted);
         let want = KudosReaction {
             user: "U1".into(),
             item_user: "U2".into(),
             channel: "C1".into(),
             ts: "1360782400.498405".into(),
         };
-        assert_eq!(kudos_reaction(&event, "raised_hands"), Some(want.clone()));
-        assert_eq!(kudos_reaction(&event, ":raised_hands:"), Some(want));
-        assert_eq!(kudos_reaction(&event, "tada"), None);
-        assert_eq!(kudos_reaction(&event, ""), None);
+        assert_eq!(added(&event, "raised_hands"), Some(want.clone()));
+        assert_eq!(added(&event, ":raised_hands:"), Some(want));
+        assert_eq!(added(&event, "tada"), None);
+        assert_eq!(added(&event, ""), None);
         let mut file = event.clone();
-        file["item"] = json!({"type": "file", "file": "F1"});
-        assert_eq!(kudos_reaction(&file, "raised_hands"), None);
-        let mut removed = event.clone();
-        removed["type"] = json!("reaction_removed");
-        assert_eq!(kudos_reaction(&removed, "raised_hands"), None);
-        let taken = kudos_reaction_removed(&removed, "raised_hands").unwrap();
+        file["item"] = json!({"type": "file", "id": "F1"});
+        assert_eq!(added(&file, "raised_hands"), None);
+        let mut no_author = event.clone();
+        no_author["item_user"] = serde_json::Value::Null;
+        assert_eq!(added(&no_author, "raised_hands"), None);
+        let taken = removed(&event, "raised_hands").unwrap();
         assert_eq!(taken.source(), "slack:reaction:C1:1360782400.498405");
-        assert_eq!(kudos_reaction_removed(&removed, "tada"), None);
-        assert_eq!(kudos_reaction_removed(&event, "raised_hands"), None);
+        assert_eq!(removed(&event, "tada"), None);
     }
 
     #[test]
     fn only_the_home_tab_opens_the_home() {
-        // Slack's documented `app_home_opened` example.
+        // Slack's documented `app_home_opened` example, with the view it abbreviates written out.
         let event = json!({"type": "app_home_opened", "user": "U061F7AUR", "channel": "D0LAN2Q65",
-            "event_ts": "1515449522000016", "tab": "home", "view": {"id": "VPASKP233"}});
-        assert_eq!(home_opened(&event), Some("U061F7AUR".into()));
+            "event_ts": "1515449522000016", "tab": "home",
+            "view": {"id": "VPASKP233", "type": "home", "blocks": []}});
+        assert_eq!(home_opened(&read(&event)), Some("U061F7AUR".into()));
         let mut messages = event.clone();
         messages["tab"] = json!("messages");
-        assert_eq!(home_opened(&messages), None);
+        assert_eq!(home_opened(&read(&messages)), None);
     }
 
     #[test]

@@ -54,23 +54,6 @@ pub struct SlackUser {
 }
 
 impl SlackUser {
-    /// A user object as `users.info` and the `user_change` event carry it; what cannot be read
-    /// as one leaves the id as the name.
-    pub fn from_json(id: &str, u: &Value) -> SlackUser {
-        match serde_json::from_value::<slack_morphism::SlackUser>(u.clone()) {
-            Ok(user) => SlackUser::from_slack(id, &user),
-            Err(e) => {
-                tracing::warn!(user = id, error = %e, "a Slack user object that does not read");
-                SlackUser {
-                    id: id.to_string(),
-                    name: id.to_string(),
-                    time_zone: None,
-                    is_bot: false,
-                }
-            }
-        }
-    }
-
     /// The parts of slack-morphism's user the bot uses.
     pub fn from_slack(id: &str, u: &slack_morphism::SlackUser) -> SlackUser {
         let non_empty = |v: Option<&String>| v.filter(|s| !s.trim().is_empty()).cloned();

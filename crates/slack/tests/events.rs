@@ -57,7 +57,7 @@ fn home_opened(user: &str) -> Value {
         "channel": "D0LAN2Q65",
         "event_ts": "1515449522000016",
         "tab": "home",
-        "view": {"id": "VPASKP233", "type": "home"},
+        "view": {"id": "VPASKP233", "type": "home", "blocks": []},
     })
 }
 
@@ -488,7 +488,7 @@ async fn press_on_home(h: &Harness, blocks: &Value, label: &str, trigger: &str) 
         "user": {"id": "UOFFICE", "username": "olivia", "name": "olivia", "team_id": "T0001"},
         "container": {"type": "view", "view_id": "VPASKP233"},
         "trigger_id": format!("12321423423.333649436676.{trigger}"),
-        "view": {"id": "VPASKP233", "type": "home"},
+        "view": {"id": "VPASKP233", "type": "home", "blocks": []},
         "actions": [{"action_id": button["action_id"], "value": button["value"], "type": "button"}],
     }))
     .await

@@ -357,15 +357,15 @@ async fn bot_messages_and_the_bots_own_are_ignored() {
     for (id, event) in [
         (
             "Ev1",
-            json!({"type": "message", "channel": "D1", "channel_type": "im", "user": "UBOT", "text": "hello"}),
+            json!({"type": "message", "channel": "D1", "channel_type": "im", "user": "UBOT", "text": "hello", "ts": "1741082400.000101"}),
         ),
         (
             "Ev2",
-            json!({"type": "message", "channel": "D1", "channel_type": "im", "bot_id": "B1", "user": "U9", "text": "hello"}),
+            json!({"type": "message", "channel": "D1", "channel_type": "im", "bot_id": "B1", "user": "U9", "text": "hello", "ts": "1741082400.000102"}),
         ),
         (
             "Ev3",
-            json!({"type": "message", "subtype": "message_changed", "channel": "D1", "channel_type": "im", "text": "x"}),
+            json!({"type": "message", "subtype": "message_changed", "channel": "D1", "channel_type": "im", "text": "x", "ts": "1741082400.000103"}),
         ),
         (
             "Ev4",
@@ -381,7 +381,7 @@ async fn bot_messages_and_the_bots_own_are_ignored() {
         );
     }
     // A person's message to the bot gets an answer (help, no check-in open).
-    let body = h.event_body("Ev5", json!({"type": "message", "channel": "D1", "channel_type": "im", "user": "U9", "text": "hello"}));
+    let body = h.event_body("Ev5", json!({"type": "message", "channel": "D1", "channel_type": "im", "user": "U9", "text": "hello", "ts": "1741082400.000105"}));
     assert_eq!(
         h.send(h.signed("/slack/events", "application/json", &body))
             .await

@@ -364,7 +364,7 @@ async fn the_home_tab_is_published_over_socket_mode_once() {
     let event = h.event(
         "Ev0SOCKETHOME",
         json!({"type": "app_home_opened", "user": "U9", "channel": "D1", "tab": "home",
-               "event_ts": "1515449522000016", "view": {"id": "VPASKP233"}}),
+               "event_ts": "1515449522000016", "view": {"id": "VPASKP233", "type": "home", "blocks": []}}),
     );
     let ack = connection
         .envelope("home-envelope-1", "events_api", event.clone(), 0)
