@@ -626,34 +626,7 @@ async fn submit_form(base: &str, calls: &Recorded, user: &str, values: &[(&str, 
         .find(|(m, _)| m == "views.open")
         .map(|(_, b)| b["view"].clone())
         .expect("a modal was opened");
-    let mut state = serde_json::Map::new();
-    for input in view["blocks"].as_array().unwrap() {
-        if input["type"] != "input" {
-            continue;
-        }
-        let id = input["block_id"].as_str().unwrap();
-        let value = values
-            .iter()
-            .find(|(k, _)| *k == id)
-            .map_or(Value::Null, |(_, v)| json!(v));
-        state.insert(
-            id.into(),
-            json!({"value": {"type": "plain_text_input", "value": value}}),
-        );
-    }
-    let payload = json!({
-        "type": "view_submission",
-        "team": {"id": "T0001", "domain": "example"},
-        "user": {"id": user, "username": user, "name": user, "team_id": "T0001"},
-        "api_app_id": "A1",
-        "trigger_id": "12466734323.1395872398",
-        "view": {
-            "id": "V0001", "type": "modal", "callback_id": view["callback_id"],
-            "private_metadata": view["private_metadata"], "blocks": view["blocks"],
-            "state": {"values": state}, "hash": "156772938.1827394",
-        },
-    })
-    .to_string();
+    let payload = slack_api::view_submission(&view, (user, user), values).to_string();
     let body = serde_urlencoded::to_string([("payload", payload)]).unwrap();
     let text = post_signed_form(base, "/slack/interactivity", body)
         .await

@@ -4,7 +4,8 @@
 //! beside its field, and nothing is saved until it is right.
 //!
 //! Both transports come here: the signed `/slack/interactivity` endpoint and Socket Mode's
-//! `interactive` envelopes (whose acknowledgement carries the same JSON body).
+//! `interactive` envelopes (whose acknowledgement carries the same JSON body). Payloads are read
+//! as slack-morphism's `SlackInteractionEvent`.
 
 use crate::app::{SlackApp, deliver, deliveries, within_deadline};
 use crate::inbound::bot_account;
@@ -15,7 +16,14 @@ use ambassador_core::{
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use slack_morphism::blocks::{SlackViewSubmissionErrorsResponse, SlackViewSubmissionResponse};
+use slack_morphism::blocks::{
+    SlackView, SlackViewState, SlackViewSubmissionErrorsResponse, SlackViewSubmissionResponse,
+};
+use slack_morphism::events::{
+    SlackInteractionActionContainer, SlackInteractionBlockActionsEvent, SlackInteractionEvent,
+    SlackInteractionViewSubmissionEvent,
+};
+use slack_morphism::{SlackActionId, SlackBasicUserInfo};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tracing::Instrument;
@@ -31,18 +39,15 @@ struct Metadata {
 /// Who acted, as a chat line for the core.
 fn inbound_of<S: Store, C: Clock>(
     app: &SlackApp<S, C>,
-    payload: &Value,
+    user: &SlackBasicUserInfo,
     channel: &str,
     text: String,
 ) -> Option<Inbound> {
-    let user = payload["user"]["id"].as_str().filter(|u| !u.is_empty())?;
-    let name = payload["user"]["name"]
-        .as_str()
-        .or(payload["user"]["username"].as_str())
-        .unwrap_or_default();
+    let id = Some(user.id.0.as_str()).filter(|u| !u.is_empty())?;
+    let name = user.name.as_ref().or(user.username.as_ref());
     Some(Inbound {
-        sender: Account::new(Platform::Slack, user),
-        sender_name: name.to_string(),
+        sender: Account::new(Platform::Slack, id),
+        sender_name: name.cloned().unwrap_or_default(),
         room: channel.to_string(),
         text,
         bot: bot_account(app.bot()),
@@ -51,7 +56,10 @@ fn inbound_of<S: Store, C: Clock>(
     })
 }
 
-/// An interaction payload (already authenticated); the acknowledgement to give.
+/// An interaction payload (already authenticated), read as slack-morphism's
+/// `SlackInteractionEvent`; the acknowledgement to give. One that does not read as its model is
+/// logged; a modal then stays open with an apology (nothing typed is lost), a button press is
+/// acknowledged.
 pub(crate) async fn handle_interaction<S: Store, C: Clock>(
     app: &Arc<SlackApp<S, C>>,
     payload: Value,
@@ -64,12 +72,18 @@ pub(crate) async fn handle_interaction<S: Store, C: Clock>(
         user = %payload["user"]["id"].as_str().unwrap_or_default(),
     );
     async {
-        match kind.as_str() {
-            "block_actions" => block_actions(app, &payload).await,
-            "view_submission" => view_submission(app, &payload).await,
-            other => {
-                tracing::debug!(kind = other, "Slack interaction acknowledged and ignored");
+        match serde_json::from_value::<SlackInteractionEvent>(payload.clone()) {
+            Ok(SlackInteractionEvent::BlockActions(event)) => block_actions(app, &event).await,
+            Ok(SlackInteractionEvent::ViewSubmission(event)) => {
+                view_submission(app, &event, &payload).await
+            }
+            Ok(_) => {
+                tracing::debug!("Slack interaction acknowledged and ignored");
                 StatusCode::OK.into_response()
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "a Slack interaction that does not read as slack-morphism's model");
+                not_taken(&payload)
             }
         }
     }
@@ -78,35 +92,46 @@ pub(crate) async fn handle_interaction<S: Store, C: Clock>(
 }
 
 /// A button pressed in one of the bot's messages (or its Home tab).
-async fn block_actions<S: Store, C: Clock>(app: &Arc<SlackApp<S, C>>, payload: &Value) -> Response {
-    let channel = payload["channel"]["id"]
-        .as_str()
-        .or(payload["container"]["channel_id"].as_str())
-        .unwrap_or_default()
-        .to_string();
-    let Some(pressed) = payload["actions"].as_array().and_then(|a| a.first()) else {
+async fn block_actions<S: Store, C: Clock>(
+    app: &Arc<SlackApp<S, C>>,
+    event: &SlackInteractionBlockActionsEvent,
+) -> Response {
+    let in_message = match &event.container {
+        SlackInteractionActionContainer::Message(m) => m.channel_id.as_ref(),
+        SlackInteractionActionContainer::MessageAttachment(m) => m.channel_id.as_ref(),
+        SlackInteractionActionContainer::View(_) => None,
+    };
+    let channel = event
+        .channel
+        .as_ref()
+        .map(|c| &c.id)
+        .or(in_message)
+        .map(|c| c.0.clone())
+        .unwrap_or_default();
+    let Some(pressed) = event.actions.as_ref().and_then(|a| a.first()) else {
         return StatusCode::OK.into_response();
     };
-    let action: Action = match pressed["value"]
-        .as_str()
-        .map(serde_json::from_str::<Action>)
-    {
+    let action: Action = match pressed.value.as_deref().map(serde_json::from_str::<Action>) {
         Some(Ok(action)) => action,
         _ => {
-            tracing::debug!(action_id = ?pressed["action_id"].as_str(), "not one of the bot's buttons");
+            tracing::debug!(action_id = %pressed.action_id.0, "not one of the bot's buttons");
             return StatusCode::OK.into_response();
         }
     };
+    let Some(user) = &event.user else {
+        return StatusCode::OK.into_response();
+    };
     match action {
         Action::Command(command) => {
-            let Some(inbound) = inbound_of(app, payload, &channel, format!("/{command}")) else {
+            let Some(inbound) = inbound_of(app, user, &channel, format!("/{command}")) else {
                 return StatusCode::OK.into_response();
             };
             tracing::info!(command = %command, "button pressed");
-            let response_url = payload["response_url"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
+            let response_url = event
+                .response_url
+                .as_ref()
+                .map(|u| u.0.to_string())
+                .unwrap_or_default();
             let user = inbound.sender.id.clone();
             let worker = app.clone();
             within_deadline(app, tracing::Span::current(), async move {
@@ -120,11 +145,10 @@ async fn block_actions<S: Store, C: Clock>(app: &Arc<SlackApp<S, C>>, payload: &
             .await
         }
         Action::Form(form) => {
-            let trigger = payload["trigger_id"].as_str().unwrap_or_default();
-            let Some(inbound) = inbound_of(app, payload, &channel, String::new()) else {
+            let Some(inbound) = inbound_of(app, user, &channel, String::new()) else {
                 return StatusCode::OK.into_response();
             };
-            if let Err(e) = open_form(app, &inbound, &form, trigger, &channel).await {
+            if let Err(e) = open_form(app, &inbound, &form, &event.trigger_id.0, &channel).await {
                 tracing::warn!(error = %e, "could not open a modal");
             }
             StatusCode::OK.into_response()
@@ -167,16 +191,12 @@ pub(crate) async fn open_form<S: Store, C: Clock>(
 }
 
 /// The submitted values: (block id, text) of each of the form's inputs.
-fn submitted_values(view: &Value) -> Vec<(String, String)> {
+fn submitted_values(state: Option<&SlackViewState>) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    if let Some(blocks) = view["state"]["values"].as_object() {
-        for (block_id, actions) in blocks {
-            if let Some(v) = actions[INPUT_ACTION]["value"].as_str() {
-                out.push((block_id.clone(), v.to_string()));
-            } else if actions.get(INPUT_ACTION).is_some() {
-                // An empty optional field comes as `"value": null`.
-                out.push((block_id.clone(), String::new()));
-            }
+    for (block_id, actions) in state.into_iter().flat_map(|s| &s.values) {
+        if let Some(input) = actions.get(&SlackActionId::new(INPUT_ACTION.to_string())) {
+            // An empty optional field comes as `"value": null`.
+            out.push((block_id.0.clone(), input.value.clone().unwrap_or_default()));
         }
     }
     out
@@ -211,18 +231,22 @@ pub(crate) fn not_taken(payload: &Value) -> Response {
     field_errors(&[(first_field, apology_text())])
 }
 
-/// A modal form sent.
+/// A modal form sent (`payload`: as it came, for the apology beside its first field).
 async fn view_submission<S: Store, C: Clock>(
     app: &Arc<SlackApp<S, C>>,
+    event: &SlackInteractionViewSubmissionEvent,
     payload: &Value,
 ) -> Response {
-    let view = &payload["view"];
-    if view["callback_id"] != FORM_CALLBACK {
-        tracing::debug!(callback_id = ?view["callback_id"].as_str(), "not one of the bot's modals");
+    let SlackView::Modal(view) = &event.view.view else {
+        return StatusCode::OK.into_response();
+    };
+    if view.callback_id.as_ref().map(|c| c.0.as_str()) != Some(FORM_CALLBACK) {
+        tracing::debug!(callback_id = ?view.callback_id, "not one of the bot's modals");
         return StatusCode::OK.into_response();
     }
-    let metadata: Metadata = match view["private_metadata"]
-        .as_str()
+    let metadata: Metadata = match view
+        .private_metadata
+        .as_deref()
         .map(serde_json::from_str::<Metadata>)
     {
         Some(Ok(m)) => m,
@@ -231,16 +255,10 @@ async fn view_submission<S: Store, C: Clock>(
             return StatusCode::OK.into_response();
         }
     };
-    let Some(inbound) = inbound_of(app, payload, &metadata.channel, String::new()) else {
+    let Some(inbound) = inbound_of(app, &event.user, &metadata.channel, String::new()) else {
         return StatusCode::OK.into_response();
     };
-    let values = submitted_values(view);
-    let first_field = view["blocks"]
-        .as_array()
-        .and_then(|b| b.iter().find(|b| b["type"] == "input"))
-        .and_then(|b| b["block_id"].as_str())
-        .unwrap_or_default()
-        .to_string();
+    let values = submitted_values(event.view.state_params.state.as_ref());
     let user = inbound.sender.id.clone();
     let worker = app.clone();
     let form = metadata.form.clone();
@@ -258,11 +276,11 @@ async fn view_submission<S: Store, C: Clock>(
         }
         Ok(Ok(Err(e))) => {
             tracing::error!(error = %e, "the store failed while taking a form");
-            field_errors(&[(first_field, apology_text())])
+            not_taken(payload)
         }
         Ok(Err(e)) => {
             tracing::error!(error = %e, "taking a form panicked");
-            field_errors(&[(first_field, apology_text())])
+            not_taken(payload)
         }
         Err(_) => {
             // Slow: close the modal now; the answer comes by direct message.

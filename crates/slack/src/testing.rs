@@ -126,3 +126,44 @@ pub fn answer(method: &str, args: &Value) -> Value {
         _ => ok_answer(method, args, "1700000000.000100").unwrap_or_else(|| json!({"ok": true})),
     }
 }
+
+/// The `view_submission` Slack sends when `user` (id, name) submits `view` (a modal as `views.open`
+/// was given it) with `values` by input block id (an input not named comes back empty, as `null`).
+pub fn view_submission(view: &Value, user: (&str, &str), values: &[(&str, &str)]) -> Value {
+    let (user, name) = user;
+    let mut state = serde_json::Map::new();
+    for block in view["blocks"].as_array().into_iter().flatten() {
+        let Some(id) = block["block_id"]
+            .as_str()
+            .filter(|_| block["type"] == "input")
+        else {
+            continue;
+        };
+        let value = values
+            .iter()
+            .find(|(k, _)| *k == id)
+            .map_or(Value::Null, |(_, v)| json!(v));
+        let action = block["element"]["action_id"].as_str().unwrap_or("value");
+        state.insert(
+            id.into(),
+            json!({ action: {"type": "plain_text_input", "value": value} }),
+        );
+    }
+    let mut submitted = view.clone();
+    if let Some(v) = submitted.as_object_mut() {
+        v.insert("id".into(), json!("V0001"));
+        v.insert("team_id".into(), json!(TEAM_ID));
+        v.insert("app_id".into(), json!(APP_ID));
+        v.insert("bot_id".into(), json!(BOT_ID));
+        v.insert("hash".into(), json!("156772938.1827394"));
+        v.insert("state".into(), json!({ "values": state }));
+    }
+    json!({
+        "type": "view_submission",
+        "team": {"id": TEAM_ID, "domain": "example"},
+        "user": {"id": user, "username": name, "name": name, "team_id": TEAM_ID},
+        "api_app_id": APP_ID,
+        "trigger_id": "12466734323.1395872398",
+        "view": submitted,
+    })
+}

@@ -486,6 +486,8 @@ async fn press_on_home(h: &Harness, blocks: &Value, label: &str, trigger: &str) 
     h.interact(json!({
         "type": "block_actions",
         "user": {"id": "UOFFICE", "username": "olivia", "name": "olivia", "team_id": "T0001"},
+        "team": {"id": "T0001", "domain": "example"},
+        "api_app_id": "A123456",
         "container": {"type": "view", "view_id": "VPASKP233"},
         "trigger_id": format!("12321423423.333649436676.{trigger}"),
         "view": {"id": "VPASKP233", "type": "home", "blocks": []},

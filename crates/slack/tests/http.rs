@@ -618,6 +618,20 @@ async fn a_checkin_prompt_is_answered_through_its_modal() {
         ("q1", "Two teams argue over who owns the CI templates."),
         ("q4", "A budget for an inner-source hackathon 🎉"),
     ];
+    // A submission that does not read as slack-morphism's model (here without the team Slack
+    // always names) keeps the modal open with an apology, and what was typed stays in it.
+    let mut unreadable =
+        ambassador_slack::testing::view_submission(&h.last_view(), ("U5", "U5"), &values);
+    unreadable.as_object_mut().unwrap().remove("team");
+    let (status, body) = h.interact(unreadable).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["response_action"], "errors", "{body}");
+    assert!(
+        body["errors"]["q1"].as_str().unwrap().contains("Sorry"),
+        "{body}"
+    );
+    assert!(checkin().await.answer.is_empty());
+
     let (status, body) = h.submit("U5", &values).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.is_null(), "the modal closes: {body}");

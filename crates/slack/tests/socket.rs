@@ -498,27 +498,16 @@ async fn a_modal_submitted_over_socket_mode_gets_its_field_errors_in_the_acknowl
     assert_eq!(opened.len(), 1);
     let view = opened[0]["view"].clone();
     let submission = |department: &str| {
-        let mut values = serde_json::Map::new();
-        for (id, text) in [
-            ("a1", "To connect Finance with the platform teams."),
-            ("a2", "I review pull requests to the shared ledger library."),
-            ("a3", "Office hours."),
-            ("department", department),
-        ] {
-            values.insert(
-                id.into(),
-                json!({"value": {"type": "plain_text_input", "value": text}}),
-            );
-        }
-        json!({
-            "type": "view_submission",
-            "user": {"id": "U3", "username": "eve", "name": "eve"},
-            "view": {
-                "type": "modal", "callback_id": view["callback_id"],
-                "private_metadata": view["private_metadata"], "blocks": view["blocks"],
-                "state": {"values": values},
-            },
-        })
+        ambassador_slack::testing::view_submission(
+            &view,
+            ("U3", "eve"),
+            &[
+                ("a1", "To connect Finance with the platform teams."),
+                ("a2", "I review pull requests to the shared ledger library."),
+                ("a3", "Office hours."),
+                ("department", department),
+            ],
+        )
     };
     let ack = connection
         .envelope("2e000000-0002", "interactive", submission("Fnance"), 0)

@@ -211,28 +211,17 @@ async fn the_application_modal_asks_the_zone_prefilled_from_the_profile() {
     assert_eq!(zone["element"]["initial_value"], "America/New_York");
 
     let submit = |tz: &str| {
-        let mut values = serde_json::Map::new();
-        for (id, text) in [
-            ("a1", "To connect Sales with the platform teams."),
-            ("a2", "I review pull requests to the shared CRM library."),
-            ("a3", "Office hours."),
-            ("department", "Sales"),
-            ("time_zone", tz),
-        ] {
-            values.insert(
-                id.into(),
-                json!({"value": {"type": "plain_text_input", "value": text}}),
-            );
-        }
-        json!({
-            "type": "view_submission",
-            "user": {"id": "U7", "username": "carol", "name": "carol"},
-            "view": {
-                "type": "modal", "callback_id": view["callback_id"],
-                "private_metadata": view["private_metadata"], "blocks": view["blocks"],
-                "state": {"values": values},
-            },
-        })
+        ambassador_slack::testing::view_submission(
+            &view,
+            ("U7", "carol"),
+            &[
+                ("a1", "To connect Sales with the platform teams."),
+                ("a2", "I review pull requests to the shared CRM library."),
+                ("a3", "Office hours."),
+                ("department", "Sales"),
+                ("time_zone", tz),
+            ],
+        )
     };
     // A typo is pointed out beside the field, with the closest names; nothing is sent.
     let (_, body) = h.interact(submit("America/New_Yrok")).await;

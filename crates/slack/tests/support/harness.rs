@@ -205,29 +205,11 @@ impl Harness {
         user: &str,
         values: &[(&str, &str)],
     ) -> (StatusCode, Value) {
-        let mut state = serde_json::Map::new();
-        for id in inputs(view) {
-            let value = values
-                .iter()
-                .find(|(k, _)| *k == id)
-                .map_or(Value::Null, |(_, v)| json!(v));
-            state.insert(
-                id,
-                json!({"value": {"type": "plain_text_input", "value": value}}),
-            );
-        }
-        self.interact(json!({
-            "type": "view_submission",
-            "team": {"id": "T0001", "domain": "example"},
-            "user": {"id": user, "username": user, "name": user, "team_id": "T0001"},
-            "api_app_id": "A123456",
-            "trigger_id": "12466734323.1395872398",
-            "view": {
-                "id": "V0001", "type": "modal", "callback_id": view["callback_id"],
-                "private_metadata": view["private_metadata"], "blocks": view["blocks"],
-                "state": {"values": state}, "hash": "156772938.1827394",
-            },
-        }))
+        self.interact(ambassador_slack::testing::view_submission(
+            view,
+            (user, user),
+            values,
+        ))
         .await
     }
 
