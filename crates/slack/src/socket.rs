@@ -8,6 +8,11 @@
 //! the answer as `payload`, like the body of an HTTP acknowledgement). A `disconnect` message, a
 //! closed or dropped connection, or a silent one ends it; the bot then opens a new one, with
 //! backoff while that fails. Commands and events are handled by the same code as over HTTP.
+//!
+//! This connection is the project's own rather than slack-morphism's `SlackClientSocketModeListener`,
+//! which handles one envelope at a time per connection, drops acknowledgements still being worked
+//! out when Slack says `disconnect`, and logs the connection URL with its ticket when a connection
+//! fails (the README's "Libraries" gives the evidence).
 
 use crate::app::SlackApp;
 use crate::http::{answer_command, handle_event};
