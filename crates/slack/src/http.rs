@@ -244,11 +244,10 @@ pub(crate) async fn handle_event<S: Store, C: Clock>(
                 command = "kudos reaction",
             );
             let worker = app.clone();
-            let task = tokio::spawn(
-                async move { worker.kudos_by_reaction(reaction).await }.instrument(span),
-            );
-            let _ = tokio::time::timeout(app.settings.ack_deadline, task).await;
-            return StatusCode::OK.into_response();
+            return within_deadline(app, span, async move {
+                worker.kudos_by_reaction(reaction).await
+            })
+            .await;
         }
         SlackEventCallbackBody::ReactionRemoved(event) => {
             let Some(removed) = wanted.and_then(|w| kudos_reaction_removed(event, w)) else {
@@ -322,29 +321,25 @@ pub(crate) async fn handle_event<S: Store, C: Clock>(
         event_id,
     );
     let worker = app.clone();
-    let task = tokio::spawn(
-        async move {
-            let (name, profile) = match worker.client.user(&dm.user).await {
-                Ok(user) => (user.name.clone(), Some(user)),
-                Err(e) => {
-                    tracing::debug!(error = %e, "users.info failed; keeping the stored name");
-                    (String::new(), None)
-                }
-            };
-            let inbound = dm.inbound(name, worker.bot());
-            worker.introduce_mentioned(&inbound.text).await;
-            let handled = worker.program.handle(&inbound).await;
-            let all = deliveries(Ok(handled), &dm.user, Some(&dm.channel));
-            deliver(&worker.client, "", all).await;
-            if let Some(profile) = &profile {
-                worker.note_profile(profile).await;
-            }
-        }
-        .instrument(span),
-    );
     // Answer Slack within its deadline; the work goes on if it takes longer.
-    let _ = tokio::time::timeout(app.settings.ack_deadline, task).await;
-    StatusCode::OK.into_response()
+    within_deadline(app, span, async move {
+        let (name, profile) = match worker.client.user(&dm.user).await {
+            Ok(user) => (user.name.clone(), Some(user)),
+            Err(e) => {
+                tracing::debug!(error = %e, "users.info failed; keeping the stored name");
+                (String::new(), None)
+            }
+        };
+        let inbound = dm.inbound(name, worker.bot());
+        worker.introduce_mentioned(&inbound.text).await;
+        let handled = worker.program.handle(&inbound).await;
+        let all = deliveries(Ok(handled), &dm.user, Some(&dm.channel));
+        deliver(&worker.client, "", all).await;
+        if let Some(profile) = &profile {
+            worker.note_profile(profile).await;
+        }
+    })
+    .await
 }
 
 async fn interactivity<S: Store, C: Clock>(

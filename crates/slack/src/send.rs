@@ -235,18 +235,7 @@ impl SlackClient {
         channel: &str,
         message: &SlackMessage,
     ) -> Result<(), SendError> {
-        let request = SlackApiChatPostMessageRequest::new(
-            SlackChannelId(channel.to_string()),
-            Self::content(message),
-        )
-        .with_unfurl_links(false)
-        .with_unfurl_media(false);
-        let token = self.token();
-        let s = self.api.open_session(&token);
-        within("chat.postMessage", async {
-            accepted("chat.postMessage", s.chat_post_message(&request).await)
-        })
-        .await
+        self.post(channel, None, message).await
     }
 
     /// `chat.postMessage` as a reply in the thread of the message `thread_ts`.
@@ -256,11 +245,20 @@ impl SlackClient {
         thread_ts: &str,
         message: &SlackMessage,
     ) -> Result<(), SendError> {
+        self.post(channel, Some(thread_ts), message).await
+    }
+
+    async fn post(
+        &self,
+        channel: &str,
+        thread_ts: Option<&str>,
+        message: &SlackMessage,
+    ) -> Result<(), SendError> {
         let request = SlackApiChatPostMessageRequest::new(
             SlackChannelId(channel.to_string()),
             Self::content(message),
         )
-        .with_thread_ts(SlackTs(thread_ts.to_string()))
+        .opt_thread_ts(thread_ts.map(|t| SlackTs(t.to_string())))
         .with_unfurl_links(false)
         .with_unfurl_media(false);
         let token = self.token();
@@ -345,8 +343,6 @@ impl SlackClient {
         .with_oldest(SlackTs(ts.to_string()))
         .with_inclusive(true)
         .with_limit(1);
-        let token = self.token();
-        let s = self.api.open_session(&token);
         let replies = within("conversations.replies", async {
             s.conversations_replies(&replies).await
         })
