@@ -14,14 +14,9 @@ use serde::Serialize;
 use std::collections::HashSet;
 use std::io::Write;
 
-/// `2027-Q1`.
+/// `2027-Q1`, read by the same rule as the chat command's.
 fn parse_quarter(text: &str) -> anyhow::Result<(i32, u32)> {
-    let parsed = ambassador_core::command::parse(&format!("/ambassadors quarter {text}"))
-        .and_then(|p| p.command.ok());
-    match parsed {
-        Some(ambassador_core::command::Command::Quarter { quarter: Some(q) }) => Ok(q),
-        _ => anyhow::bail!("`{text}` is not a quarter: write it like 2027-Q1"),
-    }
+    ambassador_core::command::parse_quarter(text.trim()).map_err(|e| anyhow::anyhow!(e.message))
 }
 
 /// The activity of a quarter as Markdown (the regional report and every entry) or CSV.

@@ -7,7 +7,7 @@ mod parse;
 mod token;
 
 pub use help::{HelpEntry, USAGE, help_entries};
-pub use parse::{ParseError, Parsed, label_of, parse, parse_date, tags_of};
+pub use parse::{ParseError, Parsed, label_of, parse, parse_date, parse_quarter, tags_of};
 
 /// How a command names a person: the platform id as written (`ada` from `@ada`, `U012AB3CD` from
 /// `<@U012AB3CD|ada>`, `@ada:example.org` on Matrix).

@@ -830,8 +830,8 @@ fn parse_log(rest: &str, tokens: &[Token]) -> PResult<Command> {
     }
 }
 
-/// `2027-Q1` (also `2027q1`, `Q1-2027`).
-fn parse_quarter(text: &str) -> PResult<(i32, u32)> {
+/// `2027-Q1` (also `2027q1`, `Q1-2027`): the year and the quarter (1–4).
+pub fn parse_quarter(text: &str) -> PResult<(i32, u32)> {
     let t = text.to_uppercase().replace(['-', ' ', '/'], "");
     let (year, quarter) = match t.strip_prefix('Q') {
         Some(rest) => (rest.get(1..), rest.get(..1)),
