@@ -47,7 +47,7 @@ pub struct SlackSettings {
     /// reacted to, from the person who reacted; `None`: off.
     pub kudos_reaction: Option<String>,
     /// Calls to the Web API wait their turn within Slack's rate limits (slack-morphism's rate
-    /// control, see [`SlackClient::with_rate_control`]). `run` turns it on (`slack.rate_control`).
+    /// control, see [`SlackClient::rate_controlled`]). `run` turns it on (`slack.rate_control`).
     pub rate_control: bool,
 }
 
@@ -89,11 +89,10 @@ const KNOWN_PEOPLE: usize = 10_000;
 impl SlackSettings {
     /// A Web API client with the bot token, as these settings describe it.
     pub fn client(&self) -> SlackClient {
-        let client = SlackClient::new(&self.api_base, self.bot_token.clone());
         if self.rate_control {
-            client.with_rate_control()
+            SlackClient::rate_controlled(&self.api_base, self.bot_token.clone())
         } else {
-            client
+            SlackClient::new(&self.api_base, self.bot_token.clone())
         }
     }
 }

@@ -262,7 +262,7 @@ pub(crate) async fn handle_event<S: Store, C: Clock>(
             .await;
         }
         SlackEventCallbackBody::UserChange(event) if !event.user.id.0.is_empty() => {
-            let user = SlackUser::from_slack(&event.user.id.0, &event.user);
+            let user = SlackUser::from_slack(&event.user);
             let span = tracing::info_span!("slack_event", platform = "slack", user = %user.id, event_id,
                 command = "profile change");
             let worker = app.clone();

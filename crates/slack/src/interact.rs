@@ -15,6 +15,7 @@ use ambassador_core::{
 };
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 use serde_json::Value;
 use slack_morphism::blocks::{
     SlackView, SlackViewState, SlackViewSubmissionErrorsResponse, SlackViewSubmissionResponse,
@@ -72,7 +73,7 @@ pub(crate) async fn handle_interaction<S: Store, C: Clock>(
         user = %payload["user"]["id"].as_str().unwrap_or_default(),
     );
     async {
-        match serde_json::from_value::<SlackInteractionEvent>(payload.clone()) {
+        match SlackInteractionEvent::deserialize(&payload) {
             Ok(SlackInteractionEvent::BlockActions(event)) => block_actions(app, &event).await,
             Ok(SlackInteractionEvent::ViewSubmission(event)) => {
                 view_submission(app, &event, &payload).await

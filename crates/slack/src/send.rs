@@ -55,7 +55,8 @@ pub struct SlackUser {
 
 impl SlackUser {
     /// The parts of slack-morphism's user the bot uses.
-    pub fn from_slack(id: &str, u: &slack_morphism::SlackUser) -> SlackUser {
+    pub fn from_slack(u: &slack_morphism::SlackUser) -> SlackUser {
+        let id = u.id.0.as_str();
         let non_empty = |v: Option<&String>| v.filter(|s| !s.trim().is_empty()).cloned();
         let profile = u.profile.as_ref();
         SlackUser {
@@ -181,37 +182,38 @@ fn https_connector() -> HttpsConnector<HttpConnector> {
 
 impl SlackClient {
     /// `base`: the Web API base URL (`https://slack.com/api`, or a local fake in tests: plain
-    /// http is allowed for it). No rate control: see [`SlackClient::with_rate_control`].
+    /// http is allowed for it). No rate control: see [`SlackClient::rate_controlled`].
     pub fn new(base: &str, token: Secret) -> Self {
+        Self::build(base, token, None)
+    }
+
+    /// With slack-morphism's rate control on: calls wait their turn within Slack's published
+    /// tiers (counted per workspace once `auth.test` named it) and `chat.postMessage` within its
+    /// special limit, one a second. A 429 is not retried in here: it reaches the outbox as
+    /// "rate limited", which waits out its `Retry-After`.
+    pub fn rate_controlled(base: &str, token: Secret) -> Self {
+        Self::build(base, token, Some(SlackApiRateControlConfig::new()))
+    }
+
+    fn build(base: &str, token: Secret, rate_control: Option<SlackApiRateControlConfig>) -> Self {
         let base = base.trim_end_matches('/').to_string();
         let http = reqwest::Client::builder()
             .timeout(CALL_TIMEOUT)
             .build()
             .unwrap_or_default();
+        let connector =
+            SlackClientHyperConnector::with_connector(https_connector()).with_slack_api_url(&base);
+        let connector = match rate_control {
+            Some(config) => connector.with_rate_control(config),
+            None => connector,
+        };
         SlackClient {
-            api: Arc::new(slack_morphism::SlackClient::new(
-                SlackClientHyperConnector::with_connector(https_connector())
-                    .with_slack_api_url(&base),
-            )),
+            api: Arc::new(slack_morphism::SlackClient::new(connector)),
             http,
             base,
             token: SlackApiToken::new(SlackApiTokenValue(token.expose().to_string())),
             team: Arc::default(),
             users: Arc::default(),
-        }
-    }
-
-    /// Turns on slack-morphism's rate control: calls wait their turn within Slack's published
-    /// tiers (counted per workspace once `auth.test` named it) and `chat.postMessage` within its
-    /// special limit, one a second. A 429 is not retried in here: it reaches the outbox as
-    /// "rate limited", which waits out its `Retry-After`.
-    pub fn with_rate_control(self) -> Self {
-        let connector = SlackClientHyperConnector::with_connector(https_connector())
-            .with_slack_api_url(&self.base)
-            .with_rate_control(SlackApiRateControlConfig::new());
-        SlackClient {
-            api: Arc::new(slack_morphism::SlackClient::new(connector)),
-            ..self
         }
     }
 
@@ -425,7 +427,7 @@ impl SlackClient {
         let token = self.token();
         let s = self.api.open_session(&token);
         let answer = within("users.info", async { s.users_info(&request).await }).await?;
-        let user = SlackUser::from_slack(id, &answer.user);
+        let user = SlackUser::from_slack(&answer.user);
         let mut cache = self.users.lock().unwrap_or_else(|e| e.into_inner());
         if cache.len() >= USER_CACHE_MAX {
             cache.retain(|_, (at, _)| at.elapsed() < USER_CACHE_TTL);

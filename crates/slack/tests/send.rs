@@ -376,7 +376,7 @@ fn the_fakes_answer_in_slacks_shapes() {
 #[tokio::test]
 async fn rate_control_paces_posts_and_leaves_a_429_to_the_outbox() {
     let fake = FakeSlack::start().await;
-    let client = SlackClient::new(&fake.base, Secret::new(TOKEN)).with_rate_control();
+    let client = SlackClient::rate_controlled(&fake.base, Secret::new(TOKEN));
     assert_eq!(client.bot_user_id().await.unwrap(), "UBOT");
     let m = SlackMessenger::new(client);
     let started = std::time::Instant::now();
