@@ -4,9 +4,10 @@
 
 mod support;
 
+use ambassador_core::store_ports::*;
 use ambassador_core::{
     Account, Clock, Destination, DispatchSettings, Dispatcher, Effects, ManualClock, Message,
-    Messenger, OutboxStatus, Outgoing, Platform, SendError, Store,
+    Messenger, OutboxStatus, Outgoing, Platform, SendError,
 };
 use ambassador_store::SqlStore;
 use chrono::{DateTime, Duration, Utc};

@@ -10,7 +10,8 @@
 
 mod support;
 
-use ambassador_core::{OutboxStatus, Store};
+use ambassador_core::OutboxStatus;
+use ambassador_core::store_ports::*;
 use ambassador_slack::testing as slack_api;
 use ambassador_store::SqlStore;
 use axum::Router;

@@ -4,9 +4,10 @@
 
 mod support;
 
+use ambassador_core::store_ports::*;
 use ambassador_core::{
     Account, Clock, JobRunStatus, ManualClock, NewDepartment, OutboxStatus, Platform, Program,
-    Settings, Store,
+    Settings,
 };
 use ambassador_store::SqlStore;
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc, Weekday};

@@ -35,6 +35,7 @@ mod support;
 #[path = "support/load.rs"]
 mod load;
 
+use ambassador_core::store_ports::*;
 use ambassador_slack::testing as slack_api;
 use axum::extract::{Path as UrlPath, RawQuery};
 use axum::routing::{any, post};
@@ -373,7 +374,6 @@ async fn run(name: &str, database: &str, target_rate: u64, bin: &str) {
     let store = ambassador_store::SqlStore::connect(&url, 1)
         .await
         .expect("open the database");
-    use ambassador_core::Store;
     let now = chrono::Utc::now();
     let rows = store
         .kudos_between(

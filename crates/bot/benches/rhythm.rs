@@ -13,9 +13,10 @@
 //! 3. Scheduling: the due check-in prompts of 20,000 ambassadors in 40 time zones for the next
 //!    week. Target: under 50 ms.
 
+use ambassador_core::store_ports::*;
 use ambassador_core::{
     Account, Destination, DispatchSettings, Dispatcher, Effects, Message, Messenger, Outgoing,
-    Platform, Program, SendError, Settings, Store, SystemClock,
+    Platform, Program, SendError, Settings, SystemClock,
 };
 use ambassador_store::{Backend, SqlStore};
 

@@ -12,6 +12,7 @@ mod run;
 mod safe_csv;
 mod serve;
 
+use ambassador_core::store_ports::*;
 use ambassador_core::{Clock, Platform, Program, SimClock, SystemClock};
 use ambassador_store::SqlStore;
 use anyhow::Context;
@@ -536,7 +537,7 @@ impl ExportArgs {
 }
 
 async fn print_outbox(store: &SqlStore, all: bool) -> anyhow::Result<()> {
-    use ambassador_core::{OutboxStatus, Store};
+    use ambassador_core::OutboxStatus;
     let stats = store.outbox_stats().await?;
     println!(
         "Outbox: {} pending, {} failed, {} sent{}",

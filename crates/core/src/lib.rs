@@ -14,9 +14,12 @@ pub use message::{
     render_plain, split_message,
 };
 pub use model::*;
+pub use ports::store_ports;
 pub use ports::{
-    Clock, Destination, ManualClock, Messenger, Outgoing, SendError, SimClock, StorageFault, Store,
-    StoreError, StoreResult, SystemClock,
+    ActivityStore, AnnouncementStore, CheckinStore, Clock, CoordinationStore, Destination,
+    KudosStore, LifecycleStore, ManualClock, Messenger, OrgStore, OutboxStore, Outgoing,
+    PeopleStore, RequestStore, RosterStore, SchedulerStore, SendError, SimClock, StorageFault,
+    Store, StoreError, StoreResult, SystemClock,
 };
 pub use program::{
     CheckinSettings, Cron, DigestSettings, DispatchReport, DispatchSettings, Dispatcher, EmptyWeek,

@@ -62,11 +62,44 @@ impl std::fmt::Display for StorageFault {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Persistent state of the program. One implementation per back-end (SQLite, PostgreSQL), all held to
+/// Persistent state of the program: the sum of one port per concern, each below. One implementation
+/// per back-end (SQLite, PostgreSQL) and one in memory for tests (feature `testing`), all held to
 /// the same conformance suite. Names are matched by [`name_key`] (case-, width- and space-insensitive).
-pub trait Store: Send + Sync + 'static {
-    // ---- people ----
+/// Implement the concern traits; `Store` follows.
+pub trait Store:
+    PeopleStore
+    + OrgStore
+    + RosterStore
+    + KudosStore
+    + LifecycleStore
+    + RequestStore
+    + CheckinStore
+    + AnnouncementStore
+    + ActivityStore
+    + SchedulerStore
+    + OutboxStore
+    + CoordinationStore
+{
+}
 
+impl<T> Store for T where
+    T: PeopleStore
+        + OrgStore
+        + RosterStore
+        + KudosStore
+        + LifecycleStore
+        + RequestStore
+        + CheckinStore
+        + AnnouncementStore
+        + ActivityStore
+        + SchedulerStore
+        + OutboxStore
+        + CoordinationStore
+{
+}
+
+/// People: one per platform account, with their time zone.
+pub trait PeopleStore: Send + Sync + 'static {
     /// The person behind `account`, created on first sight. A changed non-empty display name is updated.
     /// The name is stored as given: callers clean it with [`crate::model::display_name`] first.
     fn ensure_person(
@@ -78,8 +111,8 @@ pub trait Store: Send + Sync + 'static {
         &self,
         account: &Account,
     ) -> impl Future<Output = StoreResult<Option<Person>>> + Send;
-    /// The known people among `accounts`, as [`find_person`](Store::find_person) gives them, each
-    /// with their roster entry (any status, alumni included) as [`ambassador`](Store::ambassador)
+    /// The known people among `accounts`, as [`find_person`](PeopleStore::find_person) gives them, each
+    /// with their roster entry (any status, alumni included) as [`ambassador`](RosterStore::ambassador)
     /// gives it, in one read; in no particular order, unknown accounts left out.
     fn find_people_and_ambassadors(
         &self,
@@ -96,9 +129,10 @@ pub trait Store: Send + Sync + 'static {
         time_zone: &str,
         chosen: bool,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
+}
 
-    // ---- org map ----
-
+/// The org map: departments, their regions and headcounts.
+pub trait OrgStore: Send + Sync + 'static {
     /// `Conflict` when a department with the same name key exists.
     fn add_department(
         &self,
@@ -129,9 +163,13 @@ pub trait Store: Send + Sync + 'static {
         &self,
         name: &str,
     ) -> impl Future<Output = StoreResult<Option<Department>>> + Send;
+    /// True when the store holds no department, no person and no kudos (a fresh database).
+    fn is_empty(&self) -> impl Future<Output = StoreResult<bool>> + Send;
+}
 
-    // ---- roster ----
-
+/// The roster: who is an ambassador of which department, their status, coverage, and the roster
+/// entry's own dates (known since, check-ins paused until).
+pub trait RosterStore: Send + Sync + 'static {
     /// Puts `person` on the roster as active in `department`. An existing entry (any status) is
     /// replaced: new department, time zone and `since`, status active, `until` cleared.
     fn add_ambassador(
@@ -141,8 +179,8 @@ pub trait Store: Send + Sync + 'static {
         time_zone: &str,
         since: NaiveDate,
     ) -> impl Future<Output = StoreResult<Ambassador>> + Send;
-    /// [`add_ambassador`](Store::add_ambassador), and `notices` queued in the outbox (as
-    /// [`Store::apply`] queues them, at `now`) in the same transaction.
+    /// [`add_ambassador`](RosterStore::add_ambassador), and `notices` queued in the outbox (as
+    /// [`SchedulerStore::apply`] queues them, at `now`) in the same transaction.
     fn add_ambassador_notifying(
         &self,
         person: PersonId,
@@ -160,7 +198,7 @@ pub trait Store: Send + Sync + 'static {
         status: AmbassadorStatus,
         on: NaiveDate,
     ) -> impl Future<Output = StoreResult<Ambassador>> + Send;
-    /// [`set_ambassador_status`](Store::set_ambassador_status), and `notices` queued in the outbox
+    /// [`set_ambassador_status`](RosterStore::set_ambassador_status), and `notices` queued in the outbox
     /// at `now` in the same transaction (not when the person is not on the roster).
     fn set_ambassador_status_notifying(
         &self,
@@ -182,14 +220,34 @@ pub trait Store: Send + Sync + 'static {
         filter: &RosterFilter,
     ) -> impl Future<Output = StoreResult<Vec<Ambassador>>> + Send;
     /// Every department (of one region when `region` is given, matched by name key) with its active
-    /// ambassadors and paused count, ordered like [`Store::departments`].
+    /// ambassadors and paused count, ordered like [`OrgStore::departments`].
     fn coverage(
         &self,
         region: Option<&str>,
     ) -> impl Future<Output = StoreResult<Vec<DepartmentCoverage>>> + Send;
+    /// How many departments have at least one active ambassador, and how many there are.
+    fn coverage_counts(&self) -> impl Future<Output = StoreResult<(u32, u32)>> + Send;
+    /// Records that the bot knows the roster entry of `person` since `at` (it was imported, added,
+    /// approved): the first instant recorded stays. A new entry after
+    /// [`RosterStore::remove_ambassador`] starts afresh. `NotFound` when the person is not on the roster.
+    fn note_known_since(
+        &self,
+        person: PersonId,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Pauses check-in prompts up to and including `until` (None: resume). `NotFound` when the
+    /// person is not on the roster.
+    fn set_checkins_paused_until(
+        &self,
+        person: PersonId,
+        until: Option<NaiveDate>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The distinct time zones of active ambassadors, sorted.
+    fn ambassador_time_zones(&self) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
+}
 
-    // ---- kudos ----
-
+/// Kudos: given, taken back, counted under the daily limit, read for digests and records.
+pub trait KudosStore: Send + Sync + 'static {
     /// Records the kudos unless the giver has already given `daily_limit` kudos at or after
     /// `day_start`. Atomic: two concurrent calls never both pass the limit. `Conflict` when the
     /// giver already has a kudos from the same `source` (nothing recorded).
@@ -199,7 +257,7 @@ pub trait Store: Send + Sync + 'static {
         daily_limit: u32,
         day_start: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<KudosOutcome>> + Send;
-    /// [`record_kudos`](Store::record_kudos), and `notices` queued in the outbox (at the kudos'
+    /// [`record_kudos`](KudosStore::record_kudos), and `notices` queued in the outbox (at the kudos'
     /// time) in the same transaction when the kudos is recorded; nothing over the limit.
     fn record_kudos_notifying(
         &self,
@@ -222,7 +280,6 @@ pub trait Store: Send + Sync + 'static {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<Vec<Kudos>>> + Send;
-
     /// Kudos given in `[from, to)`: how many in all, and the newest `limit` of them, oldest first
     /// (receivers ordered by display name).
     fn kudos_latest(
@@ -231,6 +288,15 @@ pub trait Store: Send + Sync + 'static {
         to: DateTime<Utc>,
         limit: u32,
     ) -> impl Future<Output = StoreResult<(u64, Vec<Kudos>)>> + Send;
+    /// Kudos given in `[from, to)` tallied per person: how many each received and gave (a kudos
+    /// naming several people counts once for its giver and once for each receiver). People who
+    /// opted out ([`LifecycleStore::set_kudos_optout`]) are left out; so is anyone with neither. Ordered by
+    /// display name.
+    fn kudos_tally(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<KudosTally>>> + Send;
     /// Kudos given in `[from, to)` counted by the region of their receivers' roster entries
     /// (alumni included); a kudos counts once in each region among its receivers; receivers not
     /// on the roster count under the region "". Ordered by region key ("" first).
@@ -239,23 +305,21 @@ pub trait Store: Send + Sync + 'static {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<Vec<(String, u64)>>> + Send;
-    /// Kudos given in `[from, to)` tallied per person: how many each received and gave (a kudos
-    /// naming several people counts once for its giver and once for each receiver). People who
-    /// opted out ([`Store::set_kudos_optout`]) are left out; so is anyone with neither. Ordered by
-    /// display name.
-    fn kudos_tally(
+    /// Kudos the person received, oldest first (receivers ordered by display name).
+    fn kudos_received(
         &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> impl Future<Output = StoreResult<Vec<KudosTally>>> + Send;
-    /// How many departments have at least one active ambassador, and how many there are.
-    fn coverage_counts(&self) -> impl Future<Output = StoreResult<(u32, u32)>> + Send;
+        person: PersonId,
+    ) -> impl Future<Output = StoreResult<Vec<Kudos>>> + Send;
+    /// How many kudos the person received and gave.
+    fn kudos_counts(
+        &self,
+        person: PersonId,
+    ) -> impl Future<Output = StoreResult<(u32, u32)>> + Send;
+}
 
-    /// True when the store holds no department, no person and no kudos (a fresh database).
-    fn is_empty(&self) -> impl Future<Output = StoreResult<bool>> + Send;
-
-    // ---- lifecycle: applications, nominations, terms, reports, opt-outs, renewals ----
-
+/// An ambassador's life in the program: applications, nominations, terms, misuse reports, kudos
+/// opt-outs, managers, signs of life and renewals.
+pub trait LifecycleStore: Send + Sync + 'static {
     /// Starts a draft application for `person` with `questions` empty answers. `Conflict` when the
     /// person already has a draft or open one (atomic: two concurrent calls never both succeed).
     fn start_application(
@@ -316,9 +380,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<Nomination>> + Send;
     /// Open nominations, oldest first.
     fn open_nominations(&self) -> impl Future<Output = StoreResult<Vec<Nomination>>> + Send;
-    /// The person's terms on the roster, oldest first. Every [`Store::add_ambassador`] opens a term
+    /// The person's terms on the roster, oldest first. Every [`RosterStore::add_ambassador`] opens a term
     /// (closing the previous open one on the new term's first day); becoming alumni closes it on
-    /// that day; [`Store::remove_ambassador`] (a correction) deletes the open term.
+    /// that day; [`RosterStore::remove_ambassador`] (a correction) deletes the open term.
     fn terms(&self, person: PersonId) -> impl Future<Output = StoreResult<Vec<Term>>> + Send;
     /// Records a misuse report, and queues the messages `notify` makes for its number in the
     /// outbox, in the same transaction.
@@ -346,8 +410,49 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
         notices: &[Outgoing],
     ) -> impl Future<Output = StoreResult<Option<MisuseReport>>> + Send;
-    // ---- requests: what ambassadors need from the office ----
+    /// Whether the person is left out of digests and leaderboards.
+    fn set_kudos_optout(
+        &self,
+        person: PersonId,
+        optout: bool,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The accounts of everyone who opted out, ordered.
+    fn kudos_optouts(&self) -> impl Future<Output = StoreResult<Vec<Account>>> + Send;
+    /// Sets (or clears) a person's manager.
+    fn set_manager(
+        &self,
+        person: PersonId,
+        manager: Option<PersonId>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn manager(&self, person: PersonId)
+    -> impl Future<Output = StoreResult<Option<Person>>> + Send;
+    /// Every active ambassador with the instant of their latest sign of life (a check-in answer,
+    /// an activity logged, kudos given) and when the bot first knew them (see
+    /// [`RosterStore::note_known_since`]). Ordered like [`RosterStore::roster`].
+    fn last_active(&self) -> impl Future<Output = StoreResult<Vec<SignsOfLife>>> + Send;
+    /// Records that the person confirmed the term year that began on `anniversary`. True the first
+    /// time, false when already confirmed.
+    fn confirm_renewal(
+        &self,
+        person: PersonId,
+        anniversary: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Confirmations of anniversaries on or after `since`: (person, anniversary).
+    fn renewals_confirmed(
+        &self,
+        since: NaiveDate,
+    ) -> impl Future<Output = StoreResult<Vec<(PersonId, NaiveDate)>>> + Send;
+    /// Renewal asks sent about anniversaries on or after `since` (recorded by
+    /// [`Effects::renewal_asks`]), ordered by person and anniversary.
+    fn renewal_asks(
+        &self,
+        since: NaiveDate,
+    ) -> impl Future<Output = StoreResult<Vec<RenewalAsk>>> + Send;
+}
 
+/// Requests: what ambassadors need from the program office, and the conversation about each.
+pub trait RequestStore: Send + Sync + 'static {
     /// Records a request, and queues the messages `notify` makes for its number in the outbox,
     /// in the same transaction. `NotFound` for an unknown ambassador; `Conflict` when this
     /// ambassador already has a request from the same check-in round (`round` set).
@@ -398,74 +503,10 @@ pub trait Store: Send + Sync + 'static {
         &self,
         id: RequestId,
     ) -> impl Future<Output = StoreResult<Vec<RequestMessage>>> + Send;
+}
 
-    /// Kudos the person received, oldest first (receivers ordered by display name).
-    fn kudos_received(
-        &self,
-        person: PersonId,
-    ) -> impl Future<Output = StoreResult<Vec<Kudos>>> + Send;
-    /// How many kudos the person received and gave.
-    fn kudos_counts(
-        &self,
-        person: PersonId,
-    ) -> impl Future<Output = StoreResult<(u32, u32)>> + Send;
-    /// Whether the person is left out of digests and leaderboards.
-    fn set_kudos_optout(
-        &self,
-        person: PersonId,
-        optout: bool,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// The accounts of everyone who opted out, ordered.
-    fn kudos_optouts(&self) -> impl Future<Output = StoreResult<Vec<Account>>> + Send;
-    /// Sets (or clears) a person's manager.
-    fn set_manager(
-        &self,
-        person: PersonId,
-        manager: Option<PersonId>,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    fn manager(&self, person: PersonId)
-    -> impl Future<Output = StoreResult<Option<Person>>> + Send;
-    /// Every active ambassador with the instant of their latest sign of life (a check-in answer,
-    /// an activity logged, kudos given) and when the bot first knew them (see
-    /// [`Store::note_known_since`]). Ordered like [`Store::roster`].
-    fn last_active(&self) -> impl Future<Output = StoreResult<Vec<SignsOfLife>>> + Send;
-    /// Records that the bot knows the roster entry of `person` since `at` (it was imported, added,
-    /// approved): the first instant recorded stays. A new entry after
-    /// [`Store::remove_ambassador`] starts afresh. `NotFound` when the person is not on the roster.
-    fn note_known_since(
-        &self,
-        person: PersonId,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Records that the person confirmed the term year that began on `anniversary`. True the first
-    /// time, false when already confirmed.
-    fn confirm_renewal(
-        &self,
-        person: PersonId,
-        anniversary: NaiveDate,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
-    /// Confirmations of anniversaries on or after `since`: (person, anniversary).
-    fn renewals_confirmed(
-        &self,
-        since: NaiveDate,
-    ) -> impl Future<Output = StoreResult<Vec<(PersonId, NaiveDate)>>> + Send;
-    /// Renewal asks sent about anniversaries on or after `since` (recorded by
-    /// [`Effects::renewal_asks`]), ordered by person and anniversary.
-    fn renewal_asks(
-        &self,
-        since: NaiveDate,
-    ) -> impl Future<Output = StoreResult<Vec<RenewalAsk>>> + Send;
-
-    // ---- check-ins ----
-
-    /// Pauses check-in prompts up to and including `until` (None: resume). `NotFound` when the
-    /// person is not on the roster.
-    fn set_checkins_paused_until(
-        &self,
-        person: PersonId,
-        until: Option<NaiveDate>,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
+/// Check-ins: each ambassador's answer to each round.
+pub trait CheckinStore: Send + Sync + 'static {
     /// Takes the person out of the rounds still open at `now` (`closes_at > now`) that they have
     /// not answered or skipped: status `open` becomes `paused`. Returns those rounds, oldest first.
     fn pause_open_checkins(
@@ -473,8 +514,6 @@ pub trait Store: Send + Sync + 'static {
         person: PersonId,
         now: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<Vec<RoundId>>> + Send;
-    /// The distinct time zones of active ambassadors, sorted.
-    fn ambassador_time_zones(&self) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
     /// The person's check-in that still takes answers at `now`: `closes_at > now` and status open,
     /// answered or skipped; the newest round when several.
     fn current_checkin(
@@ -506,9 +545,10 @@ pub trait Store: Send + Sync + 'static {
         &self,
         filter: &CheckinFilter,
     ) -> impl Future<Output = StoreResult<Vec<CheckinEntry>>> + Send;
+}
 
-    // ---- announcements ----
-
+/// Announcements from the program office and who acknowledged them.
+pub trait AnnouncementStore: Send + Sync + 'static {
     /// Announcements created at or after `since`, newest first.
     fn announcements(
         &self,
@@ -540,9 +580,10 @@ pub trait Store: Send + Sync + 'static {
         &self,
         before: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<Vec<(Announcement, AnnouncementRecipient)>>> + Send;
+}
 
-    // ---- activity log ----
-
+/// The activity log: what ambassadors did, with tags and audience.
+pub trait ActivityStore: Send + Sync + 'static {
     fn add_activity(
         &self,
         activity: &NewActivity,
@@ -571,9 +612,10 @@ pub trait Store: Send + Sync + 'static {
         &self,
         filter: &ActivityFilter,
     ) -> impl Future<Output = StoreResult<Vec<ActivityEntry>>> + Send;
+}
 
-    // ---- scheduler ----
-
+/// The scheduler: occurrences committed once with their effects, job cursors, digest snapshots.
+pub trait SchedulerStore: Send + Sync + 'static {
     /// Claims `(job, occurrence)` and applies `effects` in one transaction. `Ok(false)` when the
     /// occurrence was already claimed (done or skipped) by anyone: then nothing is written. Two
     /// concurrent callers (threads, processes, replicas) never both get `true`.
@@ -619,9 +661,10 @@ pub trait Store: Send + Sync + 'static {
         &self,
         before: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<Option<DigestSnapshot>>> + Send;
+}
 
-    // ---- outbox ----
-
+/// The outbox: every message to someone other than the caller, claimed, sent, retried or failed.
+pub trait OutboxStore: Send + Sync + 'static {
     /// Leases up to `limit` pending items for these platforms whose `next_attempt_at <= now` and
     /// whose lease (if any) ran out, ordered by `next_attempt_at` then id: they are not handed out
     /// again until `now + lease`, so a dispatcher that dies leaves them to another after the lease.
@@ -661,9 +704,10 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = StoreResult<Vec<OutboxItem>>> + Send;
     fn outbox_stats(&self) -> impl Future<Output = StoreResult<OutboxStats>> + Send;
+}
 
-    // ---- coordination between replicas ----
-
+/// Coordination between replicas: leases and inbound events seen.
+pub trait CoordinationStore: Send + Sync + 'static {
     /// Takes or renews the lease `name` for `holder` until `now + ttl`. `Ok(true)` when the lease
     /// was free, when its holder let it run out (`expires_at <= now`), or when `holder` holds it
     /// already (a renewal); `Ok(false)` while another holder's lease runs. Atomic: two concurrent
@@ -861,4 +905,15 @@ impl<T: Clock> Clock for std::sync::Arc<T> {
     fn now(&self) -> DateTime<Utc> {
         (**self).now()
     }
+}
+
+/// Every store port at once, for code that calls a concrete store's methods (a test, the binary's
+/// wiring): `use ambassador_core::store_ports::*;`. Generic code names the ports it needs, or
+/// [`Store`] for all of them.
+pub mod store_ports {
+    pub use super::{
+        ActivityStore, AnnouncementStore, CheckinStore, CoordinationStore, KudosStore,
+        LifecycleStore, OrgStore, OutboxStore, PeopleStore, RequestStore, RosterStore,
+        SchedulerStore, Store,
+    };
 }

@@ -131,12 +131,7 @@ impl<S: Store, C: Clock> Handler<S, C> {
     /// dropped here (the store remembers it for all of them).
     async fn first_time(&self, event_id: &str) -> bool {
         let key = format!("matrix:{event_id}");
-        match self
-            .program
-            .store
-            .remember_event(&key, self.program.clock.now())
-            .await
-        {
+        match self.program.first_sighting(&key).await {
             Ok(true) => true,
             Ok(false) => {
                 tracing::debug!(event = %event_id, "event already handled; dropped");
@@ -540,12 +535,11 @@ impl<S: Store, C: Clock> Handler<S, C> {
             && let Some(name) = member.display_name()
         {
             let account = Account::new(Platform::Matrix, user.as_str());
-            let known = self.program.store.find_person(&account).await;
+            let known = self.program.known_person(&account).await;
             if matches!(known, Ok(None))
                 && let Err(e) = self
                     .program
-                    .store
-                    .ensure_person(&account, &ambassador_core::display_name(name))
+                    .meet_person(&account, &ambassador_core::display_name(name))
                     .await
             {
                 tracing::warn!(error = %e, "could not record a mentioned person");

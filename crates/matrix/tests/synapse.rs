@@ -7,6 +7,7 @@
 
 mod support;
 
+use ambassador_core::store_ports::*;
 use ambassador_core::{
     Account, CheckinStatus, Clock, Destination, DispatchSettings, Dispatcher, ManualClock, Message,
     Messenger, NewDepartment, Outgoing, Platform, Program, Rich, SendError, Settings, Store,

@@ -10,9 +10,10 @@
 
 mod support;
 
+use ambassador_core::store_ports::*;
 use ambassador_core::{
     Account, Clock, Cron, Destination, DispatchSettings, Dispatcher, NewDepartment, Platform,
-    Program, Settings, SimClock, Store,
+    Program, Settings, SimClock,
 };
 use ambassador_matrix::{Credentials, MatrixBot, MatrixSettings};
 use ambassador_store::SqlStore;

@@ -168,12 +168,7 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
             header("x-slack-request-timestamp"),
             header("x-slack-signature").to_ascii_lowercase()
         );
-        match self
-            .program
-            .store
-            .remember_event(&key, self.program.clock.now())
-            .await
-        {
+        match self.program.first_sighting(&key).await {
             Ok(true) => Ok(()),
             Ok(false) => {
                 tracing::warn!(
@@ -205,7 +200,7 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
                 continue;
             }
             let account = Account::new(Platform::Slack, id);
-            match self.program.store.find_person(&account).await {
+            match self.program.known_person(&account).await {
                 Ok(None) => {}
                 Ok(Some(_)) => {
                     self.known_people().first_time(id);
@@ -224,7 +219,7 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
             if name.is_empty() {
                 continue;
             }
-            match self.program.store.ensure_person(&account, &name).await {
+            match self.program.meet_person(&account, &name).await {
                 Ok(_) => {
                     self.known_people().first_time(id);
                     // Met through `users.info` anyway: their profile's zone comes with it.

@@ -209,12 +209,7 @@ pub(crate) async fn handle_event<S: Store, C: Clock>(
     // it fail, the event is handled (a possible double beats a lost message).
     if !event_id.is_empty() {
         let key = format!("slack:{event_id}");
-        match app
-            .program
-            .store
-            .remember_event(&key, app.program.clock.now())
-            .await
-        {
+        match app.program.first_sighting(&key).await {
             Ok(true) => {}
             Ok(false) => {
                 tracing::info!(
@@ -269,10 +264,7 @@ pub(crate) async fn handle_event<S: Store, C: Clock>(
             return within_deadline(app, span, async move {
                 // Only people the bot knows: a profile change does not make anyone new.
                 let account = Account::new(Platform::Slack, &user.id);
-                if matches!(
-                    worker.program.store.find_person(&account).await,
-                    Ok(Some(_))
-                ) {
+                if matches!(worker.program.known_person(&account).await, Ok(Some(_))) {
                     worker.note_profile(&user).await;
                 }
             })

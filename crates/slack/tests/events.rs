@@ -4,7 +4,8 @@
 
 mod support;
 
-use ambassador_core::{Account, NewDepartment, Platform, Store};
+use ambassador_core::store_ports::*;
+use ambassador_core::{Account, NewDepartment, Platform};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use serde_json::{Value, json};

@@ -4,7 +4,8 @@
 
 mod support;
 
-use ambassador_core::{Account, Platform, Store};
+use ambassador_core::store_ports::*;
+use ambassador_core::{Account, Platform};
 use axum::http::StatusCode;
 use std::time::Duration;
 use support::harness::harness_with;

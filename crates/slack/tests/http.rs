@@ -3,8 +3,9 @@
 
 mod support;
 
+use ambassador_core::store_ports::*;
 use ambassador_core::{
-    Account, CheckinFilter, Effects, NewCheckin, NewDepartment, Platform, Program, Store,
+    Account, CheckinFilter, Effects, NewCheckin, NewDepartment, Platform, Program,
 };
 use ambassador_slack::{SlackApp, SlackSettings, router, verify::Secret};
 use ambassador_store::SqlStore;

@@ -5,7 +5,8 @@
 
 mod support;
 
-use ambassador_core::{Account, ManualClock, Platform, Program, Settings, Store};
+use ambassador_core::store_ports::*;
+use ambassador_core::{Account, ManualClock, Platform, Program, Settings};
 use ambassador_slack::{SlackApp, SlackSettings, router};
 use ambassador_store::SqlStore;
 use axum::Router;

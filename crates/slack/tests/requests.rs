@@ -5,7 +5,8 @@
 
 mod support;
 
-use ambassador_core::{Account, NewDepartment, Platform, Request, RequestStatus, Store};
+use ambassador_core::store_ports::*;
+use ambassador_core::{Account, NewDepartment, Platform, Request, RequestStatus};
 use axum::http::StatusCode;
 use chrono::Duration;
 use serde_json::{Value, json};

@@ -4,10 +4,11 @@
 
 mod support;
 
+use ambassador_core::store_ports::*;
 use ambassador_core::{
     Account, Destination, DigestSettings, DispatchSettings, Dispatcher, Effects, ManualClock,
     Message, Messenger, NewDepartment, NewKudos, OutboxStatus, Outgoing, Platform, Program, Rich,
-    SendError, Settings, Store,
+    SendError, Settings,
 };
 use ambassador_slack::{SlackClient, SlackMessenger, render, verify::Secret};
 use ambassador_store::SqlStore;

@@ -4,7 +4,8 @@
 
 mod support;
 
-use ambassador_core::{Account, ManualClock, Platform, Program, Settings, Store};
+use ambassador_core::store_ports::*;
+use ambassador_core::{Account, ManualClock, Platform, Program, Settings};
 use ambassador_slack::socket::{self, SocketSettings};
 use ambassador_slack::{SlackApp, SlackSettings};
 use ambassador_store::SqlStore;

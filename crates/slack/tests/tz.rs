@@ -6,7 +6,8 @@
 
 mod support;
 
-use ambassador_core::{Account, Ambassador, NewDepartment, Person, Platform, Store};
+use ambassador_core::store_ports::*;
+use ambassador_core::{Account, Ambassador, NewDepartment, Person, Platform};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;

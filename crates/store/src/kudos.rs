@@ -5,8 +5,8 @@ use crate::rows::{by_display_name, optional_person_ref, person_ref};
 use crate::scheduler::{builder, outbox_rows, queue_outbox};
 use crate::{Backend, SqlStore, to_micros};
 use ambassador_core::{
-    Kudos, KudosOutcome, KudosTally, NewKudos, Outgoing, PersonId, PersonRef, StoreError,
-    StoreResult,
+    Kudos, KudosOutcome, KudosStore, KudosTally, NewKudos, Outgoing, PersonId, PersonRef,
+    StoreError, StoreResult,
 };
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -160,79 +160,6 @@ impl PersonRefRow {
     }
 }
 
-/// Deletes the kudos `giver` gave from `source`, with its receivers, and returns it.
-pub(crate) async fn take_back_kudos(
-    store: &SqlStore,
-    giver: PersonId,
-    source: &str,
-) -> StoreResult<Option<Kudos>> {
-    type Gone = Option<(GoneRow, PersonRefRow, Vec<PersonRefRow>)>;
-    let gone: Gone = with_pool!(store, |pool| {
-        async {
-            let mut tx = pool.begin().await?;
-            // Deleting comes first: it takes SQLite's write lock and PostgreSQL's row locks, so a
-            // concurrent caller waits and then finds nothing. The receivers go before their kudos
-            // (which would take them along), to be named in the answer.
-            let receivers: Vec<i64> = sqlx::query_scalar(
-                "DELETE FROM kudos_receivers WHERE kudos_id IN \
-                 (SELECT id FROM kudos WHERE giver_id = $1 AND source = $2) \
-                 RETURNING person_id",
-            )
-            .bind(giver)
-            .bind(source)
-            .fetch_all(&mut *tx)
-            .await?;
-            let row: Option<GoneRow> = sqlx::query_as(
-                "DELETE FROM kudos WHERE giver_id = $1 AND source = $2 \
-                 RETURNING id, reason, tags, room, given_at",
-            )
-            .bind(giver)
-            .bind(source)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(row) = row else {
-                tx.rollback().await?;
-                return Ok(None);
-            };
-            let person = "SELECT platform, external_id, display_name FROM people WHERE id = $1";
-            let giver: PersonRefRow = sqlx::query_as(person)
-                .bind(giver)
-                .fetch_one(&mut *tx)
-                .await?;
-            let mut people = Vec::with_capacity(receivers.len());
-            for id in receivers {
-                people.push(
-                    sqlx::query_as::<_, PersonRefRow>(person)
-                        .bind(id)
-                        .fetch_one(&mut *tx)
-                        .await?,
-                );
-            }
-            crate::error::commit(tx).await?;
-            Ok::<_, sqlx::Error>(Some((row, giver, people)))
-        }
-        .await
-        .db()?
-    });
-    let Some((row, giver, people)) = gone else {
-        return Ok(None);
-    };
-    let mut receivers = people
-        .into_iter()
-        .map(PersonRefRow::into_ref)
-        .collect::<StoreResult<Vec<_>>>()?;
-    receivers.sort_by(by_display_name);
-    Ok(Some(Kudos {
-        id: row.id,
-        giver: giver.into_ref()?,
-        receivers,
-        reason: row.reason,
-        tags: row.tags.split_whitespace().map(str::to_owned).collect(),
-        given_at: row.given_at,
-        room: row.room,
-    }))
-}
-
 #[derive(sqlx::FromRow)]
 struct KudosRow {
     id: i64,
@@ -251,47 +178,6 @@ struct ReceiverRow {
     platform: String,
     external_id: String,
     display_name: String,
-}
-
-pub(crate) async fn kudos_between(
-    store: &SqlStore,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> StoreResult<Vec<Kudos>> {
-    let (from, to) = (to_micros(from), to_micros(to));
-    let (kudos, receivers): (Vec<KudosRow>, Vec<ReceiverRow>) = with_pool!(store, |pool| {
-        async {
-            let kudos = sqlx::query_as(
-                "SELECT k.id, k.reason, k.tags, k.room, k.given_at, \
-                        p.platform, p.external_id, p.display_name \
-                 FROM kudos k JOIN people p ON p.id = k.giver_id \
-                 WHERE k.given_at >= $1 AND k.given_at < $2 \
-                 ORDER BY k.given_at, k.id",
-            )
-            .bind(from)
-            .bind(to)
-            .fetch_all(pool)
-            .await?;
-            // Kudos and their receivers are committed together, so every kudos read above finds
-            // its receivers here; receivers of kudos committed in between are ignored below.
-            let receivers = sqlx::query_as(
-                "SELECT r.kudos_id, p.platform, p.external_id, p.display_name \
-                 FROM kudos k \
-                 JOIN kudos_receivers r ON r.kudos_id = k.id \
-                 JOIN people p ON p.id = r.person_id \
-                 WHERE k.given_at >= $1 AND k.given_at < $2",
-            )
-            .bind(from)
-            .bind(to)
-            .fetch_all(pool)
-            .await?;
-            Ok::<_, sqlx::Error>((kudos, receivers))
-        }
-        .await
-        .db()?
-    });
-
-    assemble(kudos, receivers)
 }
 
 /// Kudos rows (in the order wanted) with their receivers, each kudos' receivers ordered by display
@@ -323,57 +209,6 @@ fn assemble(kudos: Vec<KudosRow>, receivers: Vec<ReceiverRow>) -> StoreResult<Ve
         .collect()
 }
 
-/// Kudos `person` received, oldest first.
-pub(crate) async fn kudos_received(store: &SqlStore, person: PersonId) -> StoreResult<Vec<Kudos>> {
-    let (kudos, receivers): (Vec<KudosRow>, Vec<ReceiverRow>) = with_pool!(store, |pool| {
-        async {
-            let kudos = sqlx::query_as(
-                "SELECT k.id, k.reason, k.tags, k.room, k.given_at, \
-                        p.platform, p.external_id, p.display_name \
-                 FROM kudos_receivers mine \
-                 JOIN kudos k ON k.id = mine.kudos_id \
-                 JOIN people p ON p.id = k.giver_id \
-                 WHERE mine.person_id = $1 \
-                 ORDER BY k.given_at, k.id",
-            )
-            .bind(person)
-            .fetch_all(pool)
-            .await?;
-            // Receivers are committed with their kudos: every kudos above finds all of them here.
-            let receivers = sqlx::query_as(
-                "SELECT r.kudos_id, p.platform, p.external_id, p.display_name \
-                 FROM kudos_receivers mine \
-                 JOIN kudos_receivers r ON r.kudos_id = mine.kudos_id \
-                 JOIN people p ON p.id = r.person_id \
-                 WHERE mine.person_id = $1",
-            )
-            .bind(person)
-            .fetch_all(pool)
-            .await?;
-            Ok::<_, sqlx::Error>((kudos, receivers))
-        }
-        .await
-        .db()?
-    });
-    assemble(kudos, receivers)
-}
-
-/// How many kudos `person` received, and how many they gave.
-pub(crate) async fn kudos_counts(store: &SqlStore, person: PersonId) -> StoreResult<(u32, u32)> {
-    let (received, given): (i64, i64) = with_pool!(store, |pool| {
-        sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM kudos_receivers WHERE person_id = $1), \
-                    (SELECT COUNT(*) FROM kudos WHERE giver_id = $1)",
-        )
-        .bind(person)
-        .fetch_one(pool)
-        .await
-        .db()?
-    });
-    let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
-    Ok((count(received), count(given)))
-}
-
 #[derive(sqlx::FromRow)]
 struct TallyRow {
     platform: String,
@@ -381,49 +216,6 @@ struct TallyRow {
     display_name: String,
     received: i64,
     given: i64,
-}
-
-/// Kudos given in `[from, to)` per person: received (once per kudos naming them) and given (once
-/// per kudos), opted-out people left out, ordered by display name.
-pub(crate) async fn kudos_tally(
-    store: &SqlStore,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> StoreResult<Vec<KudosTally>> {
-    let (from, to) = (to_micros(from), to_micros(to));
-    let rows: Vec<TallyRow> = with_pool!(store, |pool| {
-        sqlx::query_as(
-            "SELECT p.platform, p.external_id, p.display_name, t.received, t.given \
-             FROM (SELECT u.person_id, SUM(u.received) AS received, SUM(u.given) AS given \
-                   FROM (SELECT r.person_id AS person_id, 1 AS received, 0 AS given \
-                         FROM kudos k JOIN kudos_receivers r ON r.kudos_id = k.id \
-                         WHERE k.given_at >= $1 AND k.given_at < $2 \
-                         UNION ALL \
-                         SELECT k.giver_id AS person_id, 0 AS received, 1 AS given \
-                         FROM kudos k WHERE k.given_at >= $1 AND k.given_at < $2) u \
-                   GROUP BY u.person_id) t \
-             JOIN people p ON p.id = t.person_id \
-             WHERE NOT EXISTS (SELECT 1 FROM kudos_optouts o WHERE o.person_id = t.person_id)",
-        )
-        .bind(from)
-        .bind(to)
-        .fetch_all(pool)
-        .await
-        .db()?
-    });
-    let count = |n: i64| u64::try_from(n).unwrap_or(0);
-    let mut tally = rows
-        .into_iter()
-        .map(|row| {
-            Ok(KudosTally {
-                person: person_ref(&row.platform, row.external_id, row.display_name)?,
-                received: count(row.received),
-                given: count(row.given),
-            })
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-    tally.sort_by(|a, b| by_display_name(&a.person, &b.person));
-    Ok(tally)
 }
 
 /// One receiver of one of the newest kudos (or the kudos alone, when it has no receiver), with
@@ -436,86 +228,6 @@ struct LatestRow {
     receiver_platform: Option<String>,
     receiver_external_id: Option<String>,
     receiver_display_name: Option<String>,
-}
-
-pub(crate) async fn kudos_latest(
-    store: &SqlStore,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    limit: u32,
-) -> StoreResult<(u64, Vec<Kudos>)> {
-    let (from, to) = (to_micros(from), to_micros(to));
-    let count = |n: i64| u64::try_from(n).unwrap_or(0);
-    if limit == 0 {
-        let total: i64 = with_pool!(store, |pool| {
-            sqlx::query_scalar("SELECT COUNT(*) FROM kudos WHERE given_at >= $1 AND given_at < $2")
-                .bind(from)
-                .bind(to)
-                .fetch_one(pool)
-                .await
-                .db()?
-        });
-        return Ok((count(total), Vec::new()));
-    }
-    // One statement, so the count and the kudos listed agree: the newest kudos (by the index on
-    // given_at), one row per receiver, each row carrying the count.
-    let rows: Vec<LatestRow> = with_pool!(store, |pool| {
-        sqlx::query_as(
-            "SELECT k.id, k.reason, k.tags, k.room, k.given_at, \
-                    g.platform, g.external_id, g.display_name, \
-                    (SELECT COUNT(*) FROM kudos c \
-                     WHERE c.given_at >= $1 AND c.given_at < $2) AS total, \
-                    p.platform AS receiver_platform, p.external_id AS receiver_external_id, \
-                    p.display_name AS receiver_display_name \
-             FROM (SELECT id, giver_id, reason, tags, room, given_at FROM kudos \
-                   WHERE given_at >= $1 AND given_at < $2 \
-                   ORDER BY given_at DESC, id DESC LIMIT $3) k \
-             JOIN people g ON g.id = k.giver_id \
-             LEFT JOIN kudos_receivers r ON r.kudos_id = k.id \
-             LEFT JOIN people p ON p.id = r.person_id",
-        )
-        .bind(from)
-        .bind(to)
-        .bind(i64::from(limit))
-        .fetch_all(pool)
-        .await
-        .db()?
-    });
-    // No row: no kudos in the range at all (the limit is at least one).
-    let total = rows.first().map_or(0, |row| count(row.total));
-
-    let mut kudos: Vec<Kudos> = Vec::new();
-    let mut index: HashMap<i64, usize> = HashMap::new();
-    for row in rows {
-        let receiver = optional_person_ref(
-            row.receiver_platform,
-            row.receiver_external_id,
-            row.receiver_display_name,
-        )?;
-        let at = match index.get(&row.kudos.id) {
-            Some(&at) => at,
-            None => {
-                let k = row.kudos;
-                index.insert(k.id, kudos.len());
-                kudos.push(Kudos {
-                    id: k.id,
-                    giver: person_ref(&k.platform, k.external_id, k.display_name)?,
-                    receivers: Vec::new(),
-                    reason: k.reason,
-                    tags: k.tags.split_whitespace().map(str::to_owned).collect(),
-                    given_at: k.given_at,
-                    room: k.room,
-                });
-                kudos.len() - 1
-            }
-        };
-        kudos[at].receivers.extend(receiver);
-    }
-    kudos.sort_unstable_by_key(|k| (k.given_at, k.id));
-    for k in &mut kudos {
-        k.receivers.sort_by(by_display_name);
-    }
-    Ok((total, kudos))
 }
 
 #[derive(sqlx::FromRow)]
@@ -554,82 +266,420 @@ macro_rules! region_counts {
     };
 }
 
-pub(crate) async fn kudos_by_region(
-    store: &SqlStore,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> StoreResult<Vec<(String, u64)>> {
-    let (from, to) = (to_micros(from), to_micros(to));
-    // The receivers are read by their primary key (kudos id) between the least and greatest id of
-    // the range's kudos, not by joining every receiver of all time to the kudos (PostgreSQL's
-    // choice). Ids follow time, so usually no other kudos lies between those two: then the id
-    // range alone picks the receivers; otherwise the kudos are joined to check their time. `id +
-    // 0` keeps PostgreSQL from reading MIN and MAX off the primary key, past every older kudos.
-    let mut rows: Vec<RegionRow> = with_pool!(store, |pool, backend| {
-        async {
-            // Both statements read one snapshot (PostgreSQL hands out ids before commits). Read
-            // only: SQLite never has to upgrade this transaction to a write.
-            let mut tx = pool
-                .begin_with(match backend {
-                    Backend::Sqlite => "BEGIN",
-                    Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+impl KudosStore for SqlStore {
+    async fn record_kudos(
+        &self,
+        kudos: &NewKudos,
+        daily_limit: u32,
+        day_start: DateTime<Utc>,
+    ) -> StoreResult<KudosOutcome> {
+        self.guarded(|| record_kudos(self, kudos, daily_limit, day_start, &[]))
+            .await
+    }
+
+    async fn record_kudos_notifying(
+        &self,
+        kudos: &NewKudos,
+        daily_limit: u32,
+        day_start: DateTime<Utc>,
+        notices: &[Outgoing],
+    ) -> StoreResult<KudosOutcome> {
+        self.guarded(|| record_kudos(self, kudos, daily_limit, day_start, notices))
+            .await
+    }
+
+    /// Deletes the kudos `giver` gave from `source`, with its receivers, and returns it.
+    async fn take_back_kudos(&self, giver: PersonId, source: &str) -> StoreResult<Option<Kudos>> {
+        self.guarded(|| async move {
+            let store = self;
+            type Gone = Option<(GoneRow, PersonRefRow, Vec<PersonRefRow>)>;
+            let gone: Gone = with_pool!(store, |pool| {
+                async {
+                    let mut tx = pool.begin().await?;
+                    // Deleting comes first: it takes SQLite's write lock and PostgreSQL's row locks, so a
+                    // concurrent caller waits and then finds nothing. The receivers go before their kudos
+                    // (which would take them along), to be named in the answer.
+                    let receivers: Vec<i64> = sqlx::query_scalar(
+                        "DELETE FROM kudos_receivers WHERE kudos_id IN \
+                 (SELECT id FROM kudos WHERE giver_id = $1 AND source = $2) \
+                 RETURNING person_id",
+                    )
+                    .bind(giver)
+                    .bind(source)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let row: Option<GoneRow> = sqlx::query_as(
+                        "DELETE FROM kudos WHERE giver_id = $1 AND source = $2 \
+                 RETURNING id, reason, tags, room, given_at",
+                    )
+                    .bind(giver)
+                    .bind(source)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let Some(row) = row else {
+                        tx.rollback().await?;
+                        return Ok(None);
+                    };
+                    let person =
+                        "SELECT platform, external_id, display_name FROM people WHERE id = $1";
+                    let giver: PersonRefRow = sqlx::query_as(person)
+                        .bind(giver)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    let mut people = Vec::with_capacity(receivers.len());
+                    for id in receivers {
+                        people.push(
+                            sqlx::query_as::<_, PersonRefRow>(person)
+                                .bind(id)
+                                .fetch_one(&mut *tx)
+                                .await?,
+                        );
+                    }
+                    crate::error::commit(tx).await?;
+                    Ok::<_, sqlx::Error>(Some((row, giver, people)))
+                }
+                .await
+                .db()?
+            });
+            let Some((row, giver, people)) = gone else {
+                return Ok(None);
+            };
+            let mut receivers = people
+                .into_iter()
+                .map(PersonRefRow::into_ref)
+                .collect::<StoreResult<Vec<_>>>()?;
+            receivers.sort_by(by_display_name);
+            Ok(Some(Kudos {
+                id: row.id,
+                giver: giver.into_ref()?,
+                receivers,
+                reason: row.reason,
+                tags: row.tags.split_whitespace().map(str::to_owned).collect(),
+                given_at: row.given_at,
+                room: row.room,
+            }))
+        })
+        .await
+    }
+
+    async fn kudos_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<Kudos>> {
+        self.guarded(|| async move {
+            let store = self;
+            let (from, to) = (to_micros(from), to_micros(to));
+            let (kudos, receivers): (Vec<KudosRow>, Vec<ReceiverRow>) = with_pool!(store, |pool| {
+                async {
+                    let kudos = sqlx::query_as(
+                        "SELECT k.id, k.reason, k.tags, k.room, k.given_at, \
+                        p.platform, p.external_id, p.display_name \
+                 FROM kudos k JOIN people p ON p.id = k.giver_id \
+                 WHERE k.given_at >= $1 AND k.given_at < $2 \
+                 ORDER BY k.given_at, k.id",
+                    )
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(pool)
+                    .await?;
+                    // Kudos and their receivers are committed together, so every kudos read above finds
+                    // its receivers here; receivers of kudos committed in between are ignored below.
+                    let receivers = sqlx::query_as(
+                        "SELECT r.kudos_id, p.platform, p.external_id, p.display_name \
+                 FROM kudos k \
+                 JOIN kudos_receivers r ON r.kudos_id = k.id \
+                 JOIN people p ON p.id = r.person_id \
+                 WHERE k.given_at >= $1 AND k.given_at < $2",
+                    )
+                    .bind(from)
+                    .bind(to)
+                    .fetch_all(pool)
+                    .await?;
+                    Ok::<_, sqlx::Error>((kudos, receivers))
+                }
+                .await
+                .db()?
+            });
+
+            assemble(kudos, receivers)
+        })
+        .await
+    }
+
+    async fn kudos_latest(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<(u64, Vec<Kudos>)> {
+        self.guarded(|| async move {
+            let store = self;
+            let (from, to) = (to_micros(from), to_micros(to));
+            let count = |n: i64| u64::try_from(n).unwrap_or(0);
+            if limit == 0 {
+                let total: i64 = with_pool!(store, |pool| {
+                    sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM kudos WHERE given_at >= $1 AND given_at < $2",
+                    )
+                    .bind(from)
+                    .bind(to)
+                    .fetch_one(pool)
+                    .await
+                    .db()?
+                });
+                return Ok((count(total), Vec::new()));
+            }
+            // One statement, so the count and the kudos listed agree: the newest kudos (by the index on
+            // given_at), one row per receiver, each row carrying the count.
+            let rows: Vec<LatestRow> = with_pool!(store, |pool| {
+                sqlx::query_as(
+                    "SELECT k.id, k.reason, k.tags, k.room, k.given_at, \
+                    g.platform, g.external_id, g.display_name, \
+                    (SELECT COUNT(*) FROM kudos c \
+                     WHERE c.given_at >= $1 AND c.given_at < $2) AS total, \
+                    p.platform AS receiver_platform, p.external_id AS receiver_external_id, \
+                    p.display_name AS receiver_display_name \
+             FROM (SELECT id, giver_id, reason, tags, room, given_at FROM kudos \
+                   WHERE given_at >= $1 AND given_at < $2 \
+                   ORDER BY given_at DESC, id DESC LIMIT $3) k \
+             JOIN people g ON g.id = k.giver_id \
+             LEFT JOIN kudos_receivers r ON r.kudos_id = k.id \
+             LEFT JOIN people p ON p.id = r.person_id",
+                )
+                .bind(from)
+                .bind(to)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await
+                .db()?
+            });
+            // No row: no kudos in the range at all (the limit is at least one).
+            let total = rows.first().map_or(0, |row| count(row.total));
+
+            let mut kudos: Vec<Kudos> = Vec::new();
+            let mut index: HashMap<i64, usize> = HashMap::new();
+            for row in rows {
+                let receiver = optional_person_ref(
+                    row.receiver_platform,
+                    row.receiver_external_id,
+                    row.receiver_display_name,
+                )?;
+                let at = match index.get(&row.kudos.id) {
+                    Some(&at) => at,
+                    None => {
+                        let k = row.kudos;
+                        index.insert(k.id, kudos.len());
+                        kudos.push(Kudos {
+                            id: k.id,
+                            giver: person_ref(&k.platform, k.external_id, k.display_name)?,
+                            receivers: Vec::new(),
+                            reason: k.reason,
+                            tags: k.tags.split_whitespace().map(str::to_owned).collect(),
+                            given_at: k.given_at,
+                            room: k.room,
+                        });
+                        kudos.len() - 1
+                    }
+                };
+                kudos[at].receivers.extend(receiver);
+            }
+            kudos.sort_unstable_by_key(|k| (k.given_at, k.id));
+            for k in &mut kudos {
+                k.receivers.sort_by(by_display_name);
+            }
+            Ok((total, kudos))
+        })
+        .await
+    }
+
+    /// Kudos given in `[from, to)` per person: received (once per kudos naming them) and given (once
+    /// per kudos), opted-out people left out, ordered by display name.
+    async fn kudos_tally(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<KudosTally>> {
+        self.guarded(|| async move {
+            let store = self;
+            let (from, to) = (to_micros(from), to_micros(to));
+            let rows: Vec<TallyRow> = with_pool!(store, |pool| {
+                sqlx::query_as(
+                    "SELECT p.platform, p.external_id, p.display_name, t.received, t.given \
+             FROM (SELECT u.person_id, SUM(u.received) AS received, SUM(u.given) AS given \
+                   FROM (SELECT r.person_id AS person_id, 1 AS received, 0 AS given \
+                         FROM kudos k JOIN kudos_receivers r ON r.kudos_id = k.id \
+                         WHERE k.given_at >= $1 AND k.given_at < $2 \
+                         UNION ALL \
+                         SELECT k.giver_id AS person_id, 0 AS received, 1 AS given \
+                         FROM kudos k WHERE k.given_at >= $1 AND k.given_at < $2) u \
+                   GROUP BY u.person_id) t \
+             JOIN people p ON p.id = t.person_id \
+             WHERE NOT EXISTS (SELECT 1 FROM kudos_optouts o WHERE o.person_id = t.person_id)",
+                )
+                .bind(from)
+                .bind(to)
+                .fetch_all(pool)
+                .await
+                .db()?
+            });
+            let count = |n: i64| u64::try_from(n).unwrap_or(0);
+            let mut tally = rows
+                .into_iter()
+                .map(|row| {
+                    Ok(KudosTally {
+                        person: person_ref(&row.platform, row.external_id, row.display_name)?,
+                        received: count(row.received),
+                        given: count(row.given),
+                    })
                 })
-                .await?;
-            let span: IdSpan = sqlx::query_as(
-                "SELECT b.lo, b.hi, b.given, \
+                .collect::<StoreResult<Vec<_>>>()?;
+            tally.sort_by(|a, b| by_display_name(&a.person, &b.person));
+            Ok(tally)
+        })
+        .await
+    }
+
+    async fn kudos_by_region(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(String, u64)>> {
+        self.guarded(|| async move {
+            let store = self;
+            let (from, to) = (to_micros(from), to_micros(to));
+            // The receivers are read by their primary key (kudos id) between the least and greatest id of
+            // the range's kudos, not by joining every receiver of all time to the kudos (PostgreSQL's
+            // choice). Ids follow time, so usually no other kudos lies between those two: then the id
+            // range alone picks the receivers; otherwise the kudos are joined to check their time. `id +
+            // 0` keeps PostgreSQL from reading MIN and MAX off the primary key, past every older kudos.
+            let mut rows: Vec<RegionRow> = with_pool!(store, |pool, backend| {
+                async {
+                    // Both statements read one snapshot (PostgreSQL hands out ids before commits). Read
+                    // only: SQLite never has to upgrade this transaction to a write.
+                    let mut tx = pool
+                        .begin_with(match backend {
+                            Backend::Sqlite => "BEGIN",
+                            Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+                        })
+                        .await?;
+                    let span: IdSpan = sqlx::query_as(
+                        "SELECT b.lo, b.hi, b.given, \
                         (SELECT COUNT(*) FROM kudos c WHERE c.id >= b.lo AND c.id <= b.hi) \
                             AS spanned \
                  FROM (SELECT MIN(id + 0) AS lo, MAX(id + 0) AS hi, COUNT(*) AS given \
                        FROM kudos WHERE given_at >= $1 AND given_at < $2) b",
-            )
-            .bind(from)
-            .bind(to)
-            .fetch_one(&mut *tx)
-            .await?;
-            let rows = match (span.lo, span.hi) {
-                (Some(lo), Some(hi)) if span.given == span.spanned => {
-                    sqlx::query_as(region_counts!(
-                        "kudos_receivers r",
-                        "WHERE r.kudos_id >= $1 AND r.kudos_id <= $2"
-                    ))
-                    .bind(lo)
-                    .bind(hi)
-                    .fetch_all(&mut *tx)
-                    .await?
-                }
-                (Some(lo), Some(hi)) => {
-                    sqlx::query_as(region_counts!(
-                        "kudos_receivers r JOIN kudos k ON k.id = r.kudos_id",
-                        "WHERE r.kudos_id >= $1 AND r.kudos_id <= $2 \
-                           AND k.given_at >= $3 AND k.given_at < $4"
-                    ))
-                    .bind(lo)
-                    .bind(hi)
+                    )
                     .bind(from)
                     .bind(to)
-                    .fetch_all(&mut *tx)
-                    .await?
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let rows = match (span.lo, span.hi) {
+                        (Some(lo), Some(hi)) if span.given == span.spanned => {
+                            sqlx::query_as(region_counts!(
+                                "kudos_receivers r",
+                                "WHERE r.kudos_id >= $1 AND r.kudos_id <= $2"
+                            ))
+                            .bind(lo)
+                            .bind(hi)
+                            .fetch_all(&mut *tx)
+                            .await?
+                        }
+                        (Some(lo), Some(hi)) => {
+                            sqlx::query_as(region_counts!(
+                                "kudos_receivers r JOIN kudos k ON k.id = r.kudos_id",
+                                "WHERE r.kudos_id >= $1 AND r.kudos_id <= $2 \
+                           AND k.given_at >= $3 AND k.given_at < $4"
+                            ))
+                            .bind(lo)
+                            .bind(hi)
+                            .bind(from)
+                            .bind(to)
+                            .fetch_all(&mut *tx)
+                            .await?
+                        }
+                        // No kudos in the range.
+                        _ => Vec::new(),
+                    };
+                    crate::error::commit(tx).await?;
+                    Ok::<_, sqlx::Error>(rows)
                 }
-                // No kudos in the range.
-                _ => Vec::new(),
-            };
-            crate::error::commit(tx).await?;
-            Ok::<_, sqlx::Error>(rows)
-        }
-        .await
-        .db()?
-    });
-    rows.sort_unstable_by(|a, b| a.region_key.cmp(&b.region_key));
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            // Receivers off the roster, and a region whose name has no key, both count under "".
-            let region = if row.region_key.is_empty() {
-                String::new()
-            } else {
-                row.region
-            };
-            (region, u64::try_from(row.kudos).unwrap_or(0))
+                .await
+                .db()?
+            });
+            rows.sort_unstable_by(|a, b| a.region_key.cmp(&b.region_key));
+            Ok(rows
+                .into_iter()
+                .map(|row| {
+                    // Receivers off the roster, and a region whose name has no key, both count under "".
+                    let region = if row.region_key.is_empty() {
+                        String::new()
+                    } else {
+                        row.region
+                    };
+                    (region, u64::try_from(row.kudos).unwrap_or(0))
+                })
+                .collect())
         })
-        .collect())
+        .await
+    }
+
+    /// Kudos `person` received, oldest first.
+    async fn kudos_received(&self, person: PersonId) -> StoreResult<Vec<Kudos>> {
+        self.guarded(|| async move {
+            let store = self;
+            let (kudos, receivers): (Vec<KudosRow>, Vec<ReceiverRow>) = with_pool!(store, |pool| {
+                async {
+                    let kudos = sqlx::query_as(
+                        "SELECT k.id, k.reason, k.tags, k.room, k.given_at, \
+                        p.platform, p.external_id, p.display_name \
+                 FROM kudos_receivers mine \
+                 JOIN kudos k ON k.id = mine.kudos_id \
+                 JOIN people p ON p.id = k.giver_id \
+                 WHERE mine.person_id = $1 \
+                 ORDER BY k.given_at, k.id",
+                    )
+                    .bind(person)
+                    .fetch_all(pool)
+                    .await?;
+                    // Receivers are committed with their kudos: every kudos above finds all of them here.
+                    let receivers = sqlx::query_as(
+                        "SELECT r.kudos_id, p.platform, p.external_id, p.display_name \
+                 FROM kudos_receivers mine \
+                 JOIN kudos_receivers r ON r.kudos_id = mine.kudos_id \
+                 JOIN people p ON p.id = r.person_id \
+                 WHERE mine.person_id = $1",
+                    )
+                    .bind(person)
+                    .fetch_all(pool)
+                    .await?;
+                    Ok::<_, sqlx::Error>((kudos, receivers))
+                }
+                .await
+                .db()?
+            });
+            assemble(kudos, receivers)
+        })
+        .await
+    }
+
+    /// How many kudos `person` received, and how many they gave.
+    async fn kudos_counts(&self, person: PersonId) -> StoreResult<(u32, u32)> {
+        self.guarded(|| async move {
+            let store = self;
+            let (received, given): (i64, i64) = with_pool!(store, |pool| {
+                sqlx::query_as(
+                    "SELECT (SELECT COUNT(*) FROM kudos_receivers WHERE person_id = $1), \
+                    (SELECT COUNT(*) FROM kudos WHERE giver_id = $1)",
+                )
+                .bind(person)
+                .fetch_one(pool)
+                .await
+                .db()?
+            });
+            let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+            Ok((count(received), count(given)))
+        })
+        .await
+    }
 }

@@ -11,9 +11,9 @@ use crate::rows::{AmbassadorRow, PersonRow, ambassador_columns, optional_person_
 use crate::scheduler::{outbox_rows, queue_outbox};
 use crate::{SqlStore, to_micros};
 use ambassador_core::{
-    Application, ApplicationId, ApplicationStatus, Department, DepartmentId, MisuseReport,
-    Nomination, Outgoing, Person, PersonId, RenewalAsk, ReportId, SignsOfLife, StoreError,
-    StoreResult, Term,
+    Application, ApplicationId, ApplicationStatus, Department, DepartmentId, LifecycleStore,
+    MisuseReport, Nomination, Outgoing, Person, PersonId, RenewalAsk, ReportId, SignsOfLife,
+    StoreError, StoreResult, Term,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -130,243 +130,6 @@ macro_rules! fetch_application {
     };
 }
 
-pub(crate) async fn start_application(
-    store: &SqlStore,
-    person: PersonId,
-    questions: u32,
-    now: DateTime<Utc>,
-) -> StoreResult<Application> {
-    let answers = encode_answers(&vec![String::new(); questions as usize])?;
-    let now = to_micros(now);
-    let row: Result<ApplicationRow, sqlx::Error> = with_pool!(store, |pool| {
-        async {
-            let mut tx = pool.begin().await?;
-            // The partial unique index on (person_id) of draft and open applications refuses a
-            // second pending one, whoever commits first.
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO applications (person_id, status, answers, created_at) \
-                 VALUES ($1, 'draft', $2, $3) RETURNING id",
-            )
-            .bind(person)
-            .bind(&answers)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            let row = fetch_application!(&mut *tx, id).await?;
-            crate::error::commit(tx).await?;
-            Ok(row)
-        }
-        .await
-    });
-    match row {
-        Ok(row) => row.into_application(),
-        Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(format!(
-            "person {person} already has a draft or open application"
-        ))),
-        Err(e) if is_foreign_key_violation(&e) => {
-            Err(StoreError::NotFound(format!("person {person}")))
-        }
-        Err(e) => Err(to_store_error(e)),
-    }
-}
-
-pub(crate) async fn pending_application(
-    store: &SqlStore,
-    person: PersonId,
-) -> StoreResult<Option<Application>> {
-    let row: Option<ApplicationRow> = with_pool!(store, |pool| {
-        sqlx::query_as(concat!(
-            select_applications!(),
-            " WHERE ap.person_id = $1 AND ap.status IN ('draft', 'open')"
-        ))
-        .bind(person)
-        .fetch_optional(pool)
-        .await
-        .db()?
-    });
-    row.map(ApplicationRow::into_application).transpose()
-}
-
-pub(crate) async fn set_application_answer(
-    store: &SqlStore,
-    id: ApplicationId,
-    index: u32,
-    text: &str,
-) -> StoreResult<Application> {
-    let row: Option<ApplicationRow> = with_pool!(store, |pool| {
-        async {
-            let mut tx = pool.begin().await?;
-            // A write first: it locks the draft (PostgreSQL) or the database (SQLite) until the
-            // new answers are written, so concurrent answers never overwrite one another.
-            let answers: Option<String> = sqlx::query_scalar(
-                "UPDATE applications SET answers = answers \
-                 WHERE id = $1 AND status = 'draft' RETURNING answers",
-            )
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(answers) = answers else {
-                return Ok(None);
-            };
-            let mut answers = match decode_answers(&answers) {
-                Ok(answers) => answers,
-                Err(e) => return Ok(Some(Err(e))),
-            };
-            let Some(slot) = answers.get_mut(index as usize) else {
-                return Ok(None);
-            };
-            text.clone_into(slot);
-            let answers = match encode_answers(&answers) {
-                Ok(answers) => answers,
-                Err(e) => return Ok(Some(Err(e))),
-            };
-            sqlx::query("UPDATE applications SET answers = $1 WHERE id = $2")
-                .bind(&answers)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            let row = fetch_application!(&mut *tx, id).await?;
-            crate::error::commit(tx).await?;
-            Ok::<_, sqlx::Error>(Some(Ok(row)))
-        }
-        .await
-        .db()?
-        .transpose()?
-    });
-    match row {
-        Some(row) => row.into_application(),
-        None => Err(StoreError::NotFound(format!(
-            "answer {index} of draft application {id}"
-        ))),
-    }
-}
-
-pub(crate) async fn submit_application(
-    store: &SqlStore,
-    id: ApplicationId,
-    department: DepartmentId,
-    now: DateTime<Utc>,
-    outbox: &[Outgoing],
-) -> StoreResult<Application> {
-    let now = to_micros(now);
-    let outbox = outbox_rows(outbox)?;
-    let row: Result<Option<ApplicationRow>, sqlx::Error> = with_pool!(store, |pool| {
-        async {
-            let mut tx = pool.begin().await?;
-            let updated = sqlx::query(
-                "UPDATE applications SET status = 'open', department_id = $1, submitted_at = $2 \
-                 WHERE id = $3 AND status = 'draft'",
-            )
-            .bind(department)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if updated == 0 {
-                return Ok(None);
-            }
-            queue_outbox!(pool, tx, outbox, now);
-            let row = fetch_application!(&mut *tx, id).await?;
-            crate::error::commit(tx).await?;
-            Ok(Some(row))
-        }
-        .await
-    });
-    match row {
-        Ok(Some(row)) => row.into_application(),
-        Ok(None) => Err(no_draft(id)),
-        Err(e) if is_foreign_key_violation(&e) => {
-            Err(StoreError::NotFound(format!("department {department}")))
-        }
-        Err(e) => Err(to_store_error(e)),
-    }
-}
-
-pub(crate) async fn decide_application(
-    store: &SqlStore,
-    id: ApplicationId,
-    status: ApplicationStatus,
-    reason: Option<&str>,
-    now: DateTime<Utc>,
-    outbox: &[Outgoing],
-) -> StoreResult<Option<Application>> {
-    let outbox = outbox_rows(outbox)?;
-    // The statuses it may be decided from: `$2` and `$3` of the guard below.
-    let from = match status {
-        ApplicationStatus::Approved | ApplicationStatus::Declined => [Some("open"), None],
-        ApplicationStatus::Withdrawn => [Some("draft"), Some("open")],
-        ApplicationStatus::Draft | ApplicationStatus::Open => {
-            return Err(StoreError::Backend(
-                format!("an application is not decided as {}", status.as_str()).into(),
-            ));
-        }
-    };
-    let reason = reason.filter(|_| status == ApplicationStatus::Declined);
-    let now = to_micros(now);
-    let row: Option<ApplicationRow> = with_pool!(store, |pool| {
-        async {
-            let mut tx = pool.begin().await?;
-            let person: Option<i64> = sqlx::query_scalar(
-                "UPDATE applications SET status = $1, decided_at = $4, reason = $5 \
-                 WHERE id = $6 AND status IN ($2, $3) RETURNING person_id",
-            )
-            .bind(status.as_str())
-            .bind(from[0])
-            .bind(from[1])
-            .bind(now)
-            .bind(reason)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(person) = person else {
-                return Ok(None);
-            };
-            sqlx::query(
-                "UPDATE nominations SET closed_at = $1 \
-                 WHERE nominee_id = $2 AND closed_at IS NULL",
-            )
-            .bind(now)
-            .bind(person)
-            .execute(&mut *tx)
-            .await?;
-            queue_outbox!(pool, tx, outbox, now);
-            let row = fetch_application!(&mut *tx, id).await?;
-            crate::error::commit(tx).await?;
-            Ok::<_, sqlx::Error>(Some(row))
-        }
-        .await
-        .db()?
-    });
-    row.map(ApplicationRow::into_application).transpose()
-}
-
-pub(crate) async fn applications(
-    store: &SqlStore,
-    statuses: &[ApplicationStatus],
-) -> StoreResult<Vec<Application>> {
-    if statuses.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows: Vec<ApplicationRow> = with_pool!(store, |pool| {
-        let mut query = sqlx::query_as(concat!(
-            select_applications!(),
-            " WHERE ap.status IN ($1, $2, $3, $4, $5)"
-        ));
-        for status in APPLICATION_STATUSES {
-            query = query.bind(statuses.contains(&status).then_some(status.as_str()));
-        }
-        query.fetch_all(pool).await.db()?
-    });
-    let mut applications = rows
-        .into_iter()
-        .map(ApplicationRow::into_application)
-        .collect::<StoreResult<Vec<_>>>()?;
-    // Submitted ones by submission; drafts (never submitted) by creation, among them.
-    applications.sort_by_key(|a| (a.submitted_at.unwrap_or(a.created_at), a.created_at, a.id));
-    Ok(applications)
-}
-
 // ---------------------------------------------------------------- nominations
 
 macro_rules! select_nominations {
@@ -419,66 +182,6 @@ impl NominationRow {
     }
 }
 
-pub(crate) async fn add_nomination(
-    store: &SqlStore,
-    nominee: PersonId,
-    nominator: PersonId,
-    reason: &str,
-    now: DateTime<Utc>,
-    outbox: &[Outgoing],
-) -> StoreResult<Nomination> {
-    let now = to_micros(now);
-    let outbox = outbox_rows(outbox)?;
-    let row: Result<NominationRow, sqlx::Error> = with_pool!(store, |pool| {
-        async {
-            let mut tx = pool.begin().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO nominations (nominee_id, nominator_id, reason, created_at) \
-                 VALUES ($1, $2, $3, $4) RETURNING id",
-            )
-            .bind(nominee)
-            .bind(nominator)
-            .bind(reason)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            queue_outbox!(pool, tx, outbox, now);
-            let row = sqlx::query_as(concat!(select_nominations!(), " WHERE n.id = $1"))
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
-            crate::error::commit(tx).await?;
-            Ok(row)
-        }
-        .await
-    });
-    match row {
-        Ok(row) => row.into_nomination(),
-        Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(format!(
-            "person {nominator} already nominated person {nominee}"
-        ))),
-        Err(e) if is_foreign_key_violation(&e) => Err(StoreError::NotFound(format!(
-            "person among nominee {nominee} and nominator {nominator}"
-        ))),
-        Err(e) => Err(to_store_error(e)),
-    }
-}
-
-pub(crate) async fn open_nominations(store: &SqlStore) -> StoreResult<Vec<Nomination>> {
-    let rows: Vec<NominationRow> = with_pool!(store, |pool| {
-        sqlx::query_as(concat!(select_nominations!(), " WHERE n.closed_at IS NULL"))
-            .fetch_all(pool)
-            .await
-            .db()?
-    });
-    let mut nominations = rows
-        .into_iter()
-        .map(NominationRow::into_nomination)
-        .collect::<StoreResult<Vec<_>>>()?;
-    nominations.sort_by_key(|n| (n.created_at, n.id));
-    Ok(nominations)
-}
-
 // ---------------------------------------------------------------- terms
 
 #[derive(sqlx::FromRow)]
@@ -494,49 +197,6 @@ struct TermRow {
     department_name: Option<String>,
     department_region: Option<String>,
     headcount: Option<i64>,
-}
-
-pub(crate) async fn terms(store: &SqlStore, person: PersonId) -> StoreResult<Vec<Term>> {
-    let mut rows: Vec<TermRow> = with_pool!(store, |pool| {
-        sqlx::query_as(
-            "SELECT t.id, t.department, t.region, t.since, t.until, \
-                    d.id AS department_id, d.name AS department_name, \
-                    d.region AS department_region, d.headcount \
-             FROM ambassador_terms t \
-             LEFT JOIN departments d ON d.id = t.department_id \
-             WHERE t.person_id = $1",
-        )
-        .bind(person)
-        .fetch_all(pool)
-        .await
-        .db()?
-    });
-    rows.sort_by_key(|t| (t.since, t.id));
-    rows.into_iter()
-        .map(|t| {
-            // The department as it is now (renamed or moved, it is still the same one); once it
-            // is gone, as it was when the term was recorded, with no id (0).
-            let department = match (t.department_id, t.department_name, t.department_region) {
-                (Some(id), Some(name), Some(region)) => Department {
-                    id,
-                    name,
-                    region,
-                    headcount: headcount(t.headcount)?,
-                },
-                _ => Department {
-                    id: 0,
-                    name: t.department,
-                    region: t.region,
-                    headcount: None,
-                },
-            };
-            Ok(Term {
-                department,
-                since: t.since,
-                until: t.until,
-            })
-        })
-        .collect()
 }
 
 // ---------------------------------------------------------------- misuse reports
@@ -603,227 +263,7 @@ impl ReportRow {
     }
 }
 
-pub(crate) async fn add_report(
-    store: &SqlStore,
-    reporter: PersonId,
-    subject: PersonId,
-    text: &str,
-    now: DateTime<Utc>,
-    notify: &(dyn Fn(ReportId) -> Vec<Outgoing> + Send + Sync),
-) -> StoreResult<MisuseReport> {
-    let now = to_micros(now);
-    // The report's number is known once it is inserted; the messages that name it are made then.
-    let row: Result<ReportRow, sqlx::Error> = with_pool!(store, |pool| {
-        async {
-            let mut tx = pool.begin().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO misuse_reports (reporter_id, subject_id, text, created_at) \
-                 VALUES ($1, $2, $3, $4) RETURNING id",
-            )
-            .bind(reporter)
-            .bind(subject)
-            .bind(text)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            let messages = notify(id);
-            let outbox = outbox_rows(&messages).map_err(|e| sqlx::Error::Encode(e.into()))?;
-            queue_outbox!(pool, tx, outbox, now);
-            let row = sqlx::query_as(concat!(select_reports!(), " WHERE m.id = $1"))
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
-            crate::error::commit(tx).await?;
-            Ok(row)
-        }
-        .await
-    });
-    match row {
-        Ok(row) => row.into_report(),
-        Err(e) if is_foreign_key_violation(&e) => Err(StoreError::NotFound(format!(
-            "person among reporter {reporter} and subject {subject}"
-        ))),
-        Err(e) => Err(to_store_error(e)),
-    }
-}
-
-pub(crate) async fn reports(store: &SqlStore, open_only: bool) -> StoreResult<Vec<MisuseReport>> {
-    let rows: Vec<ReportRow> = with_pool!(store, |pool| {
-        sqlx::query_as(concat!(
-            select_reports!(),
-            " WHERE NOT $1 OR m.resolved_at IS NULL"
-        ))
-        .bind(open_only)
-        .fetch_all(pool)
-        .await
-        .db()?
-    });
-    let mut reports = rows
-        .into_iter()
-        .map(ReportRow::into_report)
-        .collect::<StoreResult<Vec<_>>>()?;
-    reports.sort_by_key(|r| (r.created_at, r.id));
-    Ok(reports)
-}
-
-pub(crate) async fn resolve_report(
-    store: &SqlStore,
-    id: ReportId,
-    by: PersonId,
-    note: Option<&str>,
-    now: DateTime<Utc>,
-    outbox: &[Outgoing],
-) -> StoreResult<Option<MisuseReport>> {
-    let now = to_micros(now);
-    let outbox = outbox_rows(outbox)?;
-    // Ok(Err(exists)): nothing was resolved; `exists` tells an unknown id from a resolved one.
-    let outcome: Result<Result<ReportRow, bool>, sqlx::Error> = with_pool!(store, |pool| {
-        async {
-            let mut tx = pool.begin().await?;
-            let updated = sqlx::query(
-                "UPDATE misuse_reports SET resolved_at = $1, resolved_by_id = $2, resolution = $3 \
-                 WHERE id = $4 AND resolved_at IS NULL",
-            )
-            .bind(now)
-            .bind(by)
-            .bind(note)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if updated == 0 {
-                let exists: bool = sqlx::query_scalar(
-                    "SELECT EXISTS (SELECT 1 FROM misuse_reports WHERE id = $1)",
-                )
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
-                tx.rollback().await?;
-                return Ok(Err(exists));
-            }
-            queue_outbox!(pool, tx, outbox, now);
-            let row = sqlx::query_as(concat!(select_reports!(), " WHERE m.id = $1"))
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
-            crate::error::commit(tx).await?;
-            Ok(Ok(row))
-        }
-        .await
-    });
-    match outcome {
-        Ok(Ok(row)) => row.into_report().map(Some),
-        Ok(Err(true)) => Ok(None),
-        Ok(Err(false)) => Err(StoreError::NotFound(format!("misuse report {id}"))),
-        Err(e) if is_foreign_key_violation(&e) => Err(StoreError::NotFound(format!("person {by}"))),
-        Err(e) => Err(to_store_error(e)),
-    }
-}
-
 // ---------------------------------------------------------------- opt-outs and managers
-
-pub(crate) async fn set_kudos_optout(
-    store: &SqlStore,
-    person: PersonId,
-    optout: bool,
-) -> StoreResult<()> {
-    // Writes outside a transaction: a lost connection may come after the write was made.
-    crate::error::may_write();
-    let result: Result<_, sqlx::Error> = with_pool!(store, |pool| {
-        if optout {
-            sqlx::query(
-                "INSERT INTO kudos_optouts (person_id) VALUES ($1) \
-                 ON CONFLICT (person_id) DO NOTHING",
-            )
-            .bind(person)
-            .execute(pool)
-            .await
-            .map(drop)
-        } else {
-            sqlx::query("DELETE FROM kudos_optouts WHERE person_id = $1")
-                .bind(person)
-                .execute(pool)
-                .await
-                .map(drop)
-        }
-    });
-    match result {
-        Ok(()) => Ok(()),
-        Err(e) if is_foreign_key_violation(&e) => {
-            Err(StoreError::NotFound(format!("person {person}")))
-        }
-        Err(e) => Err(to_store_error(e)),
-    }
-}
-
-pub(crate) async fn kudos_optouts(store: &SqlStore) -> StoreResult<Vec<ambassador_core::Account>> {
-    let rows: Vec<(String, String)> = with_pool!(store, |pool| {
-        sqlx::query_as(
-            "SELECT p.platform, p.external_id FROM kudos_optouts o \
-             JOIN people p ON p.id = o.person_id",
-        )
-        .fetch_all(pool)
-        .await
-        .db()?
-    });
-    let mut accounts = rows
-        .into_iter()
-        .map(|(platform, id)| crate::rows::account(&platform, id))
-        .collect::<StoreResult<Vec<ambassador_core::Account>>>()?;
-    accounts.sort();
-    Ok(accounts)
-}
-
-pub(crate) async fn set_manager(
-    store: &SqlStore,
-    person: PersonId,
-    manager: Option<PersonId>,
-) -> StoreResult<()> {
-    // Writes outside a transaction: a lost connection may come after the write was made.
-    crate::error::may_write();
-    let result: Result<(), sqlx::Error> = with_pool!(store, |pool| {
-        match manager {
-            Some(manager) => sqlx::query(
-                "INSERT INTO managers (person_id, manager_id) VALUES ($1, $2) \
-                 ON CONFLICT (person_id) DO UPDATE SET manager_id = excluded.manager_id",
-            )
-            .bind(person)
-            .bind(manager)
-            .execute(pool)
-            .await
-            .map(drop),
-            None => sqlx::query("DELETE FROM managers WHERE person_id = $1")
-                .bind(person)
-                .execute(pool)
-                .await
-                .map(drop),
-        }
-    });
-    match result {
-        Ok(()) => Ok(()),
-        Err(e) if is_foreign_key_violation(&e) => Err(StoreError::NotFound(match manager {
-            Some(manager) => format!("person among {person} and manager {manager}"),
-            None => format!("person {person}"),
-        })),
-        Err(e) => Err(to_store_error(e)),
-    }
-}
-
-pub(crate) async fn manager(store: &SqlStore, person: PersonId) -> StoreResult<Option<Person>> {
-    let row: Option<PersonRow> = with_pool!(store, |pool| {
-        sqlx::query_as(
-            "SELECT p.id, p.platform, p.external_id, p.display_name, p.time_zone, \
-                    p.time_zone_chosen \
-             FROM managers m JOIN people p ON p.id = m.manager_id \
-             WHERE m.person_id = $1",
-        )
-        .bind(person)
-        .fetch_optional(pool)
-        .await
-        .db()?
-    });
-    row.map(PersonRow::into_person).transpose()
-}
 
 // ---------------------------------------------------------------- signs of life
 
@@ -837,16 +277,638 @@ struct LastActiveRow {
     known_since: Option<DateTime<Utc>>,
 }
 
-pub(crate) async fn last_active(store: &SqlStore) -> StoreResult<Vec<SignsOfLife>> {
-    // One row per active ambassador; each latest instant is looked for among the person's own rows
-    // only, found by an index led by the person (checkins_person_round,
-    // activities_author_happened_on, kudos_giver_given_at). Three columns rather than their
-    // greatest: SQLite's max(a, b, c) is NULL when any of them is.
-    let mut rows: Vec<LastActiveRow> = with_pool!(store, |pool| {
-        sqlx::query_as(concat!(
-            "SELECT ",
-            ambassador_columns!(),
-            ", (SELECT MAX(c.answered_at) FROM checkins c \
+// ---------------------------------------------------------------- renewals
+
+impl LifecycleStore for SqlStore {
+    async fn start_application(
+        &self,
+        person: PersonId,
+        questions: u32,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Application> {
+        self.guarded(|| async move {
+            let store = self;
+            let answers = encode_answers(&vec![String::new(); questions as usize])?;
+            let now = to_micros(now);
+            let row: Result<ApplicationRow, sqlx::Error> = with_pool!(store, |pool| {
+                async {
+                    let mut tx = pool.begin().await?;
+                    // The partial unique index on (person_id) of draft and open applications refuses a
+                    // second pending one, whoever commits first.
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO applications (person_id, status, answers, created_at) \
+                 VALUES ($1, 'draft', $2, $3) RETURNING id",
+                    )
+                    .bind(person)
+                    .bind(&answers)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let row = fetch_application!(&mut *tx, id).await?;
+                    crate::error::commit(tx).await?;
+                    Ok(row)
+                }
+                .await
+            });
+            match row {
+                Ok(row) => row.into_application(),
+                Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(format!(
+                    "person {person} already has a draft or open application"
+                ))),
+                Err(e) if is_foreign_key_violation(&e) => {
+                    Err(StoreError::NotFound(format!("person {person}")))
+                }
+                Err(e) => Err(to_store_error(e)),
+            }
+        })
+        .await
+    }
+
+    async fn pending_application(&self, person: PersonId) -> StoreResult<Option<Application>> {
+        self.guarded(|| async move {
+            let store = self;
+            let row: Option<ApplicationRow> = with_pool!(store, |pool| {
+                sqlx::query_as(concat!(
+                    select_applications!(),
+                    " WHERE ap.person_id = $1 AND ap.status IN ('draft', 'open')"
+                ))
+                .bind(person)
+                .fetch_optional(pool)
+                .await
+                .db()?
+            });
+            row.map(ApplicationRow::into_application).transpose()
+        })
+        .await
+    }
+
+    async fn set_application_answer(
+        &self,
+        id: ApplicationId,
+        index: u32,
+        text: &str,
+    ) -> StoreResult<Application> {
+        self.guarded(|| async move {
+            let store = self;
+            let row: Option<ApplicationRow> = with_pool!(store, |pool| {
+                async {
+                    let mut tx = pool.begin().await?;
+                    // A write first: it locks the draft (PostgreSQL) or the database (SQLite) until the
+                    // new answers are written, so concurrent answers never overwrite one another.
+                    let answers: Option<String> = sqlx::query_scalar(
+                        "UPDATE applications SET answers = answers \
+                 WHERE id = $1 AND status = 'draft' RETURNING answers",
+                    )
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let Some(answers) = answers else {
+                        return Ok(None);
+                    };
+                    let mut answers = match decode_answers(&answers) {
+                        Ok(answers) => answers,
+                        Err(e) => return Ok(Some(Err(e))),
+                    };
+                    let Some(slot) = answers.get_mut(index as usize) else {
+                        return Ok(None);
+                    };
+                    text.clone_into(slot);
+                    let answers = match encode_answers(&answers) {
+                        Ok(answers) => answers,
+                        Err(e) => return Ok(Some(Err(e))),
+                    };
+                    sqlx::query("UPDATE applications SET answers = $1 WHERE id = $2")
+                        .bind(&answers)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    let row = fetch_application!(&mut *tx, id).await?;
+                    crate::error::commit(tx).await?;
+                    Ok::<_, sqlx::Error>(Some(Ok(row)))
+                }
+                .await
+                .db()?
+                .transpose()?
+            });
+            match row {
+                Some(row) => row.into_application(),
+                None => Err(StoreError::NotFound(format!(
+                    "answer {index} of draft application {id}"
+                ))),
+            }
+        })
+        .await
+    }
+
+    async fn submit_application(
+        &self,
+        id: ApplicationId,
+        department: DepartmentId,
+        now: DateTime<Utc>,
+        outbox: &[Outgoing],
+    ) -> StoreResult<Application> {
+        self.guarded(|| async move {
+            let store = self;
+            let now = to_micros(now);
+            let outbox = outbox_rows(outbox)?;
+            let row: Result<Option<ApplicationRow>, sqlx::Error> = with_pool!(store, |pool| {
+                async {
+                    let mut tx = pool.begin().await?;
+                    let updated = sqlx::query(
+                "UPDATE applications SET status = 'open', department_id = $1, submitted_at = $2 \
+                 WHERE id = $3 AND status = 'draft'",
+            )
+            .bind(department)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+                    if updated == 0 {
+                        return Ok(None);
+                    }
+                    queue_outbox!(pool, tx, outbox, now);
+                    let row = fetch_application!(&mut *tx, id).await?;
+                    crate::error::commit(tx).await?;
+                    Ok(Some(row))
+                }
+                .await
+            });
+            match row {
+                Ok(Some(row)) => row.into_application(),
+                Ok(None) => Err(no_draft(id)),
+                Err(e) if is_foreign_key_violation(&e) => {
+                    Err(StoreError::NotFound(format!("department {department}")))
+                }
+                Err(e) => Err(to_store_error(e)),
+            }
+        })
+        .await
+    }
+
+    async fn decide_application(
+        &self,
+        id: ApplicationId,
+        status: ApplicationStatus,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+        outbox: &[Outgoing],
+    ) -> StoreResult<Option<Application>> {
+        self.guarded(|| async move {
+            let store = self;
+            let outbox = outbox_rows(outbox)?;
+            // The statuses it may be decided from: `$2` and `$3` of the guard below.
+            let from = match status {
+                ApplicationStatus::Approved | ApplicationStatus::Declined => [Some("open"), None],
+                ApplicationStatus::Withdrawn => [Some("draft"), Some("open")],
+                ApplicationStatus::Draft | ApplicationStatus::Open => {
+                    return Err(StoreError::Backend(
+                        format!("an application is not decided as {}", status.as_str()).into(),
+                    ));
+                }
+            };
+            let reason = reason.filter(|_| status == ApplicationStatus::Declined);
+            let now = to_micros(now);
+            let row: Option<ApplicationRow> = with_pool!(store, |pool| {
+                async {
+                    let mut tx = pool.begin().await?;
+                    let person: Option<i64> = sqlx::query_scalar(
+                        "UPDATE applications SET status = $1, decided_at = $4, reason = $5 \
+                 WHERE id = $6 AND status IN ($2, $3) RETURNING person_id",
+                    )
+                    .bind(status.as_str())
+                    .bind(from[0])
+                    .bind(from[1])
+                    .bind(now)
+                    .bind(reason)
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let Some(person) = person else {
+                        return Ok(None);
+                    };
+                    sqlx::query(
+                        "UPDATE nominations SET closed_at = $1 \
+                 WHERE nominee_id = $2 AND closed_at IS NULL",
+                    )
+                    .bind(now)
+                    .bind(person)
+                    .execute(&mut *tx)
+                    .await?;
+                    queue_outbox!(pool, tx, outbox, now);
+                    let row = fetch_application!(&mut *tx, id).await?;
+                    crate::error::commit(tx).await?;
+                    Ok::<_, sqlx::Error>(Some(row))
+                }
+                .await
+                .db()?
+            });
+            row.map(ApplicationRow::into_application).transpose()
+        })
+        .await
+    }
+
+    async fn applications(&self, statuses: &[ApplicationStatus]) -> StoreResult<Vec<Application>> {
+        self.guarded(|| async move {
+            let store = self;
+            if statuses.is_empty() {
+                return Ok(Vec::new());
+            }
+            let rows: Vec<ApplicationRow> = with_pool!(store, |pool| {
+                let mut query = sqlx::query_as(concat!(
+                    select_applications!(),
+                    " WHERE ap.status IN ($1, $2, $3, $4, $5)"
+                ));
+                for status in APPLICATION_STATUSES {
+                    query = query.bind(statuses.contains(&status).then_some(status.as_str()));
+                }
+                query.fetch_all(pool).await.db()?
+            });
+            let mut applications = rows
+                .into_iter()
+                .map(ApplicationRow::into_application)
+                .collect::<StoreResult<Vec<_>>>()?;
+            // Submitted ones by submission; drafts (never submitted) by creation, among them.
+            applications
+                .sort_by_key(|a| (a.submitted_at.unwrap_or(a.created_at), a.created_at, a.id));
+            Ok(applications)
+        })
+        .await
+    }
+
+    async fn add_nomination(
+        &self,
+        nominee: PersonId,
+        nominator: PersonId,
+        reason: &str,
+        now: DateTime<Utc>,
+        outbox: &[Outgoing],
+    ) -> StoreResult<Nomination> {
+        self.guarded(|| async move {
+            let store = self;
+            let now = to_micros(now);
+            let outbox = outbox_rows(outbox)?;
+            let row: Result<NominationRow, sqlx::Error> = with_pool!(store, |pool| {
+                async {
+                    let mut tx = pool.begin().await?;
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO nominations (nominee_id, nominator_id, reason, created_at) \
+                 VALUES ($1, $2, $3, $4) RETURNING id",
+                    )
+                    .bind(nominee)
+                    .bind(nominator)
+                    .bind(reason)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    queue_outbox!(pool, tx, outbox, now);
+                    let row = sqlx::query_as(concat!(select_nominations!(), " WHERE n.id = $1"))
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    crate::error::commit(tx).await?;
+                    Ok(row)
+                }
+                .await
+            });
+            match row {
+                Ok(row) => row.into_nomination(),
+                Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(format!(
+                    "person {nominator} already nominated person {nominee}"
+                ))),
+                Err(e) if is_foreign_key_violation(&e) => Err(StoreError::NotFound(format!(
+                    "person among nominee {nominee} and nominator {nominator}"
+                ))),
+                Err(e) => Err(to_store_error(e)),
+            }
+        })
+        .await
+    }
+
+    async fn open_nominations(&self) -> StoreResult<Vec<Nomination>> {
+        self.guarded(|| async move {
+            let store = self;
+            let rows: Vec<NominationRow> = with_pool!(store, |pool| {
+                sqlx::query_as(concat!(select_nominations!(), " WHERE n.closed_at IS NULL"))
+                    .fetch_all(pool)
+                    .await
+                    .db()?
+            });
+            let mut nominations = rows
+                .into_iter()
+                .map(NominationRow::into_nomination)
+                .collect::<StoreResult<Vec<_>>>()?;
+            nominations.sort_by_key(|n| (n.created_at, n.id));
+            Ok(nominations)
+        })
+        .await
+    }
+
+    async fn terms(&self, person: PersonId) -> StoreResult<Vec<Term>> {
+        self.guarded(|| async move {
+            let store = self;
+            let mut rows: Vec<TermRow> = with_pool!(store, |pool| {
+                sqlx::query_as(
+                    "SELECT t.id, t.department, t.region, t.since, t.until, \
+                    d.id AS department_id, d.name AS department_name, \
+                    d.region AS department_region, d.headcount \
+             FROM ambassador_terms t \
+             LEFT JOIN departments d ON d.id = t.department_id \
+             WHERE t.person_id = $1",
+                )
+                .bind(person)
+                .fetch_all(pool)
+                .await
+                .db()?
+            });
+            rows.sort_by_key(|t| (t.since, t.id));
+            rows.into_iter()
+                .map(|t| {
+                    // The department as it is now (renamed or moved, it is still the same one); once it
+                    // is gone, as it was when the term was recorded, with no id (0).
+                    let department = match (t.department_id, t.department_name, t.department_region)
+                    {
+                        (Some(id), Some(name), Some(region)) => Department {
+                            id,
+                            name,
+                            region,
+                            headcount: headcount(t.headcount)?,
+                        },
+                        _ => Department {
+                            id: 0,
+                            name: t.department,
+                            region: t.region,
+                            headcount: None,
+                        },
+                    };
+                    Ok(Term {
+                        department,
+                        since: t.since,
+                        until: t.until,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn add_report(
+        &self,
+        reporter: PersonId,
+        subject: PersonId,
+        text: &str,
+        now: DateTime<Utc>,
+        notify: &(dyn Fn(ReportId) -> Vec<Outgoing> + Send + Sync),
+    ) -> StoreResult<MisuseReport> {
+        self.guarded(|| async move {
+            let store = self;
+            let now = to_micros(now);
+            // The report's number is known once it is inserted; the messages that name it are made then.
+            let row: Result<ReportRow, sqlx::Error> = with_pool!(store, |pool| {
+                async {
+                    let mut tx = pool.begin().await?;
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO misuse_reports (reporter_id, subject_id, text, created_at) \
+                 VALUES ($1, $2, $3, $4) RETURNING id",
+                    )
+                    .bind(reporter)
+                    .bind(subject)
+                    .bind(text)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let messages = notify(id);
+                    let outbox =
+                        outbox_rows(&messages).map_err(|e| sqlx::Error::Encode(e.into()))?;
+                    queue_outbox!(pool, tx, outbox, now);
+                    let row = sqlx::query_as(concat!(select_reports!(), " WHERE m.id = $1"))
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    crate::error::commit(tx).await?;
+                    Ok(row)
+                }
+                .await
+            });
+            match row {
+                Ok(row) => row.into_report(),
+                Err(e) if is_foreign_key_violation(&e) => Err(StoreError::NotFound(format!(
+                    "person among reporter {reporter} and subject {subject}"
+                ))),
+                Err(e) => Err(to_store_error(e)),
+            }
+        })
+        .await
+    }
+
+    async fn reports(&self, open_only: bool) -> StoreResult<Vec<MisuseReport>> {
+        self.guarded(|| async move {
+            let store = self;
+            let rows: Vec<ReportRow> = with_pool!(store, |pool| {
+                sqlx::query_as(concat!(
+                    select_reports!(),
+                    " WHERE NOT $1 OR m.resolved_at IS NULL"
+                ))
+                .bind(open_only)
+                .fetch_all(pool)
+                .await
+                .db()?
+            });
+            let mut reports = rows
+                .into_iter()
+                .map(ReportRow::into_report)
+                .collect::<StoreResult<Vec<_>>>()?;
+            reports.sort_by_key(|r| (r.created_at, r.id));
+            Ok(reports)
+        })
+        .await
+    }
+
+    async fn resolve_report(
+        &self,
+        id: ReportId,
+        by: PersonId,
+        note: Option<&str>,
+        now: DateTime<Utc>,
+        outbox: &[Outgoing],
+    ) -> StoreResult<Option<MisuseReport>> {
+        self.guarded(|| async move {
+            let store = self;
+            let now = to_micros(now);
+            let outbox = outbox_rows(outbox)?;
+            // Ok(Err(exists)): nothing was resolved; `exists` tells an unknown id from a resolved one.
+            let outcome: Result<Result<ReportRow, bool>, sqlx::Error> = with_pool!(store, |pool| {
+                async {
+                    let mut tx = pool.begin().await?;
+                    let updated = sqlx::query(
+                "UPDATE misuse_reports SET resolved_at = $1, resolved_by_id = $2, resolution = $3 \
+                 WHERE id = $4 AND resolved_at IS NULL",
+            )
+            .bind(now)
+            .bind(by)
+            .bind(note)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+                    if updated == 0 {
+                        let exists: bool = sqlx::query_scalar(
+                            "SELECT EXISTS (SELECT 1 FROM misuse_reports WHERE id = $1)",
+                        )
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        tx.rollback().await?;
+                        return Ok(Err(exists));
+                    }
+                    queue_outbox!(pool, tx, outbox, now);
+                    let row = sqlx::query_as(concat!(select_reports!(), " WHERE m.id = $1"))
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    crate::error::commit(tx).await?;
+                    Ok(Ok(row))
+                }
+                .await
+            });
+            match outcome {
+                Ok(Ok(row)) => row.into_report().map(Some),
+                Ok(Err(true)) => Ok(None),
+                Ok(Err(false)) => Err(StoreError::NotFound(format!("misuse report {id}"))),
+                Err(e) if is_foreign_key_violation(&e) => {
+                    Err(StoreError::NotFound(format!("person {by}")))
+                }
+                Err(e) => Err(to_store_error(e)),
+            }
+        })
+        .await
+    }
+
+    async fn set_kudos_optout(&self, person: PersonId, optout: bool) -> StoreResult<()> {
+        self.guarded(|| async move {
+            let store = self;
+            // Writes outside a transaction: a lost connection may come after the write was made.
+            crate::error::may_write();
+            let result: Result<_, sqlx::Error> = with_pool!(store, |pool| {
+                if optout {
+                    sqlx::query(
+                        "INSERT INTO kudos_optouts (person_id) VALUES ($1) \
+                 ON CONFLICT (person_id) DO NOTHING",
+                    )
+                    .bind(person)
+                    .execute(pool)
+                    .await
+                    .map(drop)
+                } else {
+                    sqlx::query("DELETE FROM kudos_optouts WHERE person_id = $1")
+                        .bind(person)
+                        .execute(pool)
+                        .await
+                        .map(drop)
+                }
+            });
+            match result {
+                Ok(()) => Ok(()),
+                Err(e) if is_foreign_key_violation(&e) => {
+                    Err(StoreError::NotFound(format!("person {person}")))
+                }
+                Err(e) => Err(to_store_error(e)),
+            }
+        })
+        .await
+    }
+
+    async fn kudos_optouts(&self) -> StoreResult<Vec<ambassador_core::Account>> {
+        self.guarded(|| async move {
+            let store = self;
+            let rows: Vec<(String, String)> = with_pool!(store, |pool| {
+                sqlx::query_as(
+                    "SELECT p.platform, p.external_id FROM kudos_optouts o \
+             JOIN people p ON p.id = o.person_id",
+                )
+                .fetch_all(pool)
+                .await
+                .db()?
+            });
+            let mut accounts = rows
+                .into_iter()
+                .map(|(platform, id)| crate::rows::account(&platform, id))
+                .collect::<StoreResult<Vec<ambassador_core::Account>>>()?;
+            accounts.sort();
+            Ok(accounts)
+        })
+        .await
+    }
+
+    async fn set_manager(&self, person: PersonId, manager: Option<PersonId>) -> StoreResult<()> {
+        self.guarded(|| async move {
+            let store = self;
+            // Writes outside a transaction: a lost connection may come after the write was made.
+            crate::error::may_write();
+            let result: Result<(), sqlx::Error> = with_pool!(store, |pool| {
+                match manager {
+                    Some(manager) => sqlx::query(
+                        "INSERT INTO managers (person_id, manager_id) VALUES ($1, $2) \
+                 ON CONFLICT (person_id) DO UPDATE SET manager_id = excluded.manager_id",
+                    )
+                    .bind(person)
+                    .bind(manager)
+                    .execute(pool)
+                    .await
+                    .map(drop),
+                    None => sqlx::query("DELETE FROM managers WHERE person_id = $1")
+                        .bind(person)
+                        .execute(pool)
+                        .await
+                        .map(drop),
+                }
+            });
+            match result {
+                Ok(()) => Ok(()),
+                Err(e) if is_foreign_key_violation(&e) => {
+                    Err(StoreError::NotFound(match manager {
+                        Some(manager) => format!("person among {person} and manager {manager}"),
+                        None => format!("person {person}"),
+                    }))
+                }
+                Err(e) => Err(to_store_error(e)),
+            }
+        })
+        .await
+    }
+
+    async fn manager(&self, person: PersonId) -> StoreResult<Option<Person>> {
+        self.guarded(|| async move {
+            let store = self;
+            let row: Option<PersonRow> = with_pool!(store, |pool| {
+                sqlx::query_as(
+                    "SELECT p.id, p.platform, p.external_id, p.display_name, p.time_zone, \
+                    p.time_zone_chosen \
+             FROM managers m JOIN people p ON p.id = m.manager_id \
+             WHERE m.person_id = $1",
+                )
+                .bind(person)
+                .fetch_optional(pool)
+                .await
+                .db()?
+            });
+            row.map(PersonRow::into_person).transpose()
+        })
+        .await
+    }
+
+    async fn last_active(&self) -> StoreResult<Vec<SignsOfLife>> {
+        self.guarded(|| async move {
+            let store = self;
+            // One row per active ambassador; each latest instant is looked for among the person's own rows
+            // only, found by an index led by the person (checkins_person_round,
+            // activities_author_happened_on, kudos_giver_given_at). Three columns rather than their
+            // greatest: SQLite's max(a, b, c) is NULL when any of them is.
+            let mut rows: Vec<LastActiveRow> = with_pool!(store, |pool| {
+                sqlx::query_as(concat!(
+                    "SELECT ",
+                    ambassador_columns!(),
+                    ", (SELECT MAX(c.answered_at) FROM checkins c \
                 WHERE c.person_id = a.person_id) AS last_checkin, \
                (SELECT MAX(v.logged_at) FROM activities v \
                 WHERE v.author_id = a.person_id) AS last_activity, \
@@ -857,39 +919,41 @@ pub(crate) async fn last_active(store: &SqlStore) -> StoreResult<Vec<SignsOfLife
              JOIN people p ON p.id = a.person_id \
              JOIN departments d ON d.id = a.department_id \
              WHERE a.status = 'active'"
-        ))
-        .fetch_all(pool)
-        .await
-        .db()?
-    });
-    rows.sort_by_cached_key(|row| row.ambassador.order_key());
-    rows.into_iter()
-        .map(|row| {
-            let last_seen = [row.last_checkin, row.last_activity, row.last_kudos]
-                .into_iter()
-                .flatten()
-                .max();
-            Ok(SignsOfLife {
-                ambassador: row.ambassador.into_ambassador()?,
-                last_seen,
-                known_since: row.known_since,
-            })
+                ))
+                .fetch_all(pool)
+                .await
+                .db()?
+            });
+            rows.sort_by_cached_key(|row| row.ambassador.order_key());
+            rows.into_iter()
+                .map(|row| {
+                    let last_seen = [row.last_checkin, row.last_activity, row.last_kudos]
+                        .into_iter()
+                        .flatten()
+                        .max();
+                    Ok(SignsOfLife {
+                        ambassador: row.ambassador.into_ambassador()?,
+                        last_seen,
+                        known_since: row.known_since,
+                    })
+                })
+                .collect()
         })
-        .collect()
-}
+        .await
+    }
 
-// ---------------------------------------------------------------- renewals
-
-pub(crate) async fn confirm_renewal(
-    store: &SqlStore,
-    person: PersonId,
-    anniversary: NaiveDate,
-    now: DateTime<Utc>,
-) -> StoreResult<bool> {
-    // Writes outside a transaction: a lost connection may come after the write was made.
-    crate::error::may_write();
-    let result: Result<u64, sqlx::Error> = with_pool!(store, |pool| {
-        sqlx::query(
+    async fn confirm_renewal(
+        &self,
+        person: PersonId,
+        anniversary: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.guarded(|| async move {
+            let store = self;
+            // Writes outside a transaction: a lost connection may come after the write was made.
+            crate::error::may_write();
+            let result: Result<u64, sqlx::Error> = with_pool!(store, |pool| {
+                sqlx::query(
             "INSERT INTO renewals (person_id, anniversary, confirmed_at) VALUES ($1, $2, $3) \
              ON CONFLICT (person_id, anniversary) DO NOTHING",
         )
@@ -899,51 +963,61 @@ pub(crate) async fn confirm_renewal(
         .execute(pool)
         .await
         .map(|done| done.rows_affected())
-    });
-    match result {
-        Ok(inserted) => Ok(inserted == 1),
-        Err(e) if is_foreign_key_violation(&e) => {
-            Err(StoreError::NotFound(format!("person {person}")))
-        }
-        Err(e) => Err(to_store_error(e)),
+            });
+            match result {
+                Ok(inserted) => Ok(inserted == 1),
+                Err(e) if is_foreign_key_violation(&e) => {
+                    Err(StoreError::NotFound(format!("person {person}")))
+                }
+                Err(e) => Err(to_store_error(e)),
+            }
+        })
+        .await
     }
-}
 
-pub(crate) async fn renewals_confirmed(
-    store: &SqlStore,
-    since: NaiveDate,
-) -> StoreResult<Vec<(PersonId, NaiveDate)>> {
-    let mut rows: Vec<(i64, NaiveDate)> = with_pool!(store, |pool| {
-        sqlx::query_as("SELECT person_id, anniversary FROM renewals WHERE anniversary >= $1")
-            .bind(since)
-            .fetch_all(pool)
-            .await
-            .db()?
-    });
-    rows.sort_unstable();
-    Ok(rows)
-}
+    async fn renewals_confirmed(
+        &self,
+        since: NaiveDate,
+    ) -> StoreResult<Vec<(PersonId, NaiveDate)>> {
+        self.guarded(|| async move {
+            let store = self;
+            let mut rows: Vec<(i64, NaiveDate)> = with_pool!(store, |pool| {
+                sqlx::query_as(
+                    "SELECT person_id, anniversary FROM renewals WHERE anniversary >= $1",
+                )
+                .bind(since)
+                .fetch_all(pool)
+                .await
+                .db()?
+            });
+            rows.sort_unstable();
+            Ok(rows)
+        })
+        .await
+    }
 
-pub(crate) async fn renewal_asks(
-    store: &SqlStore,
-    since: NaiveDate,
-) -> StoreResult<Vec<RenewalAsk>> {
-    let mut rows: Vec<(i64, NaiveDate, DateTime<Utc>)> = with_pool!(store, |pool| {
-        sqlx::query_as(
+    async fn renewal_asks(&self, since: NaiveDate) -> StoreResult<Vec<RenewalAsk>> {
+        self.guarded(|| async move {
+            let store = self;
+            let mut rows: Vec<(i64, NaiveDate, DateTime<Utc>)> = with_pool!(store, |pool| {
+                sqlx::query_as(
             "SELECT person_id, anniversary, asked_at FROM renewal_asks WHERE anniversary >= $1",
         )
         .bind(since)
         .fetch_all(pool)
         .await
         .db()?
-    });
-    rows.sort_unstable();
-    Ok(rows
-        .into_iter()
-        .map(|(person, anniversary, asked_at)| RenewalAsk {
-            person,
-            anniversary,
-            asked_at,
+            });
+            rows.sort_unstable();
+            Ok(rows
+                .into_iter()
+                .map(|(person, anniversary, asked_at)| RenewalAsk {
+                    person,
+                    anniversary,
+                    asked_at,
+                })
+                .collect())
         })
-        .collect())
+        .await
+    }
 }

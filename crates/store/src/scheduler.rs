@@ -5,8 +5,8 @@
 use crate::error::{DbResultExt, corrupt, is_foreign_key_violation, to_store_error};
 use crate::{SqlStore, to_micros};
 use ambassador_core::{
-    DigestSnapshot, Effects, JobRun, JobRunStatus, Outgoing, PersonId, RoundId, StoreError,
-    StoreResult,
+    DigestSnapshot, Effects, JobRun, JobRunStatus, Outgoing, PersonId, RoundId, SchedulerStore,
+    StoreError, StoreResult,
 };
 use chrono::{DateTime, Utc};
 use sqlx::{Database, Encode, Pool, QueryBuilder, Type};
@@ -287,105 +287,12 @@ pub(crate) async fn commit(
     }
 }
 
-pub(crate) async fn skip_occurrence(
-    store: &SqlStore,
-    job: &str,
-    occurrence: DateTime<Utc>,
-    at: DateTime<Utc>,
-) -> StoreResult<bool> {
-    // Writes outside a transaction: a lost connection may come after the write was made.
-    crate::error::may_write();
-    let inserted = with_pool!(store, |pool| {
-        sqlx::query(
-            "INSERT INTO job_runs (job, occurrence, status, ran_at) \
-             VALUES ($1, $2, 'skipped', $3) ON CONFLICT (job, occurrence) DO NOTHING",
-        )
-        .bind(job)
-        .bind(to_micros(occurrence))
-        .bind(to_micros(at))
-        .execute(pool)
-        .await
-        .db()?
-        .rows_affected()
-    });
-    Ok(inserted == 1)
-}
-
 #[derive(sqlx::FromRow)]
 struct JobRunRow {
     job: String,
     occurrence: DateTime<Utc>,
     status: String,
     ran_at: DateTime<Utc>,
-}
-
-pub(crate) async fn job_runs(
-    store: &SqlStore,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> StoreResult<Vec<JobRun>> {
-    let mut rows: Vec<JobRunRow> = with_pool!(store, |pool| {
-        sqlx::query_as(
-            "SELECT job, occurrence, status, ran_at FROM job_runs \
-             WHERE occurrence >= $1 AND occurrence < $2",
-        )
-        .bind(to_micros(from))
-        .bind(to_micros(to))
-        .fetch_all(pool)
-        .await
-        .db()?
-    });
-    // Ordered here: job names compare by bytes, not by the database's collation.
-    rows.sort_unstable_by(|a, b| (a.occurrence, &a.job).cmp(&(b.occurrence, &b.job)));
-    rows.into_iter()
-        .map(|row| {
-            Ok(JobRun {
-                status: match row.status.as_str() {
-                    "done" => JobRunStatus::Done,
-                    "skipped" => JobRunStatus::Skipped,
-                    other => return Err(corrupt(format!("job run status `{other}`"))),
-                },
-                job: row.job,
-                occurrence: row.occurrence,
-                ran_at: row.ran_at,
-            })
-        })
-        .collect()
-}
-
-pub(crate) async fn scheduler_cursor(
-    store: &SqlStore,
-    job: &str,
-) -> StoreResult<Option<DateTime<Utc>>> {
-    Ok(with_pool!(store, |pool| {
-        sqlx::query_scalar("SELECT checked_until FROM scheduler_cursors WHERE job = $1")
-            .bind(job)
-            .fetch_optional(pool)
-            .await
-            .db()?
-    }))
-}
-
-pub(crate) async fn advance_scheduler_cursor(
-    store: &SqlStore,
-    job: &str,
-    until: DateTime<Utc>,
-) -> StoreResult<()> {
-    // Writes outside a transaction: a lost connection may come after the write was made.
-    crate::error::may_write();
-    with_pool!(store, |pool| {
-        sqlx::query(
-            "INSERT INTO scheduler_cursors (job, checked_until) VALUES ($1, $2) \
-             ON CONFLICT (job) DO UPDATE SET checked_until = excluded.checked_until \
-             WHERE excluded.checked_until > scheduler_cursors.checked_until",
-        )
-        .bind(job)
-        .bind(to_micros(until))
-        .execute(pool)
-        .await
-        .db()?;
-    });
-    Ok(())
 }
 
 #[derive(sqlx::FromRow)]
@@ -395,12 +302,130 @@ struct SnapshotRow {
     departments_total: i64,
 }
 
-pub(crate) async fn last_digest_snapshot(
-    store: &SqlStore,
-    before: DateTime<Utc>,
-) -> StoreResult<Option<DigestSnapshot>> {
-    let row: Option<SnapshotRow> = with_pool!(store, |pool| {
-        sqlx::query_as(
+impl SchedulerStore for SqlStore {
+    async fn commit_occurrence(
+        &self,
+        job: &str,
+        occurrence: DateTime<Utc>,
+        at: DateTime<Utc>,
+        effects: &Effects,
+    ) -> StoreResult<bool> {
+        self.guarded(|| commit(self, Some((job, occurrence)), effects, at))
+            .await
+    }
+
+    async fn skip_occurrence(
+        &self,
+        job: &str,
+        occurrence: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.guarded(|| async move {
+            let store = self;
+            // Writes outside a transaction: a lost connection may come after the write was made.
+            crate::error::may_write();
+            let inserted = with_pool!(store, |pool| {
+                sqlx::query(
+                    "INSERT INTO job_runs (job, occurrence, status, ran_at) \
+             VALUES ($1, $2, 'skipped', $3) ON CONFLICT (job, occurrence) DO NOTHING",
+                )
+                .bind(job)
+                .bind(to_micros(occurrence))
+                .bind(to_micros(at))
+                .execute(pool)
+                .await
+                .db()?
+                .rows_affected()
+            });
+            Ok(inserted == 1)
+        })
+        .await
+    }
+
+    async fn job_runs(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<JobRun>> {
+        self.guarded(|| async move {
+            let store = self;
+            let mut rows: Vec<JobRunRow> = with_pool!(store, |pool| {
+                sqlx::query_as(
+                    "SELECT job, occurrence, status, ran_at FROM job_runs \
+             WHERE occurrence >= $1 AND occurrence < $2",
+                )
+                .bind(to_micros(from))
+                .bind(to_micros(to))
+                .fetch_all(pool)
+                .await
+                .db()?
+            });
+            // Ordered here: job names compare by bytes, not by the database's collation.
+            rows.sort_unstable_by(|a, b| (a.occurrence, &a.job).cmp(&(b.occurrence, &b.job)));
+            rows.into_iter()
+                .map(|row| {
+                    Ok(JobRun {
+                        status: match row.status.as_str() {
+                            "done" => JobRunStatus::Done,
+                            "skipped" => JobRunStatus::Skipped,
+                            other => return Err(corrupt(format!("job run status `{other}`"))),
+                        },
+                        job: row.job,
+                        occurrence: row.occurrence,
+                        ran_at: row.ran_at,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn scheduler_cursor(&self, job: &str) -> StoreResult<Option<DateTime<Utc>>> {
+        self.guarded(|| async move {
+            let store = self;
+            Ok(with_pool!(store, |pool| {
+                sqlx::query_scalar("SELECT checked_until FROM scheduler_cursors WHERE job = $1")
+                    .bind(job)
+                    .fetch_optional(pool)
+                    .await
+                    .db()?
+            }))
+        })
+        .await
+    }
+
+    async fn advance_scheduler_cursor(&self, job: &str, until: DateTime<Utc>) -> StoreResult<()> {
+        self.guarded(|| async move {
+            let store = self;
+            // Writes outside a transaction: a lost connection may come after the write was made.
+            crate::error::may_write();
+            with_pool!(store, |pool| {
+                sqlx::query(
+                    "INSERT INTO scheduler_cursors (job, checked_until) VALUES ($1, $2) \
+             ON CONFLICT (job) DO UPDATE SET checked_until = excluded.checked_until \
+             WHERE excluded.checked_until > scheduler_cursors.checked_until",
+                )
+                .bind(job)
+                .bind(to_micros(until))
+                .execute(pool)
+                .await
+                .db()?;
+            });
+            Ok(())
+        })
+        .await
+    }
+
+    async fn apply(&self, effects: &Effects, at: DateTime<Utc>) -> StoreResult<()> {
+        self.guarded(|| commit(self, None, effects, at))
+            .await
+            .map(drop)
+    }
+
+    async fn last_digest_snapshot(
+        &self,
+        before: DateTime<Utc>,
+    ) -> StoreResult<Option<DigestSnapshot>> {
+        self.guarded(|| async move {
+            let store = self;
+            let row: Option<SnapshotRow> = with_pool!(store, |pool| {
+                sqlx::query_as(
             "SELECT occurrence, departments_covered, departments_total FROM digest_snapshots \
              WHERE occurrence < $1 ORDER BY occurrence DESC LIMIT 1",
         )
@@ -408,14 +433,18 @@ pub(crate) async fn last_digest_snapshot(
         .fetch_optional(pool)
         .await
         .db()?
-    });
-    row.map(|row| {
-        let count = |n: i64| u32::try_from(n).map_err(|_| corrupt(format!("department count {n}")));
-        Ok(DigestSnapshot {
-            occurrence: row.occurrence,
-            departments_covered: count(row.departments_covered)?,
-            departments_total: count(row.departments_total)?,
+            });
+            row.map(|row| {
+                let count =
+                    |n: i64| u32::try_from(n).map_err(|_| corrupt(format!("department count {n}")));
+                Ok(DigestSnapshot {
+                    occurrence: row.occurrence,
+                    departments_covered: count(row.departments_covered)?,
+                    departments_total: count(row.departments_total)?,
+                })
+            })
+            .transpose()
         })
-    })
-    .transpose()
+        .await
+    }
 }

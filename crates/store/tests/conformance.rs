@@ -5,11 +5,12 @@
 //! dropped at the end, so cases run in parallel. Without `TEST_POSTGRES_URL` the PostgreSQL half is
 //! skipped with a note, except under CI (`CI` set), where that is a failure.
 
+use ambassador_core::store_ports::*;
 use ambassador_core::{
     Account, AmbassadorStatus, Checkin, CheckinFilter, CheckinStatus, Department,
     DepartmentCoverage, Destination, DigestSnapshot, Effects, JobRun, JobRunStatus, KudosOutcome,
     Message, NewCheckin, NewDepartment, NewKudos, OutboxItem, OutboxStats, OutboxStatus, Outgoing,
-    Person, PersonId, PersonRef, Platform, RenewalAsk, Rich, RosterFilter, Store, StoreError,
+    Person, PersonId, PersonRef, Platform, RenewalAsk, Rich, RosterFilter, StoreError,
 };
 use ambassador_store::{Backend, SqlStore};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};

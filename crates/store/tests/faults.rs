@@ -7,7 +7,8 @@
 //! under CI (`CI` set), where that is a failure. It terminates only the sessions of its own
 //! `application_name`.
 
-use ambassador_core::{Account, Platform, StorageFault, Store, StoreError};
+use ambassador_core::store_ports::*;
+use ambassador_core::{Account, Platform, StorageFault, StoreError};
 use ambassador_store::SqlStore;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, Connection, PgConnection};

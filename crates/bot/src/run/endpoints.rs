@@ -1,6 +1,7 @@
 //! `/readyz`, `/metrics`, and the labels commands and jobs are counted under.
 
 use super::*;
+use ambassador_core::store_ports::*;
 
 /// 200 when the database answers (and accepts writes, when the latest write failed with a storage
 /// fault) and the adapters are connected; 503 with the reason otherwise.

@@ -11,7 +11,7 @@
 
 use crate::config::Config;
 use crate::metrics::{self, CheckinResponse, Gauge, Metrics};
-use ambassador_core::{CheckinFilter, Clock, Dispatcher, Messenger, Program, SendError, Store};
+use ambassador_core::{CheckinFilter, Clock, Dispatcher, Messenger, Program, SendError};
 use ambassador_matrix::{CommandHandled, Credentials, MatrixBot, MatrixSettings};
 use ambassador_slack::socket::EnvelopeHandled;
 use ambassador_slack::{SlackApp, SlackMessenger, SlackSettings, SocketSettings};
@@ -504,164 +504,9 @@ async fn watch_loop(
     Ok(())
 }
 
-/// Runs the due scheduled occurrences every [`TICK_EVERY`].
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A replica taking part in a lease: its task, whether it holds the lease, its shutdown.
-    struct Replica {
-        task: tokio::task::JoinHandle<anyhow::Result<()>>,
-        holding: watch::Receiver<bool>,
-        shutdown: watch::Sender<bool>,
-    }
-
-    const TIMES: LeaseTimes = LeaseTimes {
-        ttl: Duration::from_millis(800),
-        renew_every: Duration::from_millis(150),
-        standby_poll: Duration::from_millis(50),
-    };
-
-    fn replica(
-        store: &SqlStore,
-        name: &'static str,
-        runs: Arc<std::sync::Mutex<Vec<String>>>,
-    ) -> Replica {
-        let (holding_tx, holding) = watch::channel(false);
-        let (shutdown, rx) = watch::channel(false);
-        let store = store.clone();
-        let task = tokio::spawn(async move {
-            with_lease(
-                &store,
-                "work",
-                name,
-                TIMES,
-                &holding_tx,
-                &Shutdown(rx),
-                |stop| {
-                    let runs = runs.clone();
-                    async move {
-                        runs.lock().unwrap().push(format!("{name} starts"));
-                        stop.await;
-                        runs.lock().unwrap().push(format!("{name} stops"));
-                        Ok(())
-                    }
-                },
-            )
-            .await
-        });
-        Replica {
-            task,
-            holding,
-            shutdown,
-        }
-    }
-
-    async fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) -> Duration {
-        let started = Instant::now();
-        while !done() {
-            assert!(
-                started.elapsed() < within,
-                "{what} did not happen within {within:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        started.elapsed()
-    }
-
-    async fn sqlite_store(dir: &tempfile::TempDir) -> SqlStore {
-        let url = format!("sqlite://{}", dir.path().join("bot.db").display());
-        SqlStore::open(&url, 4).await.unwrap()
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn one_replica_runs_the_leased_work_and_another_takes_over_when_it_dies() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = sqlite_store(&dir).await;
-        let runs = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let a = replica(&store, "a", runs.clone());
-        wait_until("a takes the lease", Duration::from_secs(5), || {
-            *a.holding.borrow()
-        })
-        .await;
-        let b = replica(&store, "b", runs.clone());
-        // a renews it: b waits well past the time to live.
-        tokio::time::sleep(TIMES.ttl * 3).await;
-        assert!(*a.holding.borrow() && !*b.holding.borrow());
-        assert_eq!(*runs.lock().unwrap(), ["a starts"]);
-        // a dies without a word: b takes over once the lease ran out, not before.
-        a.task.abort();
-        let waited = wait_until("b takes over", Duration::from_secs(5), || {
-            *b.holding.borrow()
-        })
-        .await;
-        assert!(
-            waited + TIMES.renew_every >= TIMES.ttl,
-            "took over after {waited:?}"
-        );
-        assert_eq!(*runs.lock().unwrap(), ["a starts", "b starts"]);
-        // b stops its work and gives the lease up on shutdown.
-        b.shutdown.send_replace(true);
-        b.task.await.unwrap().unwrap();
-        assert_eq!(*runs.lock().unwrap(), ["a starts", "b starts", "b stops"]);
-        assert_eq!(store.lease_holder("work", Utc::now()).await.unwrap(), None);
-        let _ = a.shutdown;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_replica_that_shuts_down_hands_the_lease_over_at_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = sqlite_store(&dir).await;
-        let runs = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let a = replica(&store, "a", runs.clone());
-        wait_until("a takes the lease", Duration::from_secs(5), || {
-            *a.holding.borrow()
-        })
-        .await;
-        let b = replica(&store, "b", runs.clone());
-        tokio::time::sleep(TIMES.standby_poll * 3).await;
-        a.shutdown.send_replace(true);
-        a.task.await.unwrap().unwrap();
-        let waited = wait_until("b takes over", Duration::from_secs(5), || {
-            *b.holding.borrow()
-        })
-        .await;
-        assert!(
-            waited < TIMES.ttl,
-            "took {waited:?}: the lease was not released"
-        );
-        // A lease lost to another (here: taken after it ran out while b's renewals were away)
-        // stops b's work, and b waits again.
-        store.release_lease("work", "b").await.unwrap();
-        assert!(
-            store
-                .acquire_lease("work", "c", chrono::Duration::seconds(60), Utc::now())
-                .await
-                .unwrap()
-        );
-        wait_until("b stops", Duration::from_secs(5), || !*b.holding.borrow()).await;
-        wait_until("b's work stops", Duration::from_secs(5), || {
-            runs.lock().unwrap().len() == 4
-        })
-        .await;
-        assert_eq!(
-            *runs.lock().unwrap(),
-            ["a starts", "a stops", "b starts", "b stops"]
-        );
-        assert!(!b.task.is_finished(), "b waits to take it again");
-        b.shutdown.send_replace(true);
-        b.task.await.unwrap().unwrap();
-        assert_eq!(
-            store
-                .lease_holder("work", Utc::now())
-                .await
-                .unwrap()
-                .map(|(h, _)| h)
-                .as_deref(),
-            Some("c"),
-            "b gives up only its own lease"
-        );
-    }
 
     #[test]
     fn a_fast_clock_runs_from_its_start_at_its_speed() {

@@ -41,7 +41,7 @@ pub use schedule::{Cron, Job, JobKind, TickReport, in_cadence, resolve_local};
 use crate::command::{Command, ParseError, Role, parse};
 use crate::message::{Message, Reply, Rich};
 use crate::model::{Account, Ambassador, AmbassadorStatus, Person, Platform};
-use crate::ports::{Clock, Store, StoreError};
+use crate::ports::{Clock, Store, StoreError, StoreResult};
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
 
@@ -510,6 +510,25 @@ impl<S: Store, C: Clock> Program<S, C> {
                 tags,
             } => self.kudos(caller, &receivers, &reason, tags, None).await,
         }
+    }
+
+    /// Whether the inbound event `key` (a platform's event id, a signed request) is met for the
+    /// first time by any replica: true once per key for a day (see
+    /// [`CoordinationStore::remember_event`](crate::CoordinationStore::remember_event)). Adapters
+    /// drop what comes again.
+    pub async fn first_sighting(&self, key: &str) -> StoreResult<bool> {
+        self.store.remember_event(key, self.clock.now()).await
+    }
+
+    /// The person behind `account`, when the bot has met them.
+    pub async fn known_person(&self, account: &Account) -> StoreResult<Option<Person>> {
+        self.store.find_person(account).await
+    }
+
+    /// Records someone an adapter met (mentioned, joined a room) under the name their platform
+    /// shows, cleaned by the caller with [`display_name`](crate::model::display_name).
+    pub async fn meet_person(&self, account: &Account, name: &str) -> StoreResult<Person> {
+        self.store.ensure_person(account, name).await
     }
 
     /// Today in the program's time zone.

@@ -5,7 +5,7 @@
 //! Which zone prompts use: the roster entry's (`Ambassador::time_zone`), which the scheduler reads.
 //! It is set when someone joins the roster (the zone the office names, else the person's own, else
 //! the program's) and follows every later change of the person's zone: their own choice always,
-//! a profile's zone unless they chose theirs (see [`Store::set_person_time_zone`]). So the
+//! a profile's zone unless they chose theirs (see [`PeopleStore::set_person_time_zone`](crate::PeopleStore::set_person_time_zone)). So the
 //! ambassador's own choice wins, and takes effect from the next prompt.
 
 use super::checkin::local_time;

@@ -3,7 +3,8 @@
 
 use super::sign::sign;
 use super::{FakeSlack, SIGNING_SECRET, TOKEN};
-use ambassador_core::{Account, Clock, Kudos, ManualClock, Platform, Program, Settings, Store};
+use ambassador_core::store_ports::*;
+use ambassador_core::{Account, Clock, Kudos, ManualClock, Platform, Program, Settings};
 use ambassador_slack::{SlackApp, SlackSettings, router, verify::Secret};
 use ambassador_store::SqlStore;
 use axum::Router;
