@@ -66,6 +66,24 @@ impl SlackSettings {
     }
 }
 
+/// One delivery from Slack handled, over HTTP or Socket Mode, for the binary's metrics.
+#[derive(Clone, Debug)]
+pub struct DeliveryHandled {
+    /// Slack's name for what it delivered: `slash_commands`, `events_api`, `interactive`, or
+    /// what else came (`other` for an unknown HTTP path).
+    pub kind: String,
+    /// The slash command as Slack sent it (`/kudos`), for `slash_commands`; over HTTP also for a
+    /// request refused for its signature.
+    pub command: Option<String>,
+    /// The HTTP status answered, or `ack` for a Socket Mode acknowledgement.
+    pub status: String,
+    /// From taking the delivery to answering it.
+    pub elapsed: Duration,
+}
+
+/// Told of every delivery handled, whichever transport brought it.
+pub type DeliveryHook = Arc<dyn Fn(&DeliveryHandled) + Send + Sync>;
+
 /// The adapter's shared state: the program, the Web API client, the settings.
 pub struct SlackApp<S, C> {
     pub program: Arc<Program<S, C>>,
@@ -81,6 +99,8 @@ pub struct SlackApp<S, C> {
     pub(crate) profiles: Mutex<HashMap<String, Option<String>>>,
     /// Slack user ids whose `users.info` is under way.
     pub(crate) meeting: Mutex<std::collections::HashSet<String>>,
+    /// Told of every delivery handled ([`SlackApp::on_handled`]).
+    pub(crate) handled_hook: std::sync::OnceLock<DeliveryHook>,
 }
 
 /// How many mentioned Slack user ids each process remembers as already in the store.
@@ -117,8 +137,24 @@ impl<S: Store, C: Clock> SlackApp<S, C> {
             known_people: Mutex::new(RecentIds::new(KNOWN_PEOPLE)),
             profiles: Mutex::default(),
             meeting: Mutex::default(),
+            handled_hook: std::sync::OnceLock::new(),
             settings,
         })
+    }
+
+    /// Tells `hook` of every delivery handled from now on, over HTTP ([`crate::router`]) and
+    /// Socket Mode alike. Set once; a second hook is ignored.
+    pub fn on_handled(&self, hook: DeliveryHook) {
+        if self.handled_hook.set(hook).is_err() {
+            tracing::warn!("the Slack adapter's handled hook was set twice; the first one stays");
+        }
+    }
+
+    /// Reports a delivery handled to the hook, when there is one.
+    pub(crate) fn report_handled(&self, handled: impl FnOnce() -> DeliveryHandled) {
+        if let Some(hook) = self.handled_hook.get() {
+            hook(&handled());
+        }
     }
 
     /// Checks the signature; a refusal is logged (without the secret) and answered with 401.

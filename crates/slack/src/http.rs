@@ -22,13 +22,62 @@ use tracing::Instrument;
 /// What a repeated slash command gets, for its sender alone.
 pub const DUPLICATE_COMMAND: &str = "That command was already received; it ran once.";
 
-/// The Slack endpoints, to be mounted by the binary's HTTP server.
+/// The Slack endpoints, to be mounted by the binary's HTTP server. Every request is reported to
+/// the app's hook ([`SlackApp::on_handled`]) once answered.
 pub fn router<S: Store, C: Clock>(app: Arc<SlackApp<S, C>>) -> Router {
     Router::new()
         .route("/slack/commands", post(commands::<S, C>))
         .route("/slack/events", post(events::<S, C>))
         .route("/slack/interactivity", post(interactivity::<S, C>))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            report_handled::<S, C>,
+        ))
         .with_state(app)
+}
+
+/// Times a request and reports it to the app's hook with its status and, for a slash command,
+/// the command named in its form (read before the signature is checked, so that refused
+/// requests are counted by command too). Without a hook the request passes untouched.
+async fn report_handled<S: Store, C: Clock>(
+    State(app): State<Arc<SlackApp<S, C>>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if app.handled_hook.get().is_none() {
+        return next.run(request).await;
+    }
+    let kind = match request.uri().path() {
+        "/slack/commands" => "slash_commands",
+        "/slack/events" => "events_api",
+        "/slack/interactivity" => "interactive",
+        _ => "other",
+    };
+    let (request, command) = if kind == "slash_commands" {
+        let (parts, body) = request.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+            return (StatusCode::PAYLOAD_TOO_LARGE, "request too large").into_response();
+        };
+        let command = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+            .ok()
+            .and_then(|form| form.into_iter().find(|(k, _)| k == "command"))
+            .map(|(_, c)| c);
+        (
+            axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)),
+            command,
+        )
+    } else {
+        (request, None)
+    };
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    app.report_handled(|| DeliveryHandled {
+        kind: kind.into(),
+        command,
+        status: response.status().as_u16().to_string(),
+        elapsed: started.elapsed(),
+    });
+    response
 }
 
 fn unauthorized() -> Response {

@@ -18,7 +18,7 @@ pub mod socket;
 pub mod testing;
 pub mod verify;
 
-pub use app::{SlackApp, SlackSettings};
+pub use app::{DeliveryHandled, DeliveryHook, SlackApp, SlackSettings};
 pub use http::router;
 pub use render::{SlackMessage, render};
 pub use send::{DEFAULT_API_BASE, SlackClient, SlackMessenger, SlackUser};

@@ -14,7 +14,7 @@
 //! out when Slack says `disconnect`, and logs the connection URL with its ticket when a connection
 //! fails (the README's "Libraries" gives the evidence).
 
-use crate::app::SlackApp;
+use crate::app::{DeliveryHandled, SlackApp};
 use crate::http::{answer_command, handle_event};
 use crate::inbound::CommandForm;
 use crate::send::SlackClient;
@@ -29,20 +29,6 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message as Frame;
 
-/// One envelope handled, for the binary's metrics.
-#[derive(Clone, Debug)]
-pub struct EnvelopeHandled {
-    /// `slash_commands`, `events_api`, `interactive`, or what else Slack sent.
-    pub kind: String,
-    /// The slash command (`/kudos`), for `slash_commands`.
-    pub command: Option<String>,
-    /// From taking the envelope to its acknowledgement.
-    pub elapsed: Duration,
-}
-
-/// Called after each envelope is acknowledged.
-pub type EnvelopeHook = Arc<dyn Fn(&EnvelopeHandled) + Send + Sync>;
-
 /// How the Socket Mode client behaves; the defaults suit Slack.
 #[derive(Clone)]
 pub struct SocketSettings {
@@ -56,8 +42,6 @@ pub struct SocketSettings {
     pub ping_every: Duration,
     /// A connection silent for this long (not even a pong) is taken for dead and replaced.
     pub silence_limit: Duration,
-    /// Told of every envelope handled (metrics).
-    pub on_envelope: Option<EnvelopeHook>,
 }
 
 impl std::fmt::Debug for SocketSettings {
@@ -68,7 +52,7 @@ impl std::fmt::Debug for SocketSettings {
             .field("max_backoff", &self.max_backoff)
             .field("ping_every", &self.ping_every)
             .field("silence_limit", &self.silence_limit)
-            .finish_non_exhaustive()
+            .finish()
     }
 }
 
@@ -80,7 +64,6 @@ impl SocketSettings {
             max_backoff: Duration::from_secs(60),
             ping_every: Duration::from_secs(30),
             silence_limit: Duration::from_secs(90),
-            on_envelope: None,
         }
     }
 }
@@ -259,15 +242,17 @@ async fn connection<S: Store, C: Clock>(
                         let envelope_id = envelope_id.to_string();
                         let app = app.clone();
                         let acks = acks.clone();
-                        let hook = settings.on_envelope.clone();
                         tokio::spawn(async move {
                             let started = std::time::Instant::now();
                             let kind = message["type"].as_str().unwrap_or_default().to_string();
                             let command = message["payload"]["command"].as_str().map(str::to_string);
                             let ack = envelope(&app, &envelope_id, message).await;
-                            if let Some(hook) = hook {
-                                hook(&EnvelopeHandled { kind, command, elapsed: started.elapsed() });
-                            }
+                            app.report_handled(|| DeliveryHandled {
+                                kind,
+                                command,
+                                status: "ack".into(),
+                                elapsed: started.elapsed(),
+                            });
                             if acks.send(ack.to_string()).is_err() {
                                 tracing::warn!(envelope_id, "the Socket Mode connection ended before the acknowledgement");
                             }

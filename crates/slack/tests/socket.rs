@@ -136,10 +136,12 @@ fn start_time() -> DateTime<Utc> {
 }
 
 async fn harness() -> Harness {
-    harness_with(|_| {}).await
+    harness_with(|_, _| {}).await
 }
 
-async fn harness_with(configure: impl FnOnce(&mut SocketSettings)) -> Harness {
+async fn harness_with(
+    configure: impl FnOnce(&mut SocketSettings, &SlackApp<SqlStore, Arc<ManualClock>>),
+) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("bot.db").display());
     let store = SqlStore::open(&url, 4).await.unwrap();
@@ -159,7 +161,7 @@ async fn harness_with(configure: impl FnOnce(&mut SocketSettings)) -> Harness {
     let mut socket_settings = SocketSettings::new(APP_TOKEN);
     socket_settings.min_backoff = Duration::from_millis(50);
     socket_settings.max_backoff = Duration::from_millis(400);
-    configure(&mut socket_settings);
+    configure(&mut socket_settings, &app);
     let client = tokio::spawn(socket::run(app, socket_settings));
     Harness {
         program,
@@ -241,11 +243,11 @@ impl Harness {
 async fn a_slash_command_is_acknowledged_with_its_answer_and_recorded() {
     let handled = Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = handled.clone();
-    let mut h = harness_with(move |s| {
-        s.on_envelope = Some(Arc::new(move |e: &socket::EnvelopeHandled| {
+    let mut h = harness_with(move |_, app| {
+        app.on_handled(Arc::new(move |e: &ambassador_slack::DeliveryHandled| {
             seen.lock()
                 .unwrap()
-                .push((e.kind.clone(), e.command.clone()));
+                .push((e.kind.clone(), e.command.clone(), e.status.clone()));
         }));
     })
     .await;
@@ -310,7 +312,11 @@ async fn a_slash_command_is_acknowledged_with_its_answer_and_recorded() {
     assert_eq!(handled.len(), 3, "{handled:?}");
     assert_eq!(
         handled[0],
-        ("slash_commands".to_string(), Some("/kudos".to_string()))
+        (
+            "slash_commands".to_string(),
+            Some("/kudos".to_string()),
+            "ack".to_string()
+        )
     );
 }
 
@@ -459,7 +465,7 @@ async fn a_failing_connections_open_is_retried_with_backoff() {
 
 #[tokio::test]
 async fn a_silent_connection_is_replaced() {
-    let mut h = harness_with(|s| {
+    let mut h = harness_with(|s, _| {
         s.ping_every = Duration::from_secs(60);
         s.silence_limit = Duration::from_millis(300);
     })

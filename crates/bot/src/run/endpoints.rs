@@ -226,8 +226,9 @@ pub(super) fn slash_command_label(command: Option<String>) -> String {
         .unwrap_or_else(|| "other".into())
 }
 
-/// Counts and times a Slack Socket Mode envelope like an HTTP request, with status `ack`.
-pub(super) fn count_slack_envelope(metrics: &Metrics, handled: &EnvelopeHandled) {
+/// Counts a delivery the Slack adapter handled (over HTTP: with its status code; over Socket Mode:
+/// `ack`) by command and status, and times it.
+pub(super) fn count_slack(metrics: &Metrics, handled: &DeliveryHandled) {
     let command = match handled.kind.as_str() {
         "slash_commands" => slash_command_label(handled.command.clone()),
         "events_api" => "event".into(),
@@ -239,7 +240,7 @@ pub(super) fn count_slack_envelope(metrics: &Metrics, handled: &EnvelopeHandled)
         &[
             ("platform", "slack"),
             ("command", &command),
-            ("status", "ack"),
+            ("status", &handled.status),
         ],
         1,
     );
@@ -248,49 +249,4 @@ pub(super) fn count_slack_envelope(metrics: &Metrics, handled: &EnvelopeHandled)
         &[("platform", "slack")],
         handled.elapsed.as_secs_f64(),
     );
-}
-
-/// Counts Slack requests by command and status and times them. The body is read here (Slack's
-/// bodies are small) to learn the slash command, then handed on untouched.
-pub(super) async fn count_slack(
-    State(metrics): State<Arc<Metrics>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let (parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, 1 << 20).await {
-        Ok(b) => b,
-        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "request too large").into_response(),
-    };
-    let command = match parts.uri.path() {
-        "/slack/commands" => slash_command_label(
-            serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-                .ok()
-                .and_then(|form| form.into_iter().find(|(k, _)| k == "command"))
-                .map(|(_, c)| c),
-        ),
-        "/slack/events" => "event".into(),
-        "/slack/interactivity" => "interaction".into(),
-        _ => "other".into(),
-    };
-    let started = Instant::now();
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
-    let status = response.status().as_u16().to_string();
-    metrics.inc(
-        metrics::COMMANDS,
-        &[
-            ("platform", "slack"),
-            ("command", &command),
-            ("status", &status),
-        ],
-        1,
-    );
-    metrics.observe(
-        metrics::COMMAND_LATENCY,
-        &[("platform", "slack")],
-        started.elapsed().as_secs_f64(),
-    );
-    response
 }

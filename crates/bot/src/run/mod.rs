@@ -13,15 +13,12 @@ use crate::config::Config;
 use crate::metrics::{self, CheckinResponse, Gauge, Metrics};
 use ambassador_core::{CheckinFilter, Clock, Dispatcher, Messenger, Program, SendError};
 use ambassador_matrix::{CommandHandled, Credentials, MatrixBot, MatrixSettings};
-use ambassador_slack::socket::EnvelopeHandled;
-use ambassador_slack::{SlackApp, SlackMessenger, SlackSettings, SocketSettings};
+use ambassador_slack::{DeliveryHandled, SlackApp, SlackMessenger, SlackSettings, SocketSettings};
 use ambassador_store::SqlStore;
 use anyhow::Context;
 use axum::Router;
-use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
@@ -254,19 +251,16 @@ pub async fn run(cfg: &Config, clock: RunClock) -> anyhow::Result<ExitCode> {
         };
         tracing::info!(bot_user_id = ?s.bot_user_id, api = %s.api_base, "slack adapter enabled");
         let app = SlackApp::with_client(program.clone(), s, client.clone());
+        let counted = metrics.clone();
+        app.on_handled(Arc::new(move |handled: &DeliveryHandled| {
+            count_slack(&counted, handled)
+        }));
         if cfg.slack.mode.trim() == "socket" {
             // Socket Mode: Slack's deliveries come over a WebSocket; no Slack endpoints served.
             tracing::info!("slack: Socket Mode");
-            let mut socket = SocketSettings::new(&cfg.slack.app_token.0);
-            let counted = metrics.clone();
-            socket.on_envelope = Some(Arc::new(move |handled: &EnvelopeHandled| {
-                count_slack_envelope(&counted, handled);
-            }));
-            slack_socket = Some((app, socket));
+            slack_socket = Some((app, SocketSettings::new(&cfg.slack.app_token.0)));
         } else {
-            router = router.merge(ambassador_slack::router(app).layer(
-                axum::middleware::from_fn_with_state(metrics.clone(), count_slack),
-            ));
+            router = router.merge(ambassador_slack::router(app));
         }
         slack_messenger = Some(SlackMessenger::new(client));
     }
