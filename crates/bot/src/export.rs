@@ -1,5 +1,6 @@
 //! `ambassador-bot export`: data for the program office outside chat.
 
+use crate::csv_row::{People, Person, columns};
 use ambassador_core::program::{
     CoverageReport, DepartmentStatus, activity_text, count, quarter_days, quarter_of, resolve_local,
 };
@@ -17,6 +18,18 @@ use std::io::Write;
 /// `2027-Q1`, read by the same rule as the chat command's.
 fn parse_quarter(text: &str) -> anyhow::Result<(i32, u32)> {
     ambassador_core::command::parse_quarter(text.trim()).map_err(|e| anyhow::anyhow!(e.message))
+}
+
+#[derive(Default, Serialize)]
+struct ActivityRow {
+    date: NaiveDate,
+    region: String,
+    department: String,
+    ambassador: String,
+    account: String,
+    tags: Vec<String>,
+    audience: Option<u32>,
+    text: String,
 }
 
 /// The activity of a quarter as Markdown (the regional report and every entry) or CSV.
@@ -70,31 +83,20 @@ pub async fn activity<S: Store, C: Clock>(
             }
         }
         "csv" => {
-            let mut w = crate::safe_csv::Writer::from_writer(out);
-            w.write_record([
-                "date",
-                "region",
-                "department",
-                "ambassador",
-                "account",
-                "tags",
-                "audience",
-                "text",
-            ])?;
-            for e in &entries {
-                let a = &e.activity;
-                w.write_record([
-                    a.on.to_string(),
-                    e.ambassador.department.region.clone(),
-                    e.ambassador.department.name.clone(),
-                    e.ambassador.person.display_name.clone(),
-                    e.ambassador.person.account.to_string(),
-                    a.tags.join(" "),
-                    a.audience.map(|n| n.to_string()).unwrap_or_default(),
-                    a.text.clone(),
-                ])?;
-            }
-            w.flush()?;
+            let rows: Vec<ActivityRow> = entries
+                .iter()
+                .map(|e| ActivityRow {
+                    date: e.activity.on,
+                    region: e.ambassador.department.region.clone(),
+                    department: e.ambassador.department.name.clone(),
+                    ambassador: e.ambassador.person.display_name.clone(),
+                    account: e.ambassador.person.account.to_string(),
+                    tags: e.activity.tags.clone(),
+                    audience: e.activity.audience,
+                    text: e.activity.text.clone(),
+                })
+                .collect();
+            write_rows(Format::Csv, &rows, out)?;
         }
         other => anyhow::bail!("unknown format `{other}`: use markdown or csv"),
     }
@@ -219,13 +221,6 @@ fn hint(options: &[&str]) -> String {
     }
 }
 
-/// A person as exports name them.
-#[derive(Serialize)]
-struct Person {
-    name: String,
-    account: String,
-}
-
 impl Person {
     fn of(p: &PersonRef) -> Person {
         Person {
@@ -233,22 +228,6 @@ impl Person {
             account: p.account.to_string(),
         }
     }
-}
-
-fn names(people: &[Person]) -> String {
-    people
-        .iter()
-        .map(|p| p.name.as_str())
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-fn accounts(people: &[Person]) -> String {
-    people
-        .iter()
-        .map(|p| p.account.as_str())
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// The instants `[from, to)` of the days `since..=until` in `tz`; without `since` from the start of
@@ -279,19 +258,19 @@ fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(ToString::to_string).unwrap_or_default()
 }
 
-/// A row of an export: its CSV header and record; JSON comes from `Serialize`.
-trait Row: Serialize {
-    const HEADER: &'static [&'static str];
-    fn record(&self) -> Vec<String>;
-}
-
-fn write_rows<R: Row>(format: Format, rows: &[R], out: &mut impl Write) -> anyhow::Result<()> {
+/// Writes export rows as CSV (columns read from each row's `Serialize`, see [`crate::csv_row`];
+/// the header comes from an empty row, so an export with no rows still has it) or as JSON.
+fn write_rows<R: Serialize + Default>(
+    format: Format,
+    rows: &[R],
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     match format {
         Format::Csv => {
             let mut w = crate::safe_csv::Writer::from_writer(out);
-            w.write_record(R::HEADER)?;
+            w.write_record(columns(&R::default())?.into_iter().map(|(h, _)| h))?;
             for r in rows {
-                w.write_record(r.record())?;
+                w.write_record(columns(r)?.into_iter().map(|(_, cell)| cell))?;
             }
             w.flush()?;
         }
@@ -303,7 +282,7 @@ fn write_rows<R: Row>(format: Format, rows: &[R], out: &mut impl Write) -> anyho
     Ok(())
 }
 
-#[derive(Serialize)]
+#[derive(Default, Serialize)]
 struct RosterRow {
     region: String,
     department: String,
@@ -314,33 +293,6 @@ struct RosterRow {
     until: Option<NaiveDate>,
     time_zone: String,
     checkins_paused_until: Option<NaiveDate>,
-}
-
-impl Row for RosterRow {
-    const HEADER: &'static [&'static str] = &[
-        "region",
-        "department",
-        "ambassador",
-        "account",
-        "status",
-        "since",
-        "until",
-        "time_zone",
-        "checkins_paused_until",
-    ];
-    fn record(&self) -> Vec<String> {
-        vec![
-            self.region.clone(),
-            self.department.clone(),
-            self.ambassador.clone(),
-            self.account.clone(),
-            self.status.into(),
-            self.since.to_string(),
-            opt(&self.until),
-            self.time_zone.clone(),
-            opt(&self.checkins_paused_until),
-        ]
-    }
 }
 
 /// The roster (active and paused ambassadors; alumni too with `alumni`), ordered by region,
@@ -377,7 +329,7 @@ pub async fn roster<S: Store>(
     write_rows(format, &rows, out)
 }
 
-#[derive(Serialize)]
+#[derive(Default, Serialize)]
 struct CoverageRow {
     region: String,
     department: String,
@@ -386,34 +338,7 @@ struct CoverageRow {
     active: usize,
     paused: u32,
     people_per_ambassador: Option<u32>,
-    ambassadors: Vec<Person>,
-}
-
-impl Row for CoverageRow {
-    const HEADER: &'static [&'static str] = &[
-        "region",
-        "department",
-        "headcount",
-        "status",
-        "active",
-        "paused",
-        "people_per_ambassador",
-        "ambassadors",
-        "ambassador_accounts",
-    ];
-    fn record(&self) -> Vec<String> {
-        vec![
-            self.region.clone(),
-            self.department.clone(),
-            opt(&self.headcount),
-            self.status.into(),
-            self.active.to_string(),
-            self.paused.to_string(),
-            opt(&self.people_per_ambassador),
-            names(&self.ambassadors),
-            accounts(&self.ambassadors),
-        ]
-    }
+    ambassadors: People,
 }
 
 /// Every department in scope with its status as `/ambassadors coverage` computes it.
@@ -441,13 +366,13 @@ pub async fn coverage<S: Store, C: Clock>(
             active: l.active.len(),
             paused: l.paused,
             people_per_ambassador: l.per_ambassador,
-            ambassadors: l.active.iter().map(Person::of).collect(),
+            ambassadors: People(l.active.iter().map(Person::of).collect()),
         })
         .collect();
     write_rows(format, &rows, out)
 }
 
-#[derive(Serialize)]
+#[derive(Default, Serialize)]
 struct CheckinRow {
     round: NaiveDate,
     region: String,
@@ -460,37 +385,6 @@ struct CheckinRow {
     reminded_at: Option<String>,
     answered_at: Option<String>,
     answer: String,
-}
-
-impl Row for CheckinRow {
-    const HEADER: &'static [&'static str] = &[
-        "round",
-        "region",
-        "department",
-        "ambassador",
-        "account",
-        "status",
-        "prompted_at",
-        "closes_at",
-        "reminded_at",
-        "answered_at",
-        "answer",
-    ];
-    fn record(&self) -> Vec<String> {
-        vec![
-            self.round.to_string(),
-            self.region.clone(),
-            self.department.clone(),
-            self.ambassador.clone(),
-            self.account.clone(),
-            self.status.into(),
-            self.prompted_at.clone(),
-            self.closes_at.clone(),
-            opt(&self.reminded_at),
-            opt(&self.answered_at),
-            self.answer.clone(),
-        ]
-    }
 }
 
 /// Check-ins of the rounds dated `since..=until` (all when not given), newest round first, with
@@ -533,40 +427,15 @@ pub async fn checkins<S: Store>(
     write_rows(format, &rows, out)
 }
 
-#[derive(Serialize)]
+#[derive(Default, Serialize)]
 struct KudosRow {
     given_at: String,
     giver: String,
     giver_account: String,
-    receivers: Vec<Person>,
+    receivers: People,
     reason: String,
     tags: Vec<String>,
     room: String,
-}
-
-impl Row for KudosRow {
-    const HEADER: &'static [&'static str] = &[
-        "given_at",
-        "giver",
-        "giver_account",
-        "receivers",
-        "receiver_accounts",
-        "reason",
-        "tags",
-        "room",
-    ];
-    fn record(&self) -> Vec<String> {
-        vec![
-            self.given_at.clone(),
-            self.giver.clone(),
-            self.giver_account.clone(),
-            names(&self.receivers),
-            accounts(&self.receivers),
-            self.reason.clone(),
-            self.tags.join(" "),
-            self.room.clone(),
-        ]
-    }
 }
 
 /// Kudos given on the days `since..=until` (in the program's time zone; all when not given),
@@ -603,7 +472,7 @@ pub async fn kudos<S: Store, C: Clock>(
             given_at: instant(k.given_at),
             giver: k.giver.display_name,
             giver_account: k.giver.account.to_string(),
-            receivers: k.receivers.iter().map(Person::of).collect(),
+            receivers: People(k.receivers.iter().map(Person::of).collect()),
             reason: k.reason,
             tags: k.tags,
             room: k.room,
@@ -641,7 +510,7 @@ pub struct RequestsWanted {
     pub open: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Default, Serialize)]
 struct RequestRow {
     number: i64,
     status: &'static str,
@@ -660,49 +529,6 @@ struct RequestRow {
     text: String,
     note: Option<String>,
     messages: usize,
-}
-
-impl Row for RequestRow {
-    const HEADER: &'static [&'static str] = &[
-        "number",
-        "status",
-        "ambassador",
-        "account",
-        "department",
-        "region",
-        "round",
-        "asked_at",
-        "first_answer_at",
-        "days_to_first_answer",
-        "closed_at",
-        "owner",
-        "owner_account",
-        "labels",
-        "text",
-        "note",
-        "messages",
-    ];
-    fn record(&self) -> Vec<String> {
-        vec![
-            self.number.to_string(),
-            self.status.into(),
-            self.ambassador.clone(),
-            self.account.clone(),
-            self.department.clone(),
-            self.region.clone(),
-            opt(&self.round),
-            self.asked_at.clone(),
-            opt(&self.first_answer_at),
-            opt(&self.days_to_first_answer),
-            opt(&self.closed_at),
-            opt(&self.owner),
-            opt(&self.owner_account),
-            self.labels.join(" "),
-            self.text.clone(),
-            opt(&self.note),
-            self.messages.to_string(),
-        ]
-    }
 }
 
 /// Days from asking to the office's first answer, to a tenth of a day.

@@ -2,6 +2,7 @@
 
 mod config;
 mod console;
+mod csv_row;
 mod demo;
 mod export;
 mod import;
