@@ -1,6 +1,6 @@
-//! The program's rhythm through the console on a simulated clock: a quarter of check-in rounds,
-//! reminders, a vacation pause, a silent ambassador flagged once, weekly digests; and a fan-out
-//! killed mid-way and restarted.
+//! Check-in rounds through the console on a simulated clock: a quarter of rounds with reminders,
+//! a vacation pause, a silent ambassador flagged once and the weekly digests beside them; the
+//! check-in commands; a prompt fan-out killed mid-way and restarted.
 
 mod support;
 
@@ -291,49 +291,4 @@ fn a_fan_out_killed_mid_way_is_finished_after_restart_without_doubles() {
     let out = sb.run(&["outbox"], "");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("Outbox: 0 pending, 0 failed"), "{text}");
-}
-
-#[test]
-fn a_busy_week_digest_shows_counts_and_the_latest_kudos_and_an_empty_week_can_be_skipped() {
-    let sb = Sandbox::new().with_env("AMBASSADOR_BOT__PROGRAM__KUDOS_DAILY_LIMIT", "0");
-    let mut script = String::from(":as bob\n");
-    for i in 0..45 {
-        let who = ["ada", "hedy", "margaret"][i % 3];
-        script += &format!("/kudos @{who} for review number {i}\n");
-    }
-    script += ":clock 2027-01-08T16:00:00Z\n";
-    let out = sb.console(&["--demo", "--clock", "2027-01-06T12:00:00Z"], &script);
-    let m = messages(&out);
-    let digest = m
-        .iter()
-        .find(|x| x.starts_with("[general] *Weekly digest — week to 2027-01-08*"))
-        .expect("the digest");
-    assert!(
-        digest.contains("*🎉 49 kudos this week*"),
-        "45 and the demo's 4: {digest}"
-    );
-    assert!(
-        digest.contains("By region: Across the organization 1 · Americas 16 · APAC 16 · EMEA 16."),
-        "{digest}"
-    );
-    assert!(digest.contains("The latest 40:"));
-    assert!(digest.contains("review number 44") && !digest.contains("review number 4_"));
-    assert!(
-        !digest.contains("for _review number 3_"),
-        "older ones are counted, not listed"
-    );
-
-    // With empty_week = skip, a week without news posts nothing.
-    let sb = Sandbox::new().with_env("AMBASSADOR_BOT__DIGEST__EMPTY_WEEK", "skip");
-    let out = sb.console(
-        &["--clock", "2027-01-06T12:00:00Z"],
-        ":clock 2027-01-15T16:00:00Z\n",
-    );
-    assert!(!out.contains("Weekly digest"), "{out}");
-    let sb = Sandbox::new();
-    let out = sb.console(
-        &["--clock", "2027-01-06T12:00:00Z"],
-        ":clock 2027-01-08T16:00:00Z\n",
-    );
-    assert!(out.contains("A quiet week"), "{out}");
 }

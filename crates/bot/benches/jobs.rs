@@ -1,8 +1,9 @@
-//! Rhythm benchmarks (print figures; not timed tests).
+//! Benchmarks of the scheduled jobs: the check-in fan-out through the outbox, the weekly digest,
+//! the due prompts (print figures; not timed tests).
 //!
-//!     cargo bench -p ambassador-bot --bench rhythm
-//!     TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test cargo bench -p ambassador-bot --bench rhythm
-//!     BENCH_FANOUT_FULL=1 cargo bench -p ambassador-bot --bench rhythm   # the 200-second fan-out
+//!     cargo bench -p ambassador-bot --bench jobs
+//!     TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test cargo bench -p ambassador-bot --bench jobs
+//!     BENCH_FANOUT_FULL=1 cargo bench -p ambassador-bot --bench jobs   # the 200-second fan-out
 //!
 //! 1. Fan-out: check-in messages through the outbox to a fake messenger that allows R messages per
 //!    second and answers "rate limited, retry after T" beyond that. Target: all delivered, none
