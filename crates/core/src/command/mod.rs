@@ -1,13 +1,134 @@
 //! The command grammar shared by all platforms: `/ambassadors …` and `/kudos …` on Slack and in the
 //! console, `!ambassadors …` and `!kudos …` on Matrix. Parsing is pure ([`parse`]); handling is in
 //! [`crate::program`].
+//!
+//! Each command is declared once, in the module of its group, as a [`CommandSpec`]: the words that
+//! select it, their other spellings, who may run it, its usage, an example, its help line and the
+//! function that parses it. [`COMMANDS`] lists them all, in the order help shows them; the parser,
+//! help, the roles and usage errors all read that list. A group module opens with the grammar of its
+//! commands.
 
+mod activity;
+mod announce;
+mod checkin;
+mod directory;
 mod help;
+mod kudos;
+mod lifecycle;
+mod misuse;
+mod org;
 mod parse;
+mod personal;
+mod requests;
 mod token;
 
+pub use activity::parse_quarter;
 pub use help::{HelpEntry, USAGE, help_entries};
-pub use parse::{ParseError, Parsed, label_of, parse, parse_date, parse_quarter, tags_of};
+pub use parse::{ParseError, Parsed, parse, parse_date, tags_of};
+pub use requests::label_of;
+
+use parse::{Group, Input, Parse};
+
+/// One command, declared once: what selects it, who may run it, how it is written and explained,
+/// and how it is parsed.
+pub struct CommandSpec {
+    /// The words that select it after the prefix, root included: `ambassadors dept add`,
+    /// `kudos mine`, `checkin pause`. The usage starts with them.
+    pub name: &'static str,
+    /// Other spellings of the name, root included; a word may list alternatives with `|`
+    /// (`ambassadors log remove|rm`).
+    pub aliases: &'static [&'static str],
+    /// Who may run it.
+    pub role: Role,
+    /// The usage template, without prefix.
+    pub usage: &'static str,
+    /// A line that runs it (help shows it beside the help line).
+    pub example: &'static str,
+    /// Its help line: what it does. `None` keeps it out of help; another command's help line names
+    /// it then.
+    pub help: Option<&'static str>,
+    /// Reads the line whose words selected it.
+    pub(crate) parse: fn(&Input) -> Parse,
+    /// Whether a parsed command is this one: how a [`Command`] finds its declaration.
+    pub(crate) is: fn(&Command) -> bool,
+}
+
+impl CommandSpec {
+    /// The name without the `ambassadors` root: `dept add`, `help`, `kudos mine`.
+    pub fn short_name(&self) -> &'static str {
+        self.name.strip_prefix("ambassadors ").unwrap_or(self.name)
+    }
+
+    /// The name and the aliases.
+    pub fn spellings(&self) -> impl Iterator<Item = &'static str> + use<> {
+        std::iter::once(self.name).chain(self.aliases.iter().copied())
+    }
+}
+
+/// Every command, in the order help lists them (a command without a help line stands after the one
+/// whose line names it). Adding a command: declare it in its group module and list it here.
+pub static COMMANDS: &[CommandSpec] = &[
+    directory::HELP,
+    directory::COVERAGE,
+    directory::LIST,
+    directory::WHO,
+    kudos::KUDOS,
+    kudos::KUDOS_MINE,
+    kudos::KUDOS_OPTOUT,
+    kudos::KUDOS_OPTIN,
+    kudos::KUDOS_LEADERBOARD,
+    lifecycle::APPLY,
+    lifecycle::WITHDRAW,
+    lifecycle::NOMINATE,
+    misuse::REPORT,
+    personal::RECORD,
+    personal::TIMEZONE,
+    lifecycle::RENEW,
+    lifecycle::STEPDOWN,
+    checkin::CHECKIN,
+    checkin::CHECKIN_SHOW,
+    checkin::CHECKIN_EDIT,
+    checkin::CHECKIN_SKIP,
+    checkin::CHECKIN_PAUSE,
+    checkin::CHECKIN_RESUME,
+    activity::ACTIVITY,
+    activity::LOG,
+    activity::LOG_LIST,
+    activity::LOG_EDIT,
+    activity::LOG_DELETE,
+    announce::ACK,
+    announce::INBOX,
+    requests::ASK,
+    requests::REQUESTS,
+    requests::REQUEST,
+    requests::REPLY,
+    announce::ANNOUNCE,
+    announce::ANNOUNCEMENTS,
+    activity::QUARTER,
+    checkin::CHECKINS,
+    checkin::FEEDBACK,
+    lifecycle::APPLICATIONS,
+    lifecycle::APPROVE,
+    lifecycle::DECLINE,
+    misuse::REPORTS,
+    misuse::RESOLVE,
+    requests::TAKE,
+    requests::STATUS,
+    requests::LABEL,
+    lifecycle::ALUMNI,
+    org::DEPT_ADD,
+    org::DEPT_RENAME,
+    org::DEPT_MOVE,
+    org::DEPT_HEADCOUNT,
+    org::DEPT_REMOVE,
+    org::ADD,
+    org::REMOVE,
+    org::PAUSE,
+    org::RESUME,
+];
+
+/// The words that select a family of commands by the word after them.
+static GROUPS: &[Group] = &[org::DEPT];
 
 /// How a command names a person: the platform id as written (`ada` from `@ada`, `U012AB3CD` from
 /// `<@U012AB3CD|ada>`, `@ada:example.org` on Matrix).
@@ -208,99 +329,23 @@ pub enum Command {
 }
 
 impl Command {
-    /// A short stable name, for logs and metrics.
+    /// Its declaration.
+    pub fn spec(&self) -> &'static CommandSpec {
+        COMMANDS
+            .iter()
+            .find(|s| (s.is)(self))
+            .expect("every command is declared in COMMANDS")
+    }
+
+    /// The words that select it, without the `ambassadors` root (`dept add`, `kudos mine`): a
+    /// short stable name, for logs.
     pub fn name(&self) -> &'static str {
-        match self {
-            Command::Help => "help",
-            Command::Coverage { .. } => "coverage",
-            Command::List { .. } => "list",
-            Command::Who { .. } => "who",
-            Command::DeptAdd { .. } => "dept-add",
-            Command::DeptRename { .. } => "dept-rename",
-            Command::DeptMove { .. } => "dept-move",
-            Command::DeptHeadcount { .. } => "dept-headcount",
-            Command::DeptRemove { .. } => "dept-remove",
-            Command::Add { .. } => "add",
-            Command::Remove { .. } => "remove",
-            Command::Pause { .. } => "pause",
-            Command::Resume { .. } => "resume",
-            Command::StepDown => "stepdown",
-            Command::Checkin(c) => c.name(),
-            Command::Checkins => "checkins",
-            Command::Feedback { .. } => "feedback",
-            Command::Announce { .. } => "announce",
-            Command::Ack { .. } => "ack",
-            Command::Announcements => "announcements",
-            Command::Inbox => "inbox",
-            Command::Log(l) => l.name(),
-            Command::Activity { .. } => "activity",
-            Command::Quarter { .. } => "quarter",
-            Command::Apply => "apply",
-            Command::Withdraw => "withdraw",
-            Command::Applications => "applications",
-            Command::Approve { .. } => "approve",
-            Command::Decline { .. } => "decline",
-            Command::Nominate { .. } => "nominate",
-            Command::Report { .. } => "report",
-            Command::Reports => "reports",
-            Command::Resolve { .. } => "resolve",
-            Command::Record => "record",
-            Command::TimeZone { .. } => "timezone",
-            Command::Renew => "renew",
-            Command::Alumni { .. } => "alumni",
-            Command::Ask { .. } => "ask",
-            Command::Requests(_) => "requests",
-            Command::RequestShow { .. } => "request",
-            Command::RequestReply { .. } => "reply",
-            Command::RequestTake { .. } => "take",
-            Command::RequestStatus { .. } => "status",
-            Command::RequestLabel { .. } => "label",
-            Command::KudosMine => "kudos-mine",
-            Command::KudosOptOut(true) => "kudos-optout",
-            Command::KudosOptOut(false) => "kudos-optin",
-            Command::KudosLeaderboard { .. } => "kudos-leaderboard",
-            Command::Kudos { .. } => "kudos",
-        }
+        self.spec().short_name()
     }
 
     /// Who may run it.
     pub fn required_role(&self) -> Role {
-        match self {
-            Command::DeptAdd { .. }
-            | Command::DeptRename { .. }
-            | Command::DeptMove { .. }
-            | Command::DeptHeadcount { .. }
-            | Command::DeptRemove { .. }
-            | Command::Add { .. }
-            | Command::Remove { .. }
-            | Command::Pause { .. }
-            | Command::Resume { .. }
-            | Command::Checkins
-            | Command::Feedback { .. }
-            | Command::Announce { .. }
-            | Command::Announcements
-            | Command::Quarter { .. }
-            | Command::Applications
-            | Command::Approve { .. }
-            | Command::Decline { .. }
-            | Command::Reports
-            | Command::Resolve { .. }
-            | Command::Alumni { .. }
-            | Command::RequestTake { .. }
-            | Command::RequestStatus { .. }
-            | Command::RequestLabel { .. } => Role::Office,
-            Command::StepDown
-            | Command::Renew
-            | Command::Checkin(_)
-            | Command::Ack { .. }
-            | Command::Inbox
-            | Command::Log(_)
-            | Command::Ask { .. }
-            | Command::Requests(_)
-            | Command::RequestShow { .. }
-            | Command::RequestReply { .. } => Role::Ambassador,
-            _ => Role::Member,
-        }
+        self.spec().role
     }
 }
 
@@ -371,17 +416,6 @@ pub enum LogCommand {
     Delete(i64),
 }
 
-impl LogCommand {
-    pub fn name(&self) -> &'static str {
-        match self {
-            LogCommand::Add(_) => "log",
-            LogCommand::List => "log-list",
-            LogCommand::Edit(..) => "log-edit",
-            LogCommand::Delete(_) => "log-delete",
-        }
-    }
-}
-
 /// What `/checkin` does.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CheckinCommand {
@@ -397,19 +431,6 @@ pub enum CheckinCommand {
     PauseUntil(chrono::NaiveDate),
     /// `/checkin resume`
     Resume,
-}
-
-impl CheckinCommand {
-    pub fn name(&self) -> &'static str {
-        match self {
-            CheckinCommand::Answer(_) => "checkin",
-            CheckinCommand::Show => "checkin-show",
-            CheckinCommand::Edit(_) => "checkin-edit",
-            CheckinCommand::Skip => "checkin-skip",
-            CheckinCommand::PauseUntil(_) => "checkin-pause",
-            CheckinCommand::Resume => "checkin-resume",
-        }
-    }
 }
 
 /// The caller's role. Ordered: the office may do what ambassadors may, and ambassadors what members may,
@@ -430,3 +451,4 @@ impl Role {
         }
     }
 }
+

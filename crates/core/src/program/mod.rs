@@ -421,7 +421,7 @@ impl<S: Store, C: Clock> Program<S, C> {
         if command.required_role() == Role::Office && caller.role != Role::Office {
             return Err(refuse(format!(
                 "Only the program office can do that (`{}`). If something in the org map or the roster is wrong, tell the program office.",
-                caller.cmd(&format!("ambassadors {}", command.name().replace('-', " ")))
+                caller.cmd(command.spec().name)
             )));
         }
         match command {
