@@ -452,3 +452,190 @@ impl Role {
     }
 }
 
+/// The declarations agree with themselves, with help and with the parser.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(line: &str) -> Command {
+        parse(&format!("/{line}"))
+            .unwrap_or_else(|| panic!("`{line}` is not a command"))
+            .command
+            .unwrap_or_else(|e| panic!("`{line}`: {}", e.message))
+    }
+
+    /// Every concrete spelling: the name, and each alias with its `|` alternatives spelled out.
+    fn spellings(spec: &CommandSpec) -> Vec<String> {
+        let mut all = Vec::new();
+        for spelling in spec.spellings() {
+            let mut lines = vec![String::new()];
+            for word in spelling.split(' ') {
+                lines = lines
+                    .iter()
+                    .flat_map(|l| word.split('|').map(move |w| format!("{l} {w}")))
+                    .collect();
+            }
+            all.extend(lines.into_iter().map(|l| l.trim_start().to_string()));
+        }
+        all
+    }
+
+    /// A line that must run this very command: its usage when it has no placeholders, else its
+    /// example.
+    fn own_line(spec: &CommandSpec) -> &'static str {
+        if spec.usage.contains(['<', '[']) {
+            spec.example
+        } else {
+            spec.usage
+        }
+    }
+
+    fn names(help: &str, spec: &CommandSpec) -> bool {
+        [spec.name, spec.short_name()]
+            .iter()
+            .any(|n| help.contains(&format!("`{n}`")) || help.contains(&format!("`{n} ")))
+    }
+
+    #[test]
+    fn every_declaration_is_whole_and_declared_once() {
+        let mut seen: Vec<String> = Vec::new();
+        for spec in COMMANDS {
+            assert!(
+                spec.usage == spec.name || spec.usage.starts_with(&format!("{} ", spec.name)),
+                "the usage of `{}` starts with its name: {}",
+                spec.name,
+                spec.usage
+            );
+            assert!(!spec.example.is_empty(), "`{}` has an example", spec.name);
+            assert!(
+                spec.help.is_none_or(|h| !h.trim().is_empty()),
+                "`{}` has an empty help line",
+                spec.name
+            );
+            for spelling in spellings(spec) {
+                assert!(
+                    !seen.contains(&spelling),
+                    "`{spelling}` selects two commands"
+                );
+                seen.push(spelling);
+            }
+        }
+    }
+
+    #[test]
+    fn name_and_role_come_from_the_declaration_of_what_was_parsed() {
+        for spec in COMMANDS {
+            let line = own_line(spec);
+            let command = run(line);
+            let declared: Vec<&str> = COMMANDS
+                .iter()
+                .filter(|s| (s.is)(&command))
+                .map(|s| s.name)
+                .collect();
+            assert_eq!(declared, [spec.name], "`{line}` runs one declared command");
+            assert_eq!(command.name(), spec.short_name());
+            assert_eq!(command.required_role(), spec.role);
+        }
+    }
+
+    #[test]
+    fn every_example_runs_its_command_or_one_its_help_line_names() {
+        for spec in COMMANDS {
+            let ran = run(spec.example).spec();
+            assert!(
+                std::ptr::eq(ran, spec) || spec.help.is_some_and(|h| names(h, ran)),
+                "the example of `{}` runs `{}`",
+                spec.name,
+                ran.name
+            );
+        }
+    }
+
+    #[test]
+    fn every_spelling_runs_the_same_command() {
+        for spec in COMMANDS {
+            let Some(args) = spec.example.strip_prefix(spec.name) else {
+                continue;
+            };
+            let want = run(spec.example);
+            for spelling in spellings(spec) {
+                assert_eq!(
+                    run(&format!("{spelling}{args}")),
+                    want,
+                    "`{spelling}{args}`"
+                );
+            }
+        }
+        for group in GROUPS {
+            let word = group.name.rsplit(' ').next().unwrap();
+            for spec in COMMANDS.iter().filter(|s| s.name.starts_with(group.name)) {
+                for alias in group.aliases {
+                    let line = spec.example.replacen(word, alias, 1);
+                    assert_eq!(run(&line), run(spec.example), "`{line}`");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn help_shows_each_help_line_once_with_its_declared_role() {
+        for role in [Role::Member, Role::Ambassador, Role::Office] {
+            let rows: Vec<HelpEntry> = help_entries(role).collect();
+            let shown: Vec<&CommandSpec> = COMMANDS
+                .iter()
+                .filter(|s| s.help.is_some() && s.role <= role)
+                .collect();
+            assert_eq!(rows.len(), shown.len());
+            for (row, spec) in rows.iter().zip(shown) {
+                assert_eq!(row.usage, spec.usage);
+                assert_eq!(row.role, spec.role);
+                assert_eq!(Some(row.what), spec.help);
+                assert_eq!(row.example, spec.example);
+                assert_eq!(
+                    rows.iter().filter(|r| r.usage == spec.usage).count(),
+                    1,
+                    "`{}` shows once",
+                    spec.usage
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_command_without_a_help_line_is_named_in_another() {
+        for spec in COMMANDS.iter().filter(|s| s.help.is_none()) {
+            assert!(
+                COMMANDS
+                    .iter()
+                    .filter_map(|s| s.help)
+                    .any(|h| names(h, spec)),
+                "no help line names `{}`",
+                spec.name
+            );
+        }
+    }
+
+    #[test]
+    fn did_you_mean_chooses_from_the_declared_command_words() {
+        let words = parse::subcommands("ambassadors");
+        for spec in COMMANDS {
+            let mut name = spec.name.split(' ');
+            if name.next() == Some("ambassadors") {
+                assert!(words.contains(&name.next().unwrap()), "{}", spec.name);
+            }
+        }
+        for word in &words {
+            assert_eq!(words.iter().filter(|w| *w == word).count(), 1);
+            assert!(
+                COMMANDS
+                    .iter()
+                    .any(|s| s.name.starts_with(&format!("ambassadors {word}"))),
+                "{word}"
+            );
+        }
+        for group in GROUPS {
+            let word = group.name.rsplit(' ').next().unwrap();
+            assert!(words.contains(&word), "`{word}` starts declared commands");
+        }
+    }
+}
