@@ -7,6 +7,8 @@ pub mod message;
 pub mod model;
 pub mod ports;
 pub mod program;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use form::{Form, FormField, FormKind, FormOpening, Submitted};
 pub use message::{
