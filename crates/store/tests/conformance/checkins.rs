@@ -1,0 +1,403 @@
+//! Conformance of check-ins (`CheckinStore`): answers, the current check-in, the office's view,
+//! pauses.
+
+use super::*;
+
+conformance! {
+    everywhere: [
+        answers_append_or_replace_and_answered_at_is_set_once,
+        concurrent_answers_all_land,
+        the_current_checkin_is_the_newest_still_taking_answers,
+        checkins_are_filtered_and_ordered_for_the_office,
+        a_pause_takes_open_check_ins_out_of_their_round,
+    ],
+    sql_only: [],
+}
+
+async fn answers_append_or_replace_and_answered_at_is_set_once<S: Store + Clone>(store: S) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "UTC").await;
+    let grace = ambassador(&store, "U2", "Grace", &finance, "UTC").await;
+    let round = date(2024, 5, 6);
+    let t0 = at(2024, 5, 6, 9, 0, 0);
+    store
+        .apply(
+            &open_checkins(vec![opening(round, &ada), opening(round, &grace)]),
+            t0,
+        )
+        .await
+        .unwrap();
+    let (t1, t2, t3) = (
+        t0 + Duration::hours(1),
+        t0 + Duration::hours(2),
+        t0 + Duration::hours(3),
+    );
+    let first = store
+        .write_checkin_answer(round, ada.id, "Shipped the docs", false, t1)
+        .await
+        .unwrap();
+    assert_eq!(first.answer, "Shipped the docs");
+    assert_eq!(first.status, CheckinStatus::Answered);
+    assert_eq!(first.answered_at, Some(t1));
+    let second = store
+        .write_checkin_answer(round, ada.id, "Need a budget", false, t2)
+        .await
+        .unwrap();
+    assert_eq!(second.answer, "Shipped the docs\nNeed a budget");
+    assert_eq!(second.answered_at, Some(t1));
+    let replaced = store
+        .write_checkin_answer(round, ada.id, "Only this — ça va 👍", true, t3)
+        .await
+        .unwrap();
+    assert_eq!(replaced.answer, "Only this — ça va 👍");
+    assert_eq!(replaced.answered_at, Some(t1));
+    assert_eq!(checkin_of(&store, round, &ada).await, replaced);
+
+    // An empty answer changes nothing.
+    let empty = store
+        .write_checkin_answer(round, grace.id, "", false, t1)
+        .await
+        .unwrap();
+    assert_eq!(empty.answer, "");
+    assert_eq!(empty.status, CheckinStatus::Open);
+    assert_eq!(empty.answered_at, None);
+    // A skipped check-in that gets an answer after all is answered.
+    let skipped = store
+        .set_checkin_status(round, grace.id, CheckinStatus::Skipped)
+        .await
+        .unwrap();
+    assert_eq!(skipped.status, CheckinStatus::Skipped);
+    let late = store
+        .write_checkin_answer(round, grace.id, "Back after all", false, t2)
+        .await
+        .unwrap();
+    assert_eq!(late.status, CheckinStatus::Answered);
+    assert_eq!(late.answered_at, Some(t2));
+
+    let elsewhere = date(2024, 5, 20);
+    assert!(matches!(
+        store
+            .write_checkin_answer(elsewhere, ada.id, "x", false, t1)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store
+            .set_checkin_status(elsewhere, ada.id, CheckinStatus::Skipped)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn concurrent_answers_all_land<S: Store + Clone>(store: S) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "UTC").await;
+    let round = date(2024, 5, 6);
+    let t0 = at(2024, 5, 6, 9, 0, 0);
+    store
+        .apply(&open_checkins(vec![opening(round, &ada)]), t0)
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .write_checkin_answer(round, ada.id, &format!("line {i}"), false, t0)
+                .await
+                .unwrap();
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let answer = checkin_of(&store, round, &ada).await.answer;
+    let mut lines: Vec<&str> = answer.lines().collect();
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        (0..8).map(|i| format!("line {i}")).collect::<Vec<_>>()
+    );
+}
+
+async fn the_current_checkin_is_the_newest_still_taking_answers<S: Store + Clone>(store: S) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "UTC").await;
+    let grace = ambassador(&store, "U2", "Grace", &finance, "UTC").await;
+    let (r1, r2) = (date(2024, 5, 6), date(2024, 5, 8));
+    store
+        .apply(
+            &open_checkins(vec![opening(r1, &ada), opening(r2, &ada)]),
+            at(2024, 5, 6, 9, 0, 0),
+        )
+        .await
+        .unwrap();
+    let current = |now| {
+        let store = store.clone();
+        async move {
+            store
+                .current_checkin(ada.id, now)
+                .await
+                .unwrap()
+                .map(|c| c.round)
+        }
+    };
+    // r1 closes on the 9th at 09:00, r2 on the 11th at 09:00.
+    let both_open = at(2024, 5, 8, 12, 0, 0);
+    assert_eq!(current(both_open).await, Some(r2));
+    assert_eq!(current(at(2024, 5, 6, 10, 0, 0)).await, Some(r2));
+    store
+        .write_checkin_answer(r2, ada.id, "done", false, both_open)
+        .await
+        .unwrap();
+    assert_eq!(current(both_open).await, Some(r2));
+    store
+        .set_checkin_status(r2, ada.id, CheckinStatus::Skipped)
+        .await
+        .unwrap();
+    assert_eq!(current(both_open).await, Some(r2));
+    // A missed check-in takes no answers; the older round still does.
+    store
+        .set_checkin_status(r2, ada.id, CheckinStatus::Missed)
+        .await
+        .unwrap();
+    assert_eq!(current(both_open).await, Some(r1));
+    store
+        .set_checkin_status(r2, ada.id, CheckinStatus::Open)
+        .await
+        .unwrap();
+    // closes_at is exclusive.
+    assert_eq!(current(at(2024, 5, 9, 8, 59, 59)).await, Some(r2));
+    store
+        .set_checkin_status(r2, ada.id, CheckinStatus::Missed)
+        .await
+        .unwrap();
+    assert_eq!(current(at(2024, 5, 9, 8, 59, 59)).await, Some(r1));
+    assert_eq!(current(at(2024, 5, 9, 9, 0, 0)).await, None);
+    assert_eq!(
+        store.current_checkin(grace.id, both_open).await.unwrap(),
+        None
+    );
+}
+
+async fn checkins_are_filtered_and_ordered_for_the_office<S: Store + Clone>(store: S) {
+    let zeta = department(&store, "Zeta", "apac").await;
+    let alpha = department(&store, "alpha", "EMEA").await;
+    let beta = department(&store, "Beta", "emea").await;
+    let yan = ambassador(&store, "U1", "Yan", &zeta, "Asia/Tokyo").await;
+    let zoe = ambassador(&store, "U2", "zoe", &alpha, "UTC").await;
+    let amir = ambassador(&store, "U3", "amir", &alpha, "UTC").await;
+    let bob = ambassador(&store, "U4", "Bob", &beta, "UTC").await;
+    let (r1, r2) = (date(2024, 5, 6), date(2024, 5, 20));
+    let t0 = at(2024, 5, 6, 9, 0, 0);
+    store
+        .apply(
+            &open_checkins(vec![
+                opening(r1, &bob),
+                opening(r1, &zoe),
+                opening(r1, &amir),
+                opening(r1, &yan),
+                opening(r2, &zoe),
+                opening(r2, &yan),
+                opening(r2, &amir),
+            ]),
+            t0,
+        )
+        .await
+        .unwrap();
+    store
+        .write_checkin_answer(r1, zoe.id, "Ran a workshop", false, t0)
+        .await
+        .unwrap();
+    // Answered, then skipped after all: the answer stays.
+    store
+        .set_checkin_status(r1, zoe.id, CheckinStatus::Skipped)
+        .await
+        .unwrap();
+    store
+        .write_checkin_answer(r2, amir.id, "Need time", false, t0)
+        .await
+        .unwrap();
+    store
+        .set_checkin_status(r1, yan.id, CheckinStatus::Skipped)
+        .await
+        .unwrap();
+    // Alumni keep their check-ins.
+    store
+        .set_ambassador_status(bob.id, AmbassadorStatus::Alumni, date(2024, 5, 10))
+        .await
+        .unwrap();
+
+    let read = |filter: CheckinFilter| {
+        let store = store.clone();
+        async move {
+            store
+                .checkins(&filter)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| (e.checkin.round, e.ambassador.person.display_name))
+                .collect::<Vec<_>>()
+        }
+    };
+    let row = |round: NaiveDate, name: &str| (round, name.to_owned());
+    assert_eq!(
+        read(CheckinFilter::default()).await,
+        [
+            row(r2, "Yan"),
+            row(r2, "amir"),
+            row(r2, "zoe"),
+            row(r1, "Yan"),
+            row(r1, "amir"),
+            row(r1, "zoe"),
+            row(r1, "Bob"),
+        ]
+    );
+    assert_eq!(
+        read(CheckinFilter {
+            from_round: Some(r2),
+            ..CheckinFilter::default()
+        })
+        .await,
+        [row(r2, "Yan"), row(r2, "amir"), row(r2, "zoe")]
+    );
+    assert_eq!(
+        read(CheckinFilter {
+            to_round: Some(r1),
+            person: Some(bob.id),
+            ..CheckinFilter::default()
+        })
+        .await,
+        [row(r1, "Bob")]
+    );
+    assert!(
+        read(CheckinFilter {
+            from_round: Some(date(2024, 5, 7)),
+            to_round: Some(date(2024, 5, 19)),
+            ..CheckinFilter::default()
+        })
+        .await
+        .is_empty()
+    );
+    assert_eq!(
+        read(CheckinFilter {
+            person: Some(zoe.id),
+            ..CheckinFilter::default()
+        })
+        .await,
+        [row(r2, "zoe"), row(r1, "zoe")]
+    );
+    assert_eq!(
+        read(CheckinFilter {
+            statuses: vec![CheckinStatus::Answered],
+            ..CheckinFilter::default()
+        })
+        .await,
+        [row(r2, "amir")]
+    );
+    assert_eq!(
+        read(CheckinFilter {
+            statuses: vec![CheckinStatus::Skipped, CheckinStatus::Open],
+            ..CheckinFilter::default()
+        })
+        .await,
+        [
+            row(r2, "Yan"),
+            row(r2, "zoe"),
+            row(r1, "Yan"),
+            row(r1, "amir"),
+            row(r1, "zoe"),
+            row(r1, "Bob"),
+        ]
+    );
+    assert_eq!(
+        read(CheckinFilter {
+            answered_only: true,
+            ..CheckinFilter::default()
+        })
+        .await,
+        [row(r2, "amir"), row(r1, "zoe")]
+    );
+    assert_eq!(
+        read(CheckinFilter {
+            answered_only: true,
+            statuses: vec![CheckinStatus::Skipped],
+            ..CheckinFilter::default()
+        })
+        .await,
+        [row(r1, "zoe")]
+    );
+    // Each entry carries the roster entry as `ambassador` reads it.
+    let entries = store
+        .checkins(&CheckinFilter {
+            person: Some(bob.id),
+            ..CheckinFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        Some(entries[0].ambassador.clone()),
+        store.ambassador(bob.id).await.unwrap()
+    );
+    assert_eq!(entries[0].ambassador.status, AmbassadorStatus::Alumni);
+    assert_eq!(entries[0].checkin.person, bob.id);
+    assert_eq!(entries[0].checkin.status, CheckinStatus::Open);
+    let zoe_r1 = checkin_of(&store, r1, &zoe).await;
+    assert_eq!(zoe_r1.status, CheckinStatus::Skipped);
+    assert_eq!(zoe_r1.answer, "Ran a workshop");
+}
+
+async fn a_pause_takes_open_check_ins_out_of_their_round<S: Store + Clone>(store: S) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "UTC").await;
+    let bea = ambassador(&store, "U2", "Bea", &finance, "UTC").await;
+    let (earlier, round) = (date(2024, 4, 29), date(2024, 5, 6));
+    store
+        .apply(
+            &open_checkins(vec![
+                opening(earlier, &ada),
+                opening(round, &ada),
+                opening(round, &bea),
+            ]),
+            at(2024, 5, 6, 9, 0, 0),
+        )
+        .await
+        .unwrap();
+    store
+        .write_checkin_answer(round, bea.id, "All good", false, at(2024, 5, 6, 10, 0, 0))
+        .await
+        .unwrap();
+    // The round of 2024-04-29 has closed; bea answered: only ada's open one is taken out.
+    let now = at(2024, 5, 6, 12, 0, 0);
+    assert_eq!(
+        store.pause_open_checkins(ada.id, now).await.unwrap(),
+        [round]
+    );
+    assert_eq!(
+        store.pause_open_checkins(bea.id, now).await.unwrap(),
+        Vec::<NaiveDate>::new()
+    );
+    assert_eq!(
+        checkin_of(&store, round, &ada).await.status,
+        CheckinStatus::Paused
+    );
+    assert_eq!(
+        checkin_of(&store, earlier, &ada).await.status,
+        CheckinStatus::Open
+    );
+    assert_eq!(
+        checkin_of(&store, round, &bea).await.status,
+        CheckinStatus::Answered
+    );
+    // No longer current (nothing to answer), and found by its status.
+    assert_eq!(store.current_checkin(ada.id, now).await.unwrap(), None);
+    let paused = store
+        .checkins(&CheckinFilter {
+            statuses: vec![CheckinStatus::Paused],
+            ..CheckinFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(paused.len(), 1);
+    assert_eq!(paused[0].ambassador.person, ada);
+}
