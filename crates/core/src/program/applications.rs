@@ -670,3 +670,85 @@ impl<S: Store, C: Clock> Program<S, C> {
         ))])
     }
 }
+
+/// Deciding an application on the memory store: the decision and the message it makes for the
+/// applicant are written together.
+#[cfg(test)]
+mod on_the_memory_store {
+    use crate::testing::MemoryStore;
+    use crate::{
+        Account, ApplicationStatus, Destination, Inbound, LifecycleStore, ManualClock,
+        NewDepartment, OrgStore, OutboxStatus, OutboxStore, PeopleStore, Platform, Program,
+        RosterStore, Settings, render_plain,
+    };
+    use chrono::{TimeZone, Utc};
+
+    #[tokio::test]
+    async fn an_approved_application_queues_the_welcome_for_the_new_ambassador() {
+        let store = MemoryStore::new();
+        let now = Utc.with_ymd_and_hms(2024, 5, 7, 10, 0, 0).unwrap();
+        let program = Program::new(store.clone(), ManualClock::new(now), Settings::default());
+        let ada = store
+            .ensure_person(&Account::new(Platform::Console, "ada"), "Ada")
+            .await
+            .unwrap();
+        let finance = store
+            .add_department(&NewDepartment {
+                name: "Finance".to_owned(),
+                region: "EMEA".to_owned(),
+                headcount: Some(120),
+            })
+            .await
+            .unwrap();
+        let draft = store.start_application(ada.id, 2, now).await.unwrap();
+        let open = store
+            .submit_application(draft.id, finance.id, now, &[])
+            .await
+            .unwrap();
+
+        let approve = Inbound {
+            sender: Account::new(Platform::Console, "admin"),
+            sender_name: "Program Office".to_owned(),
+            room: "office".to_owned(),
+            text: "/ambassadors approve @ada".to_owned(),
+            bot: None,
+            direct: false,
+            create_mentioned: false,
+        };
+        let replies = program.handle(&approve).await.unwrap().unwrap();
+        let reply = render_plain(&replies[0].message);
+        assert!(
+            reply.starts_with(
+                "✅ Approved: @Ada is now the ambassador of Finance (EMEA), time zone UTC."
+            ),
+            "{reply}"
+        );
+
+        let decided = store
+            .applications(&[ApplicationStatus::Approved])
+            .await
+            .unwrap();
+        assert_eq!(decided.len(), 1);
+        assert_eq!(decided[0].id, open.id);
+        let roster = store.ambassador(ada.id).await.unwrap().unwrap();
+        assert_eq!(roster.department, finance);
+        let outbox = store
+            .outbox_items(&[OutboxStatus::Pending], 10)
+            .await
+            .unwrap();
+        assert_eq!(outbox.len(), 1, "{outbox:?}");
+        let welcome = &outbox[0].outgoing;
+        assert_eq!(welcome.key, format!("application:{}:welcome", open.id));
+        assert_eq!(welcome.to, Destination::Direct(ada.account.clone()));
+        assert!(
+            render_plain(&welcome.message).contains("Welcome, ambassador of Finance!"),
+            "{}",
+            render_plain(&welcome.message)
+        );
+
+        // A second approval finds nothing open and queues nothing more.
+        let again = program.handle(&approve).await.unwrap().unwrap();
+        assert!(render_plain(&again[0].message).contains("has no open application"));
+        assert_eq!(store.outbox_items(&[], 10).await.unwrap().len(), 1);
+    }
+}

@@ -466,3 +466,91 @@ impl<S: Store, C: Clock> Program<S, C> {
         }
     }
 }
+
+/// Answering a check-in on the memory store: the answer is kept and the ambassador told so.
+#[cfg(test)]
+mod on_the_memory_store {
+    use crate::testing::MemoryStore;
+    use crate::{
+        Account, CheckinStatus, CheckinStore, Effects, Inbound, ManualClock, NewCheckin,
+        NewDepartment, OrgStore, PeopleStore, Platform, Program, RosterStore, SchedulerStore,
+        Settings, render_plain,
+    };
+    use chrono::{Duration, NaiveDate, TimeZone, Utc};
+
+    #[tokio::test]
+    async fn an_answer_in_the_direct_conversation_is_recorded_in_the_open_round() {
+        let store = MemoryStore::new();
+        let prompted = Utc.with_ymd_and_hms(2024, 5, 6, 9, 0, 0).unwrap();
+        let round = NaiveDate::from_ymd_opt(2024, 5, 6).unwrap();
+        let settings = Settings {
+            requests: crate::RequestSettings {
+                need_question: None,
+                ..crate::RequestSettings::default()
+            },
+            ..Settings::default()
+        };
+        let clock = ManualClock::new(prompted + Duration::hours(2));
+        let program = Program::new(store.clone(), clock, settings);
+        let ada = store
+            .ensure_person(&Account::new(Platform::Console, "ada"), "Ada")
+            .await
+            .unwrap();
+        let finance = store
+            .add_department(&NewDepartment {
+                name: "Finance".to_owned(),
+                region: "EMEA".to_owned(),
+                headcount: None,
+            })
+            .await
+            .unwrap();
+        store
+            .add_ambassador(ada.id, finance.id, "UTC", round)
+            .await
+            .unwrap();
+        let opening = NewCheckin {
+            round,
+            person: ada.id,
+            prompted_at: prompted,
+            closes_at: prompted + Duration::days(6),
+        };
+        store
+            .apply(
+                &Effects {
+                    open_checkins: vec![opening],
+                    ..Effects::default()
+                },
+                prompted,
+            )
+            .await
+            .unwrap();
+
+        let answer = Inbound {
+            sender: ada.account.clone(),
+            sender_name: "Ada".to_owned(),
+            room: "dm".to_owned(),
+            text: "We ran the first inner-source office hours.".to_owned(),
+            bot: None,
+            direct: true,
+            create_mentioned: false,
+        };
+        let replies = program.handle(&answer).await.unwrap().unwrap();
+        let reply = render_plain(&replies[0].message);
+        assert!(
+            reply.starts_with("Thank you! Your check-in for 2024-05-06 is saved (43 characters)."),
+            "{reply}"
+        );
+
+        let checkin = store
+            .current_checkin(ada.id, prompted + Duration::hours(2))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(checkin.status, CheckinStatus::Answered);
+        assert_eq!(
+            checkin.answer,
+            "We ran the first inner-source office hours."
+        );
+        assert_eq!(checkin.answered_at, Some(prompted + Duration::hours(2)));
+    }
+}

@@ -527,3 +527,95 @@ mod tests {
         );
     }
 }
+
+/// The coverage report on the memory store: the figures the program office reads.
+#[cfg(test)]
+mod on_the_memory_store {
+    use crate::testing::MemoryStore;
+    use crate::{
+        Account, AmbassadorStatus, Inbound, ManualClock, NewDepartment, OrgStore, PeopleStore,
+        Platform, Program, RosterStore, Settings, render_plain,
+    };
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    #[tokio::test]
+    async fn the_report_counts_covered_thin_and_uncovered_departments() {
+        let store = MemoryStore::new();
+        let now = Utc.with_ymd_and_hms(2024, 5, 7, 10, 0, 0).unwrap();
+        let program = Program::new(store.clone(), ManualClock::new(now), Settings::default());
+        let since = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let mut departments = Vec::new();
+        for (name, region, headcount) in [
+            ("Finance", "EMEA", 120),
+            ("Legal", "EMEA", 80),
+            ("Platform Engineering", "EMEA", 400),
+            ("Sales", "Americas", 300),
+        ] {
+            departments.push(
+                store
+                    .add_department(&NewDepartment {
+                        name: name.to_owned(),
+                        region: region.to_owned(),
+                        headcount: Some(headcount),
+                    })
+                    .await
+                    .unwrap(),
+            );
+        }
+        for (id, name, department) in [
+            ("ada", "Ada", 0),
+            ("grace", "Grace", 2),
+            ("linus", "Linus", 3),
+        ] {
+            let p = store
+                .ensure_person(&Account::new(Platform::Console, id), name)
+                .await
+                .unwrap();
+            store
+                .add_ambassador(p.id, departments[department].id, "UTC", since)
+                .await
+                .unwrap();
+        }
+        // Linus is paused: Sales has nobody active.
+        let linus = store
+            .ensure_person(&Account::new(Platform::Console, "linus"), "Linus")
+            .await
+            .unwrap();
+        store
+            .set_ambassador_status(linus.id, AmbassadorStatus::Paused, since)
+            .await
+            .unwrap();
+
+        let ask = Inbound {
+            sender: Account::new(Platform::Console, "admin"),
+            sender_name: "Program Office".to_owned(),
+            room: "office".to_owned(),
+            text: "/ambassadors coverage".to_owned(),
+            bot: None,
+            direct: false,
+            create_mentioned: false,
+        };
+        let replies = program.handle(&ask).await.unwrap().unwrap();
+        let report: String = replies
+            .iter()
+            .map(|r| render_plain(&r.message))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let lines: Vec<&str> = report.lines().collect();
+        assert_eq!(lines[0], "*Coverage — whole organization*");
+        // Finance (120) is covered; Platform Engineering (400 for one ambassador) is thin; Legal
+        // and Sales are not covered, Sales' paused ambassador not counted.
+        assert_eq!(
+            lines[1],
+            "*2 of 4* departments have an ambassador (50%) · *13%* of 900 people covered · 44% in \
+             thin departments · 2 active ambassadors"
+        );
+        assert!(report.contains("Sales       — (1 paused)     300               —  ✗ uncovered"));
+        assert!(
+            report.contains("Platform Engineering  @Grace          400             400  △ thin")
+        );
+        assert!(
+            report.contains("Finance               @Ada            120             120  ✓ covered")
+        );
+    }
+}

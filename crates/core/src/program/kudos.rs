@@ -284,3 +284,94 @@ mod tests {
         assert_eq!(reason_words("谢谢"), 2);
     }
 }
+
+/// The kudos use case on the memory store: what the giver reads, what is recorded.
+#[cfg(test)]
+mod on_the_memory_store {
+    use crate::testing::MemoryStore;
+    use crate::{
+        Account, Inbound, KudosStore, ManualClock, PeopleStore, Platform, Program, Reply, Settings,
+        render_plain,
+    };
+    use chrono::{Duration, TimeZone, Utc};
+
+    fn line(sender: &str, name: &str, text: &str) -> Inbound {
+        Inbound {
+            sender: Account::new(Platform::Console, sender),
+            sender_name: name.to_owned(),
+            room: "general".to_owned(),
+            text: text.to_owned(),
+            bot: None,
+            direct: false,
+            create_mentioned: false,
+        }
+    }
+
+    fn texts(replies: Vec<Reply>) -> Vec<String> {
+        replies.iter().map(|r| render_plain(&r.message)).collect()
+    }
+
+    #[tokio::test]
+    async fn the_daily_limit_is_said_and_nothing_over_it_is_recorded() {
+        let store = MemoryStore::new();
+        let morning = Utc.with_ymd_and_hms(2024, 5, 7, 9, 0, 0).unwrap();
+        let settings = Settings {
+            kudos_daily_limit: 2,
+            ..Settings::default()
+        };
+        let program = Program::new(store.clone(), ManualClock::new(morning), settings);
+        for (id, name) in [("ada", "Ada"), ("grace", "Grace"), ("linus", "Linus")] {
+            store
+                .ensure_person(&Account::new(Platform::Console, id), name)
+                .await
+                .unwrap();
+        }
+        let give = async |text: &str| {
+            texts(
+                program
+                    .handle(&line("ada", "Ada", text))
+                    .await
+                    .unwrap()
+                    .unwrap(),
+            )
+        };
+
+        let first = give("/kudos @grace for reviewing the CI templates").await;
+        assert_eq!(
+            first[0],
+            "🎉 Kudos to @Grace from @Ada for *reviewing the CI templates*"
+        );
+        assert!(
+            first[1].contains("You have one kudos left today."),
+            "{first:?}"
+        );
+        let second = give("/kudos @linus for the data clinic on Friday").await;
+        assert!(
+            second[1].contains("That was your last kudos for today."),
+            "{second:?}"
+        );
+        let refused = give("/kudos @grace for the onboarding workshop").await;
+        assert_eq!(refused.len(), 1);
+        assert!(
+            refused[0].starts_with("You have given your 2 kudos for today, the daily limit."),
+            "{refused:?}"
+        );
+        assert!(
+            refused[0].contains("for the onboarding workshop"),
+            "{refused:?}"
+        );
+
+        let day = store
+            .kudos_between(morning, morning + Duration::days(1))
+            .await
+            .unwrap();
+        assert_eq!(day.len(), 2, "nothing over the limit is recorded");
+        // The next day the limit starts afresh.
+        program.clock.advance(Duration::days(1));
+        let next_day = give("/kudos @grace for the onboarding workshop").await;
+        assert!(
+            next_day[1].contains("You have one kudos left today."),
+            "{next_day:?}"
+        );
+    }
+}
