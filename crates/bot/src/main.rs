@@ -3,6 +3,7 @@
 mod config;
 mod console;
 mod csv_row;
+mod dashboard;
 mod demo;
 mod export;
 mod import;

@@ -20,11 +20,11 @@ pub use ports::store_ports;
 pub use ports::{
     ActivityStore, AnnouncementStore, CheckinStore, Clock, CoordinationStore, Destination,
     KudosStore, LifecycleStore, ManualClock, Messenger, OrgStore, OutboxStore, Outgoing,
-    PeopleStore, RequestStore, RosterStore, SchedulerStore, SendError, SimClock, StorageFault,
-    Store, StoreError, StoreResult, SystemClock,
+    PeopleStore, RequestStore, RosterStore, SchedulerStore, SendError, SignInStore, SimClock,
+    StorageFault, Store, StoreError, StoreResult, SystemClock,
 };
 pub use program::{
-    CheckinSettings, Cron, DigestSettings, DispatchReport, DispatchSettings, Dispatcher, EmptyWeek,
-    Inbound, Job, JobKind, LifecycleSettings, Program, RequestFigures, RequestSettings, Settings,
-    TickReport, apology, request_figures,
+    CheckinSettings, Cron, DashboardSettings, DigestSettings, DispatchReport, DispatchSettings,
+    Dispatcher, EmptyWeek, Inbound, Job, JobKind, LifecycleSettings, Program, RequestFigures,
+    RequestSettings, Settings, TickReport, apology, request_figures,
 };

@@ -79,6 +79,7 @@ pub trait Store:
     + SchedulerStore
     + OutboxStore
     + CoordinationStore
+    + SignInStore
 {
 }
 
@@ -95,6 +96,7 @@ impl<T> Store for T where
         + SchedulerStore
         + OutboxStore
         + CoordinationStore
+        + SignInStore
 {
 }
 
@@ -743,6 +745,37 @@ pub trait CoordinationStore: Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<bool>> + Send;
 }
 
+/// Signing in to the web dashboard from chat: one-time links and the sessions they start. Tokens
+/// are made by the store (random, at least 128 bits, URL-safe) and kept only as hashes; the plain
+/// token is returned once, to be sent or set as a cookie.
+pub trait SignInStore: Send + Sync + 'static {
+    /// Makes a one-time sign-in link for `person`, valid from `now` until `now + valid_for`; its
+    /// token.
+    fn issue_sign_in_link(
+        &self,
+        person: PersonId,
+        now: DateTime<Utc>,
+        valid_for: chrono::Duration,
+    ) -> impl Future<Output = StoreResult<String>> + Send;
+    /// Uses the link `token` at `now` and, when it is good, starts a session for its person in the
+    /// same step. Atomic: of two concurrent uses of one link, exactly one signs in.
+    fn redeem_sign_in_link(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<SignIn>> + Send;
+    /// The person of the session `token` when it was last used less than `idle` before `now`
+    /// (then it counts as used at `now`); `None` for an unknown, ended or idle session.
+    fn session_person(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        idle: chrono::Duration,
+    ) -> impl Future<Output = StoreResult<Option<Person>>> + Send;
+    /// Ends the session `token` (signing out); nothing when there is none.
+    fn end_session(&self, token: &str) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
 /// Where the program reads the time. The real clock in production; a settable one in tests.
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;
@@ -914,6 +947,6 @@ pub mod store_ports {
     pub use super::{
         ActivityStore, AnnouncementStore, CheckinStore, CoordinationStore, KudosStore,
         LifecycleStore, OrgStore, OutboxStore, PeopleStore, RequestStore, RosterStore,
-        SchedulerStore, Store,
+        SchedulerStore, SignInStore, Store,
     };
 }

@@ -57,6 +57,7 @@ mod requests;
 mod roster;
 mod rows;
 mod scheduler;
+mod signin;
 
 use ambassador_core::{StorageFault, StoreError, StoreResult};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};

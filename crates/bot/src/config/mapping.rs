@@ -15,6 +15,7 @@ impl Config {
                 "reports.",
                 "lifecycle.",
                 "requests.",
+                "dashboard.",
             ]
             .iter()
             .any(|s| p.key.starts_with(s))
@@ -123,6 +124,10 @@ impl Config {
                 )?,
                 summary: ambassador_core::Cron::parse(&self.requests.summary_schedule)
                     .map_err(anyhow::Error::msg)?,
+            },
+            dashboard: ambassador_core::DashboardSettings {
+                base_url: self.dashboard.base().filter(|_| self.dashboard.enabled),
+                ..ambassador_core::DashboardSettings::default()
             },
         })
     }

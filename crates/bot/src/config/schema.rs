@@ -43,6 +43,7 @@ pub struct Config {
     pub slack: SlackConfig,
     pub matrix: MatrixConfig,
     pub http: HttpConfig,
+    pub dashboard: DashboardConfig,
     pub log: LogConfig,
 }
 
@@ -374,6 +375,49 @@ impl Default for HttpConfig {
 }
 
 /// The allowed range of `http.header_timeout` and `http.body_timeout`, written as durations.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DashboardConfig {
+    /// Whether `run` serves the web dashboard under /dashboard.
+    pub enabled: bool,
+    /// The address people reach the bot's HTTP server at (behind the company's reverse proxy),
+    /// for the sign-in links `ambassadors dashboard` sends; empty: no links.
+    pub base_url: String,
+}
+
+impl Default for DashboardConfig {
+    fn default() -> Self {
+        DashboardConfig {
+            enabled: true,
+            base_url: String::new(),
+        }
+    }
+}
+
+impl DashboardConfig {
+    /// The base URL without a trailing slash; `None` when unset.
+    pub fn base(&self) -> Option<String> {
+        Some(self.base_url.trim().trim_end_matches('/').to_string()).filter(|b| !b.is_empty())
+    }
+}
+
+/// Whether `url` is plain http to this machine (a trial on loopback), where a session cookie
+/// cannot be `Secure`.
+pub fn is_loopback_http(url: &str) -> bool {
+    let Some(rest) = url.trim().strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 pub const HTTP_TIMEOUT_RANGE: (&str, &str) = ("1s", "5m");
 /// The allowed range of `http.max_connections`.
 pub const HTTP_MAX_CONNECTIONS_RANGE: (u64, u64) = (1, 100_000);

@@ -283,6 +283,23 @@ impl Config {
                 bad(key, e);
             }
         }
+        if let Some(base) = self.dashboard.base() {
+            if !(base.starts_with("https://") || is_loopback_http(&base)) {
+                bad(
+                    "dashboard.base_url",
+                    format!(
+                        "`{base}`: use an https:// address (the reverse proxy's); plain http only on this machine (http://127.0.0.1:8080)"
+                    ),
+                );
+            } else if base.contains(['?', '#']) {
+                bad(
+                    "dashboard.base_url",
+                    format!(
+                        "`{base}`: an address without ? or #, like https://ambassadors.example.com"
+                    ),
+                );
+            }
+        }
         if self.console.user.trim().is_empty() || self.console.user.contains(char::is_whitespace) {
             bad("console.user", "must be one word".into());
         }

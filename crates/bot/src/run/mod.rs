@@ -306,6 +306,24 @@ pub async fn run(cfg: &Config, clock: RunClock) -> anyhow::Result<ExitCode> {
         shutdown: shutdown.clone(),
         checkin_response: tokio::sync::Mutex::new(None),
     });
+    if cfg.dashboard.enabled {
+        let secure_cookie = !cfg
+            .dashboard
+            .base()
+            .is_some_and(|base| crate::config::is_loopback_http(&base));
+        router = router.merge(crate::dashboard::router(Arc::new(
+            crate::dashboard::Dashboard {
+                program: program.clone(),
+                secure_cookie,
+            },
+        )));
+        match cfg.dashboard.base() {
+            Some(base) => tracing::info!(%base, "dashboard served under /dashboard"),
+            None => tracing::info!(
+                "dashboard served under /dashboard; set dashboard.base_url for the sign-in links"
+            ),
+        }
+    }
     let router = router.merge(
         Router::new()
             .route("/healthz", get(|| async { "ok" }))

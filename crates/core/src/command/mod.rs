@@ -83,6 +83,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     misuse::REPORT,
     personal::RECORD,
     personal::TIMEZONE,
+    personal::DASHBOARD,
     lifecycle::RENEW,
     lifecycle::STEPDOWN,
     checkin::CHECKIN,
@@ -271,6 +272,8 @@ pub enum Command {
     },
     /// `/ambassadors record`: the caller's own record in the program.
     Record,
+    /// `/ambassadors dashboard`: a one-time sign-in link to the web dashboard, by direct message.
+    Dashboard,
     /// `/ambassadors timezone [IANA name]`: set one's own time zone, or (without a name) see it.
     TimeZone {
         zone: Option<String>,

@@ -3,6 +3,7 @@
 //! ```text
 //! ambassadors record                                  alone: it takes no name
 //! ambassadors timezone | time-zone | tz [IANA name]    (also `time zone`)
+//! ambassadors dashboard                               alone: a sign-in link, by direct message
 //! ```
 //!
 //! A zone typed with spaces (`America/New York`) is joined with `_`, as IANA names are written.
@@ -41,6 +42,22 @@ pub(super) const TIMEZONE: CommandSpec = CommandSpec {
         }))
     },
     is: |c| matches!(c, Command::TimeZone { .. }),
+};
+
+pub(super) const DASHBOARD: CommandSpec = CommandSpec {
+    name: "ambassadors dashboard",
+    aliases: &[],
+    role: Role::Member,
+    usage: "ambassadors dashboard",
+    example: "ambassadors dashboard",
+    help: Some(
+        "a one-time link to the program's web dashboard (coverage, participation, recognition), by direct message",
+    ),
+    parse: |i| match i.args() {
+        [] => Ok(Some(Command::Dashboard)),
+        _ => Err(i.error("`dashboard` signs you in yourself; it takes nothing after it.")),
+    },
+    is: |c| matches!(c, Command::Dashboard),
 };
 
 fn zone(args: &[Token]) -> Option<String> {

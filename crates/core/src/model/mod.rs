@@ -296,6 +296,19 @@ pub struct KudosTally {
     pub given: u64,
 }
 
+/// What using a sign-in link came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignIn {
+    /// Signed in: the person, and the new session's token (for the cookie).
+    SignedIn { person: Person, session: String },
+    /// No such link.
+    Unknown,
+    /// The link was used already.
+    Used,
+    /// The link ran out before it was used.
+    Expired,
+}
+
 /// What happened to kudos offered under a daily limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KudosOutcome {

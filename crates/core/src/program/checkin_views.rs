@@ -15,7 +15,7 @@ const ROUNDS_SHOWN: usize = 6;
 const FEEDBACK_MAX: usize = 40;
 
 /// "2 h 5 min", "3 d 4 h".
-pub(crate) fn human_duration(d: Duration) -> String {
+pub fn human_duration(d: Duration) -> String {
     let minutes = d.num_minutes().max(0);
     let (days, hours, mins) = (minutes / 1440, (minutes / 60) % 24, minutes % 60);
     match (days, hours, mins) {

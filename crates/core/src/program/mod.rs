@@ -7,6 +7,7 @@ mod applications;
 mod checkin;
 mod checkin_views;
 mod coverage;
+mod dashboard;
 mod digest;
 mod directory;
 mod forms;
@@ -29,8 +30,13 @@ mod schedule;
 mod timezone;
 
 pub use activity::{ParsedActivity, activity_text, parse_activity};
-pub use checkin_views::{CheckinCounts, ResponseRate, latest_closed_round, response_rate};
+pub use checkin_views::{
+    CheckinCounts, ResponseRate, human_duration, latest_closed_round, response_rate,
+};
 pub use coverage::{CoverageReport, DepartmentLine, DepartmentStatus, RegionTotals};
+pub use dashboard::{
+    PARTICIPATION_WEEKS, Participation, Recognition, RoundLine, Silent, TOP_PEOPLE, Viewer,
+};
 pub use home::{Home, HomeKudos, HomeRequest, HomeStatus, OfficeGlance, home_message};
 pub use outbox::{DispatchReport, DispatchSettings, Dispatcher, backoff};
 pub use quarter::{quarter_days, quarter_of};
@@ -76,6 +82,29 @@ pub struct Settings {
     pub quarterly_report: Cron,
     pub lifecycle: LifecycleSettings,
     pub requests: RequestSettings,
+    pub dashboard: DashboardSettings,
+}
+
+/// The web dashboard, as far as chat needs it.
+#[derive(Clone, Debug)]
+pub struct DashboardSettings {
+    /// The address the dashboard is reached at (`dashboard.base_url`, e.g.
+    /// `https://ambassadors.example.com`); `None`: there is none, and `ambassadors dashboard` says so.
+    pub base_url: Option<String>,
+    /// How long a sign-in link works.
+    pub link_valid_for: chrono::Duration,
+    /// A session unused this long has ended.
+    pub session_idle: chrono::Duration,
+}
+
+impl Default for DashboardSettings {
+    fn default() -> Self {
+        DashboardSettings {
+            base_url: None,
+            link_valid_for: chrono::Duration::minutes(10),
+            session_idle: chrono::Duration::hours(8),
+        }
+    }
 }
 
 /// Requests: what ambassadors need from the office.
@@ -242,6 +271,7 @@ impl Default for Settings {
             quarterly_report: Cron::parse("0 10 1-7 1,4,7,10 Mon").expect("valid default"),
             lifecycle: LifecycleSettings::default(),
             requests: RequestSettings::default(),
+            dashboard: DashboardSettings::default(),
         }
     }
 }
@@ -486,6 +516,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             Command::Reports => self.reports_view(caller).await,
             Command::Resolve { id, note } => self.resolve(caller, id, note.as_deref()).await,
             Command::Record => self.record_command(caller).await,
+            Command::Dashboard => self.dashboard_link(caller).await,
             Command::TimeZone { zone } => self.time_zone_command(caller, zone.as_deref()).await,
             Command::Renew => self.renew(caller).await,
             Command::Alumni { person } => self.to_alumni(caller, &person).await,

@@ -21,6 +21,7 @@ mod people;
 mod requests;
 mod roster;
 mod scheduler;
+mod signin;
 
 use crate::model::*;
 use crate::ports::{Outgoing, StoreError};
@@ -237,6 +238,12 @@ struct State {
     request_messages: Vec<MessageRow>,
     leases: HashMap<String, (String, DateTime<Utc>)>,
     seen_events: HashMap<String, DateTime<Utc>>,
+    /// Sign-in links by token: person, expires at, used.
+    sign_in_links: HashMap<String, (PersonId, DateTime<Utc>, bool)>,
+    /// Dashboard sessions by token: person, last seen.
+    sessions: HashMap<String, (PersonId, DateTime<Utc>)>,
+    /// Tokens handed out so far (tokens here are counters, not secrets: this is a test store).
+    tokens: u64,
 }
 
 impl State {

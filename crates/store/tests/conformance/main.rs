@@ -69,6 +69,7 @@ mod people;
 mod requests;
 mod roster;
 mod scheduler;
+mod signin;
 
 use ambassador_core::store_ports::*;
 use ambassador_core::{

@@ -1,0 +1,392 @@
+//! The dashboard's pages, built from the program's figures (the same ones its chat views show):
+//! each section a chart and the table of exactly its numbers.
+
+use super::html::{Page, Section, Table};
+use super::svg::{self, Bar, COVERED, INK, THIN, Tile, UNCOVERED};
+use ambassador_core::program::{
+    CoverageReport, DepartmentStatus, PARTICIPATION_WEEKS, RoundLine, Viewer, human_duration,
+    percent,
+};
+use ambassador_core::{Clock, Program, Store, StoreResult};
+
+/// How many weeks the recognition page covers.
+pub const RECOGNITION_WEEKS: u32 = 13;
+
+fn sign(status: DepartmentStatus) -> (&'static str, &'static str, &'static str) {
+    match status {
+        DepartmentStatus::Uncovered => (UNCOVERED, "✗", "uncovered"),
+        DepartmentStatus::Thin => (THIN, "△", "thin"),
+        DepartmentStatus::Covered => (COVERED, "✓", "covered"),
+    }
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn share(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        String::new()
+    } else {
+        format!("{}%", percent(part, whole))
+    }
+}
+
+/// Coverage: the map of departments by region, and each region's totals.
+pub async fn coverage<S: Store, C: Clock>(program: &Program<S, C>) -> StoreResult<Page> {
+    let report = program.coverage_report().await?;
+    Ok(coverage_page(&report, program))
+}
+
+fn coverage_page<S: Store, C: Clock>(report: &CoverageReport, program: &Program<S, C>) -> Page {
+    let thin_at = program.settings.thin_headcount_per_ambassador;
+    let mut map = Table::new(&[
+        ("Region", false),
+        ("Department", false),
+        ("People", true),
+        ("Active ambassadors", true),
+        ("Paused", true),
+        ("People per ambassador", true),
+        ("State", false),
+    ]);
+    let mut groups: Vec<(String, Vec<Tile>)> = Vec::new();
+    for region in &report.regions {
+        let mut tiles = Vec::new();
+        for l in report.lines.iter().filter(|l| {
+            ambassador_core::name_key(&l.department.region)
+                == ambassador_core::name_key(&region.region)
+        }) {
+            let (colour, mark, word) = sign(l.status);
+            let d = &l.department;
+            tiles.push(Tile {
+                label: d.name.clone(),
+                colour,
+                sign: mark,
+                title: format!(
+                    "{} ({}): {word}; {} active ambassador(s){}{}",
+                    d.name,
+                    d.region,
+                    l.active.len(),
+                    d.headcount
+                        .map(|h| format!(", {h} people"))
+                        .unwrap_or_default(),
+                    l.per_ambassador
+                        .map(|p| format!(", {p} per ambassador"))
+                        .unwrap_or_default()
+                ),
+            });
+            map.row(vec![
+                d.region.clone(),
+                d.name.clone(),
+                opt(d.headcount),
+                l.active.len().to_string(),
+                l.paused.to_string(),
+                opt(l.per_ambassador),
+                word.to_string(),
+            ]);
+        }
+        groups.push((region.region.clone(), tiles));
+    }
+    let mut regions = Table::new(&[
+        ("Region", false),
+        ("Departments", true),
+        ("With an ambassador", true),
+        ("Of them thin", true),
+        ("Uncovered", true),
+        ("Active ambassadors", true),
+        ("People", true),
+        ("People covered", true),
+        ("People in thin", true),
+    ]);
+    let mut bars = Vec::new();
+    for r in report.regions.iter().chain(std::iter::once(&report.total)) {
+        let name = if r.region.is_empty() {
+            "Whole organization".to_string()
+        } else {
+            r.region.clone()
+        };
+        let uncovered = r.departments - r.covered;
+        regions.row(vec![
+            name.clone(),
+            r.departments.to_string(),
+            r.covered.to_string(),
+            r.thin.to_string(),
+            uncovered.to_string(),
+            r.ambassadors.to_string(),
+            r.headcount.to_string(),
+            share(r.headcount_covered, r.headcount),
+            share(r.headcount_thin, r.headcount),
+        ]);
+        bars.push(Bar {
+            label: name,
+            parts: vec![
+                (
+                    f64::from(r.covered - r.thin),
+                    COVERED,
+                    format!("{} covered", r.covered - r.thin),
+                ),
+                (f64::from(r.thin), THIN, format!("{} thin", r.thin)),
+                (
+                    f64::from(uncovered),
+                    UNCOVERED,
+                    format!("{uncovered} uncovered"),
+                ),
+            ],
+        });
+    }
+    let legend = format!(
+        "✓ covered (blue), △ thin: more than {thin_at} people per active ambassador (light red), ✗ uncovered: no active ambassador (red)."
+    );
+    Page {
+        path: "/dashboard/coverage",
+        title: "Coverage".into(),
+        intro: format!(
+            "{} of {} departments have an active ambassador; {} ambassadors in {} regions. As `/ambassadors coverage` counts them.",
+            report.total.covered,
+            report.total.departments,
+            report.total.ambassadors,
+            report.regions.len()
+        ),
+        sections: vec![
+            Section {
+                id: "regions",
+                heading: "Regions".into(),
+                chart: Some(svg::hbars("Departments per region by state", &bars)),
+                table: regions,
+                note: Some(
+                    "People covered and in thin: shares of the known headcount of the region's departments."
+                        .into(),
+                ),
+            },
+            Section {
+                id: "map",
+                heading: "Departments".into(),
+                chart: Some(svg::tiles(
+                    "Coverage map: departments by region",
+                    &groups,
+                    16,
+                )),
+                table: map,
+                note: Some(legend),
+            },
+        ],
+    }
+}
+
+fn rate_point(r: &RoundLine) -> Option<f64> {
+    if r.open {
+        None
+    } else {
+        r.rate.percent().map(|p| p as f64)
+    }
+}
+
+fn round_row(region: &str, r: &RoundLine) -> Vec<String> {
+    vec![
+        region.to_string(),
+        format!("{}{}", r.round, if r.open { " (open)" } else { "" }),
+        r.counts.prompted.to_string(),
+        r.counts.answered.to_string(),
+        r.counts.skipped.to_string(),
+        r.counts.paused.to_string(),
+        r.rate.shown(),
+        r.median_to_answer
+            .map(human_duration)
+            .unwrap_or_else(|| "—".into()),
+    ]
+}
+
+const ROUND_COLUMNS: [(&str, bool); 8] = [
+    ("Region", false),
+    ("Round", false),
+    ("Prompted", true),
+    ("Answered", true),
+    ("Skipped", true),
+    ("Paused", true),
+    ("Response", true),
+    ("Median time to answer", true),
+];
+
+/// Participation: the response rate per round, per region, and (for the office) who is quiet.
+/// `region`: only that region (an ambassador's view).
+pub async fn participation<S: Store, C: Clock>(
+    program: &Program<S, C>,
+    viewer: &Viewer,
+    region: Option<&str>,
+) -> StoreResult<Page> {
+    let p = program.participation(viewer, region).await?;
+    let scope = region.unwrap_or("all regions");
+    let mut rounds = Table::new(&ROUND_COLUMNS);
+    for r in &p.rounds {
+        rounds.row(round_row(scope, r));
+    }
+    let points: Vec<(String, Option<f64>)> = p
+        .rounds
+        .iter()
+        .map(|r| (r.round.to_string(), rate_point(r)))
+        .collect();
+    let mut by_region = Table::new(&ROUND_COLUMNS);
+    let mut small = String::from("<div class=\"small-multiples\">");
+    for (name, list) in &p.regions {
+        for r in list {
+            by_region.row(round_row(name, r));
+        }
+        let pts: Vec<(String, Option<f64>)> = list
+            .iter()
+            .map(|r| (r.round.to_string(), rate_point(r)))
+            .collect();
+        small.push_str(&format!(
+            "<figure><figcaption>{}</figcaption>{}</figure>",
+            super::html::esc(name),
+            svg::line(&format!("Response rate per round in {name}"), &pts, true)
+        ));
+    }
+    small.push_str("</div>");
+    let counted = "Response: answered of those expected (prompted, less skipped and paused), once the round has closed; an open round is not counted. As `/ambassadors checkins` counts it.";
+    let mut sections = vec![
+        Section {
+            id: "rounds",
+            heading: format!("Response rate per round — {scope}"),
+            chart: Some(svg::line("Response rate per closed round", &points, false)),
+            table: rounds,
+            note: Some(counted.into()),
+        },
+        Section {
+            id: "regions",
+            heading: "By region".into(),
+            chart: Some(small),
+            table: by_region,
+            note: None,
+        },
+    ];
+    if viewer.role == ambassador_core::command::Role::Office {
+        let mut silent = Table::new(&[
+            ("Ambassador", false),
+            ("Department", false),
+            ("Region", false),
+            ("Quiet since", false),
+        ]);
+        let tz = program.settings.time_zone;
+        for s in &p.silent {
+            silent.row(vec![
+                s.person.display_name.clone(),
+                s.department.clone(),
+                s.region.clone(),
+                s.quiet_since.with_timezone(&tz).date_naive().to_string(),
+            ]);
+        }
+        sections.push(Section {
+            id: "silent",
+            heading: "Quiet ambassadors".into(),
+            chart: None,
+            table: silent,
+            note: Some(format!(
+                "No check-in answer, activity or kudos given for {} or more, counted from their last sign of life, the start of their term or when the bot first knew them, whichever is latest.",
+                human_duration(program.settings.lifecycle.nudge_after)
+            )),
+        });
+    }
+    Ok(Page {
+        path: "/dashboard/participation",
+        title: "Participation".into(),
+        intro: format!(
+            "Check-in rounds of the last {PARTICIPATION_WEEKS} weeks{}.",
+            region
+                .map(|r| format!(" in {r}, your region"))
+                .unwrap_or_default()
+        ),
+        sections,
+    })
+}
+
+/// Recognition: kudos per week, per region, the most generous and most thanked, tags.
+pub async fn recognition<S: Store, C: Clock>(program: &Program<S, C>) -> StoreResult<Page> {
+    let r = program.recognition(RECOGNITION_WEEKS).await?;
+    let mut weeks = Table::new(&[("Week of", false), ("Kudos", true)]);
+    for (week, n) in &r.weeks {
+        weeks.row(vec![week.to_string(), n.to_string()]);
+    }
+    let points: Vec<(String, f64)> = r
+        .weeks
+        .iter()
+        .map(|(w, n)| (w.format("%b %d").to_string(), *n as f64))
+        .collect();
+    let mut regions = Table::new(&[("Region", false), ("Kudos", true)]);
+    let mut bars = Vec::new();
+    for (name, n) in &r.regions {
+        regions.row(vec![name.clone(), n.to_string()]);
+        bars.push(Bar {
+            label: name.clone(),
+            parts: vec![(*n as f64, INK, format!("{n} kudos"))],
+        });
+    }
+    let people = |list: &[(ambassador_core::PersonRef, u64)], what: &'static str| {
+        let mut t = Table::new(&[("Person", false), (what, true)]);
+        for (p, n) in list {
+            t.row(vec![p.display_name.clone(), n.to_string()]);
+        }
+        t
+    };
+    let mut tags = Table::new(&[("Tag", false), ("Kudos", true)]);
+    for (tag, n) in &r.tags {
+        tags.row(vec![format!("#{tag}"), n.to_string()]);
+    }
+    let top_bars = |list: &[(ambassador_core::PersonRef, u64)]| {
+        list.iter()
+            .map(|(p, n)| Bar {
+                label: p.display_name.clone(),
+                parts: vec![(*n as f64, INK, n.to_string())],
+            })
+            .collect::<Vec<_>>()
+    };
+    Ok(Page {
+        path: "/dashboard/recognition",
+        title: "Recognition".into(),
+        intro: format!(
+            "{} kudos from {} to {} (weeks start on Monday, {}).",
+            r.total,
+            r.from,
+            r.to,
+            program.settings.time_zone.name()
+        ),
+        sections: vec![
+            Section {
+                id: "weeks",
+                heading: "Kudos per week".into(),
+                chart: Some(svg::columns("Kudos per week", &points, 2)),
+                table: weeks,
+                note: None,
+            },
+            Section {
+                id: "regions",
+                heading: "By region of the people thanked".into(),
+                chart: Some(svg::hbars("Kudos by region", &bars)),
+                table: regions,
+                note: Some(
+                    "A kudos counts once in each region among the people it thanks (their roster entry's region).".into(),
+                ),
+            },
+            Section {
+                id: "receivers",
+                heading: "Most thanked".into(),
+                chart: Some(svg::hbars("Most thanked", &top_bars(&r.receivers))),
+                table: people(&r.receivers, "Kudos received"),
+                note: Some("People who opted out of being named are left out.".into()),
+            },
+            Section {
+                id: "givers",
+                heading: "Most generous".into(),
+                chart: Some(svg::hbars("Most generous", &top_bars(&r.givers))),
+                table: people(&r.givers, "Kudos given"),
+                note: Some("People who opted out of being named are left out.".into()),
+            },
+            Section {
+                id: "tags",
+                heading: "Tags".into(),
+                chart: None,
+                table: tags,
+                note: None,
+            },
+        ],
+    })
+}

@@ -1,0 +1,329 @@
+//! The figures of the web dashboard, by the same rules as the chat views: coverage as
+//! `/ambassadors coverage` classifies it, participation as `/ambassadors checkins` counts it,
+//! recognition from the kudos the store keeps (people who opted out left out of the names). The
+//! binary draws them; nothing here knows HTML.
+
+use super::checkin_views::{CheckinCounts, ResponseRate, RoundStats, response_rate};
+use super::coverage::CoverageReport;
+use super::lifecycle::quiet_from;
+use super::{Caller, Outcome, Program, count, refuse, resolve_local};
+use crate::command::Role;
+use crate::message::{Message, Reply};
+use crate::model::{
+    Account, AmbassadorStatus, CheckinEntry, CheckinFilter, Person, PersonRef, RoundId, SignIn,
+    name_key,
+};
+use crate::ports::{Clock, Store, StoreResult};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use std::collections::BTreeMap;
+
+/// Who looks at the dashboard, and what that lets them see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Viewer {
+    pub person: Person,
+    pub role: Role,
+    /// The region of their roster entry (active or paused), for an ambassador.
+    pub region: Option<String>,
+}
+
+/// One check-in round: its counts and response rate as `/ambassadors checkins` shows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoundLine {
+    pub round: RoundId,
+    /// Still taking answers: its rate is not counted yet.
+    pub open: bool,
+    pub counts: CheckinCounts,
+    pub rate: ResponseRate,
+    pub median_to_answer: Option<Duration>,
+}
+
+/// An ambassador who has been quiet for at least the nudge period (the office's Home tab counts
+/// the same people).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Silent {
+    pub person: PersonRef,
+    pub department: String,
+    pub region: String,
+    /// Where the quiet spell began: their last sign of life, their term's start, or when the bot
+    /// first knew them, whichever is latest.
+    pub quiet_since: DateTime<Utc>,
+}
+
+/// Check-in participation over the last [`PARTICIPATION_WEEKS`] weeks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Participation {
+    /// Every round, oldest first.
+    pub rounds: Vec<RoundLine>,
+    /// The same per region (by name key, ordered), each with its rounds oldest first.
+    pub regions: Vec<(String, Vec<RoundLine>)>,
+    /// Quiet ambassadors, longest quiet first: for the office only (empty for anyone else).
+    pub silent: Vec<Silent>,
+}
+
+/// How far back the participation page looks, like `/ambassadors checkins`.
+pub const PARTICIPATION_WEEKS: i64 = 26;
+
+/// Kudos over the last weeks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Recognition {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Kudos given per week (weeks start on Monday, in the program's time zone), oldest first;
+    /// weeks without kudos included.
+    pub weeks: Vec<(NaiveDate, u64)>,
+    /// Kudos per region of their receivers' roster entries (a kudos counts once in each region
+    /// among its receivers; receivers not on the roster under "not on the roster").
+    pub regions: Vec<(String, u64)>,
+    /// The most generous givers and the most thanked receivers, people who opted out left out.
+    pub givers: Vec<(PersonRef, u64)>,
+    pub receivers: Vec<(PersonRef, u64)>,
+    /// Tags and how many kudos carried each, most used first.
+    pub tags: Vec<(String, u64)>,
+    pub total: u64,
+}
+
+/// How many people the recognition page names in each of its top lists.
+pub const TOP_PEOPLE: usize = 10;
+
+impl<S: Store, C: Clock> Program<S, C> {
+    /// `ambassadors dashboard`: a one-time sign-in link, by direct message (the link signs its
+    /// holder in as the caller, so it never goes to a channel).
+    pub(crate) async fn dashboard_link(&self, caller: &Caller) -> Outcome {
+        let Some(base) = self.settings.dashboard.base_url.as_deref() else {
+            return Err(refuse(
+                "The web dashboard is not switched on here. The program office can set it up (`dashboard.base_url` in the bot's configuration).",
+            ));
+        };
+        let valid_for = self.settings.dashboard.link_valid_for;
+        let token = self
+            .store
+            .issue_sign_in_link(caller.person.id, self.clock.now(), valid_for)
+            .await?;
+        let url = format!(
+            "{}/dashboard/sign-in?token={token}",
+            base.trim_end_matches('/')
+        );
+        let minutes = valid_for.num_minutes().max(1);
+        let link = Message::new()
+            .heading("Your dashboard link")
+            .paragraph(url)
+            .context(format!(
+                "It works once, within {}, and signs in as you: do not pass it on. You see {}.",
+                count(minutes as u64, "minute", "minutes"),
+                match caller.role {
+                    Role::Office => "everything",
+                    Role::Ambassador => "coverage, recognition and your region's participation",
+                    Role::Member => "coverage and recognition",
+                }
+            ));
+        let mut replies = vec![Reply::caller_direct(link)];
+        if !caller.direct {
+            replies.push(Reply::caller(Message::text(
+                "I sent you a sign-in link for the dashboard by direct message.",
+            )));
+        }
+        Ok(replies)
+    }
+
+    /// Uses a sign-in link: a session for its person, or why not.
+    pub async fn sign_in(&self, token: &str) -> StoreResult<SignIn> {
+        self.store
+            .redeem_sign_in_link(token, self.clock.now())
+            .await
+    }
+
+    /// Who holds the session `token`, when it has not ended; the session counts as used now.
+    pub async fn session_viewer(&self, token: &str) -> StoreResult<Option<Viewer>> {
+        let idle = self.settings.dashboard.session_idle;
+        match self
+            .store
+            .session_person(token, self.clock.now(), idle)
+            .await?
+        {
+            Some(person) => self.viewer(&person.account).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Ends the session `token`.
+    pub async fn sign_out(&self, token: &str) -> StoreResult<()> {
+        self.store.end_session(token).await
+    }
+
+    /// Who `account` is for the dashboard: office, ambassador (active or paused) or member; `None`
+    /// when the bot has never met them.
+    pub async fn viewer(&self, account: &Account) -> StoreResult<Option<Viewer>> {
+        let found = self
+            .store
+            .find_people_and_ambassadors(std::slice::from_ref(account))
+            .await?;
+        let Some((person, ambassador)) = found.into_iter().next() else {
+            return Ok(None);
+        };
+        let ambassador = ambassador.filter(|a| a.status != AmbassadorStatus::Alumni);
+        let role = if self.settings.office.contains(account) {
+            Role::Office
+        } else if ambassador.is_some() {
+            Role::Ambassador
+        } else {
+            Role::Member
+        };
+        Ok(Some(Viewer {
+            person,
+            role,
+            region: ambassador.map(|a| a.department.region),
+        }))
+    }
+
+    /// Coverage of the whole organization, as `/ambassadors coverage` computes it.
+    pub async fn coverage_report(&self) -> StoreResult<CoverageReport> {
+        Ok(CoverageReport::build(
+            self.store.coverage(None).await?,
+            &self.settings,
+        ))
+    }
+
+    /// Participation in check-ins over the last [`PARTICIPATION_WEEKS`] weeks; with `region`, only
+    /// that region's ambassadors. Quiet ambassadors are listed for the office only.
+    pub async fn participation(
+        &self,
+        viewer: &Viewer,
+        region: Option<&str>,
+    ) -> StoreResult<Participation> {
+        let now = self.clock.now();
+        let entries = self
+            .store
+            .checkins(&CheckinFilter {
+                from_round: Some(self.today() - Duration::weeks(PARTICIPATION_WEEKS)),
+                ..CheckinFilter::default()
+            })
+            .await?;
+        let in_scope = |r: &str| region.is_none_or(|wanted| name_key(wanted) == name_key(r));
+        let entries: Vec<&CheckinEntry> = entries
+            .iter()
+            .filter(|e| in_scope(&e.ambassador.department.region))
+            .collect();
+        let rounds = round_lines(&entries, now);
+        let mut by_region: BTreeMap<String, (String, Vec<&CheckinEntry>)> = BTreeMap::new();
+        for e in &entries {
+            let region = &e.ambassador.department.region;
+            by_region
+                .entry(name_key(region))
+                .or_insert_with(|| (region.clone(), Vec::new()))
+                .1
+                .push(e);
+        }
+        let regions = by_region
+            .into_values()
+            .map(|(name, list)| (name, round_lines(&list, now)))
+            .collect();
+        let mut silent = Vec::new();
+        if viewer.role == Role::Office {
+            let quiet = self.settings.lifecycle.nudge_after;
+            for life in self.store.last_active().await? {
+                let since = quiet_from(&life, self.settings.time_zone);
+                let a = &life.ambassador;
+                if now - since >= quiet && in_scope(&a.department.region) {
+                    silent.push(Silent {
+                        person: a.person.as_ref(),
+                        department: a.department.name.clone(),
+                        region: a.department.region.clone(),
+                        quiet_since: since,
+                    });
+                }
+            }
+            silent.sort_by_key(|s| s.quiet_since);
+        }
+        Ok(Participation {
+            rounds,
+            regions,
+            silent,
+        })
+    }
+
+    /// Kudos over the `weeks` weeks up to today (the current week included).
+    pub async fn recognition(&self, weeks: u32) -> StoreResult<Recognition> {
+        let tz = self.settings.time_zone;
+        let today = self.today();
+        let this_week = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+        let first = this_week - Duration::weeks(i64::from(weeks.max(1)) - 1);
+        let start = |day: NaiveDate| resolve_local(tz, day.and_hms_opt(0, 0, 0).expect("midnight"));
+        let (from, to) = (start(first), start(this_week + Duration::weeks(1)));
+        let kudos = self.store.kudos_between(from, to).await?;
+        let mut weeks_counted: Vec<(NaiveDate, u64)> = (0..weeks.max(1))
+            .map(|i| (first + Duration::weeks(i64::from(i)), 0))
+            .collect();
+        let mut tags: BTreeMap<String, u64> = BTreeMap::new();
+        for k in &kudos {
+            let day = k.given_at.with_timezone(&tz).date_naive();
+            let index = ((day - first).num_days() / 7) as usize;
+            if let Some((_, n)) = weeks_counted.get_mut(index) {
+                *n += 1;
+            }
+            for t in &k.tags {
+                *tags.entry(t.clone()).or_default() += 1;
+            }
+        }
+        let mut tags: Vec<(String, u64)> = tags.into_iter().collect();
+        tags.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let tally = self.store.kudos_tally(from, to).await?;
+        let top = |count: fn(&crate::model::KudosTally) -> u64| {
+            let mut list: Vec<(PersonRef, u64)> = tally
+                .iter()
+                .filter(|t| count(t) > 0)
+                .map(|t| (t.person.clone(), count(t)))
+                .collect();
+            list.sort_by(|a, b| {
+                b.1.cmp(&a.1)
+                    .then_with(|| a.0.display_name.cmp(&b.0.display_name))
+            });
+            list.truncate(TOP_PEOPLE);
+            list
+        };
+        let regions = self
+            .store
+            .kudos_by_region(from, to)
+            .await?
+            .into_iter()
+            .map(|(r, n)| {
+                if r.is_empty() {
+                    ("not on the roster".to_string(), n)
+                } else {
+                    (r, n)
+                }
+            })
+            .collect();
+        Ok(Recognition {
+            from: first,
+            to: this_week + Duration::days(6),
+            weeks: weeks_counted,
+            regions,
+            givers: top(|t| t.given),
+            receivers: top(|t| t.received),
+            tags,
+            total: kudos.len() as u64,
+        })
+    }
+}
+
+/// The rounds of `entries`, oldest first, each counted as `/ambassadors checkins` counts it.
+fn round_lines(entries: &[&CheckinEntry], now: DateTime<Utc>) -> Vec<RoundLine> {
+    let mut rounds: BTreeMap<RoundId, Vec<&CheckinEntry>> = BTreeMap::new();
+    for e in entries {
+        rounds.entry(e.checkin.round).or_default().push(e);
+    }
+    rounds
+        .into_iter()
+        .map(|(round, list)| {
+            let stats = RoundStats::of(&list);
+            let rate = response_rate(list.iter().copied(), now);
+            RoundLine {
+                round,
+                open: rate.open_rounds > 0,
+                counts: stats.counts,
+                rate,
+                median_to_answer: stats.median_to_answer,
+            }
+        })
+        .collect()
+}
