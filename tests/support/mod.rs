@@ -1,6 +1,8 @@
 //! Running the `ambassador-bot` binary the way a user would.
 #![allow(dead_code)]
 
+pub mod running;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};

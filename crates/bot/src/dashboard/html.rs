@@ -157,7 +157,7 @@ fn table(out: &mut String, caption: &str, t: &Table) {
     if t.rows.is_empty() {
         let _ = write!(
             out,
-            "<tr><td colspan=\"{}\">Nothing yet.</td></tr>",
+            "<tr><td colspan=\"{}\">None.</td></tr>",
             t.columns.len()
         );
     }

@@ -141,7 +141,7 @@ fn coverage_page<S: Store, C: Clock>(report: &CoverageReport, program: &Program<
         path: "/dashboard/coverage",
         title: "Coverage".into(),
         intro: format!(
-            "{} of {} departments have an active ambassador; {} ambassadors in {} regions. As `/ambassadors coverage` counts them.",
+            "{} of {} departments have an active ambassador; {} ambassadors in {} regions. As /ambassadors coverage counts them.",
             report.total.covered,
             report.total.departments,
             report.total.ambassadors,
@@ -242,7 +242,7 @@ pub async fn participation<S: Store, C: Clock>(
         ));
     }
     small.push_str("</div>");
-    let counted = "Response: answered of those expected (prompted, less skipped and paused), once the round has closed; an open round is not counted. As `/ambassadors checkins` counts it.";
+    let counted = "Response: answered of those expected (prompted, less skipped and paused), once the round has closed; an open round is not counted. As /ambassadors checkins counts it.";
     let mut sections = vec![
         Section {
             id: "rounds",

@@ -178,10 +178,11 @@ pub fn columns(label: &str, points: &[(String, f64)], label_every: usize) -> Str
 
 /// A line of percentages (0 to 100) over time; a point without a value breaks the line.
 pub fn line(label: &str, points: &[(String, Option<f64>)], small: bool) -> String {
-    let (w, h, pad) = if small {
-        (220u32, 90u32, 16u32)
+    // `left` leaves room for the "100%" label.
+    let (w, h, pad, left) = if small {
+        (220u32, 90u32, 16u32, 34u32)
     } else {
-        (560, 200, 30)
+        (560, 200, 30, 40)
     };
     let mut out = String::new();
     open(
@@ -193,18 +194,17 @@ pub fn line(label: &str, points: &[(String, Option<f64>)], small: bool) -> Strin
     );
     let x_of = |i: usize| {
         let n = points.len().max(2) - 1;
-        f64::from(pad) + (f64::from(w - 2 * pad)) * i as f64 / n as f64
+        f64::from(left) + (f64::from(w - left - pad)) * i as f64 / n as f64
     };
     let y_of = |v: f64| f64::from(h) - (v.clamp(0.0, 100.0) / 100.0) * f64::from(h - pad);
     let _ = write!(
         out,
-        r#"<line x1="{pad}" y1="{h}" x2="{}" y2="{h}" class="axis"/><line x1="{pad}" y1="{}" x2="{}" y2="{}" class="grid"/><text x="{}" y="{}" class="tick">100%</text>"#,
+        r#"<line x1="{left}" y1="{h}" x2="{}" y2="{h}" class="axis"/><line x1="{left}" y1="{pad}" x2="{}" y2="{pad}" class="grid"/><text x="{}" y="{}" class="tick">100%</text><text x="{}" y="{h}" class="tick">0%</text>"#,
         w - pad,
-        pad,
         w - pad,
-        pad,
-        pad - 2,
-        pad + 4
+        left - 4,
+        pad + 4,
+        left - 4,
     );
     let mut path = String::new();
     for (i, (name, value)) in points.iter().enumerate() {
@@ -240,7 +240,7 @@ pub fn line(label: &str, points: &[(String, Option<f64>)], small: bool) -> Strin
     if let (Some(first), Some(last)) = (points.first(), points.last()) {
         let _ = write!(
             out,
-            r#"<text x="{pad}" y="{}" class="tick-x">{}</text><text x="{}" y="{}" class="tick-x end">{}</text>"#,
+            r#"<text x="{left}" y="{}" class="tick-x">{}</text><text x="{}" y="{}" class="tick-x end">{}</text>"#,
             h + 16,
             esc(&first.0),
             w - pad,
