@@ -6,8 +6,7 @@ use ambassador_core::program::{
 };
 use ambassador_core::{
     Account, ActivityFilter, CheckinFilter, Clock, Department, PersonRef, Program, Request,
-    RequestFilter, RequestStatus, RosterFilter, Store, closest, name_key, render_markdown,
-    request_figures,
+    RequestFilter, RequestStatus, RosterFilter, Store, name_key, render_markdown, request_figures,
 };
 use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
@@ -138,38 +137,30 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// Resolves `--region` / `--department` against the org map; an unknown name is an error
-    /// that names the closest known ones.
-    pub async fn resolve<S: Store>(
-        store: &S,
+    /// Resolves `--region` / `--department` against the org map by the core's rules (name keys,
+    /// the closest names); an unknown name is an error that names the closest known ones.
+    pub async fn resolve<S: Store, C: Clock>(
+        program: &Program<S, C>,
         region: Option<&str>,
         department: Option<&str>,
     ) -> anyhow::Result<Scope> {
         let mut scope = Scope::default();
-        let departments = store.departments().await?;
         if let Some(name) = department {
-            match store.department_by_name(name).await? {
-                Some(d) => scope.department = Some(d),
-                None => {
-                    let names = departments.iter().map(|d| d.name.as_str());
-                    anyhow::bail!(
-                        "there is no department called `{}`{}",
-                        name.trim(),
-                        hint(&closest(name, names, 3))
-                    );
-                }
+            match program.find_department(name).await? {
+                Ok(d) => scope.department = Some(d),
+                Err(near) => anyhow::bail!(
+                    "there is no department called `{}`{}",
+                    name.trim(),
+                    hint(&near)
+                ),
             }
         }
         if let Some(name) = region {
-            let mut regions: Vec<&str> = departments.iter().map(|d| d.region.as_str()).collect();
-            regions.dedup_by_key(|r| name_key(r));
-            match regions.iter().find(|r| name_key(r) == name_key(name)) {
-                Some(r) => scope.region = Some(r.to_string()),
-                None => anyhow::bail!(
-                    "there is no region called `{}`{}",
-                    name.trim(),
-                    hint(&closest(name, regions.iter().copied(), 3))
-                ),
+            match program.find_region(name).await? {
+                Ok(r) => scope.region = Some(r),
+                Err((near, _)) => {
+                    anyhow::bail!("there is no region called `{}`{}", name.trim(), hint(&near))
+                }
             }
         }
         if let (Some(d), Some(r)) = (&scope.department, &scope.region)
@@ -214,7 +205,7 @@ impl Scope {
     }
 }
 
-fn hint(options: &[&str]) -> String {
+fn hint(options: &[String]) -> String {
     match options {
         [] => String::new(),
         some => format!(" (did you mean {}?)", some.join(", ")),

@@ -529,12 +529,7 @@ impl ExportArgs {
         &self,
         program: &Program<SqlStore, SystemClock>,
     ) -> anyhow::Result<export::Scope> {
-        export::Scope::resolve(
-            &program.store,
-            self.region.as_deref(),
-            self.department.as_deref(),
-        )
-        .await
+        export::Scope::resolve(program, self.region.as_deref(), self.department.as_deref()).await
     }
 }
 

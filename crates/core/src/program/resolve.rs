@@ -4,7 +4,7 @@ use super::{Caller, Failure, Program, refuse};
 use crate::command::Mention;
 use crate::message::Rich;
 use crate::model::{Account, Department, Person, closest, display_name, name_key, quote_back};
-use crate::ports::{Clock, Store};
+use crate::ports::{Clock, Store, StoreResult};
 
 /// A department or a region.
 pub(crate) enum Scope {
@@ -51,17 +51,53 @@ pub(crate) fn regions(departments: &[Department]) -> Vec<String> {
 }
 
 impl<S: Store, C: Clock> Program<S, C> {
+    /// The department called `name` (by name key); else the closest department names (at most
+    /// three). Chat and the command line word the answer their own way.
+    pub async fn find_department(
+        &self,
+        name: &str,
+    ) -> StoreResult<Result<Department, Vec<String>>> {
+        if let Some(d) = self.store.department_by_name(name).await? {
+            return Ok(Ok(d));
+        }
+        let all = self.store.departments().await?;
+        let names = all.iter().map(|d| d.name.as_str());
+        Ok(Err(closest(name, names, 3)
+            .into_iter()
+            .map(str::to_string)
+            .collect()))
+    }
+
+    /// The region called `name` (by name key), as the org map spells it; else the closest region
+    /// names (at most three) and every region.
+    pub async fn find_region(
+        &self,
+        name: &str,
+    ) -> StoreResult<Result<String, (Vec<String>, Vec<String>)>> {
+        let all = self.store.departments().await?;
+        let regions = regions(&all);
+        let key = name_key(name);
+        if let Some(r) = regions.iter().find(|r| name_key(r) == key) {
+            return Ok(Ok(r.clone()));
+        }
+        let near = closest(name, regions.iter().map(String::as_str), 3)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        Ok(Err((near, regions)))
+    }
+
     pub(crate) async fn department(
         &self,
         caller: &Caller,
         name: &str,
     ) -> Result<Department, Failure> {
-        if let Some(d) = self.store.department_by_name(name).await? {
-            return Ok(d);
-        }
-        let all = self.store.departments().await?;
-        let names: Vec<&str> = all.iter().map(|d| d.name.as_str()).collect();
-        let hint = did_you_mean(&closest(name, names, 3));
+        let near = match self.find_department(name).await? {
+            Ok(d) => return Ok(d),
+            Err(near) => near,
+        };
+        let near: Vec<&str> = near.iter().map(String::as_str).collect();
+        let hint = did_you_mean(&near);
         Err(refuse(
             Rich::text(format!(
                 "There is no department called “{}”.{hint} ",
@@ -74,13 +110,12 @@ impl<S: Store, C: Clock> Program<S, C> {
 
     /// The region as the org map spells it.
     pub(crate) async fn region(&self, caller: &Caller, name: &str) -> Result<String, Failure> {
-        let all = self.store.departments().await?;
-        let regions = regions(&all);
-        let key = name_key(name);
-        if let Some(r) = regions.iter().find(|r| name_key(r) == key) {
-            return Ok(r.clone());
-        }
-        let hint = did_you_mean(&closest(name, regions.iter().map(String::as_str), 3));
+        let (near, regions) = match self.find_region(name).await? {
+            Ok(r) => return Ok(r),
+            Err(not) => not,
+        };
+        let near: Vec<&str> = near.iter().map(String::as_str).collect();
+        let hint = did_you_mean(&near);
         Err(refuse(
             Rich::text(format!(
                 "There is no region called “{}”.{hint} ",
