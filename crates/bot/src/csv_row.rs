@@ -94,6 +94,52 @@ impl SerializeStruct for Fields {
     }
 }
 
+/// The compound shapes neither a row nor a cell can be: refused with `$why`.
+macro_rules! refuse_compounds {
+    ($why:expr) => {
+        fn serialize_newtype_variant<T: ?Sized + Serialize>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> Result<Self::Ok, Error> {
+            Err(Error($why.into()))
+        }
+        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Error> {
+            Err(Error($why.into()))
+        }
+        fn serialize_tuple_struct(
+            self,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleStruct, Error> {
+            Err(Error($why.into()))
+        }
+        fn serialize_tuple_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleVariant, Error> {
+            Err(Error($why.into()))
+        }
+        fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Error> {
+            Err(Error($why.into()))
+        }
+        fn serialize_struct_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStructVariant, Error> {
+            Err(Error($why.into()))
+        }
+    };
+}
+
 /// Only a struct is a row.
 macro_rules! not_a_row {
     ($($method:ident($($arg:ty),*)),* $(,)?) => {
@@ -149,49 +195,11 @@ impl Serializer for RowSerializer {
     ) -> Result<Self::Ok, Error> {
         Err(Error("a row must be a struct".into()))
     }
-    fn serialize_newtype_variant<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<Self::Ok, Error> {
-        Err(Error("a row must be a struct".into()))
-    }
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Error> {
         Err(Error("a row must be a struct".into()))
     }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Error> {
-        Err(Error("a row must be a struct".into()))
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, Error> {
-        Err(Error("a row must be a struct".into()))
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Error> {
-        Err(Error("a row must be a struct".into()))
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Error> {
-        Err(Error("a row must be a struct".into()))
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, Error> {
-        Err(Error("a row must be a struct".into()))
-    }
+
+    refuse_compounds!("a row must be a struct");
 }
 
 /// A field's value as a cell: plain values, `None`, lists of plain values, [`People`].
@@ -277,54 +285,16 @@ impl Serializer for CellSerializer {
                 .unwrap_or_default(),
         ))
     }
-    fn serialize_newtype_variant<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<Cell, Error> {
-        Err(Error("an enum with data is not a cell".into()))
-    }
     fn serialize_seq(self, len: Option<usize>) -> Result<Items, Error> {
         Ok(Items(Vec::with_capacity(len.unwrap_or(0))))
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Error> {
-        Err(Error("a tuple is not a cell".into()))
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, Error> {
-        Err(Error("a tuple is not a cell".into()))
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Error> {
-        Err(Error("a tuple is not a cell".into()))
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Error> {
-        Err(Error("a map is not a cell: use People for people".into()))
     }
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Error> {
         Err(Error(
             "a struct is not a cell: use People for people".into(),
         ))
     }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, Error> {
-        Err(Error("an enum with data is not a cell".into()))
-    }
+
+    refuse_compounds!("a cell holds text, a number, a date, a list of them or People");
 }
 
 /// The items of a list of plain values.

@@ -12,8 +12,8 @@ pub mod testing;
 
 pub use form::{Form, FormField, FormKind, FormOpening, Submitted};
 pub use message::{
-    Action, Audience, Block, Button, ButtonStyle, Inline, Message, Reply, Rich, render_markdown,
-    render_plain, split_message,
+    Action, Audience, Block, Button, ButtonStyle, Inline, Message, Reply, Rich, escape_html,
+    render_markdown, render_plain, split_message,
 };
 pub use model::*;
 pub use ports::store_ports;

@@ -522,6 +522,23 @@ mod split_tests {
     }
 }
 
+/// Text made safe for HTML element content and attribute values (Matrix's formatted bodies, the
+/// web dashboard).
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The message as Markdown (GitHub flavour): for exports and documents.
 pub fn render_markdown(message: &Message) -> String {
     fn inline(r: &Rich) -> String {

@@ -165,20 +165,7 @@ fn rich(r: &Rich, out: &mut String) {
 }
 
 /// HTML-escapes text for element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use ambassador_core::escape_html as escape;
 
 fn escape_lines(s: &str) -> String {
     escape(s).replace('\n', "<br>")

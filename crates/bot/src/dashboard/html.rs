@@ -3,21 +3,7 @@
 
 use std::fmt::Write;
 
-/// Text made safe for HTML text and attribute values.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use ambassador_core::escape_html as esc;
 
 /// The numbers of a chart: what the table shows and the CSV download holds, cell for cell.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

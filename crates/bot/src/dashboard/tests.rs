@@ -30,6 +30,19 @@ fn slack(id: &str) -> Account {
     Account::new(Platform::Slack, id)
 }
 
+/// `text` written by the Slack user `who` in a channel.
+fn in_channel(who: &str, text: &str) -> Inbound {
+    Inbound {
+        sender: slack(who),
+        sender_name: String::new(),
+        room: "C1".into(),
+        text: text.into(),
+        bot: None,
+        direct: false,
+        create_mentioned: true,
+    }
+}
+
 async fn world(secure_cookie: bool) -> World {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("bot.db").display());
@@ -118,15 +131,7 @@ impl World {
     async fn link(&self, who: &str) -> String {
         let replies = self
             .program
-            .handle(&Inbound {
-                sender: slack(who),
-                sender_name: String::new(),
-                room: "C1".into(),
-                text: "/ambassadors dashboard".into(),
-                bot: None,
-                direct: false,
-                create_mentioned: true,
-            })
+            .handle(&in_channel(who, "/ambassadors dashboard"))
             .await
             .unwrap()
             .unwrap();
@@ -364,15 +369,7 @@ async fn the_numbers_are_the_chat_views_numbers_and_download_as_csv() {
     // The chat view says the same.
     let replies = w
         .program
-        .handle(&Inbound {
-            sender: slack("UOFFICE"),
-            sender_name: String::new(),
-            room: "C1".into(),
-            text: "/ambassadors coverage".into(),
-            bot: None,
-            direct: false,
-            create_mentioned: true,
-        })
+        .handle(&in_channel("UOFFICE", "/ambassadors coverage"))
         .await
         .unwrap()
         .unwrap();
@@ -427,15 +424,7 @@ async fn without_a_base_url_the_command_says_the_dashboard_is_not_set_up() {
     settings.dashboard.base_url = None;
     let program = Program::new(w.program.store.clone(), w.clock.clone(), settings);
     let replies = program
-        .handle(&Inbound {
-            sender: slack("UADA"),
-            sender_name: String::new(),
-            room: "C1".into(),
-            text: "/ambassadors dashboard".into(),
-            bot: None,
-            direct: false,
-            create_mentioned: true,
-        })
+        .handle(&in_channel("UADA", "/ambassadors dashboard"))
         .await
         .unwrap()
         .unwrap();
