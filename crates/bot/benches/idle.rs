@@ -25,12 +25,8 @@
 #[path = "support/load.rs"]
 mod load;
 
-use ambassador_slack::testing as slack_api;
-use axum::Router;
-use axum::extract::{Path as UrlPath, RawQuery, State};
-use axum::routing::any;
 use hmac::{Hmac, Mac};
-use load::{Running, env_number, free_port};
+use load::{Running, env_number, fake_slack, free_port};
 use serde_json::{Value, json};
 use sha1::Sha1;
 use std::io::{Read, Write};
@@ -58,29 +54,6 @@ fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"))
-}
-
-/// A fake of Slack's Web API that accepts every call, answering in Slack's shapes.
-async fn fake_slack(calls: Arc<AtomicU64>) -> String {
-    async fn api(
-        State(calls): State<Arc<AtomicU64>>,
-        UrlPath(method): UrlPath<String>,
-        RawQuery(query): RawQuery,
-        body: String,
-    ) -> axum::Json<Value> {
-        calls.fetch_add(1, Ordering::Relaxed);
-        axum::Json(slack_api::answer(
-            &method,
-            &slack_api::args(query.as_deref(), &body),
-        ))
-    }
-    let app = Router::new()
-        .route("/api/{method}", any(api))
-        .with_state(calls);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}/api")
 }
 
 /// A Synapse on loopback, started with the Matrix adapter's harness script; it stops when this

@@ -195,3 +195,29 @@ pub async fn open_loop(
     load.tail.sort();
     load
 }
+
+/// A fake of Slack's Web API that accepts every call, answering in Slack's shapes; its base URL
+/// (`…/api`). `calls` counts the calls.
+pub async fn fake_slack(calls: Arc<AtomicU64>) -> String {
+    use axum::extract::{Path as UrlPath, RawQuery, State};
+    use axum::routing::any;
+    async fn api(
+        State(calls): State<Arc<AtomicU64>>,
+        UrlPath(method): UrlPath<String>,
+        RawQuery(query): RawQuery,
+        body: String,
+    ) -> axum::Json<serde_json::Value> {
+        calls.fetch_add(1, Ordering::Relaxed);
+        axum::Json(ambassador_slack::testing::answer(
+            &method,
+            &ambassador_slack::testing::args(query.as_deref(), &body),
+        ))
+    }
+    let app = axum::Router::new()
+        .route("/api/{method}", any(api))
+        .with_state(calls);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}/api")
+}
