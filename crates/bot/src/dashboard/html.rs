@@ -42,6 +42,10 @@ pub struct Section {
 /// A whole page.
 pub struct Page {
     pub path: &'static str,
+    /// Links under the introduction (the periods of a page): address, text, whether it is this one.
+    pub links: Vec<(String, String, bool)>,
+    /// What this page's CSV downloads add to their address to get the same numbers (`&weeks=13`).
+    pub query: String,
     pub title: String,
     pub intro: String,
     pub sections: Vec<Section>,
@@ -104,6 +108,17 @@ pub fn page(p: &Page, nav: &Nav, who: &str) -> String {
         esc(&p.title),
         esc(&p.intro)
     );
+    if !p.links.is_empty() {
+        out.push_str("<p class=\"periods\">");
+        for (href, text, current) in &p.links {
+            if *current {
+                let _ = write!(out, "<strong>{}</strong> ", esc(text));
+            } else {
+                let _ = write!(out, "<a href=\"{}\">{}</a> ", esc(href), esc(text));
+            }
+        }
+        out.push_str("</p>");
+    }
     for s in &p.sections {
         let _ = write!(
             out,
@@ -121,8 +136,10 @@ pub fn page(p: &Page, nav: &Nav, who: &str) -> String {
         }
         let _ = write!(
             out,
-            "<p class=\"note\"><a href=\"{}.csv?table={}\" download>Download these numbers (CSV)</a></p></section>",
-            p.path, s.id
+            "<p class=\"note\"><a href=\"{}.csv?table={}{}\" download>Download these numbers (CSV)</a></p></section>",
+            p.path,
+            s.id,
+            esc(&p.query)
         );
     }
     out.push_str("</main></body></html>");

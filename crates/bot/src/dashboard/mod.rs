@@ -236,7 +236,14 @@ async fn show<S: Store, C: Clock>(
     };
     let built: Result<Option<Page>, ambassador_core::StoreError> = match name {
         "coverage" => pages::coverage(&d.program).await.map(Some),
-        "recognition" => pages::recognition(&d.program).await.map(Some),
+        "recognition" => {
+            let weeks = query
+                .get("weeks")
+                .and_then(|w| w.parse::<u32>().ok())
+                .filter(|w| pages::RECOGNITION_PERIODS.contains(w))
+                .unwrap_or(pages::RECOGNITION_WEEKS);
+            pages::recognition(&d.program, weeks).await.map(Some)
+        }
         "participation" => match viewer.role {
             Role::Office => pages::participation(&d.program, &viewer, None)
                 .await

@@ -9,7 +9,7 @@ use ambassador_core::program::{
 };
 use ambassador_core::{Clock, Program, Store, StoreResult};
 
-/// How many weeks the recognition page covers.
+/// How many weeks the recognition page covers unless asked for another of [`RECOGNITION_PERIODS`].
 pub const RECOGNITION_WEEKS: u32 = 13;
 
 fn sign(status: DepartmentStatus) -> (&'static str, &'static str, &'static str) {
@@ -139,6 +139,8 @@ fn coverage_page<S: Store, C: Clock>(report: &CoverageReport, program: &Program<
     );
     Page {
         path: "/dashboard/coverage",
+        links: Vec::new(),
+        query: String::new(),
         title: "Coverage".into(),
         intro: format!(
             "{} of {} departments have an active ambassador; {} ambassadors in {} regions. As /ambassadors coverage counts them.",
@@ -288,6 +290,8 @@ pub async fn participation<S: Store, C: Clock>(
     }
     Ok(Page {
         path: "/dashboard/participation",
+        links: Vec::new(),
+        query: String::new(),
         title: "Participation".into(),
         intro: format!(
             "Check-in rounds of the last {PARTICIPATION_WEEKS} weeks{}.",
@@ -299,12 +303,19 @@ pub async fn participation<S: Store, C: Clock>(
     })
 }
 
-/// Recognition: kudos per week, per region, the most generous and most thanked, tags.
-pub async fn recognition<S: Store, C: Clock>(program: &Program<S, C>) -> StoreResult<Page> {
-    let r = program.recognition(RECOGNITION_WEEKS).await?;
-    let mut weeks = Table::new(&[("Week of", false), ("Kudos", true)]);
+/// The periods the recognition page offers, in weeks.
+pub const RECOGNITION_PERIODS: [u32; 4] = [4, 13, 26, 52];
+
+/// Recognition over `weeks` weeks: kudos per week, per region and department, the most generous
+/// and most thanked, tags.
+pub async fn recognition<S: Store, C: Clock>(
+    program: &Program<S, C>,
+    weeks: u32,
+) -> StoreResult<Page> {
+    let r = program.recognition(weeks).await?;
+    let mut per_week = Table::new(&[("Week of", false), ("Kudos", true)]);
     for (week, n) in &r.weeks {
-        weeks.row(vec![week.to_string(), n.to_string()]);
+        per_week.row(vec![week.to_string(), n.to_string()]);
     }
     let points: Vec<(String, f64)> = r
         .weeks
@@ -327,6 +338,20 @@ pub async fn recognition<S: Store, C: Clock>(program: &Program<S, C>) -> StoreRe
         }
         t
     };
+    let mut by_department =
+        Table::new(&[("Department", false), ("Region", false), ("Kudos", true)]);
+    for (name, region, n) in &r.departments {
+        by_department.row(vec![name.clone(), region.clone(), n.to_string()]);
+    }
+    let department_bars: Vec<Bar> = r
+        .departments
+        .iter()
+        .take(15)
+        .map(|(name, _, n)| Bar {
+            label: name.clone(),
+            parts: vec![(*n as f64, INK, format!("{n} kudos"))],
+        })
+        .collect();
     let mut tags = Table::new(&[("Tag", false), ("Kudos", true)]);
     for (tag, n) in &r.tags {
         tags.row(vec![format!("#{tag}"), n.to_string()]);
@@ -341,20 +366,31 @@ pub async fn recognition<S: Store, C: Clock>(program: &Program<S, C>) -> StoreRe
     };
     Ok(Page {
         path: "/dashboard/recognition",
+        query: format!("&weeks={weeks}"),
         title: "Recognition".into(),
         intro: format!(
-            "{} kudos from {} to {} (weeks start on Monday, {}).",
+            "{} kudos from {} to {}, the last {weeks} weeks (weeks start on Monday, {}). Other periods: {}.",
             r.total,
             r.from,
             r.to,
-            program.settings.time_zone.name()
+            program.settings.time_zone.name(),
+            RECOGNITION_PERIODS
+                .iter()
+                .filter(|w| **w != weeks)
+                .map(|w| format!("{w} weeks"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
+        links: RECOGNITION_PERIODS
+            .iter()
+            .map(|w| (format!("/dashboard/recognition?weeks={w}"), format!("{w} weeks"), *w == weeks))
+            .collect(),
         sections: vec![
             Section {
                 id: "weeks",
                 heading: "Kudos per week".into(),
-                chart: Some(svg::columns("Kudos per week", &points, 2)),
-                table: weeks,
+                chart: Some(svg::columns("Kudos per week", &points, (weeks as usize).div_ceil(7))),
+                table: per_week,
                 note: None,
             },
             Section {
@@ -364,6 +400,15 @@ pub async fn recognition<S: Store, C: Clock>(program: &Program<S, C>) -> StoreRe
                 table: regions,
                 note: Some(
                     "A kudos counts once in each region among the people it thanks (their roster entry's region).".into(),
+                ),
+            },
+            Section {
+                id: "departments",
+                heading: "By department of the people thanked".into(),
+                chart: Some(svg::hbars("Kudos by department (the 15 most)", &department_bars)),
+                table: by_department,
+                note: Some(
+                    "A kudos counts once in each department among the people it thanks (their roster entry's department); people not on the roster are not in a department.".into(),
                 ),
             },
             Section {

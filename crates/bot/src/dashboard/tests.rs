@@ -431,3 +431,30 @@ async fn without_a_base_url_the_command_says_the_dashboard_is_not_set_up() {
     assert_eq!(replies.len(), 1);
     assert!(render_plain(&replies[0].message).contains("not switched on"));
 }
+
+#[tokio::test]
+async fn recognition_covers_the_period_asked_for_and_its_csv_the_same_weeks() {
+    let w = world(true).await;
+    let member = w.session("UMAX").await;
+    for (asked, weeks) in [("4", 4), ("52", 52), ("5", 13), ("lots", 13), ("", 13)] {
+        let (status, _, body) = w
+            .get(
+                &format!("/dashboard/recognition?weeks={asked}"),
+                Some(&member),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains(&format!("the last {weeks} weeks")), "{asked}");
+        assert!(
+            body.contains(&format!("table=weeks&amp;weeks={weeks}")),
+            "{asked}"
+        );
+        let (_, _, csv) = w
+            .get(
+                &format!("/dashboard/recognition.csv?table=weeks&weeks={asked}"),
+                Some(&member),
+            )
+            .await;
+        assert_eq!(csv.lines().count(), 1 + weeks, "{asked}");
+    }
+}

@@ -74,6 +74,9 @@ pub struct Recognition {
     /// Kudos per region of their receivers' roster entries (a kudos counts once in each region
     /// among its receivers; receivers not on the roster under "not on the roster").
     pub regions: Vec<(String, u64)>,
+    /// Kudos per department of their receivers' roster entries (alumni included; a kudos counts
+    /// once in each department among its receivers): (department, region, kudos), most first.
+    pub departments: Vec<(String, String, u64)>,
     /// The most generous givers and the most thanked receivers, people who opted out left out.
     pub givers: Vec<(PersonRef, u64)>,
     pub receivers: Vec<(PersonRef, u64)>,
@@ -280,6 +283,34 @@ impl<S: Store, C: Clock> Program<S, C> {
             list.truncate(TOP_PEOPLE);
             list
         };
+        let roster = self
+            .store
+            .roster(&crate::model::RosterFilter {
+                include_alumni: true,
+                ..crate::model::RosterFilter::default()
+            })
+            .await?;
+        let home: std::collections::HashMap<&Account, &crate::model::Department> = roster
+            .iter()
+            .map(|a| (&a.person.account, &a.department))
+            .collect();
+        let mut departments: BTreeMap<crate::model::DepartmentId, (String, String, u64)> =
+            BTreeMap::new();
+        for k in &kudos {
+            let mut seen = std::collections::BTreeSet::new();
+            for r in &k.receivers {
+                if let Some(d) = home.get(&r.account)
+                    && seen.insert(d.id)
+                {
+                    departments
+                        .entry(d.id)
+                        .or_insert_with(|| (d.name.clone(), d.region.clone(), 0))
+                        .2 += 1;
+                }
+            }
+        }
+        let mut departments: Vec<(String, String, u64)> = departments.into_values().collect();
+        departments.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
         let regions = self
             .store
             .kudos_by_region(from, to)
@@ -298,6 +329,7 @@ impl<S: Store, C: Clock> Program<S, C> {
             to: this_week + Duration::days(6),
             weeks: weeks_counted,
             regions,
+            departments,
             givers: top(|t| t.given),
             receivers: top(|t| t.received),
             tags,
