@@ -129,7 +129,7 @@ async fn the_dashboard_shows_the_chat_figures_in_a_real_browser() {
     // What the office reads in chat, and the sign-in link the bot sends by direct message.
     let chat = messages(&sb.console(
         &[],
-        "/ambassadors coverage\n/ambassadors checkins\n/ambassadors dashboard\n",
+        ":as ada\n/ambassadors log Gave a talk on InnerSource #talk (40 people)\n:as admin\n/ambassadors announce Please share the new InnerSource guide\n:as ada\n/ambassadors ack\n:as admin\n/ambassadors coverage\n/ambassadors checkins\n/ambassadors dashboard\n",
     ));
     let coverage = chat
         .iter()
@@ -234,6 +234,30 @@ async fn the_dashboard_shows_the_chat_figures_in_a_real_browser() {
     let weeks = table(&client, "weeks").await;
     assert_eq!(weeks.len(), 13);
     screenshot(&client, "recognition").await;
+
+    // Activity: the demo's logged activities by region and tag, and the announcements' receipts.
+    client
+        .goto(&format!("{base}/dashboard/activity"))
+        .await
+        .unwrap();
+    assert_eq!(count(&client, "section#regions svg").await, 1);
+    assert_eq!(
+        table(&client, "regions").await,
+        vec![vec!["EMEA".to_string(), "1".into(), "40".into()]]
+    );
+    assert_eq!(
+        table(&client, "tags").await,
+        vec![vec!["#talk".to_string(), "1".into()]]
+    );
+    // One announcement to every active ambassador; ada (EMEA) acknowledged it.
+    let receipts = table(&client, "announcements").await;
+    let emea = receipts
+        .iter()
+        .find(|r| r[3] == "EMEA")
+        .expect("EMEA's receipts");
+    assert_eq!(emea[4], "3");
+    assert_eq!(emea[5], "1 (33%)");
+    screenshot(&client, "activity").await;
 
     // The CSV download holds the table's numbers, cell for cell (with the browser's session; without
     // it, nothing).

@@ -197,6 +197,11 @@ fn nav(viewer: &Viewer) -> Nav {
             viewer.role != Role::Member,
         ),
         ("/dashboard/recognition", "Recognition", true),
+        (
+            "/dashboard/activity",
+            "Activity",
+            viewer.role != Role::Member,
+        ),
     ]
 }
 
@@ -236,6 +241,19 @@ async fn show<S: Store, C: Clock>(
     };
     let built: Result<Option<Page>, ambassador_core::StoreError> = match name {
         "coverage" => pages::coverage(&d.program).await.map(Some),
+        "activity" if viewer.role == Role::Member => {
+            return respond(
+                StatusCode::FORBIDDEN,
+                "Activity is for ambassadors and the program office",
+                "<p>You can see <a href=\"/dashboard/coverage\">coverage</a> and <a href=\"/dashboard/recognition\">recognition</a>.</p>",
+            );
+        }
+        "activity" => {
+            let quarter = ambassador_core::program::quarter_of(d.program.today());
+            pages::activity(&d.program, &viewer, quarter)
+                .await
+                .map(Some)
+        }
         "recognition" => {
             let weeks = query
                 .get("weeks")

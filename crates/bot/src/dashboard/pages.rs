@@ -12,6 +12,11 @@ use ambassador_core::{Clock, Program, Store, StoreResult};
 /// How many weeks the recognition page covers unless asked for another of [`RECOGNITION_PERIODS`].
 pub const RECOGNITION_WEEKS: u32 = 13;
 
+/// A bar chart, or none when there is nothing to draw (the table says "None.").
+fn bars_chart(label: &str, bars: &[Bar]) -> Option<String> {
+    (!bars.is_empty()).then(|| svg::hbars(label, bars))
+}
+
 fn sign(status: DepartmentStatus) -> (&'static str, &'static str, &'static str) {
     match status {
         DepartmentStatus::Uncovered => (UNCOVERED, "✗", "uncovered"),
@@ -153,7 +158,7 @@ fn coverage_page<S: Store, C: Clock>(report: &CoverageReport, program: &Program<
             Section {
                 id: "regions",
                 heading: "Regions".into(),
-                chart: Some(svg::hbars("Departments per region by state", &bars)),
+                chart: bars_chart("Departments per region by state", &bars),
                 table: regions,
                 note: Some(
                     "People covered and in thin: shares of the known headcount of the region's departments."
@@ -396,7 +401,7 @@ pub async fn recognition<S: Store, C: Clock>(
             Section {
                 id: "regions",
                 heading: "By region of the people thanked".into(),
-                chart: Some(svg::hbars("Kudos by region", &bars)),
+                chart: bars_chart("Kudos by region", &bars),
                 table: regions,
                 note: Some(
                     "A kudos counts once in each region among the people it thanks (their roster entry's region).".into(),
@@ -405,7 +410,7 @@ pub async fn recognition<S: Store, C: Clock>(
             Section {
                 id: "departments",
                 heading: "By department of the people thanked".into(),
-                chart: Some(svg::hbars("Kudos by department (the 15 most)", &department_bars)),
+                chart: bars_chart("Kudos by department (the 15 most)", &department_bars),
                 table: by_department,
                 note: Some(
                     "A kudos counts once in each department among the people it thanks (their roster entry's department); people not on the roster are not in a department.".into(),
@@ -414,14 +419,14 @@ pub async fn recognition<S: Store, C: Clock>(
             Section {
                 id: "receivers",
                 heading: "Most thanked".into(),
-                chart: Some(svg::hbars("Most thanked", &top_bars(&r.receivers))),
+                chart: bars_chart("Most thanked", &top_bars(&r.receivers)),
                 table: people(&r.receivers, "Kudos received"),
                 note: Some("People who opted out of being named are left out.".into()),
             },
             Section {
                 id: "givers",
                 heading: "Most generous".into(),
-                chart: Some(svg::hbars("Most generous", &top_bars(&r.givers))),
+                chart: bars_chart("Most generous", &top_bars(&r.givers)),
                 table: people(&r.givers, "Kudos given"),
                 note: Some("People who opted out of being named are left out.".into()),
             },
@@ -433,5 +438,143 @@ pub async fn recognition<S: Store, C: Clock>(
                 note: None,
             },
         ],
+    })
+}
+
+/// Activity and announcements: the quarter's activities by region and tag (the people reached),
+/// and for the office the latest announcements' acknowledgements by region.
+pub async fn activity<S: Store, C: Clock>(
+    program: &Program<S, C>,
+    viewer: &Viewer,
+    (year, quarter): (i32, u32),
+) -> StoreResult<Page> {
+    let office = viewer.role == ambassador_core::command::Role::Office;
+    let a = program.activity_overview(year, quarter, office).await?;
+    let mut regions = Table::new(&[
+        ("Region", false),
+        ("Activities", true),
+        ("People reached", true),
+    ]);
+    let mut bars = Vec::new();
+    for (name, n, reached) in &a.regions {
+        regions.row(vec![name.clone(), n.to_string(), reached.to_string()]);
+        bars.push(Bar {
+            label: name.clone(),
+            parts: vec![(
+                f64::from(*n),
+                INK,
+                format!("{n} activities, {reached} people reached"),
+            )],
+        });
+    }
+    let mut tags = Table::new(&[("Tag", false), ("Activities", true)]);
+    let mut tag_bars = Vec::new();
+    for (tag, n) in &a.tags {
+        tags.row(vec![format!("#{tag}"), n.to_string()]);
+        tag_bars.push(Bar {
+            label: format!("#{tag}"),
+            parts: vec![(f64::from(*n), INK, format!("{n} activities"))],
+        });
+    }
+    let mut sections = vec![
+        Section {
+            id: "regions",
+            heading: "Activities by region".into(),
+            chart: bars_chart("Activities by region", &bars),
+            table: regions,
+            note: Some(
+                "By the region of the ambassador who logged them; people reached: the sum of the audiences they gave. As the quarterly report counts them."
+                    .into(),
+            ),
+        },
+        Section {
+            id: "tags",
+            heading: "Activities by tag".into(),
+            chart: bars_chart("Activities by tag", &tag_bars),
+            table: tags,
+            note: None,
+        },
+    ];
+    if office {
+        let tz = program.settings.time_zone;
+        let mut receipts = Table::new(&[
+            ("Sent", false),
+            ("To", false),
+            ("Announcement", false),
+            ("Region", false),
+            ("Received", true),
+            ("Acknowledged", true),
+            ("Shared", true),
+        ]);
+        let mut ack_bars = Vec::new();
+        for line in &a.announcements {
+            let sent = line
+                .created_at
+                .with_timezone(&tz)
+                .format("%Y-%m-%d %H:%M")
+                .to_string();
+            let text: String = line.text.chars().take(60).collect();
+            for (region, n, acked, shared) in &line.regions {
+                receipts.row(vec![
+                    sent.clone(),
+                    line.audience.clone(),
+                    text.clone(),
+                    region.clone(),
+                    n.to_string(),
+                    format!("{acked} ({})", share(u64::from(*acked), u64::from(*n))),
+                    format!("{shared} ({})", share(u64::from(*shared), u64::from(*n))),
+                ]);
+            }
+        }
+        // Acknowledgement rates by region over the announcements shown.
+        let mut by_region: std::collections::BTreeMap<&str, (u32, u32)> = Default::default();
+        for line in &a.announcements {
+            for (region, n, acked, _) in &line.regions {
+                let e = by_region.entry(region.as_str()).or_default();
+                e.0 += n;
+                e.1 += acked;
+            }
+        }
+        for (region, (n, acked)) in &by_region {
+            ack_bars.push(Bar {
+                label: region.to_string(),
+                parts: vec![(
+                    f64::from(percent(u64::from(*acked), u64::from(*n)) as u32),
+                    INK,
+                    format!("{acked} of {n} acknowledged"),
+                )],
+            });
+        }
+        sections.push(Section {
+            id: "announcements",
+            heading: "Announcements: acknowledged by region".into(),
+            chart: bars_chart(
+                "Share of announcements acknowledged, by region (%)",
+                &ack_bars,
+            ),
+            table: receipts,
+            note: Some(format!(
+                "The latest {} announcements of the last 90 days, as /ambassadors announcements counts them (times in {}).",
+                ambassador_core::program::ANNOUNCEMENTS_SHOWN,
+                tz.name()
+            )),
+        });
+    }
+    Ok(Page {
+        path: "/dashboard/activity",
+        links: Vec::new(),
+        query: String::new(),
+        title: "Activity".into(),
+        intro: format!(
+            "Activities logged in {year}-Q{quarter} ({} to {}){}.",
+            a.from,
+            a.to,
+            if office {
+                ", and the latest announcements"
+            } else {
+                ""
+            }
+        ),
+        sections,
     })
 }

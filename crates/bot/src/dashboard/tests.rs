@@ -321,12 +321,23 @@ async fn each_role_sees_its_pages_and_no_more() {
     assert!(body.contains("<td>EMEA</td>"));
     assert!(!body.contains("<td>Americas</td>"), "{body}");
     assert!(!body.contains("Quiet ambassadors"));
+    // Activity: the office sees the announcements' receipts; an ambassador the activities only.
+    let (status, _, body) = w.get("/dashboard/activity", Some(&office)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("section id=\"announcements\""));
+    let (status, _, body) = w.get("/dashboard/activity", Some(&ambassador)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("section id=\"regions\""));
+    assert!(!body.contains("section id=\"announcements\""));
+    let (status, _, _) = w.get("/dashboard/activity", Some(&member)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     // A member is refused participation, and not offered it.
     let (status, _, body) = w.get("/dashboard/participation", Some(&member)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(body.contains("coverage"));
     let (_, _, body) = w.get("/dashboard/coverage", Some(&member)).await;
     assert!(!body.contains("href=\"/dashboard/participation\""));
+    assert!(!body.contains("href=\"/dashboard/activity\""));
     // Without a session, or with a made-up one: sign in first.
     for cookie in [None, Some("not-a-session")] {
         let (status, _, body) = w.get("/dashboard/coverage", cookie).await;

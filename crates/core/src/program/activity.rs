@@ -221,7 +221,10 @@ fn describe(a: &crate::model::Activity) -> String {
 }
 
 /// "#workshop 3 · #talk 1"
-pub(crate) fn tag_counts<'a>(entries: impl Iterator<Item = &'a ActivityEntry>) -> String {
+/// How many activities carry each tag, the most used first (then by name).
+pub(crate) fn tags_counted<'a>(
+    entries: impl Iterator<Item = &'a ActivityEntry>,
+) -> Vec<(&'a str, u32)> {
     let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
     for e in entries {
         for t in &e.activity.tags {
@@ -230,7 +233,12 @@ pub(crate) fn tag_counts<'a>(entries: impl Iterator<Item = &'a ActivityEntry>) -
     }
     let mut v: Vec<_> = counts.into_iter().collect();
     v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    v.iter()
+    v
+}
+
+pub(crate) fn tag_counts<'a>(entries: impl Iterator<Item = &'a ActivityEntry>) -> String {
+    tags_counted(entries)
+        .iter()
         .map(|(t, n)| format!("#{t} {n}"))
         .collect::<Vec<_>>()
         .join(" · ")

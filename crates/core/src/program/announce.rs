@@ -247,6 +247,29 @@ impl<S: Store, C: Clock> Program<S, C> {
         )])
     }
 
+    /// Announcements of the last [`RECENT_DAYS`] days, newest first (at most `most`), each with its
+    /// recipients' receipts by region.
+    pub(crate) async fn recent_announcements(
+        &self,
+        most: usize,
+    ) -> StoreResult<Vec<(Announcement, BTreeMap<String, (u32, u32, u32)>)>> {
+        let recent = self
+            .store
+            .announcements(self.clock.now() - Duration::days(RECENT_DAYS))
+            .await?;
+        let shown: Vec<Announcement> = recent.into_iter().take(most).collect();
+        let ids: Vec<_> = shown.iter().map(|a| a.id).collect();
+        let recipients = self.store.announcement_recipients(&ids).await?;
+        Ok(shown
+            .into_iter()
+            .map(|a| {
+                let regions =
+                    receipts_by_region(recipients.iter().filter(|r| r.announcement == a.id));
+                (a, regions)
+            })
+            .collect())
+    }
+
     pub(crate) async fn announcements_view(&self, caller: &Caller) -> Outcome {
         let now = self.clock.now();
         let recent = self
@@ -271,15 +294,7 @@ impl<S: Store, C: Clock> Program<S, C> {
                 .iter()
                 .filter(|r| r.announcement == a.id)
                 .collect();
-            let mut by_region: BTreeMap<String, (u32, u32, u32)> = BTreeMap::new();
-            for r in &mine {
-                let e = by_region
-                    .entry(r.ambassador.department.region.clone())
-                    .or_default();
-                e.0 += 1;
-                e.1 += u32::from(r.acked_at.is_some());
-                e.2 += u32::from(r.shared_at.is_some());
-            }
+            let by_region = receipts_by_region(mine.iter().copied());
             let (n, acked, shared) = by_region
                 .values()
                 .fold((0, 0, 0), |t, v| (t.0 + v.0, t.1 + v.1, t.2 + v.2));
@@ -369,4 +384,21 @@ impl<S: Store, C: Clock> Program<S, C> {
         }
         Ok(effects)
     }
+}
+
+/// Recipients by region: (received, acknowledged, shared), the one count of the chat view and the
+/// dashboard.
+pub(crate) fn receipts_by_region<'a>(
+    recipients: impl Iterator<Item = &'a AnnouncementRecipient>,
+) -> BTreeMap<String, (u32, u32, u32)> {
+    let mut by_region: BTreeMap<String, (u32, u32, u32)> = BTreeMap::new();
+    for r in recipients {
+        let e = by_region
+            .entry(r.ambassador.department.region.clone())
+            .or_default();
+        e.0 += 1;
+        e.1 += u32::from(r.acked_at.is_some());
+        e.2 += u32::from(r.shared_at.is_some());
+    }
+    by_region
 }

@@ -88,6 +88,36 @@ pub struct Recognition {
 /// How many people the recognition page names in each of its top lists.
 pub const TOP_PEOPLE: usize = 10;
 
+/// Activities of a quarter and the latest announcements' receipts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ActivityOverview {
+    pub year: i32,
+    pub quarter: u32,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Per region of the author's roster entry: activities logged and the people they reached
+    /// (the sum of the audiences given), as the quarterly report counts them.
+    pub regions: Vec<(String, u32, u64)>,
+    /// Activities per tag, the most used first.
+    pub tags: Vec<(String, u32)>,
+    /// The latest announcements (up to [`ANNOUNCEMENTS_SHOWN`], of the last 90 days), newest
+    /// first: when, to whom, what, and per region (received, acknowledged, shared), as
+    /// `/ambassadors announcements` counts them.
+    pub announcements: Vec<AnnouncementLine>,
+}
+
+/// One announcement and its receipts by region.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnnouncementLine {
+    pub created_at: DateTime<Utc>,
+    pub audience: String,
+    pub text: String,
+    pub regions: Vec<(String, u32, u32, u32)>,
+}
+
+/// How many announcements the activity page shows.
+pub const ANNOUNCEMENTS_SHOWN: usize = 10;
+
 impl<S: Store, C: Clock> Program<S, C> {
     /// `ambassadors dashboard`: a one-time sign-in link, by direct message (the link signs its
     /// holder in as the caller, so it never goes to a channel).
@@ -241,6 +271,65 @@ impl<S: Store, C: Clock> Program<S, C> {
             rounds,
             regions,
             silent,
+        })
+    }
+
+    /// The activities of the quarter `year`-Q`quarter` by region and tag; with `announcements`,
+    /// the latest announcements' receipts too (for the office).
+    pub async fn activity_overview(
+        &self,
+        year: i32,
+        quarter: u32,
+        announcements: bool,
+    ) -> StoreResult<ActivityOverview> {
+        let (from, end) = super::quarter::quarter_days(year, quarter);
+        let to = end.pred_opt().expect("a day before");
+        let entries = self
+            .store
+            .activities(&crate::model::ActivityFilter {
+                from: Some(from),
+                to: Some(to),
+                ..crate::model::ActivityFilter::default()
+            })
+            .await?;
+        let mut regions: BTreeMap<String, (String, u32, u64)> = BTreeMap::new();
+        for e in &entries {
+            let region = &e.ambassador.department.region;
+            let r = regions
+                .entry(name_key(region))
+                .or_insert_with(|| (region.clone(), 0, 0));
+            r.1 += 1;
+            r.2 += e.activity.audience.map(u64::from).unwrap_or(0);
+        }
+        let tags = super::activity::tags_counted(entries.iter())
+            .into_iter()
+            .map(|(t, n)| (t.to_string(), n))
+            .collect();
+        let announcements = if announcements {
+            self.recent_announcements(ANNOUNCEMENTS_SHOWN)
+                .await?
+                .into_iter()
+                .map(|(a, by_region)| AnnouncementLine {
+                    created_at: a.created_at,
+                    audience: a.audience,
+                    text: a.text,
+                    regions: by_region
+                        .into_iter()
+                        .map(|(r, (n, acked, shared))| (r, n, acked, shared))
+                        .collect(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(ActivityOverview {
+            year,
+            quarter,
+            from,
+            to,
+            regions: regions.into_values().collect(),
+            tags,
+            announcements,
         })
     }
 

@@ -35,7 +35,8 @@ pub use checkin_views::{
 };
 pub use coverage::{CoverageReport, DepartmentLine, DepartmentStatus, RegionTotals};
 pub use dashboard::{
-    PARTICIPATION_WEEKS, Participation, Recognition, RoundLine, Silent, TOP_PEOPLE, Viewer,
+    ANNOUNCEMENTS_SHOWN, ActivityOverview, AnnouncementLine, PARTICIPATION_WEEKS, Participation,
+    Recognition, RoundLine, Silent, TOP_PEOPLE, Viewer,
 };
 pub use home::{Home, HomeKudos, HomeRequest, HomeStatus, OfficeGlance, home_message};
 pub use outbox::{DispatchReport, DispatchSettings, Dispatcher, backoff};
