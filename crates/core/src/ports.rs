@@ -386,6 +386,12 @@ pub trait LifecycleStore: Send + Sync + 'static {
     /// (closing the previous open one on the new term's first day); becoming alumni closes it on
     /// that day; [`RosterStore::remove_ambassador`] (a correction) deletes the open term.
     fn terms(&self, person: PersonId) -> impl Future<Output = StoreResult<Vec<Term>>> + Send;
+    /// The departments (those that still exist) with an ambassador in office on `day`: a term
+    /// that began on or before it and had not ended by it (`until` after it, or open), ascending.
+    fn departments_in_office_on(
+        &self,
+        day: NaiveDate,
+    ) -> impl Future<Output = StoreResult<Vec<DepartmentId>>> + Send;
     /// Records a misuse report, and queues the messages `notify` makes for its number in the
     /// outbox, in the same transaction.
     fn add_report(

@@ -652,6 +652,25 @@ impl LifecycleStore for SqlStore {
         .await
     }
 
+    async fn departments_in_office_on(&self, day: NaiveDate) -> StoreResult<Vec<DepartmentId>> {
+        self.guarded(|| async move {
+            let store = self;
+            Ok(with_pool!(store, |pool| {
+                sqlx::query_scalar(
+                    "SELECT DISTINCT t.department_id FROM ambassador_terms t \
+                     JOIN departments d ON d.id = t.department_id \
+                     WHERE t.since <= $1 AND (t.until IS NULL OR t.until > $1) \
+                     ORDER BY t.department_id",
+                )
+                .bind(day)
+                .fetch_all(pool)
+                .await
+                .db()?
+            }))
+        })
+        .await
+    }
+
     async fn add_report(
         &self,
         reporter: PersonId,

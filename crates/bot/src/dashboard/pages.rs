@@ -37,10 +37,60 @@ fn share(part: u64, whole: u64) -> String {
     }
 }
 
-/// Coverage: the map of departments by region, and each region's totals.
+/// Coverage: the map of departments by region, each region's totals, and how coverage changed
+/// over 4 and 13 weeks.
 pub async fn coverage<S: Store, C: Clock>(program: &Program<S, C>) -> StoreResult<Page> {
     let report = program.coverage_report().await?;
-    Ok(coverage_page(&report, program))
+    let today = program.today();
+    let days = [
+        today,
+        today - chrono::Duration::weeks(4),
+        today - chrono::Duration::weeks(13),
+    ];
+    let history = program.coverage_on(&report, &days).await?;
+    let mut page = coverage_page(&report, program);
+    let mut change = Table::new(&[
+        ("Region", false),
+        ("In office today", true),
+        ("4 weeks ago", true),
+        ("Change since", true),
+        ("13 weeks ago", true),
+        ("Change since", true),
+    ]);
+    let signed = |now: u32, then: u32| {
+        let d = i64::from(now) - i64::from(then);
+        if d > 0 {
+            format!("+{d}")
+        } else {
+            d.to_string()
+        }
+    };
+    for (region, counts) in &history {
+        let name = if region.is_empty() {
+            "Whole organization".to_string()
+        } else {
+            region.clone()
+        };
+        change.row(vec![
+            name,
+            counts[0].to_string(),
+            counts[1].to_string(),
+            signed(counts[0], counts[1]),
+            counts[2].to_string(),
+            signed(counts[0], counts[2]),
+        ]);
+    }
+    page.sections.push(Section {
+        id: "change",
+        heading: "Change since 4 and 13 weeks".into(),
+        chart: None,
+        table: change,
+        note: Some(format!(
+            "Departments with an ambassador in office on {}, {} and {}, by the ambassadors' term dates: a pause is not dated, so a paused ambassador counts here (unlike the tiles above, where only active ones do). Departments count in the region they are in now.",
+            days[0], days[1], days[2]
+        )),
+    });
+    Ok(page)
 }
 
 fn coverage_page<S: Store, C: Clock>(report: &CoverageReport, program: &Program<S, C>) -> Page {

@@ -386,6 +386,12 @@ async fn the_numbers_are_the_chat_views_numbers_and_download_as_csv() {
         .unwrap();
     let chat = render_plain(&replies[0].message);
     assert!(chat.contains("1 of 2"), "{chat}");
+    // Coverage over time, by term dates: both ambassadors took office in September.
+    let (_, _, csv) = w
+        .get("/dashboard/coverage.csv?table=change", Some(&office))
+        .await;
+    assert!(csv.contains("EMEA,1,1,0,1,0"), "{csv}");
+    assert!(csv.contains("Whole organization,2,2,0,2,0"), "{csv}");
     // Participation: the closed round, as /ambassadors checkins counts it (two prompted, none answered).
     let (_, _, csv) = w
         .get("/dashboard/participation.csv?table=rounds", Some(&office))

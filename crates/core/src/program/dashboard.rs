@@ -216,6 +216,42 @@ impl<S: Store, C: Clock> Program<S, C> {
         ))
     }
 
+    /// For each of `days`, how many departments of each region of `report` had an ambassador in
+    /// office that day by their term dates (a pause is not dated, so a paused ambassador counts),
+    /// departments in the region they are in now: (region, one count per day), the regions of
+    /// `report` in order, then the whole organization (region "").
+    pub async fn coverage_on(
+        &self,
+        report: &CoverageReport,
+        days: &[NaiveDate],
+    ) -> StoreResult<Vec<(String, Vec<u32>)>> {
+        let region_of: std::collections::HashMap<crate::model::DepartmentId, String> = report
+            .lines
+            .iter()
+            .map(|l| (l.department.id, name_key(&l.department.region)))
+            .collect();
+        let mut rows: Vec<(String, Vec<u32>)> = report
+            .regions
+            .iter()
+            .map(|r| (r.region.clone(), vec![0; days.len()]))
+            .chain(std::iter::once((String::new(), vec![0; days.len()])))
+            .collect();
+        for (i, day) in days.iter().enumerate() {
+            for id in self.store.departments_in_office_on(*day).await? {
+                let Some(key) = region_of.get(&id) else {
+                    continue;
+                };
+                if let Some(row) = rows.iter_mut().find(|r| name_key(&r.0) == *key) {
+                    row.1[i] += 1;
+                }
+                if let Some(total) = rows.last_mut() {
+                    total.1[i] += 1;
+                }
+            }
+        }
+        Ok(rows)
+    }
+
     /// Participation in check-ins over the last [`PARTICIPATION_WEEKS`] weeks; with `region`, only
     /// that region's ambassadors. Quiet ambassadors are listed for the office only.
     pub async fn participation(

@@ -277,6 +277,20 @@ impl LifecycleStore for MemoryStore {
             .collect())
     }
 
+    async fn departments_in_office_on(&self, day: NaiveDate) -> StoreResult<Vec<DepartmentId>> {
+        let s = self.lock();
+        let mut ids: Vec<DepartmentId> = s
+            .terms
+            .iter()
+            .filter(|t| t.since <= day && t.until.is_none_or(|u| u > day))
+            .filter_map(|t| t.department_id)
+            .filter(|d| s.departments.contains_key(d))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
     async fn add_report(
         &self,
         reporter: PersonId,

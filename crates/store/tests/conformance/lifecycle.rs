@@ -10,6 +10,7 @@ conformance! {
         concurrent_applications_never_both_start,
         nominations_conflict_while_open_and_close_on_decision,
         terms_follow_adds_moves_alumni_and_removals,
+        departments_in_office_follow_the_terms,
         misuse_reports_are_listed_and_resolved_once,
         kudos_optouts_and_managers_are_set_and_cleared,
         last_active_is_the_latest_sign_of_life_of_active_ambassadors,
@@ -907,4 +908,42 @@ async fn renewals_are_confirmed_once_per_anniversary<S: Store + Clone>(store: S)
             .await,
         Err(StoreError::NotFound(_))
     ));
+}
+
+async fn departments_in_office_follow_the_terms<S: Store + Clone>(store: S) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let legal = department(&store, "Legal", "APAC").await;
+    let sales = department(&store, "Sales", "APAC").await;
+    let ada = person(&store, "U1", "Ada").await;
+    let grace = person(&store, "U2", "Grace").await;
+    let on = |day| store.departments_in_office_on(day);
+    assert!(on(date(2023, 1, 1)).await.unwrap().is_empty());
+    store
+        .add_ambassador(ada.id, finance.id, "UTC", date(2023, 1, 1))
+        .await
+        .unwrap();
+    store
+        .add_ambassador(grace.id, finance.id, "UTC", date(2023, 2, 1))
+        .await
+        .unwrap();
+    // Ada moves to Legal in June; Grace becomes alumna in September.
+    store
+        .add_ambassador(ada.id, legal.id, "UTC", date(2023, 6, 1))
+        .await
+        .unwrap();
+    store
+        .set_ambassador_status(grace.id, AmbassadorStatus::Alumni, date(2023, 9, 1))
+        .await
+        .unwrap();
+    assert!(on(date(2022, 12, 31)).await.unwrap().is_empty());
+    assert_eq!(on(date(2023, 1, 1)).await.unwrap(), [finance.id]);
+    assert_eq!(on(date(2023, 5, 31)).await.unwrap(), [finance.id]);
+    // The day of the move counts for the new department only; Grace still holds Finance.
+    let mut both = vec![finance.id, legal.id];
+    both.sort_unstable();
+    assert_eq!(on(date(2023, 6, 1)).await.unwrap(), both);
+    assert_eq!(on(date(2023, 8, 31)).await.unwrap(), both);
+    // From the day Grace became alumna, Finance has nobody in office.
+    assert_eq!(on(date(2023, 9, 1)).await.unwrap(), [legal.id]);
+    assert!(!on(date(2024, 1, 1)).await.unwrap().contains(&sales.id));
 }
