@@ -249,8 +249,15 @@ async fn show<S: Store, C: Clock>(
             );
         }
         "activity" => {
-            let quarter = ambassador_core::program::quarter_of(d.program.today());
-            pages::activity(&d.program, &viewer, quarter)
+            let this = ambassador_core::program::quarter_of(d.program.today());
+            // Another quarter when asked for one (`?quarter=2027-Q1`), read by the chat's rule;
+            // a bad or future one falls back to this quarter.
+            let quarter = query
+                .get("quarter")
+                .and_then(|q| ambassador_core::command::parse_quarter(q.trim()).ok())
+                .filter(|q| *q <= this)
+                .unwrap_or(this);
+            pages::activity(&d.program, &viewer, quarter, this)
                 .await
                 .map(Some)
         }

@@ -497,6 +497,7 @@ pub async fn activity<S: Store, C: Clock>(
     program: &Program<S, C>,
     viewer: &Viewer,
     (year, quarter): (i32, u32),
+    this: (i32, u32),
 ) -> StoreResult<Page> {
     let office = viewer.role == ambassador_core::command::Role::Office;
     let a = program.activity_overview(year, quarter, office).await?;
@@ -610,10 +611,25 @@ pub async fn activity<S: Store, C: Clock>(
             )),
         });
     }
+    // This quarter and the three before it.
+    let mut quarters = vec![this];
+    for _ in 0..3 {
+        let (y, q) = *quarters.last().expect("one");
+        quarters.push(if q == 1 { (y - 1, 4) } else { (y, q - 1) });
+    }
     Ok(Page {
         path: "/dashboard/activity",
-        links: Vec::new(),
-        query: String::new(),
+        links: quarters
+            .iter()
+            .map(|(y, q)| {
+                (
+                    format!("/dashboard/activity?quarter={y}-Q{q}"),
+                    format!("{y}-Q{q}"),
+                    (*y, *q) == (year, quarter),
+                )
+            })
+            .collect(),
+        query: format!("&quarter={year}-Q{quarter}"),
         title: "Activity".into(),
         intro: format!(
             "Activities logged in {year}-Q{quarter} ({} to {}){}.",

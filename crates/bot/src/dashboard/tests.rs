@@ -475,3 +475,31 @@ async fn recognition_covers_the_period_asked_for_and_its_csv_the_same_weeks() {
         assert_eq!(csv.lines().count(), 1 + weeks, "{asked}");
     }
 }
+
+#[tokio::test]
+async fn activity_covers_the_quarter_asked_for() {
+    let w = world(true).await;
+    let ambassador = w.session("UADA").await;
+    for (asked, shown) in [
+        ("2026-Q4", "2026-Q4"),
+        ("q3+2026", "2026-Q3"),
+        ("2027-Q3", "2027-Q1"),
+        ("soon", "2027-Q1"),
+    ] {
+        let (status, _, body) = w
+            .get(
+                &format!("/dashboard/activity?quarter={asked}"),
+                Some(&ambassador),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            body.contains(&format!("Activities logged in {shown}")),
+            "{asked}"
+        );
+        assert!(
+            body.contains(&format!("<strong>{shown}</strong>")),
+            "{asked}"
+        );
+    }
+}
