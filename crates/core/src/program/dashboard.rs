@@ -145,7 +145,9 @@ impl<S: Store, C: Clock> Program<S, C> {
                 count(minutes as u64, "minute", "minutes"),
                 match caller.role {
                     Role::Office => "everything",
-                    Role::Ambassador => "coverage, recognition and your region's participation",
+                    Role::Ambassador => {
+                        "coverage, recognition, activity and your region's participation"
+                    }
                     Role::Member => "coverage and recognition",
                 }
             ));
