@@ -17,21 +17,11 @@ conformance! {
 async fn a_link_signs_its_person_in_once<S: Store + Clone>(store: S) {
     let t0 = at(2027, 1, 4, 9, 0, 0);
     let ada = person(&store, "U1", "Ada").await;
-    let token = store
-        .issue_sign_in_link(ada.id, t0, Duration::minutes(10))
-        .await
-        .unwrap();
-    let other = store
-        .issue_sign_in_link(ada.id, t0, Duration::minutes(10))
-        .await
-        .unwrap();
+    let token = link(&store, ada.id, t0).await;
+    let other = link(&store, ada.id, t0).await;
     assert_ne!(token, other, "every link is new");
     assert!(token.len() >= 32);
-    let session = match store
-        .redeem_sign_in_link(&token, t0 + Duration::minutes(9))
-        .await
-        .unwrap()
-    {
+    let session = match redeem(&store, &token, t0 + Duration::minutes(9)).await {
         SignIn::SignedIn { person, session } => {
             assert_eq!(person, ada);
             session
@@ -47,24 +37,12 @@ async fn a_link_signs_its_person_in_once<S: Store + Clone>(store: S) {
         Some(ada.clone())
     );
     assert_eq!(
-        store
-            .redeem_sign_in_link(&token, t0 + Duration::minutes(9))
-            .await
-            .unwrap(),
+        redeem(&store, &token, t0 + Duration::minutes(9)).await,
         SignIn::Used
     );
-    assert_eq!(
-        store
-            .redeem_sign_in_link("no-such-token", t0)
-            .await
-            .unwrap(),
-        SignIn::Unknown
-    );
+    assert_eq!(redeem(&store, "no-such-token", t0).await, SignIn::Unknown);
     // A session token is no link, and a link no session.
-    assert_eq!(
-        store.redeem_sign_in_link(&session, t0).await.unwrap(),
-        SignIn::Unknown
-    );
+    assert_eq!(redeem(&store, &session, t0).await, SignIn::Unknown);
     assert_eq!(
         store
             .session_person(&other, t0, Duration::hours(8))
@@ -77,23 +55,14 @@ async fn a_link_signs_its_person_in_once<S: Store + Clone>(store: S) {
 async fn a_link_runs_out<S: Store + Clone>(store: S) {
     let t0 = at(2027, 1, 4, 9, 0, 0);
     let ada = person(&store, "U1", "Ada").await;
-    let token = store
-        .issue_sign_in_link(ada.id, t0, Duration::minutes(10))
-        .await
-        .unwrap();
+    let token = link(&store, ada.id, t0).await;
     // At the very end it has run out; nothing is signed in.
     assert_eq!(
-        store
-            .redeem_sign_in_link(&token, t0 + Duration::minutes(10))
-            .await
-            .unwrap(),
+        redeem(&store, &token, t0 + Duration::minutes(10)).await,
         SignIn::Expired
     );
     assert_eq!(
-        store
-            .redeem_sign_in_link(&token, t0 + Duration::minutes(11))
-            .await
-            .unwrap(),
+        redeem(&store, &token, t0 + Duration::minutes(11)).await,
         SignIn::Expired
     );
 }
@@ -101,10 +70,7 @@ async fn a_link_runs_out<S: Store + Clone>(store: S) {
 async fn concurrent_uses_of_a_link_sign_in_once<S: Store + Clone>(store: S) {
     let t0 = at(2027, 1, 4, 9, 0, 0);
     let ada = person(&store, "U1", "Ada").await;
-    let token = store
-        .issue_sign_in_link(ada.id, t0, Duration::minutes(10))
-        .await
-        .unwrap();
+    let token = link(&store, ada.id, t0).await;
     let tries: Vec<_> = (0..8)
         .map(|_| {
             let (store, token) = (store.clone(), token.clone());
@@ -126,12 +92,8 @@ async fn a_session_lasts_while_it_is_used_and_ends_on_sign_out<S: Store + Clone>
     let t0 = at(2027, 1, 4, 9, 0, 0);
     let idle = Duration::hours(8);
     let ada = person(&store, "U1", "Ada").await;
-    let token = store
-        .issue_sign_in_link(ada.id, t0, Duration::minutes(10))
-        .await
-        .unwrap();
-    let SignIn::SignedIn { session, .. } = store.redeem_sign_in_link(&token, t0).await.unwrap()
-    else {
+    let token = link(&store, ada.id, t0).await;
+    let SignIn::SignedIn { session, .. } = redeem(&store, &token, t0).await else {
         panic!("not signed in");
     };
     // Used after 7 hours, then 7 more: still on (each use counts from then).
@@ -155,12 +117,8 @@ async fn a_session_lasts_while_it_is_used_and_ends_on_sign_out<S: Store + Clone>
         None
     );
     // Signing out ends a live session; ending an unknown one is nothing.
-    let token = store
-        .issue_sign_in_link(ada.id, late, Duration::minutes(10))
-        .await
-        .unwrap();
-    let SignIn::SignedIn { session, .. } = store.redeem_sign_in_link(&token, late).await.unwrap()
-    else {
+    let token = link(&store, ada.id, late).await;
+    let SignIn::SignedIn { session, .. } = redeem(&store, &token, late).await else {
         panic!("not signed in");
     };
     store.end_session(&session).await.unwrap();
@@ -185,10 +143,7 @@ async fn tokens_are_stored_only_as_hashes(store: SqlStore) {
     use sha2::{Digest, Sha256};
     let t0 = at(2027, 1, 4, 9, 0, 0);
     let ada = person(&store, "U1", "Ada").await;
-    let token = store
-        .issue_sign_in_link(ada.id, t0, Duration::minutes(10))
-        .await
-        .unwrap();
+    let token = link(&store, ada.id, t0).await;
     // Rows keyed by the token as it is: there are none, so the link still works.
     store
         .execute_script(&format!(
@@ -196,8 +151,7 @@ async fn tokens_are_stored_only_as_hashes(store: SqlStore) {
         ))
         .await
         .unwrap();
-    let SignIn::SignedIn { session, .. } = store.redeem_sign_in_link(&token, t0).await.unwrap()
-    else {
+    let SignIn::SignedIn { session, .. } = redeem(&store, &token, t0).await else {
         panic!("the link was stored under its plain token");
     };
     // The session is kept under the SHA-256 of its token: deleting that row ends it.
@@ -228,4 +182,17 @@ async fn tokens_are_stored_only_as_hashes(store: SqlStore) {
             .unwrap(),
         None
     );
+}
+
+/// A 10-minute sign-in link for `person`, made at `at`.
+async fn link(store: &impl Store, person: PersonId, at: DateTime<Utc>) -> String {
+    store
+        .issue_sign_in_link(person, at, Duration::minutes(10))
+        .await
+        .unwrap()
+}
+
+/// What using `token` at `at` comes to.
+async fn redeem(store: &impl Store, token: &str, at: DateTime<Utc>) -> SignIn {
+    store.redeem_sign_in_link(token, at).await.unwrap()
 }
