@@ -55,7 +55,9 @@ pub(super) const DASHBOARD: CommandSpec = CommandSpec {
     ),
     parse: |i| match i.args() {
         [] => Ok(Some(Command::Dashboard)),
-        _ => Err(i.error("`dashboard` signs you in yourself; it takes nothing after it.")),
+        _ => {
+            Err(i.error("`dashboard` takes nothing after it: it sends you your own sign-in link."))
+        }
     },
     is: |c| matches!(c, Command::Dashboard),
 };
