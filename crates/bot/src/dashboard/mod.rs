@@ -55,7 +55,8 @@ fn respond(status: StatusCode, title: &str, body: &str) -> Response {
     response
 }
 
-/// No framing, no referrer (the sign-in page's address holds its token), nothing from elsewhere.
+/// No framing, no referrer beyond the dashboard (the sign-in page's address holds its token),
+/// nothing from elsewhere.
 fn secure_headers(h: &mut HeaderMap) {
     h.insert(
         header::CONTENT_TYPE,
@@ -67,9 +68,11 @@ fn secure_headers(h: &mut HeaderMap) {
             "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
     );
+    // `same-origin`, not `no-referrer`: with `no-referrer` a browser posts the sign-in form with
+    // `Origin: null`, which the sign-in refuses. No page links elsewhere.
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -100,10 +103,44 @@ async fn sign_in_page(Query(query): Query<HashMap<String, String>>) -> Response 
     )
 }
 
+/// Whether a form was posted from the dashboard's own page: the `Origin` a browser sends (when it
+/// sends one) names this server (its `Host`) or the configured base URL. Another site's form
+/// could otherwise sign a visitor in to the session of a link that is not theirs.
+fn same_origin(headers: &HeaderMap, base_url: Option<&str>) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let authority = |url: &str| {
+        url.split_once("://").map(|(_, rest)| {
+            rest.split('/')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+        })
+    };
+    let Some(from) = authority(origin) else {
+        return false;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_lowercase);
+    host.as_deref() == Some(from.as_str()) || base_url.and_then(authority).as_deref() == Some(&from)
+}
+
 async fn sign_in<S: Store, C: Clock>(
     State(d): State<Arc<Dashboard<S, C>>>,
+    headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
+    if !same_origin(&headers, d.program.settings.dashboard.base_url.as_deref()) {
+        tracing::warn!("a dashboard sign-in posted from another site was refused");
+        return respond(
+            StatusCode::FORBIDDEN,
+            "This sign-in did not come from the dashboard",
+            &format!("<p>Open your sign-in link again and press its button.</p>{ASK_AGAIN}"),
+        );
+    }
     let token = form.get("token").map(|t| t.trim()).unwrap_or_default();
     let outcome = if token.is_empty() {
         Ok(SignIn::Unknown)

@@ -224,7 +224,7 @@ async fn a_link_signs_in_once_within_ten_minutes_with_a_strict_cookie() {
         assert_eq!(status, StatusCode::OK);
         assert!(body.contains("<form method=\"post\" action=\"/dashboard/sign-in\">"));
         assert!(body.contains(&format!("value=\"{token}\"")));
-        assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
+        assert_eq!(headers[header::REFERRER_POLICY], "same-origin");
     }
     let (status, headers, _) = w
         .post("/dashboard/sign-in", &format!("token={token}"), None)
@@ -502,4 +502,42 @@ async fn activity_covers_the_quarter_asked_for() {
             "{asked}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_sign_in_posted_from_another_site_is_refused() {
+    let w = world(true).await;
+    let token = w.link("UADA").await;
+    let post = |origin: &str, host: &str| {
+        Request::post("/dashboard/sign-in")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, origin)
+            .header(header::HOST, host)
+            .body(Body::from(format!("token={token}")))
+            .unwrap()
+    };
+    for origin in ["https://evil.example", "null"] {
+        let (status, headers, body) = w.send(post(origin, "127.0.0.1:8080")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{origin}");
+        assert!(body.contains("did not come from the dashboard"));
+        assert!(headers.get(header::SET_COOKIE).is_none());
+    }
+    // The link was not spent: from the base URL's own page (behind a proxy) it signs in.
+    let (status, _, _) = w
+        .send(post("https://ambassadors.example.com", "127.0.0.1:8080"))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // On one machine, the page's origin is the server itself.
+    let token = w.link("UMAX").await;
+    let (status, _, _) = w
+        .send(
+            Request::post("/dashboard/sign-in")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ORIGIN, "http://127.0.0.1:8080")
+                .header(header::HOST, "127.0.0.1:8080")
+                .body(Body::from(format!("token={token}")))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
 }
