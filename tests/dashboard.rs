@@ -284,7 +284,7 @@ async fn the_dashboard_shows_the_chat_figures_in_a_real_browser() {
     }
     assert_eq!(http.get(&csv_url).send().await.unwrap().status(), 401);
 
-    // Signing out ends the session.
+    // Signing out ends the session: once its page has come, the coverage page asks to sign in.
     client
         .find(Locator::Css("header form button"))
         .await
@@ -292,17 +292,33 @@ async fn the_dashboard_shows_the_chat_figures_in_a_real_browser() {
         .click()
         .await
         .unwrap();
+    wait_for_heading(&client, "Signed out").await;
     client
         .goto(&format!("{base}/dashboard/coverage"))
         .await
         .unwrap();
-    let body = client
-        .find(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(body, "Please sign in");
+    wait_for_heading(&client, "Please sign in").await;
     client.close().await.unwrap();
+}
+
+/// Waits (up to 10 s) until the page's first heading reads `text`.
+async fn wait_for_heading(client: &Client, text: &str) {
+    let started = Instant::now();
+    loop {
+        let heading: Value = client
+            .execute(
+                "const h = document.querySelector('h1'); return h ? h.textContent : null;",
+                vec![],
+            )
+            .await
+            .expect("read the heading");
+        if heading.as_str() == Some(text) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the page's heading is {heading}, not {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
