@@ -307,6 +307,15 @@ pub trait KudosStore: Send + Sync + 'static {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<Vec<(String, u64)>>> + Send;
+    /// The recognition figures of `[bounds[0], bounds[last])` (`bounds` ascending, at least
+    /// two): kudos per period between consecutive bounds, tags, departments of the receivers, and
+    /// the `top` most generous and most thanked people. Counted in the database: the dashboard's
+    /// recognition page reads these instead of every kudos.
+    fn kudos_figures(
+        &self,
+        bounds: &[DateTime<Utc>],
+        top: u32,
+    ) -> impl Future<Output = StoreResult<KudosFigures>> + Send;
     /// Kudos the person received, oldest first (receivers ordered by display name).
     fn kudos_received(
         &self,
@@ -553,6 +562,16 @@ pub trait CheckinStore: Send + Sync + 'static {
         &self,
         filter: &CheckinFilter,
     ) -> impl Future<Output = StoreResult<Vec<CheckinEntry>>> + Send;
+    /// The check-ins of the rounds from `from_round` on, of ambassadors in `region` (by name key;
+    /// all when `None`), counted per round and region as `/ambassadors checkins` counts them (the
+    /// same check-ins as [`checkins`](CheckinStore::checkins) reads): for each round a row of the
+    /// whole scope (`region: None`, with the median time to answer) and one per region. Ordered
+    /// by round, the whole scope first, then by region key.
+    fn round_figures(
+        &self,
+        from_round: RoundId,
+        region: Option<&str>,
+    ) -> impl Future<Output = StoreResult<Vec<RoundFigures>>> + Send;
 }
 
 /// Announcements from the program office and who acknowledged them.

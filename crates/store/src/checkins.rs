@@ -3,13 +3,14 @@
 
 use crate::error::DbResultExt;
 use crate::rows::{AmbassadorRow, CheckinRow, ambassador_columns, checkin_columns};
-use crate::{SqlStore, to_micros};
+use crate::{Backend, SqlStore, to_micros};
 use ambassador_core::{
-    Checkin, CheckinEntry, CheckinFilter, CheckinStatus, CheckinStore, PersonId, RoundId,
-    StoreError, StoreResult,
+    Checkin, CheckinEntry, CheckinFilter, CheckinStatus, CheckinStore, PersonId, RoundFigures,
+    RoundId, StoreError, StoreResult, name_key,
 };
 use chrono::{DateTime, Utc};
 use std::cmp::Reverse;
+use std::collections::BTreeMap;
 
 /// The answer after a write: `$3` replace, `$4` the text, `$5` the text after a newline. Appending
 /// to an empty answer gives the text alone; appending nothing leaves the answer as it is.
@@ -216,4 +217,139 @@ impl CheckinStore for SqlStore {
         })
         .await
     }
+
+    async fn round_figures(
+        &self,
+        from_round: RoundId,
+        region: Option<&str>,
+    ) -> StoreResult<Vec<RoundFigures>> {
+        self.guarded(|| async move {
+            let store = self;
+            let region_key = region.map(name_key);
+            let (rows, medians) = with_pool!(store, |pool, backend| {
+                async {
+                    // A region's least spelling, byte by byte on both databases.
+                    let counts = format!(
+                        "SELECT c.round, d.region_key, MIN(d.region{}) AS region, \
+                                COUNT(*) AS prompted, \
+                                SUM(CASE WHEN c.status = 'answered' THEN 1 ELSE 0 END) AS answered, \
+                                SUM(CASE WHEN c.status = 'skipped' THEN 1 ELSE 0 END) AS skipped, \
+                                SUM(CASE WHEN c.status = 'paused' THEN 1 ELSE 0 END) AS paused, \
+                                SUM(CASE WHEN c.status = 'answered' AND c.answered_at IS NOT NULL \
+                                    THEN 1 ELSE 0 END) AS timed, \
+                                MAX(c.closes_at) AS last_closes_at \
+                         FROM checkins c \
+                         JOIN ambassadors a ON a.person_id = c.person_id \
+                         JOIN departments d ON d.id = a.department_id \
+                         WHERE c.round >= $1 AND ($2 IS NULL OR d.region_key = $2) \
+                         GROUP BY c.round, d.region_key",
+                        match backend {
+                            Backend::Sqlite => "",
+                            Backend::Postgres => " COLLATE \"C\"",
+                        }
+                    );
+                    let rows: Vec<RoundCountRow> =
+                        sqlx::query_as(sqlx::AssertSqlSafe(counts.as_str()))
+                    .bind(from_round)
+                    .bind(&region_key)
+                    .fetch_all(pool)
+                    .await?;
+                    // The median answer of each round: the answered check-ins in the order of
+                    // their time to answer (an index keeps them so), the middle one read off it.
+                    let statement = format!(
+                        "SELECT c.prompted_at, c.answered_at FROM checkins c \
+                         JOIN ambassadors a ON a.person_id = c.person_id \
+                         JOIN departments d ON d.id = a.department_id \
+                         WHERE c.round = $1 AND c.status = 'answered' AND c.answered_at IS NOT NULL \
+                           AND ($2 IS NULL OR d.region_key = $2) \
+                         ORDER BY {} LIMIT 1 OFFSET $3",
+                        match backend {
+                            Backend::Sqlite => "julianday(c.answered_at) - julianday(c.prompted_at)",
+                            Backend::Postgres => "c.answered_at - c.prompted_at",
+                        }
+                    );
+                    let mut timed: BTreeMap<RoundId, i64> = BTreeMap::new();
+                    for row in &rows {
+                        *timed.entry(row.round).or_default() += row.timed;
+                    }
+                    let mut medians = BTreeMap::new();
+                    for (round, n) in timed.into_iter().filter(|(_, n)| *n > 0) {
+                        let middle: Option<(DateTime<Utc>, DateTime<Utc>)> =
+                            sqlx::query_as(sqlx::AssertSqlSafe(statement.as_str()))
+                                .bind(round)
+                                .bind(&region_key)
+                                .bind(n / 2)
+                                .fetch_optional(pool)
+                                .await?;
+                        if let Some((prompted, answered)) = middle {
+                            medians.insert(round, answered - prompted);
+                        }
+                    }
+                    Ok::<_, sqlx::Error>((rows, medians))
+                }
+                .await
+                .db()?
+            });
+            let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+            let mut figures: Vec<RoundFigures> = Vec::new();
+            let mut keyed: Vec<(RoundId, String, RoundFigures)> = rows
+                .into_iter()
+                .map(|r| {
+                    let f = RoundFigures {
+                        round: r.round,
+                        region: Some(r.region),
+                        prompted: count(r.prompted),
+                        answered: count(r.answered),
+                        skipped: count(r.skipped),
+                        paused: count(r.paused),
+                        last_closes_at: r.last_closes_at,
+                        median_to_answer: None,
+                    };
+                    (r.round, r.region_key, f)
+                })
+                .collect();
+            keyed.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+            for (round, _, f) in keyed {
+                if figures.last().is_none_or(|last| last.round != round) {
+                    figures.push(RoundFigures {
+                        region: None,
+                        prompted: 0,
+                        answered: 0,
+                        skipped: 0,
+                        paused: 0,
+                        median_to_answer: medians.get(&round).copied(),
+                        ..f.clone()
+                    });
+                }
+                // Within a round the whole scope's row comes first, after the regions of the
+                // rounds before it: sum this region into it.
+                let whole = figures
+                    .iter_mut()
+                    .rev()
+                    .find(|w| w.round == round && w.region.is_none())
+                    .expect("pushed above");
+                whole.prompted += f.prompted;
+                whole.answered += f.answered;
+                whole.skipped += f.skipped;
+                whole.paused += f.paused;
+                whole.last_closes_at = whole.last_closes_at.max(f.last_closes_at);
+                figures.push(f);
+            }
+            Ok(figures)
+        })
+        .await
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct RoundCountRow {
+    round: RoundId,
+    region_key: String,
+    region: String,
+    prompted: i64,
+    answered: i64,
+    skipped: i64,
+    paused: i64,
+    timed: i64,
+    last_closes_at: DateTime<Utc>,
 }

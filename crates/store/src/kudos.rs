@@ -5,8 +5,8 @@ use crate::rows::{by_display_name, optional_person_ref, person_ref};
 use crate::scheduler::{builder, outbox_rows, queue_outbox};
 use crate::{Backend, SqlStore, to_micros};
 use ambassador_core::{
-    Kudos, KudosOutcome, KudosStore, KudosTally, NewKudos, Outgoing, PersonId, PersonRef,
-    StoreError, StoreResult,
+    Kudos, KudosFigures, KudosOutcome, KudosStore, KudosTally, NewKudos, Outgoing, PersonId,
+    PersonRef, StoreError, StoreResult,
 };
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -228,6 +228,21 @@ struct LatestRow {
     receiver_platform: Option<String>,
     receiver_external_id: Option<String>,
     receiver_display_name: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct TopRow {
+    platform: String,
+    external_id: String,
+    display_name: String,
+    n: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct DepartmentCountRow {
+    #[sqlx(flatten)]
+    department: crate::rows::DepartmentRow,
+    n: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -620,6 +635,112 @@ impl KudosStore for SqlStore {
                     (region, u64::try_from(row.kudos).unwrap_or(0))
                 })
                 .collect())
+        })
+        .await
+    }
+
+    async fn kudos_figures(&self, bounds: &[DateTime<Utc>], top: u32) -> StoreResult<KudosFigures> {
+        self.guarded(|| async move {
+            let store = self;
+            let (Some(&from), Some(&to)) = (bounds.first(), bounds.last()) else {
+                return Ok(KudosFigures::default());
+            };
+            let (from, to) = (to_micros(from), to_micros(to));
+            let top = i64::from(top);
+            // Independent counts: each statement on its own connection, at the same time.
+            let (per_period, tags, departments, givers, receivers) = with_pool!(store, |pool, backend| {
+                // Ties in the top lists go by display name, platform and account id, byte by byte
+                // on both databases.
+                let c = match backend {
+                    Backend::Sqlite => "",
+                    Backend::Postgres => " COLLATE \"C\"",
+                };
+                let most = |counted: &str| {
+                    format!(
+                        "SELECT p.platform, p.external_id, p.display_name, t.n \
+                         FROM ({counted}) t JOIN people p ON p.id = t.person_id \
+                         WHERE NOT EXISTS (SELECT 1 FROM kudos_optouts o WHERE o.person_id = t.person_id) \
+                         ORDER BY t.n DESC, p.display_name{c}, p.platform{c}, p.external_id{c} \
+                         LIMIT $3"
+                    )
+                };
+                let givers_sql = most(
+                    "SELECT k.giver_id AS person_id, COUNT(*) AS n FROM kudos k \
+                     WHERE k.given_at >= $1 AND k.given_at < $2 GROUP BY k.giver_id",
+                );
+                let receivers_sql = most(
+                    "SELECT r.person_id, COUNT(*) AS n \
+                     FROM kudos k JOIN kudos_receivers r ON r.kudos_id = k.id \
+                     WHERE k.given_at >= $1 AND k.given_at < $2 GROUP BY r.person_id",
+                );
+                let per_period = async {
+                    let mut counts = Vec::with_capacity(bounds.len().saturating_sub(1));
+                    for w in bounds.windows(2) {
+                        let n: i64 = sqlx::query_scalar(
+                            "SELECT COUNT(*) FROM kudos WHERE given_at >= $1 AND given_at < $2",
+                        )
+                        .bind(to_micros(w[0]))
+                        .bind(to_micros(w[1]))
+                        .fetch_one(pool)
+                        .await?;
+                        counts.push(u64::try_from(n).unwrap_or(0));
+                    }
+                    Ok::<_, sqlx::Error>(counts)
+                };
+                let tags = sqlx::query_as::<_, (String, i64)>(
+                    "SELECT tags, COUNT(*) FROM kudos \
+                     WHERE given_at >= $1 AND given_at < $2 AND tags <> '' GROUP BY tags",
+                )
+                .bind(from)
+                .bind(to)
+                .fetch_all(pool);
+                let departments = sqlx::query_as::<_, DepartmentCountRow>(
+                    "SELECT d.id, d.name, d.name_key, d.region, d.region_key, d.headcount, t.n \
+                     FROM (SELECT a.department_id, COUNT(DISTINCT r.kudos_id) AS n \
+                           FROM kudos k JOIN kudos_receivers r ON r.kudos_id = k.id \
+                           JOIN ambassadors a ON a.person_id = r.person_id \
+                           WHERE k.given_at >= $1 AND k.given_at < $2 \
+                           GROUP BY a.department_id) t \
+                     JOIN departments d ON d.id = t.department_id \
+                     ORDER BY d.id",
+                )
+                .bind(from)
+                .bind(to)
+                .fetch_all(pool);
+                let givers = sqlx::query_as::<_, TopRow>(sqlx::AssertSqlSafe(givers_sql.as_str()))
+                    .bind(from)
+                    .bind(to)
+                    .bind(top)
+                    .fetch_all(pool);
+                let receivers = sqlx::query_as::<_, TopRow>(sqlx::AssertSqlSafe(receivers_sql.as_str()))
+                    .bind(from)
+                    .bind(to)
+                    .bind(top)
+                    .fetch_all(pool);
+                tokio::try_join!(per_period, tags, departments, givers, receivers).db()?
+            });
+            let mut tag_counts: std::collections::BTreeMap<String, u64> = Default::default();
+            for (tags, n) in tags {
+                for t in tags.split_whitespace() {
+                    *tag_counts.entry(t.to_owned()).or_default() += u64::try_from(n).unwrap_or(0);
+                }
+            }
+            let count = |n: i64| u64::try_from(n).unwrap_or(0);
+            let people = |rows: Vec<TopRow>| {
+                rows.into_iter()
+                    .map(|r| Ok((person_ref(&r.platform, r.external_id, r.display_name)?, count(r.n))))
+                    .collect::<StoreResult<Vec<_>>>()
+            };
+            Ok(KudosFigures {
+                per_period,
+                tags: tag_counts.into_iter().collect(),
+                departments: departments
+                    .into_iter()
+                    .map(|r| Ok((r.department.into_department()?, count(r.n))))
+                    .collect::<StoreResult<_>>()?,
+                givers: people(givers)?,
+                receivers: people(receivers)?,
+            })
         })
         .await
     }

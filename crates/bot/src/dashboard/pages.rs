@@ -247,13 +247,21 @@ fn round_row(region: &str, r: &RoundLine) -> Vec<String> {
         r.counts.skipped.to_string(),
         r.counts.paused.to_string(),
         r.rate.shown(),
-        r.median_to_answer
-            .map(human_duration)
-            .unwrap_or_else(|| "—".into()),
     ]
 }
 
-const ROUND_COLUMNS: [(&str, bool); 8] = [
+/// A round's row with its median time to answer (counted for the whole scope, not per region).
+fn round_row_timed(region: &str, r: &RoundLine) -> Vec<String> {
+    let mut row = round_row(region, r);
+    row.push(
+        r.median_to_answer
+            .map(human_duration)
+            .unwrap_or_else(|| "—".into()),
+    );
+    row
+}
+
+const ROUND_COLUMNS: [(&str, bool); 7] = [
     ("Region", false),
     ("Round", false),
     ("Prompted", true),
@@ -261,6 +269,16 @@ const ROUND_COLUMNS: [(&str, bool); 8] = [
     ("Skipped", true),
     ("Paused", true),
     ("Response", true),
+];
+
+const ROUND_COLUMNS_TIMED: [(&str, bool); 8] = [
+    ROUND_COLUMNS[0],
+    ROUND_COLUMNS[1],
+    ROUND_COLUMNS[2],
+    ROUND_COLUMNS[3],
+    ROUND_COLUMNS[4],
+    ROUND_COLUMNS[5],
+    ROUND_COLUMNS[6],
     ("Median time to answer", true),
 ];
 
@@ -273,9 +291,9 @@ pub async fn participation<S: Store, C: Clock>(
 ) -> StoreResult<Page> {
     let p = program.participation(viewer, region).await?;
     let scope = region.unwrap_or("all regions");
-    let mut rounds = Table::new(&ROUND_COLUMNS);
+    let mut rounds = Table::new(&ROUND_COLUMNS_TIMED);
     for r in &p.rounds {
-        rounds.row(round_row(scope, r));
+        rounds.row(round_row_timed(scope, r));
     }
     let points: Vec<(String, Option<f64>)> = p
         .rounds

@@ -95,3 +95,22 @@ pub struct CheckinFilter {
     /// Only check-ins with a non-empty answer.
     pub answered_only: bool,
 }
+
+/// One round's check-ins counted by what became of them, for one region of the ambassadors'
+/// roster entries or for the whole scope asked for (the counting of
+/// `/ambassadors checkins`, done where the check-ins are kept).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoundFigures {
+    pub round: RoundId,
+    /// The region (its least spelling); `None` for the whole scope.
+    pub region: Option<String>,
+    pub prompted: u32,
+    pub answered: u32,
+    pub skipped: u32,
+    pub paused: u32,
+    /// When the last of these check-ins closes: the round is open until then.
+    pub last_closes_at: DateTime<Utc>,
+    /// The median time from prompt to answer of the answered ones (of an even number, the later
+    /// of the two middle ones); only on the rows of the whole scope.
+    pub median_to_answer: Option<chrono::Duration>,
+}

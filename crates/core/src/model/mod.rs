@@ -296,6 +296,23 @@ pub struct KudosTally {
     pub given: u64,
 }
 
+/// The recognition figures of a period, counted where the kudos are kept (see
+/// [`KudosStore::kudos_figures`](crate::ports::KudosStore::kudos_figures)).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KudosFigures {
+    /// Kudos given in each period between two consecutive bounds.
+    pub per_period: Vec<u64>,
+    /// Each tag and how many times kudos carried it, by tag.
+    pub tags: Vec<(String, u64)>,
+    /// Per department of the receivers' roster entries (alumni included): a kudos counts once in
+    /// each department among its receivers. By department id.
+    pub departments: Vec<(Department, u64)>,
+    /// The people who gave the most kudos, and who received the most, most first (then by display
+    /// name, platform and account id); people who opted out left out.
+    pub givers: Vec<(PersonRef, u64)>,
+    pub receivers: Vec<(PersonRef, u64)>,
+}
+
 /// What using a sign-in link came to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SignIn {

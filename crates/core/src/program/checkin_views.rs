@@ -58,7 +58,8 @@ impl CheckinCounts {
 }
 
 /// The check-in response rate: answered / (prompted − skipped − paused) over the *closed* rounds
-/// (README, "Response rate"). Built only by [`response_rate`].
+/// (README, "Response rate"). Built only by [`response_rate`] and, for one round counted in the
+/// store, [`ResponseRate::of_round`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ResponseRate {
     /// The check-ins of the closed rounds.
@@ -71,6 +72,20 @@ pub struct ResponseRate {
 }
 
 impl ResponseRate {
+    /// The response rate of one round whose check-ins count as `counts`: counted once it has
+    /// closed, shown as open before.
+    pub fn of_round(counts: CheckinCounts, open: bool) -> ResponseRate {
+        let mut rate = ResponseRate::default();
+        if open {
+            rate.open_rounds = 1;
+            rate.open = counts;
+        } else {
+            rate.closed_rounds = 1;
+            rate.closed = counts;
+        }
+        rate
+    }
+
     /// Answered of expected in the closed rounds as a rounded percentage; `None` when no closed
     /// round expected an answer.
     pub fn percent(&self) -> Option<u64> {

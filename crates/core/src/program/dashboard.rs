@@ -3,15 +3,14 @@
 //! recognition from the kudos the store keeps (people who opted out left out of the names). The
 //! binary draws them; nothing here knows HTML.
 
-use super::checkin_views::{CheckinCounts, ResponseRate, RoundStats, response_rate};
+use super::checkin_views::{CheckinCounts, ResponseRate};
 use super::coverage::CoverageReport;
 use super::lifecycle::quiet_from;
 use super::{Caller, Outcome, Program, count, refuse, resolve_local};
 use crate::command::Role;
 use crate::message::{Message, Reply};
 use crate::model::{
-    Account, AmbassadorStatus, CheckinEntry, CheckinFilter, Person, PersonRef, RoundId, SignIn,
-    name_key,
+    Account, AmbassadorStatus, Person, PersonRef, RoundFigures, RoundId, SignIn, name_key,
 };
 use crate::ports::{Clock, Store, StoreResult};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -262,32 +261,37 @@ impl<S: Store, C: Clock> Program<S, C> {
         region: Option<&str>,
     ) -> StoreResult<Participation> {
         let now = self.clock.now();
-        let entries = self
-            .store
-            .checkins(&CheckinFilter {
-                from_round: Some(self.today() - Duration::weeks(PARTICIPATION_WEEKS)),
-                ..CheckinFilter::default()
-            })
-            .await?;
-        let in_scope = |r: &str| region.is_none_or(|wanted| name_key(wanted) == name_key(r));
-        let entries: Vec<&CheckinEntry> = entries
-            .iter()
-            .filter(|e| in_scope(&e.ambassador.department.region))
-            .collect();
-        let rounds = round_lines(&entries, now);
-        let mut by_region: BTreeMap<String, (String, Vec<&CheckinEntry>)> = BTreeMap::new();
-        for e in &entries {
-            let region = &e.ambassador.department.region;
-            by_region
-                .entry(name_key(region))
-                .or_insert_with(|| (region.clone(), Vec::new()))
-                .1
-                .push(e);
+        let from = self.today() - Duration::weeks(PARTICIPATION_WEEKS);
+        let line = |f: &RoundFigures| {
+            let counts = CheckinCounts {
+                prompted: f.prompted,
+                answered: f.answered,
+                skipped: f.skipped,
+                paused: f.paused,
+            };
+            let open = f.last_closes_at > now;
+            RoundLine {
+                round: f.round,
+                open,
+                counts,
+                rate: ResponseRate::of_round(counts, open),
+                median_to_answer: f.median_to_answer,
+            }
+        };
+        let mut rounds = Vec::new();
+        let mut by_region: BTreeMap<String, (String, Vec<RoundLine>)> = BTreeMap::new();
+        for f in self.store.round_figures(from, region).await? {
+            match &f.region {
+                None => rounds.push(line(&f)),
+                Some(name) => by_region
+                    .entry(name_key(name))
+                    .or_insert_with(|| (name.clone(), Vec::new()))
+                    .1
+                    .push(line(&f)),
+            }
         }
-        let regions = by_region
-            .into_values()
-            .map(|(name, list)| (name, round_lines(&list, now)))
-            .collect();
+        let regions = by_region.into_values().collect();
+        let in_scope = |r: &str| region.is_none_or(|wanted| name_key(wanted) == name_key(r));
         let mut silent = Vec::new();
         if viewer.role == Role::Office {
             let quiet = self.settings.lifecycle.nudge_after;
@@ -378,65 +382,24 @@ impl<S: Store, C: Clock> Program<S, C> {
         let this_week = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
         let first = this_week - Duration::weeks(i64::from(weeks.max(1)) - 1);
         let start = |day: NaiveDate| resolve_local(tz, day.and_hms_opt(0, 0, 0).expect("midnight"));
-        let (from, to) = (start(first), start(this_week + Duration::weeks(1)));
-        let kudos = self.store.kudos_between(from, to).await?;
-        let mut weeks_counted: Vec<(NaiveDate, u64)> = (0..weeks.max(1))
-            .map(|i| (first + Duration::weeks(i64::from(i)), 0))
+        let bounds: Vec<DateTime<Utc>> = (0..=weeks.max(1))
+            .map(|i| start(first + Duration::weeks(i64::from(i))))
             .collect();
-        let mut tags: BTreeMap<String, u64> = BTreeMap::new();
-        for k in &kudos {
-            let day = k.given_at.with_timezone(&tz).date_naive();
-            let index = ((day - first).num_days() / 7) as usize;
-            if let Some((_, n)) = weeks_counted.get_mut(index) {
-                *n += 1;
-            }
-            for t in &k.tags {
-                *tags.entry(t.clone()).or_default() += 1;
-            }
-        }
-        let mut tags: Vec<(String, u64)> = tags.into_iter().collect();
-        tags.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let tally = self.store.kudos_tally(from, to).await?;
-        let top = |count: fn(&crate::model::KudosTally) -> u64| {
-            let mut list: Vec<(PersonRef, u64)> = tally
-                .iter()
-                .filter(|t| count(t) > 0)
-                .map(|t| (t.person.clone(), count(t)))
-                .collect();
-            list.sort_by(|a, b| {
-                b.1.cmp(&a.1)
-                    .then_with(|| a.0.display_name.cmp(&b.0.display_name))
-            });
-            list.truncate(TOP_PEOPLE);
-            list
-        };
-        let roster = self
-            .store
-            .roster(&crate::model::RosterFilter {
-                include_alumni: true,
-                ..crate::model::RosterFilter::default()
-            })
-            .await?;
-        let home: std::collections::HashMap<&Account, &crate::model::Department> = roster
+        let (from, to) = (bounds[0], bounds[bounds.len() - 1]);
+        let figures = self.store.kudos_figures(&bounds, TOP_PEOPLE as u32).await?;
+        let weeks_counted: Vec<(NaiveDate, u64)> = figures
+            .per_period
             .iter()
-            .map(|a| (&a.person.account, &a.department))
+            .enumerate()
+            .map(|(i, n)| (first + Duration::weeks(i as i64), *n))
             .collect();
-        let mut departments: BTreeMap<crate::model::DepartmentId, (String, String, u64)> =
-            BTreeMap::new();
-        for k in &kudos {
-            let mut seen = std::collections::BTreeSet::new();
-            for r in &k.receivers {
-                if let Some(d) = home.get(&r.account)
-                    && seen.insert(d.id)
-                {
-                    departments
-                        .entry(d.id)
-                        .or_insert_with(|| (d.name.clone(), d.region.clone(), 0))
-                        .2 += 1;
-                }
-            }
-        }
-        let mut departments: Vec<(String, String, u64)> = departments.into_values().collect();
+        let mut tags = figures.tags;
+        tags.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let mut departments: Vec<(String, String, u64)> = figures
+            .departments
+            .into_iter()
+            .map(|(d, n)| (d.name, d.region, n))
+            .collect();
         departments.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
         let regions = self
             .store
@@ -454,35 +417,13 @@ impl<S: Store, C: Clock> Program<S, C> {
         Ok(Recognition {
             from: first,
             to: this_week + Duration::days(6),
-            weeks: weeks_counted,
             regions,
             departments,
-            givers: top(|t| t.given),
-            receivers: top(|t| t.received),
+            total: weeks_counted.iter().map(|(_, n)| n).sum(),
+            weeks: weeks_counted,
+            givers: figures.givers,
+            receivers: figures.receivers,
             tags,
-            total: kudos.len() as u64,
         })
     }
-}
-
-/// The rounds of `entries`, oldest first, each counted as `/ambassadors checkins` counts it.
-fn round_lines(entries: &[&CheckinEntry], now: DateTime<Utc>) -> Vec<RoundLine> {
-    let mut rounds: BTreeMap<RoundId, Vec<&CheckinEntry>> = BTreeMap::new();
-    for e in entries {
-        rounds.entry(e.checkin.round).or_default().push(e);
-    }
-    rounds
-        .into_iter()
-        .map(|(round, list)| {
-            let stats = RoundStats::of(&list);
-            let rate = response_rate(list.iter().copied(), now);
-            RoundLine {
-                round,
-                open: rate.open_rounds > 0,
-                counts: stats.counts,
-                rate,
-                median_to_answer: stats.median_to_answer,
-            }
-        })
-        .collect()
 }

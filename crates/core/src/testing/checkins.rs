@@ -1,10 +1,13 @@
 //! Check-ins: one per ambassador and round (the SQL store's `checkins.rs`).
 
 use super::{MemoryStore, roster_order, to_micros};
-use crate::model::{Checkin, CheckinEntry, CheckinFilter, CheckinStatus, PersonId, RoundId};
+use crate::model::{
+    Checkin, CheckinEntry, CheckinFilter, CheckinStatus, PersonId, RoundFigures, RoundId, name_key,
+};
 use crate::ports::{CheckinStore, StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use std::cmp::Reverse;
+use std::collections::BTreeMap;
 
 fn no_checkin(round: RoundId, person: PersonId) -> StoreError {
     super::not_found(format!("check-in of person {person} in round {round}"))
@@ -114,5 +117,70 @@ impl CheckinStore for MemoryStore {
             .collect();
         found.sort_by_cached_key(|e| (Reverse(e.checkin.round), roster_order(&e.ambassador)));
         Ok(found)
+    }
+
+    async fn round_figures(
+        &self,
+        from_round: RoundId,
+        region: Option<&str>,
+    ) -> StoreResult<Vec<RoundFigures>> {
+        let s = self.lock();
+        let wanted = region.map(name_key);
+        // Per round: the whole scope, then per region key; each with its answer times.
+        type Group = (RoundFigures, Vec<chrono::Duration>);
+        let mut groups: BTreeMap<(RoundId, Option<String>), Group> = BTreeMap::new();
+        for c in s.checkins.values().filter(|c| c.round >= from_round) {
+            let Some(a) = s.ambassador(c.person) else {
+                continue;
+            };
+            let key = name_key(&a.department.region);
+            if wanted.as_ref().is_some_and(|w| *w != key) {
+                continue;
+            }
+            for region in [None, Some(key)] {
+                let (f, times) = groups.entry((c.round, region.clone())).or_insert_with(|| {
+                    (
+                        RoundFigures {
+                            round: c.round,
+                            region: region.is_some().then(|| a.department.region.clone()),
+                            prompted: 0,
+                            answered: 0,
+                            skipped: 0,
+                            paused: 0,
+                            last_closes_at: c.closes_at,
+                            median_to_answer: None,
+                        },
+                        Vec::new(),
+                    )
+                });
+                if let Some(name) = f.region.as_mut()
+                    && a.department.region < *name
+                {
+                    *name = a.department.region.clone();
+                }
+                f.prompted += 1;
+                match c.status {
+                    CheckinStatus::Answered => f.answered += 1,
+                    CheckinStatus::Skipped => f.skipped += 1,
+                    CheckinStatus::Paused => f.paused += 1,
+                    CheckinStatus::Open | CheckinStatus::Missed => {}
+                }
+                f.last_closes_at = f.last_closes_at.max(c.closes_at);
+                if region.is_none()
+                    && c.status == CheckinStatus::Answered
+                    && let Some(at) = c.answered_at
+                {
+                    times.push(at - c.prompted_at);
+                }
+            }
+        }
+        Ok(groups
+            .into_values()
+            .map(|(mut f, mut times)| {
+                times.sort();
+                f.median_to_answer = times.get(times.len() / 2).copied();
+                f
+            })
+            .collect())
     }
 }

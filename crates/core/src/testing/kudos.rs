@@ -2,7 +2,8 @@
 
 use super::{KudosRow, MemoryStore, State, by_display_name, split_tags, to_micros};
 use crate::model::{
-    Kudos, KudosId, KudosOutcome, KudosTally, NewKudos, PersonId, PersonRef, name_key,
+    DepartmentId, Kudos, KudosFigures, KudosId, KudosOutcome, KudosTally, NewKudos, PersonId,
+    PersonRef, name_key,
 };
 use crate::ports::{KudosStore, Outgoing, StoreError, StoreResult};
 use chrono::{DateTime, Utc};
@@ -242,6 +243,77 @@ impl KudosStore for MemoryStore {
                 (region, kudos.len() as u64)
             })
             .collect())
+    }
+
+    async fn kudos_figures(&self, bounds: &[DateTime<Utc>], top: u32) -> StoreResult<KudosFigures> {
+        let s = self.lock();
+        let (Some(&from), Some(&to)) = (bounds.first(), bounds.last()) else {
+            return Ok(KudosFigures::default());
+        };
+        let kudos = s.kudos_in(from, to);
+        let per_period = bounds
+            .windows(2)
+            .map(|w| {
+                let (a, b) = (to_micros(w[0]), to_micros(w[1]));
+                kudos
+                    .iter()
+                    .filter(|(_, k)| k.given_at >= a && k.given_at < b)
+                    .count() as u64
+            })
+            .collect();
+        let mut tags: BTreeMap<String, u64> = BTreeMap::new();
+        let mut departments: BTreeMap<DepartmentId, u64> = BTreeMap::new();
+        let mut given: BTreeMap<PersonId, u64> = BTreeMap::new();
+        let mut received: BTreeMap<PersonId, u64> = BTreeMap::new();
+        for (_, k) in &kudos {
+            for t in split_tags(&k.tags) {
+                *tags.entry(t).or_default() += 1;
+            }
+            let homes: BTreeSet<DepartmentId> = k
+                .receivers
+                .iter()
+                .filter_map(|r| s.roster.get(r))
+                .map(|e| e.department)
+                .filter(|d| s.departments.contains_key(d))
+                .collect();
+            for d in homes {
+                *departments.entry(d).or_default() += 1;
+            }
+            *given.entry(k.giver).or_default() += 1;
+            for &r in &k.receivers {
+                *received.entry(r).or_default() += 1;
+            }
+        }
+        let most = |counts: BTreeMap<PersonId, u64>| {
+            let mut list: Vec<(PersonRef, u64)> = counts
+                .into_iter()
+                .filter(|(p, _)| !s.optouts.contains(p))
+                .map(|(p, n)| (s.person_ref(p), n))
+                .collect();
+            list.sort_by(|a, b| {
+                b.1.cmp(&a.1)
+                    .then_with(|| a.0.display_name.cmp(&b.0.display_name))
+                    .then_with(|| {
+                        a.0.account
+                            .platform
+                            .as_str()
+                            .cmp(b.0.account.platform.as_str())
+                    })
+                    .then_with(|| a.0.account.id.cmp(&b.0.account.id))
+            });
+            list.truncate(top as usize);
+            list
+        };
+        Ok(KudosFigures {
+            per_period,
+            tags: tags.into_iter().collect(),
+            departments: departments
+                .into_iter()
+                .map(|(d, n)| (s.departments[&d].clone(), n))
+                .collect(),
+            givers: most(given),
+            receivers: most(received),
+        })
     }
 
     async fn kudos_received(&self, person: PersonId) -> StoreResult<Vec<Kudos>> {

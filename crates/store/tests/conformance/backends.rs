@@ -62,7 +62,19 @@ fn schema_outline(sql: &str) -> Vec<String> {
             } else if upper.starts_with("CREATE INDEX ")
                 || upper.starts_with("CREATE UNIQUE INDEX ")
             {
-                statement
+                // An expression in an index is written in each database's own functions: the
+                // outline keeps the columns and says "expression" for it.
+                match (statement.find(" ON "), statement.rfind("))")) {
+                    (Some(on), Some(end)) if statement[on..].contains(", (") => {
+                        let open = statement[on..].find(", (").unwrap() + on;
+                        format!(
+                            "{}, (expression){}",
+                            &statement[..open],
+                            &statement[end + 2..]
+                        )
+                    }
+                    _ => statement,
+                }
             } else if upper.starts_with("ALTER TABLE ") && upper.contains(" ADD COLUMN ") {
                 format!("column {}.{}", words[2], words[5])
             } else {

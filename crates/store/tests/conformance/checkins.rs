@@ -10,6 +10,7 @@ conformance! {
         the_current_checkin_is_the_newest_still_taking_answers,
         checkins_are_filtered_and_ordered_for_the_office,
         a_pause_takes_open_check_ins_out_of_their_round,
+        round_figures_count_each_round_by_region_with_the_median_time_to_answer,
     ],
     sql_only: [],
 }
@@ -400,4 +401,119 @@ async fn a_pause_takes_open_check_ins_out_of_their_round<S: Store + Clone>(store
         .unwrap();
     assert_eq!(paused.len(), 1);
     assert_eq!(paused[0].ambassador.person, ada);
+}
+
+async fn round_figures_count_each_round_by_region_with_the_median_time_to_answer<
+    S: Store + Clone,
+>(
+    store: S,
+) {
+    // One region spelt two ways (its least spelling names it), and another region.
+    let finance = department(&store, "Finance", "EMEA").await;
+    let sales = department(&store, "Sales", "Emea").await;
+    let tokyo = department(&store, "Tokyo", "APAC").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "UTC").await;
+    let grace = ambassador(&store, "U2", "Grace", &finance, "UTC").await;
+    let bob = ambassador(&store, "U3", "Bob", &sales, "UTC").await;
+    let ken = ambassador(&store, "U4", "Ken", &tokyo, "UTC").await;
+    let everyone = [&ada, &grace, &bob, &ken];
+    let (before, r1, r2) = (date(2024, 4, 29), date(2024, 5, 6), date(2024, 5, 13));
+    for round in [before, r1, r2] {
+        let openings = everyone.iter().map(|p| opening(round, p)).collect();
+        store
+            .apply(&open_checkins(openings), at(2024, 4, 29, 9, 0, 0))
+            .await
+            .unwrap();
+    }
+    let answer = |round: NaiveDate, p: &Person, after: Duration| {
+        let (store, id) = (store.clone(), p.id);
+        let prompted = Utc.from_utc_datetime(&round.and_hms_opt(9, 0, 0).unwrap());
+        async move {
+            store
+                .write_checkin_answer(round, id, "Done", false, prompted + after)
+                .await
+                .unwrap();
+        }
+    };
+    answer(before, &ada, Duration::days(2)).await;
+    answer(r1, &ada, Duration::hours(1)).await;
+    answer(r1, &grace, Duration::hours(5)).await;
+    answer(r1, &ken, Duration::hours(2)).await;
+    answer(r2, &ada, Duration::minutes(30)).await;
+    for (round, p, status) in [
+        (r1, &bob, CheckinStatus::Skipped),
+        (r2, &grace, CheckinStatus::Paused),
+        (r2, &bob, CheckinStatus::Missed),
+    ] {
+        store.set_checkin_status(round, p.id, status).await.unwrap();
+    }
+    let closes = |round: NaiveDate| opening(round, &ada).closes_at;
+    let row = |round, region: Option<&str>, counts: [u32; 4], median: Option<Duration>| {
+        ambassador_core::RoundFigures {
+            round,
+            region: region.map(str::to_owned),
+            prompted: counts[0],
+            answered: counts[1],
+            skipped: counts[2],
+            paused: counts[3],
+            last_closes_at: closes(round),
+            median_to_answer: median,
+        }
+    };
+    assert_eq!(
+        store.round_figures(date(2024, 5, 1), None).await.unwrap(),
+        vec![
+            // Answer times 1 h, 2 h and 5 h: the middle one.
+            row(r1, None, [4, 3, 1, 0], Some(Duration::hours(2))),
+            row(r1, Some("APAC"), [1, 1, 0, 0], None),
+            row(r1, Some("EMEA"), [3, 2, 1, 0], None),
+            row(r2, None, [4, 1, 0, 1], Some(Duration::minutes(30))),
+            row(r2, Some("APAC"), [1, 0, 0, 0], None),
+            row(r2, Some("EMEA"), [3, 1, 0, 1], None),
+        ]
+    );
+    // One region (any spelling): its rounds, and its own median (of two, the later one).
+    assert_eq!(
+        store
+            .round_figures(date(2024, 5, 1), Some("emea"))
+            .await
+            .unwrap(),
+        vec![
+            row(r1, None, [3, 2, 1, 0], Some(Duration::hours(5))),
+            row(r1, Some("EMEA"), [3, 2, 1, 0], None),
+            row(r2, None, [3, 1, 0, 1], Some(Duration::minutes(30))),
+            row(r2, Some("EMEA"), [3, 1, 0, 1], None),
+        ]
+    );
+    // The same check-ins as the office's list counts.
+    let listed = store
+        .checkins(&CheckinFilter {
+            from_round: Some(date(2024, 5, 1)),
+            ..CheckinFilter::default()
+        })
+        .await
+        .unwrap();
+    let prompted: u32 = store
+        .round_figures(date(2024, 5, 1), None)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|f| f.region.is_none())
+        .map(|f| f.prompted)
+        .sum();
+    assert_eq!(prompted as usize, listed.len());
+    assert!(
+        store
+            .round_figures(date(2024, 5, 1), Some("Nowhere"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .round_figures(date(2024, 6, 1), None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

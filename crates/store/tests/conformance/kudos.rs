@@ -19,6 +19,7 @@ conformance! {
         kudos_taken_back_count_nowhere_and_can_be_given_again,
         concurrent_take_backs_take_a_kudos_once,
         kudos_received_and_counted_per_person,
+        kudos_figures_count_periods_tags_departments_and_the_most_active,
     ],
     sql_only: [],
 }
@@ -760,4 +761,103 @@ async fn kudos_received_and_counted_per_person<S: Store + Clone>(store: S) {
     let nobody = person(&store, "U4", "Nobody").await;
     assert_eq!(store.kudos_received(nobody.id).await.unwrap(), []);
     assert_eq!(store.kudos_counts(nobody.id).await.unwrap(), (0, 0));
+}
+
+async fn kudos_figures_count_periods_tags_departments_and_the_most_active<S: Store + Clone>(
+    store: S,
+) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let sales = department(&store, "Sales", "EMEA").await;
+    let tokyo = department(&store, "Tokyo", "APAC").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "UTC").await;
+    let grace = ambassador(&store, "U2", "Grace", &finance, "UTC").await;
+    let bob = ambassador(&store, "U3", "Bob", &sales, "UTC").await;
+    let ken = ambassador(&store, "U4", "Ken", &tokyo, "UTC").await;
+    let mia = person(&store, "U5", "Mia").await;
+    let zoe = person(&store, "U6", "Zoe").await;
+    store.set_kudos_optout(zoe.id, true).await.unwrap();
+    let tagged = |k: NewKudos, tags: &[&str]| NewKudos {
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        ..k
+    };
+    let given = [
+        // Before the first week, and at the end of the last (not counted).
+        kudos(&ada, &[&ken], at(2024, 5, 5, 23, 59, 59)),
+        kudos(&ken, &[&mia], at(2024, 5, 20, 0, 0, 0)),
+        // Week one.
+        tagged(
+            kudos(&ada, &[&bob, &ken], at(2024, 5, 6, 0, 0, 0)),
+            &["docs", "release"],
+        ),
+        tagged(kudos(&bob, &[&ada], at(2024, 5, 7, 10, 0, 0)), &["docs"]),
+        // Week two.
+        kudos(&mia, &[&ada, &bob], at(2024, 5, 14, 10, 0, 0)),
+        tagged(
+            kudos(&zoe, &[&ken], at(2024, 5, 15, 10, 0, 0)),
+            &["release"],
+        ),
+        kudos(&mia, &[&ken], at(2024, 5, 16, 10, 0, 0)),
+        kudos(&ada, &[&zoe], at(2024, 5, 17, 10, 0, 0)),
+        // Two receivers in one department: once for it.
+        kudos(&ken, &[&ada, &grace], at(2024, 5, 19, 23, 59, 59)),
+    ];
+    for k in &given {
+        recorded(
+            store
+                .record_kudos(k, 100, k.given_at - Duration::days(1))
+                .await
+                .unwrap(),
+        );
+    }
+    let bounds = [
+        at(2024, 5, 6, 0, 0, 0),
+        at(2024, 5, 13, 0, 0, 0),
+        at(2024, 5, 20, 0, 0, 0),
+    ];
+    let figures = store.kudos_figures(&bounds, 3).await.unwrap();
+    assert_eq!(figures.per_period, vec![2, 5]);
+    assert_eq!(
+        figures.tags,
+        vec![("docs".to_string(), 2), ("release".to_string(), 2)]
+    );
+    let departments: Vec<(&str, u64)> = figures
+        .departments
+        .iter()
+        .map(|(d, n)| (d.name.as_str(), *n))
+        .collect();
+    assert_eq!(
+        departments,
+        vec![("Finance", 3), ("Sales", 2), ("Tokyo", 3)]
+    );
+    let named = |list: &[(PersonRef, u64)]| -> Vec<(String, u64)> {
+        list.iter()
+            .map(|(p, n)| (p.display_name.clone(), *n))
+            .collect()
+    };
+    // Zoe opted out: counted nowhere by name. Ties go by display name.
+    assert_eq!(
+        named(&figures.givers),
+        vec![("Ada".into(), 2), ("Mia".into(), 2), ("Bob".into(), 1)]
+    );
+    assert_eq!(
+        named(&figures.receivers),
+        vec![("Ada".into(), 3), ("Ken".into(), 3), ("Bob".into(), 2)]
+    );
+    // The same kudos as the tally counts.
+    let tally = store.kudos_tally(bounds[0], bounds[2]).await.unwrap();
+    let most_received = tally.iter().map(|t| t.received).max().unwrap();
+    assert_eq!(figures.receivers[0].1, most_received);
+
+    // Nothing named when asked for none; no period without two bounds.
+    let none = store.kudos_figures(&bounds, 0).await.unwrap();
+    assert!(none.givers.is_empty() && none.receivers.is_empty());
+    assert_eq!(none.per_period, vec![2, 5]);
+    assert_eq!(
+        store
+            .kudos_figures(&bounds[..1], 3)
+            .await
+            .unwrap()
+            .per_period,
+        Vec::<u64>::new()
+    );
 }

@@ -1,0 +1,7 @@
+-- Ambassador Bot schema, PostgreSQL flavour: the dashboard's figures counted in the database. Keep in
+-- step with ../sqlite/0012_figures.sql.
+-- Never edit a released migration: add a new numbered file instead.
+-- The dashboard's participation page reads the median time to answer of each round off this index:
+-- a round's answered check-ins in the order of their time to answer (the expression must stay the
+-- one the store's query orders by).
+CREATE INDEX checkins_answer_time ON checkins (round, status, (answered_at - prompted_at));
