@@ -2,6 +2,7 @@
 //! "shared with my department"), with one reminder and the office's view of who received them.
 
 use super::checkin::local_time;
+use super::dashboard::ANNOUNCEMENTS_SHOWN;
 use super::{Caller, Outcome, Program, percent, refuse};
 use crate::command::ScopeArg;
 use crate::message::{Message, Reply, Rich};
@@ -248,34 +249,34 @@ impl<S: Store, C: Clock> Program<S, C> {
     }
 
     /// Announcements of the last [`RECENT_DAYS`] days, newest first (at most `most`), each with its
-    /// recipients' receipts by region.
+    /// recipients (what `/ambassadors announcements` and the dashboard's activity page show).
     pub(crate) async fn recent_announcements(
         &self,
         most: usize,
-    ) -> StoreResult<Vec<(Announcement, BTreeMap<String, (u32, u32, u32)>)>> {
+    ) -> StoreResult<Vec<(Announcement, Vec<AnnouncementRecipient>)>> {
         let recent = self
             .store
             .announcements(self.clock.now() - Duration::days(RECENT_DAYS))
             .await?;
         let shown: Vec<Announcement> = recent.into_iter().take(most).collect();
         let ids: Vec<_> = shown.iter().map(|a| a.id).collect();
-        let recipients = self.store.announcement_recipients(&ids).await?;
+        let mut recipients: BTreeMap<crate::model::AnnouncementId, Vec<AnnouncementRecipient>> =
+            BTreeMap::new();
+        for r in self.store.announcement_recipients(&ids).await? {
+            recipients.entry(r.announcement).or_default().push(r);
+        }
         Ok(shown
             .into_iter()
             .map(|a| {
-                let regions =
-                    receipts_by_region(recipients.iter().filter(|r| r.announcement == a.id));
-                (a, regions)
+                let mine = recipients.remove(&a.id).unwrap_or_default();
+                (a, mine)
             })
             .collect())
     }
 
     pub(crate) async fn announcements_view(&self, caller: &Caller) -> Outcome {
         let now = self.clock.now();
-        let recent = self
-            .store
-            .announcements(now - Duration::days(RECENT_DAYS))
-            .await?;
+        let recent = self.recent_announcements(ANNOUNCEMENTS_SHOWN).await?;
         let mut m = Message::new().heading("Announcements");
         if recent.is_empty() {
             return Ok(vec![Reply::caller(
@@ -285,16 +286,9 @@ impl<S: Store, C: Clock> Program<S, C> {
                 ),
             )]);
         }
-        let shown: Vec<_> = recent.iter().take(10).collect();
-        let ids: Vec<_> = shown.iter().map(|a| a.id).collect();
-        let recipients = self.store.announcement_recipients(&ids).await?;
         let tz = self.settings.time_zone.name().to_string();
-        for a in shown {
-            let mine: Vec<&AnnouncementRecipient> = recipients
-                .iter()
-                .filter(|r| r.announcement == a.id)
-                .collect();
-            let by_region = receipts_by_region(mine.iter().copied());
+        for (a, mine) in &recent {
+            let by_region = receipts_by_region(mine.iter());
             let (n, acked, shared) = by_region
                 .values()
                 .fold((0, 0, 0), |t, v| (t.0 + v.0, t.1 + v.1, t.2 + v.2));

@@ -9,9 +9,7 @@ use super::lifecycle::quiet_from;
 use super::{Caller, Outcome, Program, count, refuse, resolve_local};
 use crate::command::Role;
 use crate::message::{Message, Reply};
-use crate::model::{
-    Account, AmbassadorStatus, Person, PersonRef, RoundFigures, RoundId, SignIn, name_key,
-};
+use crate::model::{AmbassadorStatus, Person, PersonRef, RoundFigures, RoundId, SignIn, name_key};
 use crate::ports::{Clock, Store, StoreResult};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use std::collections::BTreeMap;
@@ -174,7 +172,10 @@ impl<S: Store, C: Clock> Program<S, C> {
             .session_person(token, self.clock.now(), idle)
             .await?
         {
-            Some(person) => self.viewer(&person.account).await,
+            Some(person) => {
+                let ambassador = self.store.ambassador(person.id).await?;
+                Ok(Some(self.viewer_of(person, ambassador)))
+            }
             None => Ok(None),
         }
     }
@@ -184,29 +185,22 @@ impl<S: Store, C: Clock> Program<S, C> {
         self.store.end_session(token).await
     }
 
-    /// Who `account` is for the dashboard: office, ambassador (active or paused) or member; `None`
-    /// when the bot has never met them.
-    pub async fn viewer(&self, account: &Account) -> StoreResult<Option<Viewer>> {
-        let found = self
-            .store
-            .find_people_and_ambassadors(std::slice::from_ref(account))
-            .await?;
-        let Some((person, ambassador)) = found.into_iter().next() else {
-            return Ok(None);
-        };
+    /// `person` as a viewer of the dashboard, with their roster entry if they have one: the
+    /// office, an ambassador (active or paused) or a member.
+    fn viewer_of(&self, person: Person, ambassador: Option<crate::model::Ambassador>) -> Viewer {
         let ambassador = ambassador.filter(|a| a.status != AmbassadorStatus::Alumni);
-        let role = if self.settings.office.contains(account) {
+        let role = if self.settings.office.contains(&person.account) {
             Role::Office
         } else if ambassador.is_some() {
             Role::Ambassador
         } else {
             Role::Member
         };
-        Ok(Some(Viewer {
+        Viewer {
             person,
             role,
             region: ambassador.map(|a| a.department.region),
-        }))
+        }
     }
 
     /// Coverage of the whole organization, as `/ambassadors coverage` computes it.
@@ -351,11 +345,11 @@ impl<S: Store, C: Clock> Program<S, C> {
             self.recent_announcements(ANNOUNCEMENTS_SHOWN)
                 .await?
                 .into_iter()
-                .map(|(a, by_region)| AnnouncementLine {
+                .map(|(a, recipients)| AnnouncementLine {
                     created_at: a.created_at,
                     audience: a.audience,
                     text: a.text,
-                    regions: by_region
+                    regions: super::announce::receipts_by_region(recipients.iter())
                         .into_iter()
                         .map(|(r, (n, acked, shared))| (r, n, acked, shared))
                         .collect(),
