@@ -5,3 +5,7 @@
 -- a round's answered check-ins in the order of their time to answer (the expression must stay the
 -- one the store's query orders by).
 CREATE INDEX checkins_answer_time ON checkins (round, status, (answered_at - prompted_at));
+
+-- The participation page counts each round's check-ins per region, walking departments, their
+-- ambassadors and their check-ins: this index holds every column it reads of a check-in.
+CREATE INDEX checkins_person_figures ON checkins (person_id, round, status, closes_at, answered_at);

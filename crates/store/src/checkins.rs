@@ -228,9 +228,15 @@ impl CheckinStore for SqlStore {
             let region_key = region.map(name_key);
             let (rows, medians) = with_pool!(store, |pool, backend| {
                 async {
-                    // A region's least spelling, byte by byte on both databases.
+                    // SQLite walks departments, their ambassadors and their check-ins, each by an
+                    // index (the last one covering); a region's least spelling is compared byte by
+                    // byte on both databases.
+                    let (cross, c) = match backend {
+                        Backend::Sqlite => ("CROSS JOIN", ""),
+                        Backend::Postgres => ("JOIN", " COLLATE \"C\""),
+                    };
                     let counts = format!(
-                        "SELECT c.round, d.region_key, MIN(d.region{}) AS region, \
+                        "SELECT c.round, d.region_key, MIN(d.region{c}) AS region, \
                                 COUNT(*) AS prompted, \
                                 SUM(CASE WHEN c.status = 'answered' THEN 1 ELSE 0 END) AS answered, \
                                 SUM(CASE WHEN c.status = 'skipped' THEN 1 ELSE 0 END) AS skipped, \
@@ -238,51 +244,64 @@ impl CheckinStore for SqlStore {
                                 SUM(CASE WHEN c.status = 'answered' AND c.answered_at IS NOT NULL \
                                     THEN 1 ELSE 0 END) AS timed, \
                                 MAX(c.closes_at) AS last_closes_at \
-                         FROM checkins c \
-                         JOIN ambassadors a ON a.person_id = c.person_id \
-                         JOIN departments d ON d.id = a.department_id \
-                         WHERE c.round >= $1 AND ($2 IS NULL OR d.region_key = $2) \
-                         GROUP BY c.round, d.region_key",
-                        match backend {
-                            Backend::Sqlite => "",
-                            Backend::Postgres => " COLLATE \"C\"",
-                        }
+                         FROM departments d \
+                         JOIN ambassadors a ON a.department_id = d.id \
+                         {cross} checkins c ON c.person_id = a.person_id AND c.round >= $1 \
+                         WHERE ($2 IS NULL OR d.region_key = $2) \
+                         GROUP BY d.region_key, c.round"
                     );
                     let rows: Vec<RoundCountRow> =
                         sqlx::query_as(sqlx::AssertSqlSafe(counts.as_str()))
-                    .bind(from_round)
-                    .bind(&region_key)
-                    .fetch_all(pool)
-                    .await?;
-                    // The median answer of each round: the answered check-ins in the order of
-                    // their time to answer (an index keeps them so), the middle one read off it.
-                    let statement = format!(
-                        "SELECT c.prompted_at, c.answered_at FROM checkins c \
+                            .bind(from_round)
+                            .bind(&region_key)
+                            .fetch_all(pool)
+                            .await?;
+                    // The median time to answer of each round (of an even number, the later of
+                    // the two middle ones). PostgreSQL picks it with `percentile_disc` (the first
+                    // of the ordered times at or past the fraction: just over a half picks
+                    // position n/2 + 1 for any n under 500 million); SQLite has no such function
+                    // and reads each round's middle answer off an index of the times to answer.
+                    let answered = "FROM checkins c \
                          JOIN ambassadors a ON a.person_id = c.person_id \
                          JOIN departments d ON d.id = a.department_id \
-                         WHERE c.round = $1 AND c.status = 'answered' AND c.answered_at IS NOT NULL \
-                           AND ($2 IS NULL OR d.region_key = $2) \
-                         ORDER BY {} LIMIT 1 OFFSET $3",
-                        match backend {
-                            Backend::Sqlite => "julianday(c.answered_at) - julianday(c.prompted_at)",
-                            Backend::Postgres => "c.answered_at - c.prompted_at",
-                        }
-                    );
-                    let mut timed: BTreeMap<RoundId, i64> = BTreeMap::new();
-                    for row in &rows {
-                        *timed.entry(row.round).or_default() += row.timed;
-                    }
+                         WHERE c.status = 'answered' AND c.answered_at IS NOT NULL \
+                           AND ($2 IS NULL OR d.region_key = $2)";
                     let mut medians = BTreeMap::new();
-                    for (round, n) in timed.into_iter().filter(|(_, n)| *n > 0) {
-                        let middle: Option<(DateTime<Utc>, DateTime<Utc>)> =
-                            sqlx::query_as(sqlx::AssertSqlSafe(statement.as_str()))
-                                .bind(round)
-                                .bind(&region_key)
-                                .bind(n / 2)
-                                .fetch_optional(pool)
-                                .await?;
-                        if let Some((prompted, answered)) = middle {
-                            medians.insert(round, answered - prompted);
+                    if backend == Backend::Postgres {
+                        let rows: Vec<(RoundId, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                            "SELECT c.round, CAST(EXTRACT(EPOCH FROM percentile_disc(0.500000001) \
+                                 WITHIN GROUP (ORDER BY c.answered_at - c.prompted_at)) * 1000000 \
+                                 AS BIGINT) \
+                             {answered} AND c.round >= $1 GROUP BY c.round"
+                        )))
+                        .bind(from_round)
+                        .bind(&region_key)
+                        .fetch_all(pool)
+                        .await?;
+                        for (round, micros) in rows {
+                            medians.insert(round, chrono::Duration::microseconds(micros));
+                        }
+                    } else {
+                        let statement = format!(
+                            "SELECT c.prompted_at, c.answered_at {answered} AND c.round = $1 \
+                             ORDER BY julianday(c.answered_at) - julianday(c.prompted_at) \
+                             LIMIT 1 OFFSET $3"
+                        );
+                        let mut timed: BTreeMap<RoundId, i64> = BTreeMap::new();
+                        for row in &rows {
+                            *timed.entry(row.round).or_default() += row.timed;
+                        }
+                        for (round, n) in timed.into_iter().filter(|(_, n)| *n > 0) {
+                            let middle: Option<(DateTime<Utc>, DateTime<Utc>)> =
+                                sqlx::query_as(sqlx::AssertSqlSafe(statement.as_str()))
+                                    .bind(round)
+                                    .bind(&region_key)
+                                    .bind(n / 2)
+                                    .fetch_optional(pool)
+                                    .await?;
+                            if let Some((prompted, answered)) = middle {
+                                medians.insert(round, answered - prompted);
+                            }
                         }
                     }
                     Ok::<_, sqlx::Error>((rows, medians))

@@ -230,6 +230,16 @@ struct LatestRow {
     receiver_display_name: Option<String>,
 }
 
+/// Keeps a join of kudos (`k`, given in `[$1, $2)`) and their receivers (`r`) to the receivers'
+/// primary key range: the least to the greatest id of the range's kudos (`id + 0` keeps
+/// PostgreSQL from reading those off the primary key, past every older kudos).
+macro_rules! receivers_in_range {
+    () => {
+        "AND r.kudos_id >= (SELECT MIN(id + 0) FROM kudos WHERE given_at >= $1 AND given_at < $2) \
+         AND r.kudos_id <= (SELECT MAX(id + 0) FROM kudos WHERE given_at >= $1 AND given_at < $2)"
+    };
+}
+
 #[derive(sqlx::FromRow)]
 struct TopRow {
     platform: String,
@@ -668,11 +678,16 @@ impl KudosStore for SqlStore {
                     "SELECT k.giver_id AS person_id, COUNT(*) AS n FROM kudos k \
                      WHERE k.given_at >= $1 AND k.given_at < $2 GROUP BY k.giver_id",
                 );
-                let receivers_sql = most(
+                // Receivers are read by their kudos id, between the least and greatest id of the
+                // range's kudos (as in `kudos_by_region`): PostgreSQL would otherwise join every
+                // receiver of all time.
+                let receivers_sql = most(concat!(
                     "SELECT r.person_id, COUNT(*) AS n \
                      FROM kudos k JOIN kudos_receivers r ON r.kudos_id = k.id \
-                     WHERE k.given_at >= $1 AND k.given_at < $2 GROUP BY r.person_id",
-                );
+                     WHERE k.given_at >= $1 AND k.given_at < $2 ",
+                    receivers_in_range!(),
+                    " GROUP BY r.person_id"
+                ));
                 let per_period = async {
                     let mut counts = Vec::with_capacity(bounds.len().saturating_sub(1));
                     for w in bounds.windows(2) {
@@ -694,16 +709,17 @@ impl KudosStore for SqlStore {
                 .bind(from)
                 .bind(to)
                 .fetch_all(pool);
-                let departments = sqlx::query_as::<_, DepartmentCountRow>(
+                let departments = sqlx::query_as::<_, DepartmentCountRow>(concat!(
                     "SELECT d.id, d.name, d.name_key, d.region, d.region_key, d.headcount, t.n \
                      FROM (SELECT a.department_id, COUNT(DISTINCT r.kudos_id) AS n \
                            FROM kudos k JOIN kudos_receivers r ON r.kudos_id = k.id \
                            JOIN ambassadors a ON a.person_id = r.person_id \
-                           WHERE k.given_at >= $1 AND k.given_at < $2 \
-                           GROUP BY a.department_id) t \
+                           WHERE k.given_at >= $1 AND k.given_at < $2 ",
+                    receivers_in_range!(),
+                    " GROUP BY a.department_id) t \
                      JOIN departments d ON d.id = t.department_id \
                      ORDER BY d.id",
-                )
+                ))
                 .bind(from)
                 .bind(to)
                 .fetch_all(pool);
