@@ -445,8 +445,15 @@ pub trait LifecycleStore: Send + Sync + 'static {
     -> impl Future<Output = StoreResult<Option<Person>>> + Send;
     /// Every active ambassador with the instant of their latest sign of life (a check-in answer,
     /// an activity logged, kudos given) and when the bot first knew them (see
-    /// [`RosterStore::note_known_since`]). Ordered like [`RosterStore::roster`].
-    fn last_active(&self) -> impl Future<Output = StoreResult<Vec<SignsOfLife>>> + Send;
+    /// [`RosterStore::note_known_since`]). Ordered like [`RosterStore::roster`]. With `quiet_at`,
+    /// only those with no sign of life after it, not first known after it, and whose term began
+    /// no later than the day after it (UTC): everyone quiet since `quiet_at`, whatever the time
+    /// zone their term's first day is counted in, and perhaps a few whose term began that day or
+    /// the next (the caller decides those). Counted in the database: it leaves the others unread.
+    fn last_active(
+        &self,
+        quiet_at: Option<DateTime<Utc>>,
+    ) -> impl Future<Output = StoreResult<Vec<SignsOfLife>>> + Send;
     /// Records that the person confirmed the term year that began on `anniversary`. True the first
     /// time, false when already confirmed.
     fn confirm_renewal(

@@ -916,7 +916,7 @@ impl LifecycleStore for SqlStore {
         .await
     }
 
-    async fn last_active(&self) -> StoreResult<Vec<SignsOfLife>> {
+    async fn last_active(&self, quiet_at: Option<DateTime<Utc>>) -> StoreResult<Vec<SignsOfLife>> {
         self.guarded(|| async move {
             let store = self;
             // One row per active ambassador; each latest instant is looked for among the person's own rows
@@ -937,8 +937,19 @@ impl LifecycleStore for SqlStore {
              FROM ambassadors a \
              JOIN people p ON p.id = a.person_id \
              JOIN departments d ON d.id = a.department_id \
-             WHERE a.status = 'active'"
+             WHERE a.status = 'active' \
+               AND ($1 IS NULL OR (\
+                   NOT EXISTS (SELECT 1 FROM checkins c \
+                               WHERE c.person_id = a.person_id AND c.answered_at > $1) \
+                   AND NOT EXISTS (SELECT 1 FROM activities v \
+                                   WHERE v.author_id = a.person_id AND v.logged_at > $1) \
+                   AND NOT EXISTS (SELECT 1 FROM kudos k \
+                                   WHERE k.giver_id = a.person_id AND k.given_at > $1) \
+                   AND (a.known_since IS NULL OR a.known_since <= $1) \
+                   AND a.since <= $2))"
                 ))
+                .bind(quiet_at.map(to_micros))
+                .bind(quiet_at.map(|at| at.date_naive() + chrono::Days::new(1)))
                 .fetch_all(pool)
                 .await
                 .db()?

@@ -289,7 +289,7 @@ impl<S: Store, C: Clock> Program<S, C> {
         let mut silent = Vec::new();
         if viewer.role == Role::Office {
             let quiet = self.settings.lifecycle.nudge_after;
-            for life in self.store.last_active().await? {
+            for life in self.store.last_active(Some(now - quiet)).await? {
                 let since = quiet_from(&life, self.settings.time_zone);
                 let a = &life.ambassador;
                 if now - since >= quiet && in_scope(&a.department.region) {

@@ -474,7 +474,7 @@ impl<S: Store, C: Clock> Program<S, C> {
         let quiet = self.settings.lifecycle.nudge_after;
         let silent = self
             .store
-            .last_active()
+            .last_active(Some(now - quiet))
             .await?
             .iter()
             .filter(|life| {

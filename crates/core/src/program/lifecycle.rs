@@ -155,7 +155,8 @@ impl<S: Store, C: Clock> Program<S, C> {
         let l = &self.settings.lifecycle;
         let today = occurrence.with_timezone(&tz).date_naive();
         let mut effects = Effects::default();
-        let active = self.store.last_active().await?;
+        // Everyone: the renewals below are not only for the quiet.
+        let active = self.store.last_active(None).await?;
         for life in &active {
             let a = &life.ambassador;
             let quiet_from = quiet_from(life, tz);

@@ -409,7 +409,7 @@ impl LifecycleStore for MemoryStore {
         Ok(s.managers.get(&person).map(|m| s.people[m].clone()))
     }
 
-    async fn last_active(&self) -> StoreResult<Vec<SignsOfLife>> {
+    async fn last_active(&self, quiet_at: Option<DateTime<Utc>>) -> StoreResult<Vec<SignsOfLife>> {
         let s = self.lock();
         let mut found: Vec<SignsOfLife> = s
             .roster
@@ -434,11 +434,19 @@ impl LifecycleStore for MemoryStore {
                     .filter(|k| k.giver == person)
                     .map(|k| k.given_at)
                     .max();
-                Some(SignsOfLife {
+                let life = SignsOfLife {
                     ambassador: s.ambassador(person)?,
                     last_seen: [checkin, activity, kudos].into_iter().flatten().max(),
                     known_since: e.known_since,
-                })
+                };
+                let quiet = |at: DateTime<Utc>| {
+                    [life.last_seen, life.known_since]
+                        .into_iter()
+                        .flatten()
+                        .all(|seen| seen <= at)
+                        && life.ambassador.since <= at.date_naive() + chrono::Days::new(1)
+                };
+                quiet_at.is_none_or(quiet).then_some(life)
             })
             .collect();
         found.sort_by_cached_key(|l| roster_order(&l.ambassador));

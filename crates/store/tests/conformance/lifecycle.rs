@@ -728,7 +728,7 @@ async fn last_active_is_the_latest_sign_of_life_of_active_ambassadors<S: Store +
             .unwrap(),
     );
 
-    let last = store.last_active().await.unwrap();
+    let last = store.last_active(None).await.unwrap();
     let got: Vec<(&str, Option<DateTime<Utc>>)> = last
         .iter()
         .map(|l| (l.ambassador.person.display_name.as_str(), l.last_seen))
@@ -748,6 +748,33 @@ async fn last_active_is_the_latest_sign_of_life_of_active_ambassadors<S: Store +
         store.ambassador(answers.id).await.unwrap().unwrap()
     );
     assert!(last.iter().all(|l| l.known_since.is_none()), "never noted");
+
+    // Only the quiet: no sign of life after the instant (one at it is no later), and a term begun
+    // by the day after it.
+    let quiet = |at: DateTime<Utc>| {
+        let store = store.clone();
+        async move {
+            store
+                .last_active(Some(at))
+                .await
+                .unwrap()
+                .iter()
+                .map(|l| l.ambassador.person.display_name.clone())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(quiet(answered(800)).await, ["Cy", "Bea", "Dee"]);
+    assert_eq!(quiet(answered(699)).await, ["Dee"]);
+    // Terms began on 2024-01-01.
+    assert_eq!(quiet(at(2023, 12, 31, 0, 0, 0)).await, ["Dee"]);
+    assert!(quiet(at(2023, 12, 30, 23, 59, 59)).await.is_empty());
+    // Known to the bot only since later: not quiet since before then.
+    store
+        .note_known_since(silent.id, answered(750))
+        .await
+        .unwrap();
+    assert_eq!(quiet(answered(800)).await, ["Cy", "Bea", "Dee"]);
+    assert_eq!(quiet(answered(749)).await, ["Cy"]);
 }
 
 async fn renewal_asks_are_recorded_once_with_their_instant<S: Store + Clone>(store: S) {
@@ -835,7 +862,7 @@ async fn the_facts_migration_backfills_asks_and_first_knowledge(store: SqlStore)
         }]
     );
     let known: Vec<(PersonId, Option<DateTime<Utc>>)> = store
-        .last_active()
+        .last_active(None)
         .await
         .unwrap()
         .into_iter()

@@ -25,7 +25,7 @@ conformance! {
 }
 
 async fn known(store: &impl Store) -> Vec<Option<DateTime<Utc>>> {
-    let last = store.last_active().await.unwrap();
+    let last = store.last_active(None).await.unwrap();
     last.into_iter().map(|l| l.known_since).collect()
 }
 
