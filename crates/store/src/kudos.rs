@@ -657,8 +657,9 @@ impl KudosStore for SqlStore {
             };
             let (from, to) = (to_micros(from), to_micros(to));
             let top = i64::from(top);
-            // Independent counts: each statement on its own connection, at the same time.
-            let (per_period, tags, departments, givers, receivers) = with_pool!(store, |pool, backend| {
+            // Independent counts: each statement on its own connection, at the same time, and
+            // the regions (`kudos_by_region`) beside them.
+            let counted = async { with_pool!(store, |pool, backend| {
                 // Ties in the top lists go by display name, platform and account id, byte by byte
                 // on both databases.
                 let c = match backend {
@@ -733,8 +734,10 @@ impl KudosStore for SqlStore {
                     .bind(to)
                     .bind(top)
                     .fetch_all(pool);
-                tokio::try_join!(per_period, tags, departments, givers, receivers).db()?
-            });
+                tokio::try_join!(per_period, tags, departments, givers, receivers).db()
+            })};
+            let ((per_period, tags, departments, givers, receivers), regions) =
+                tokio::try_join!(counted, store.kudos_by_region(from, to))?;
             let mut tag_counts: std::collections::BTreeMap<String, u64> = Default::default();
             for (tags, n) in tags {
                 for t in tags.split_whitespace() {
@@ -754,6 +757,7 @@ impl KudosStore for SqlStore {
                     .into_iter()
                     .map(|r| Ok((r.department.into_department()?, count(r.n))))
                     .collect::<StoreResult<_>>()?,
+                regions,
                 givers: people(givers)?,
                 receivers: people(receivers)?,
             })

@@ -307,6 +307,9 @@ pub struct KudosFigures {
     /// Per department of the receivers' roster entries (alumni included): a kudos counts once in
     /// each department among its receivers. By department id.
     pub departments: Vec<(Department, u64)>,
+    /// Per region of the receivers' roster entries, as
+    /// [`KudosStore::kudos_by_region`](crate::ports::KudosStore::kudos_by_region) counts them.
+    pub regions: Vec<(String, u64)>,
     /// The people who gave the most kudos, and who received the most, most first (then by display
     /// name, platform and account id); people who opted out left out.
     pub givers: Vec<(PersonRef, u64)>,

@@ -379,7 +379,6 @@ impl<S: Store, C: Clock> Program<S, C> {
         let bounds: Vec<DateTime<Utc>> = (0..=weeks.max(1))
             .map(|i| start(first + Duration::weeks(i64::from(i))))
             .collect();
-        let (from, to) = (bounds[0], bounds[bounds.len() - 1]);
         let figures = self.store.kudos_figures(&bounds, TOP_PEOPLE as u32).await?;
         let weeks_counted: Vec<(NaiveDate, u64)> = figures
             .per_period
@@ -395,10 +394,8 @@ impl<S: Store, C: Clock> Program<S, C> {
             .map(|(d, n)| (d.name, d.region, n))
             .collect();
         departments.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
-        let regions = self
-            .store
-            .kudos_by_region(from, to)
-            .await?
+        let regions = figures
+            .regions
             .into_iter()
             .map(|(r, n)| {
                 if r.is_empty() {

@@ -100,6 +100,42 @@ impl State {
         }
     }
 
+    /// Kudos given in `[from, to)` by the regions of their receivers' roster entries (see
+    /// [`KudosStore::kudos_by_region`]).
+    fn kudos_by_region(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<(String, u64)> {
+        // Per region key: its least spelling and the kudos among whose receivers it is.
+        let mut regions: BTreeMap<String, (Option<String>, BTreeSet<KudosId>)> = BTreeMap::new();
+        for (id, k) in self.kudos_in(from, to) {
+            for r in &k.receivers {
+                let region = self
+                    .roster
+                    .get(r)
+                    .and_then(|e| self.departments.get(&e.department))
+                    .map(|d| d.region.clone());
+                let key = region.as_deref().map(name_key).unwrap_or_default();
+                let (least, kudos) = regions.entry(key).or_default();
+                if let Some(region) = region
+                    && least.as_ref().is_none_or(|l| region < *l)
+                {
+                    *least = Some(region);
+                }
+                kudos.insert(id);
+            }
+        }
+        regions
+            .into_iter()
+            .map(|(key, (least, kudos))| {
+                // Receivers off the roster, and a region whose name has no key, count under "".
+                let region = if key.is_empty() {
+                    String::new()
+                } else {
+                    least.unwrap_or_default()
+                };
+                (region, kudos.len() as u64)
+            })
+            .collect()
+    }
+
     /// The kudos given in `[from, to)`, oldest first.
     fn kudos_in(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<(KudosId, &KudosRow)> {
         let (from, to) = (to_micros(from), to_micros(to));
@@ -211,38 +247,7 @@ impl KudosStore for MemoryStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<(String, u64)>> {
-        let s = self.lock();
-        // Per region key: its least spelling and the kudos among whose receivers it is.
-        let mut regions: BTreeMap<String, (Option<String>, BTreeSet<KudosId>)> = BTreeMap::new();
-        for (id, k) in s.kudos_in(from, to) {
-            for r in &k.receivers {
-                let region = s
-                    .roster
-                    .get(r)
-                    .and_then(|e| s.departments.get(&e.department))
-                    .map(|d| d.region.clone());
-                let key = region.as_deref().map(name_key).unwrap_or_default();
-                let (least, kudos) = regions.entry(key).or_default();
-                if let Some(region) = region
-                    && least.as_ref().is_none_or(|l| region < *l)
-                {
-                    *least = Some(region);
-                }
-                kudos.insert(id);
-            }
-        }
-        Ok(regions
-            .into_iter()
-            .map(|(key, (least, kudos))| {
-                // Receivers off the roster, and a region whose name has no key, count under "".
-                let region = if key.is_empty() {
-                    String::new()
-                } else {
-                    least.unwrap_or_default()
-                };
-                (region, kudos.len() as u64)
-            })
-            .collect())
+        Ok(self.lock().kudos_by_region(from, to))
     }
 
     async fn kudos_figures(&self, bounds: &[DateTime<Utc>], top: u32) -> StoreResult<KudosFigures> {
@@ -305,6 +310,7 @@ impl KudosStore for MemoryStore {
             list
         };
         Ok(KudosFigures {
+            regions: s.kudos_by_region(from, to),
             per_period,
             tags: tags.into_iter().collect(),
             departments: departments

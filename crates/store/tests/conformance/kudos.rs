@@ -843,6 +843,19 @@ async fn kudos_figures_count_periods_tags_departments_and_the_most_active<S: Sto
         named(&figures.receivers),
         vec![("Ada".into(), 3), ("Ken".into(), 3), ("Bob".into(), 2)]
     );
+    // Regions as `kudos_by_region` counts them (Zoe, thanked once, is on no roster).
+    assert_eq!(
+        figures.regions,
+        store.kudos_by_region(bounds[0], bounds[2]).await.unwrap()
+    );
+    assert_eq!(
+        figures.regions,
+        vec![
+            (String::new(), 1),
+            ("APAC".to_string(), 3),
+            ("EMEA".to_string(), 4)
+        ]
+    );
     // The same kudos as the tally counts.
     let tally = store.kudos_tally(bounds[0], bounds[2]).await.unwrap();
     let most_received = tally.iter().map(|t| t.received).max().unwrap();
