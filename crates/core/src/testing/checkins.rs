@@ -5,6 +5,7 @@ use crate::model::{
     Checkin, CheckinEntry, CheckinFilter, CheckinStatus, PersonId, RoundFigures, RoundId, name_key,
 };
 use crate::ports::{CheckinStore, StoreError, StoreResult};
+use crate::program::CheckinCounts;
 use chrono::{DateTime, Utc};
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
@@ -126,8 +127,9 @@ impl CheckinStore for MemoryStore {
     ) -> StoreResult<Vec<RoundFigures>> {
         let s = self.lock();
         let wanted = region.map(name_key);
-        // Per round: the whole scope, then per region key; each with its answer times.
-        type Group = (RoundFigures, Vec<chrono::Duration>);
+        // Per round: the whole scope, then per region key; each counted by the one rule of
+        // `/ambassadors checkins`, with its answer times.
+        type Group = (RoundFigures, CheckinCounts, Vec<chrono::Duration>);
         let mut groups: BTreeMap<(RoundId, Option<String>), Group> = BTreeMap::new();
         for c in s.checkins.values().filter(|c| c.round >= from_round) {
             let Some(a) = s.ambassador(c.person) else {
@@ -138,33 +140,29 @@ impl CheckinStore for MemoryStore {
                 continue;
             }
             for region in [None, Some(key)] {
-                let (f, times) = groups.entry((c.round, region.clone())).or_insert_with(|| {
-                    (
-                        RoundFigures {
-                            round: c.round,
-                            region: region.is_some().then(|| a.department.region.clone()),
-                            prompted: 0,
-                            answered: 0,
-                            skipped: 0,
-                            paused: 0,
-                            last_closes_at: c.closes_at,
-                            median_to_answer: None,
-                        },
-                        Vec::new(),
-                    )
-                });
+                let (f, counts, times) =
+                    groups.entry((c.round, region.clone())).or_insert_with(|| {
+                        (
+                            RoundFigures {
+                                round: c.round,
+                                region: region.is_some().then(|| a.department.region.clone()),
+                                prompted: 0,
+                                answered: 0,
+                                skipped: 0,
+                                paused: 0,
+                                last_closes_at: c.closes_at,
+                                median_to_answer: None,
+                            },
+                            CheckinCounts::default(),
+                            Vec::new(),
+                        )
+                    });
                 if let Some(name) = f.region.as_mut()
                     && a.department.region < *name
                 {
                     *name = a.department.region.clone();
                 }
-                f.prompted += 1;
-                match c.status {
-                    CheckinStatus::Answered => f.answered += 1,
-                    CheckinStatus::Skipped => f.skipped += 1,
-                    CheckinStatus::Paused => f.paused += 1,
-                    CheckinStatus::Open | CheckinStatus::Missed => {}
-                }
+                counts.add(c.status);
                 f.last_closes_at = f.last_closes_at.max(c.closes_at);
                 if region.is_none()
                     && c.status == CheckinStatus::Answered
@@ -176,7 +174,13 @@ impl CheckinStore for MemoryStore {
         }
         Ok(groups
             .into_values()
-            .map(|(mut f, mut times)| {
+            .map(|(mut f, counts, mut times)| {
+                (f.prompted, f.answered, f.skipped, f.paused) = (
+                    counts.prompted,
+                    counts.answered,
+                    counts.skipped,
+                    counts.paused,
+                );
                 times.sort();
                 f.median_to_answer = times.get(times.len() / 2).copied();
                 f
