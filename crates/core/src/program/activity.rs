@@ -220,7 +220,6 @@ fn describe(a: &crate::model::Activity) -> String {
     format!("#{} · {} · {}", a.id, parts.join(" · "), a.text)
 }
 
-/// "#workshop 3 · #talk 1"
 /// How many activities carry each tag, the most used first (then by name).
 pub(crate) fn tags_counted<'a>(
     entries: impl Iterator<Item = &'a ActivityEntry>,
@@ -236,6 +235,7 @@ pub(crate) fn tags_counted<'a>(
     v
 }
 
+/// The tags of [`tags_counted`] in a line: "#workshop 3 · #talk 1".
 pub(crate) fn tag_counts<'a>(entries: impl Iterator<Item = &'a ActivityEntry>) -> String {
     tags_counted(entries)
         .iter()
