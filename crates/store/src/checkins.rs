@@ -228,27 +228,24 @@ impl CheckinStore for SqlStore {
             let region_key = region.map(name_key);
             let (rows, medians) = with_pool!(store, |pool, backend| {
                 async {
-                    // SQLite walks departments, their ambassadors and their check-ins, each by an
-                    // index (the last one covering); a region's least spelling is compared byte by
-                    // byte on both databases.
-                    let (cross, c) = match backend {
-                        Backend::Sqlite => ("CROSS JOIN", ""),
-                        Backend::Postgres => ("JOIN", " COLLATE \"C\""),
+                    // The tallies the database keeps as check-ins, ambassadors and departments are
+                    // written (migration 0013); a region's least spelling is compared byte by byte on
+                    // both databases.
+                    let c = match backend {
+                        Backend::Sqlite => "",
+                        Backend::Postgres => " COLLATE \"C\"",
                     };
                     let counts = format!(
-                        "SELECT c.round, d.region_key, MIN(d.region{c}) AS region, \
-                                COUNT(*) AS prompted, \
-                                SUM(CASE WHEN c.status = 'answered' THEN 1 ELSE 0 END) AS answered, \
-                                SUM(CASE WHEN c.status = 'skipped' THEN 1 ELSE 0 END) AS skipped, \
-                                SUM(CASE WHEN c.status = 'paused' THEN 1 ELSE 0 END) AS paused, \
-                                SUM(CASE WHEN c.status = 'answered' AND c.answered_at IS NOT NULL \
-                                    THEN 1 ELSE 0 END) AS timed, \
-                                MAX(c.closes_at) AS last_closes_at \
-                         FROM departments d \
-                         JOIN ambassadors a ON a.department_id = d.id \
-                         {cross} checkins c ON c.person_id = a.person_id AND c.round >= $1 \
-                         WHERE ($2 IS NULL OR d.region_key = $2) \
-                         GROUP BY d.region_key, c.round"
+                        "SELECT t.round, t.region_key, MIN(t.region{c}) AS region, \
+                                SUM(t.n) AS prompted, \
+                                SUM(CASE WHEN t.status = 'answered' THEN t.n ELSE 0 END) AS answered, \
+                                SUM(CASE WHEN t.status = 'skipped' THEN t.n ELSE 0 END) AS skipped, \
+                                SUM(CASE WHEN t.status = 'paused' THEN t.n ELSE 0 END) AS paused, \
+                                SUM(CASE WHEN t.timed THEN t.n ELSE 0 END) AS timed, \
+                                MAX(t.closes_at) AS last_closes_at \
+                         FROM checkin_tallies t \
+                         WHERE t.n > 0 AND t.round >= $1 AND ($2 IS NULL OR t.region_key = $2) \
+                         GROUP BY t.region_key, t.round"
                     );
                     let rows: Vec<RoundCountRow> =
                         sqlx::query_as(sqlx::AssertSqlSafe(counts.as_str()))
@@ -328,8 +325,11 @@ impl CheckinStore for SqlStore {
                 })
                 .collect();
             keyed.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+            // Within a round the whole scope's row comes first, then its regions.
+            let mut whole_at = 0;
             for (round, _, f) in keyed {
                 if figures.last().is_none_or(|last| last.round != round) {
+                    whole_at = figures.len();
                     figures.push(RoundFigures {
                         region: None,
                         prompted: 0,
@@ -340,13 +340,7 @@ impl CheckinStore for SqlStore {
                         ..f.clone()
                     });
                 }
-                // Within a round the whole scope's row comes first, after the regions of the
-                // rounds before it: sum this region into it.
-                let whole = figures
-                    .iter_mut()
-                    .rev()
-                    .find(|w| w.round == round && w.region.is_none())
-                    .expect("pushed above");
+                let whole = &mut figures[whole_at];
                 whole.prompted += f.prompted;
                 whole.answered += f.answered;
                 whole.skipped += f.skipped;

@@ -11,6 +11,7 @@ conformance! {
         checkins_are_filtered_and_ordered_for_the_office,
         a_pause_takes_open_check_ins_out_of_their_round,
         round_figures_count_each_round_by_region_with_the_median_time_to_answer,
+        round_figures_follow_the_roster_and_the_org_map_as_they_change,
     ],
     sql_only: [],
 }
@@ -516,4 +517,144 @@ async fn round_figures_count_each_round_by_region_with_the_median_time_to_answer
             .unwrap()
             .is_empty()
     );
+}
+
+/// The figures of each round, per region, counted from the office's list of check-ins (the live
+/// count the databases keep tallies of): prompted, answered, skipped, paused, and when the last one
+/// closes, under each region's least spelling.
+async fn figures_from_the_list(
+    store: &impl Store,
+    from: NaiveDate,
+) -> Vec<(NaiveDate, String, [u32; 4], DateTime<Utc>)> {
+    let listed = store
+        .checkins(&CheckinFilter {
+            from_round: Some(from),
+            ..CheckinFilter::default()
+        })
+        .await
+        .unwrap();
+    type Counted = (String, [u32; 4], DateTime<Utc>);
+    let mut counted: std::collections::BTreeMap<(NaiveDate, String), Counted> = Default::default();
+    for entry in &listed {
+        let region = &entry.ambassador.department.region;
+        let row = counted
+            .entry((entry.checkin.round, ambassador_core::name_key(region)))
+            .or_insert_with(|| (region.clone(), [0; 4], entry.checkin.closes_at));
+        row.0 = row.0.clone().min(region.clone());
+        row.1[0] += 1;
+        match entry.checkin.status {
+            CheckinStatus::Answered => row.1[1] += 1,
+            CheckinStatus::Skipped => row.1[2] += 1,
+            CheckinStatus::Paused => row.1[3] += 1,
+            _ => {}
+        }
+        row.2 = row.2.max(entry.checkin.closes_at);
+    }
+    counted
+        .into_iter()
+        .map(|((round, _), (region, counts, closes))| (round, region, counts, closes))
+        .collect()
+}
+
+async fn round_figures_follow_the_roster_and_the_org_map_as_they_change<S: Store + Clone>(
+    store: S,
+) {
+    let finance = department(&store, "Finance", "EMEA").await;
+    let sales = department(&store, "Sales", "Emea").await;
+    let tokyo = department(&store, "Tokyo", "APAC").await;
+    let ada = ambassador(&store, "U1", "Ada", &finance, "UTC").await;
+    let grace = ambassador(&store, "U2", "Grace", &finance, "UTC").await;
+    let bob = ambassador(&store, "U3", "Bob", &sales, "UTC").await;
+    let ken = ambassador(&store, "U4", "Ken", &tokyo, "Asia/Tokyo").await;
+    let (r1, r2) = (date(2024, 5, 6), date(2024, 5, 13));
+    for round in [r1, r2] {
+        // Each person's check-in closes at their own instant.
+        let openings = [&ada, &grace, &bob, &ken]
+            .iter()
+            .enumerate()
+            .map(|(i, p)| NewCheckin {
+                closes_at: opening(round, p).closes_at + Duration::hours(i as i64),
+                ..opening(round, p)
+            })
+            .collect();
+        store
+            .apply(&open_checkins(openings), at(2024, 5, 6, 9, 0, 0))
+            .await
+            .unwrap();
+    }
+    let figures = || async {
+        store
+            .round_figures(r1, None)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|f| {
+                let counts = [f.prompted, f.answered, f.skipped, f.paused];
+                f.region.map(|r| (f.round, r, counts, f.last_closes_at))
+            })
+            .collect::<Vec<_>>()
+    };
+    macro_rules! same_as_the_list {
+        ($what:literal) => {
+            assert_eq!(
+                figures().await,
+                figures_from_the_list(&store, r1).await,
+                $what
+            );
+        };
+    }
+    same_as_the_list!("opened");
+    store
+        .write_checkin_answer(r1, ada.id, "Done", false, at(2024, 5, 6, 10, 0, 0))
+        .await
+        .unwrap();
+    store
+        .set_checkin_status(r1, bob.id, CheckinStatus::Skipped)
+        .await
+        .unwrap();
+    store
+        .set_checkin_status(r2, ken.id, CheckinStatus::Paused)
+        .await
+        .unwrap();
+    same_as_the_list!("answered, skipped, paused");
+    // Bob moves to Tokyo: his check-ins count in APAC from now on.
+    store
+        .add_ambassador(bob.id, tokyo.id, "UTC", date(2024, 5, 20))
+        .await
+        .unwrap();
+    same_as_the_list!("moved to another department");
+    // Finance moves to another region; Sales is respelt within its region.
+    store
+        .set_department_region(finance.id, "Americas")
+        .await
+        .unwrap();
+    store.set_department_region(sales.id, "emea").await.unwrap();
+    same_as_the_list!("departments moved and respelt");
+    // Ken leaves the roster (his check-ins are no longer counted), then comes back in Finance.
+    store.remove_ambassador(ken.id).await.unwrap();
+    same_as_the_list!("removed");
+    assert!(
+        figures().await.iter().all(|f| f.1 != "APAC" || f.2[0] == 1),
+        "only Bob's check-ins are left in APAC"
+    );
+    store
+        .add_ambassador(ken.id, finance.id, "Asia/Tokyo", date(2024, 5, 20))
+        .await
+        .unwrap();
+    store
+        .write_checkin_answer(
+            r2,
+            grace.id,
+            "Late but done",
+            false,
+            at(2024, 5, 14, 9, 0, 0),
+        )
+        .await
+        .unwrap();
+    store
+        .set_ambassador_status(grace.id, AmbassadorStatus::Alumni, date(2024, 5, 20))
+        .await
+        .unwrap();
+    same_as_the_list!("back on the roster, alumni");
+    assert!(!figures().await.is_empty());
 }
