@@ -230,16 +230,6 @@ struct LatestRow {
     receiver_display_name: Option<String>,
 }
 
-/// Keeps a join of kudos (`k`, given in `[$1, $2)`) and their receivers (`r`) to the receivers'
-/// primary key range: the least to the greatest id of the range's kudos (`id + 0` keeps
-/// PostgreSQL from reading those off the primary key, past every older kudos).
-macro_rules! receivers_in_range {
-    () => {
-        "AND r.kudos_id >= (SELECT MIN(id + 0) FROM kudos WHERE given_at >= $1 AND given_at < $2) \
-         AND r.kudos_id <= (SELECT MAX(id + 0) FROM kudos WHERE given_at >= $1 AND given_at < $2)"
-    };
-}
-
 #[derive(sqlx::FromRow)]
 struct TopRow {
     platform: String,
@@ -263,7 +253,8 @@ struct RegionRow {
 }
 
 /// The ids of the kudos given in a range: the least and greatest, how many, and how many kudos
-/// (given whenever) have an id between those two.
+/// (given whenever) have an id between those two. Binds the range's instants as $1 and $2. `id + 0`
+/// keeps PostgreSQL from reading MIN and MAX off the primary key, past every older kudos.
 #[derive(sqlx::FromRow)]
 struct IdSpan {
     lo: Option<i64>,
@@ -272,23 +263,91 @@ struct IdSpan {
     spanned: i64,
 }
 
-/// Kudos counted by region for the receivers `r` of some kudos: a kudos counts once per region
-/// among its receivers, off the roster under "". A region spelled in several ways (same key) is
-/// named by its least spelling. `$from` names the receivers `r`; `$where` picks them.
-macro_rules! region_counts {
-    ($from:literal, $where:literal) => {
-        concat!(
+const ID_SPAN: &str = "SELECT b.lo, b.hi, b.given, \
+        (SELECT COUNT(*) FROM kudos c WHERE c.id >= b.lo AND c.id <= b.hi) AS spanned \
+     FROM (SELECT MIN(id + 0) AS lo, MAX(id + 0) AS hi, COUNT(*) AS given \
+           FROM kudos WHERE given_at >= $1 AND given_at < $2) b";
+
+/// Where the receivers of the kudos given in a range are: their primary key starts with the kudos
+/// id, so they are read between the least and greatest id of those kudos, not by joining every
+/// receiver of all time to the kudos (PostgreSQL's choice). Ids follow time, so usually no other
+/// kudos lies between those two; when one does (`joined`), each receiver's kudos is joined to check
+/// its time.
+struct ReceiverIds {
+    lo: i64,
+    hi: i64,
+    joined: bool,
+}
+
+impl IdSpan {
+    /// `None` when no kudos was given in the range.
+    fn receivers(&self) -> Option<ReceiverIds> {
+        Some(ReceiverIds {
+            lo: self.lo?,
+            hi: self.hi?,
+            joined: self.given != self.spanned,
+        })
+    }
+}
+
+impl ReceiverIds {
+    /// `FROM … WHERE …` of those receivers (`r`), with `joins` after the receivers: the ids bound
+    /// as $1 and $2 and, when `joined`, the range's instants as $3 and $4 (see [`bind_receivers`]).
+    fn clause(&self, joins: &str) -> String {
+        if self.joined {
+            format!(
+                "FROM kudos_receivers r JOIN kudos k ON k.id = r.kudos_id {joins} \
+                 WHERE r.kudos_id >= $1 AND r.kudos_id <= $2 \
+                   AND k.given_at >= $3 AND k.given_at < $4"
+            )
+        } else {
+            format!("FROM kudos_receivers r {joins} WHERE r.kudos_id >= $1 AND r.kudos_id <= $2")
+        }
+    }
+
+    /// Kudos counted by region for those receivers: a kudos counts once per region among its
+    /// receivers, off the roster under "". A region spelled in several ways (same key) is named by
+    /// its least spelling.
+    fn region_counts(&self) -> String {
+        format!(
             "SELECT COALESCE(d.region_key, '') AS region_key, \
                     COALESCE(MIN(d.region), '') AS region, \
-                    COUNT(DISTINCT r.kudos_id) AS kudos \
-             FROM ",
-            $from,
-            " LEFT JOIN ambassadors a ON a.person_id = r.person_id \
-              LEFT JOIN departments d ON d.id = a.department_id ",
-            $where,
-            " GROUP BY COALESCE(d.region_key, '')"
+                    COUNT(DISTINCT r.kudos_id) AS kudos {} \
+             GROUP BY COALESCE(d.region_key, '')",
+            self.clause(
+                "LEFT JOIN ambassadors a ON a.person_id = r.person_id \
+                 LEFT JOIN departments d ON d.id = a.department_id"
+            )
         )
-    };
+    }
+}
+
+/// Binds what [`ReceiverIds::clause`] names to `query`.
+macro_rules! bind_receivers {
+    ($query:expr, $ids:expr, $from:expr, $to:expr) => {{
+        let query = $query.bind($ids.lo).bind($ids.hi);
+        if $ids.joined {
+            query.bind($from).bind($to)
+        } else {
+            query
+        }
+    }};
+}
+
+/// Region counts as [`KudosStore::kudos_by_region`] returns them: by region key; receivers off the
+/// roster, and a region whose name has no key, both under "".
+fn regions_counted(mut rows: Vec<RegionRow>) -> Vec<(String, u64)> {
+    rows.sort_unstable_by(|a, b| a.region_key.cmp(&b.region_key));
+    rows.into_iter()
+        .map(|row| {
+            let region = if row.region_key.is_empty() {
+                String::new()
+            } else {
+                row.region
+            };
+            (region, u64::try_from(row.kudos).unwrap_or(0))
+        })
+        .collect()
 }
 
 impl KudosStore for SqlStore {
@@ -573,12 +632,7 @@ impl KudosStore for SqlStore {
         self.guarded(|| async move {
             let store = self;
             let (from, to) = (to_micros(from), to_micros(to));
-            // The receivers are read by their primary key (kudos id) between the least and greatest id of
-            // the range's kudos, not by joining every receiver of all time to the kudos (PostgreSQL's
-            // choice). Ids follow time, so usually no other kudos lies between those two: then the id
-            // range alone picks the receivers; otherwise the kudos are joined to check their time. `id +
-            // 0` keeps PostgreSQL from reading MIN and MAX off the primary key, past every older kudos.
-            let mut rows: Vec<RegionRow> = with_pool!(store, |pool, backend| {
+            let rows: Vec<RegionRow> = with_pool!(store, |pool, backend| {
                 async {
                     // Both statements read one snapshot (PostgreSQL hands out ids before commits). Read
                     // only: SQLite never has to upgrade this transaction to a write.
@@ -588,43 +642,24 @@ impl KudosStore for SqlStore {
                             Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
                         })
                         .await?;
-                    let span: IdSpan = sqlx::query_as(
-                        "SELECT b.lo, b.hi, b.given, \
-                        (SELECT COUNT(*) FROM kudos c WHERE c.id >= b.lo AND c.id <= b.hi) \
-                            AS spanned \
-                 FROM (SELECT MIN(id + 0) AS lo, MAX(id + 0) AS hi, COUNT(*) AS given \
-                       FROM kudos WHERE given_at >= $1 AND given_at < $2) b",
-                    )
-                    .bind(from)
-                    .bind(to)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    let rows = match (span.lo, span.hi) {
-                        (Some(lo), Some(hi)) if span.given == span.spanned => {
-                            sqlx::query_as(region_counts!(
-                                "kudos_receivers r",
-                                "WHERE r.kudos_id >= $1 AND r.kudos_id <= $2"
-                            ))
-                            .bind(lo)
-                            .bind(hi)
+                    let span: IdSpan = sqlx::query_as(ID_SPAN)
+                        .bind(from)
+                        .bind(to)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    let rows = match span.receivers() {
+                        Some(ids) => {
+                            let sql = ids.region_counts();
+                            bind_receivers!(
+                                sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())),
+                                ids,
+                                from,
+                                to
+                            )
                             .fetch_all(&mut *tx)
                             .await?
                         }
-                        (Some(lo), Some(hi)) => {
-                            sqlx::query_as(region_counts!(
-                                "kudos_receivers r JOIN kudos k ON k.id = r.kudos_id",
-                                "WHERE r.kudos_id >= $1 AND r.kudos_id <= $2 \
-                           AND k.given_at >= $3 AND k.given_at < $4"
-                            ))
-                            .bind(lo)
-                            .bind(hi)
-                            .bind(from)
-                            .bind(to)
-                            .fetch_all(&mut *tx)
-                            .await?
-                        }
-                        // No kudos in the range.
-                        _ => Vec::new(),
+                        None => Vec::new(),
                     };
                     crate::error::commit(tx).await?;
                     Ok::<_, sqlx::Error>(rows)
@@ -632,19 +667,7 @@ impl KudosStore for SqlStore {
                 .await
                 .db()?
             });
-            rows.sort_unstable_by(|a, b| a.region_key.cmp(&b.region_key));
-            Ok(rows
-                .into_iter()
-                .map(|row| {
-                    // Receivers off the roster, and a region whose name has no key, both count under "".
-                    let region = if row.region_key.is_empty() {
-                        String::new()
-                    } else {
-                        row.region
-                    };
-                    (region, u64::try_from(row.kudos).unwrap_or(0))
-                })
-                .collect())
+            Ok(regions_counted(rows))
         })
         .await
     }
@@ -656,10 +679,8 @@ impl KudosStore for SqlStore {
                 return Ok(KudosFigures::default());
             };
             let (from, to) = (to_micros(from), to_micros(to));
-            let top = i64::from(top);
-            // Independent counts: each statement on its own connection, at the same time, and
-            // the regions (`kudos_by_region`) beside them.
-            let counted = async { with_pool!(store, |pool, backend| {
+            let (per_period, tags, departments, givers, receivers, regions) = with_pool!(store, |pool, backend| {
+                async {
                 // Ties in the top lists go by display name, platform and account id, byte by byte
                 // on both databases.
                 let c = match backend {
@@ -672,23 +693,18 @@ impl KudosStore for SqlStore {
                          FROM ({counted}) t JOIN people p ON p.id = t.person_id \
                          WHERE NOT EXISTS (SELECT 1 FROM kudos_optouts o WHERE o.person_id = t.person_id) \
                          ORDER BY t.n DESC, p.display_name{c}, p.platform{c}, p.external_id{c} \
-                         LIMIT $3"
+                         LIMIT {top}"
                     )
                 };
-                let givers_sql = most(
-                    "SELECT k.giver_id AS person_id, COUNT(*) AS n FROM kudos k \
-                     WHERE k.given_at >= $1 AND k.given_at < $2 GROUP BY k.giver_id",
-                );
-                // Receivers are read by their kudos id, between the least and greatest id of the
-                // range's kudos (as in `kudos_by_region`): PostgreSQL would otherwise join every
-                // receiver of all time.
-                let receivers_sql = most(concat!(
-                    "SELECT r.person_id, COUNT(*) AS n \
-                     FROM kudos k JOIN kudos_receivers r ON r.kudos_id = k.id \
-                     WHERE k.given_at >= $1 AND k.given_at < $2 ",
-                    receivers_in_range!(),
-                    " GROUP BY r.person_id"
-                ));
+                // Where the range's receivers are, then the counts side by side, each on its own
+                // connection. (A kudos committed meanwhile may be counted by some and not others,
+                // as with any counts read one after the other.)
+                let span: IdSpan = sqlx::query_as(ID_SPAN)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_one(pool)
+                    .await?;
+                let ids = span.receivers();
                 let per_period = async {
                     let mut counts = Vec::with_capacity(bounds.len().saturating_sub(1));
                     for w in bounds.windows(2) {
@@ -710,34 +726,65 @@ impl KudosStore for SqlStore {
                 .bind(from)
                 .bind(to)
                 .fetch_all(pool);
-                let departments = sqlx::query_as::<_, DepartmentCountRow>(concat!(
-                    "SELECT d.id, d.name, d.name_key, d.region, d.region_key, d.headcount, t.n \
-                     FROM (SELECT a.department_id, COUNT(DISTINCT r.kudos_id) AS n \
-                           FROM kudos k JOIN kudos_receivers r ON r.kudos_id = k.id \
-                           JOIN ambassadors a ON a.person_id = r.person_id \
-                           WHERE k.given_at >= $1 AND k.given_at < $2 ",
-                    receivers_in_range!(),
-                    " GROUP BY a.department_id) t \
-                     JOIN departments d ON d.id = t.department_id \
-                     ORDER BY d.id",
-                ))
-                .bind(from)
-                .bind(to)
-                .fetch_all(pool);
+                let givers_sql = most(
+                    "SELECT k.giver_id AS person_id, COUNT(*) AS n FROM kudos k \
+                     WHERE k.given_at >= $1 AND k.given_at < $2 GROUP BY k.giver_id",
+                );
                 let givers = sqlx::query_as::<_, TopRow>(sqlx::AssertSqlSafe(givers_sql.as_str()))
                     .bind(from)
                     .bind(to)
-                    .bind(top)
                     .fetch_all(pool);
-                let receivers = sqlx::query_as::<_, TopRow>(sqlx::AssertSqlSafe(receivers_sql.as_str()))
-                    .bind(from)
-                    .bind(to)
-                    .bind(top)
+                // The receivers' counts: each kudos once per department among its receivers (the
+                // pairs made distinct first, which PostgreSQL hashes where it would sort for
+                // COUNT(DISTINCT)); the top receivers; the regions, as `kudos_by_region` counts them.
+                let by_receivers = async {
+                    let Some(ids) = &ids else {
+                        return Ok((Vec::new(), Vec::new(), Vec::new()));
+                    };
+                    let departments_sql = format!(
+                        "SELECT d.id, d.name, d.name_key, d.region, d.region_key, d.headcount, t.n \
+                         FROM (SELECT x.department_id, COUNT(*) AS n \
+                               FROM (SELECT DISTINCT r.kudos_id, a.department_id {}) x \
+                               GROUP BY x.department_id) t \
+                         JOIN departments d ON d.id = t.department_id \
+                         ORDER BY d.id",
+                        ids.clause("JOIN ambassadors a ON a.person_id = r.person_id")
+                    );
+                    let receivers_sql = most(&format!(
+                        "SELECT r.person_id, COUNT(*) AS n {} GROUP BY r.person_id",
+                        ids.clause("")
+                    ));
+                    let regions_sql = ids.region_counts();
+                    let departments = bind_receivers!(
+                        sqlx::query_as::<_, DepartmentCountRow>(sqlx::AssertSqlSafe(departments_sql.as_str())),
+                        ids,
+                        from,
+                        to
+                    )
                     .fetch_all(pool);
-                tokio::try_join!(per_period, tags, departments, givers, receivers).db()
-            })};
-            let ((per_period, tags, departments, givers, receivers), regions) =
-                tokio::try_join!(counted, store.kudos_by_region(from, to))?;
+                    let receivers = bind_receivers!(
+                        sqlx::query_as::<_, TopRow>(sqlx::AssertSqlSafe(receivers_sql.as_str())),
+                        ids,
+                        from,
+                        to
+                    )
+                    .fetch_all(pool);
+                    let regions = bind_receivers!(
+                        sqlx::query_as::<_, RegionRow>(sqlx::AssertSqlSafe(regions_sql.as_str())),
+                        ids,
+                        from,
+                        to
+                    )
+                    .fetch_all(pool);
+                    tokio::try_join!(departments, receivers, regions)
+                };
+                let (per_period, tags, givers, (departments, receivers, regions)) =
+                    tokio::try_join!(per_period, tags, givers, by_receivers)?;
+                Ok::<_, sqlx::Error>((per_period, tags, departments, givers, receivers, regions))
+                }
+                .await
+                .db()?
+            });
             let mut tag_counts: std::collections::BTreeMap<String, u64> = Default::default();
             for (tags, n) in tags {
                 for t in tags.split_whitespace() {
@@ -757,7 +804,7 @@ impl KudosStore for SqlStore {
                     .into_iter()
                     .map(|r| Ok((r.department.into_department()?, count(r.n))))
                     .collect::<StoreResult<_>>()?,
-                regions,
+                regions: regions_counted(regions),
                 givers: people(givers)?,
                 receivers: people(receivers)?,
             })

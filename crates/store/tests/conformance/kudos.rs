@@ -781,15 +781,17 @@ async fn kudos_figures_count_periods_tags_departments_and_the_most_active<S: Sto
         ..k
     };
     let given = [
-        // Before the first week, and at the end of the last (not counted).
+        // Before the first week (not counted).
         kudos(&ada, &[&ken], at(2024, 5, 5, 23, 59, 59)),
-        kudos(&ken, &[&mia], at(2024, 5, 20, 0, 0, 0)),
         // Week one.
         tagged(
             kudos(&ada, &[&bob, &ken], at(2024, 5, 6, 0, 0, 0)),
             &["docs", "release"],
         ),
         tagged(kudos(&bob, &[&ada], at(2024, 5, 7, 10, 0, 0)), &["docs"]),
+        // At the end of the last week (not counted), recorded between the weeks' kudos: its id
+        // lies among theirs.
+        kudos(&ken, &[&mia], at(2024, 5, 20, 0, 0, 0)),
         // Week two.
         kudos(&mia, &[&ada, &bob], at(2024, 5, 14, 10, 0, 0)),
         tagged(
@@ -860,6 +862,27 @@ async fn kudos_figures_count_periods_tags_departments_and_the_most_active<S: Sto
     let tally = store.kudos_tally(bounds[0], bounds[2]).await.unwrap();
     let most_received = tally.iter().map(|t| t.received).max().unwrap();
     assert_eq!(figures.receivers[0].1, most_received);
+
+    // Week one alone (no other kudos among its ids).
+    let week_one = store.kudos_figures(&bounds[..2], 3).await.unwrap();
+    assert_eq!(week_one.per_period, vec![2]);
+    let departments: Vec<(&str, u64)> = week_one
+        .departments
+        .iter()
+        .map(|(d, n)| (d.name.as_str(), *n))
+        .collect();
+    assert_eq!(
+        departments,
+        vec![("Finance", 1), ("Sales", 1), ("Tokyo", 1)]
+    );
+    assert_eq!(
+        named(&week_one.receivers),
+        vec![("Ada".into(), 1), ("Bob".into(), 1), ("Ken".into(), 1)]
+    );
+    assert_eq!(
+        week_one.regions,
+        vec![("APAC".to_string(), 1), ("EMEA".to_string(), 2)]
+    );
 
     // Nothing named when asked for none; no period without two bounds.
     let none = store.kudos_figures(&bounds, 0).await.unwrap();
