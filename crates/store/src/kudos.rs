@@ -675,11 +675,15 @@ impl KudosStore for SqlStore {
     async fn kudos_figures(&self, bounds: &[DateTime<Utc>], top: u32) -> StoreResult<KudosFigures> {
         self.guarded(|| async move {
             let store = self;
+            // Fewer than two bounds: no period, and nothing given in an empty range.
             let (Some(&from), Some(&to)) = (bounds.first(), bounds.last()) else {
                 return Ok(KudosFigures::default());
             };
+            if bounds.len() < 2 {
+                return Ok(KudosFigures::default());
+            }
             let (from, to) = (to_micros(from), to_micros(to));
-            let (per_period, tags, departments, givers, receivers, regions) = with_pool!(store, |pool, backend| {
+            let (by_period, departments, givers, receivers, regions) = with_pool!(store, |pool, backend| {
                 async {
                 // Ties in the top lists go by display name, platform and account id, byte by byte
                 // on both databases.
@@ -705,27 +709,30 @@ impl KudosStore for SqlStore {
                     .fetch_one(pool)
                     .await?;
                 let ids = span.receivers();
-                let per_period = async {
-                    let mut counts = Vec::with_capacity(bounds.len().saturating_sub(1));
-                    for w in bounds.windows(2) {
-                        let n: i64 = sqlx::query_scalar(
-                            "SELECT COUNT(*) FROM kudos WHERE given_at >= $1 AND given_at < $2",
-                        )
-                        .bind(to_micros(w[0]))
-                        .bind(to_micros(w[1]))
-                        .fetch_one(pool)
-                        .await?;
-                        counts.push(u64::try_from(n).unwrap_or(0));
-                    }
-                    Ok::<_, sqlx::Error>(counts)
+                // Each kudos's period (the bounds between the first and the last, as $3 on) and
+                // its tags, counted in one pass.
+                let periods = bounds.len().saturating_sub(1);
+                let period = if periods < 2 {
+                    "0".to_owned()
+                } else {
+                    let whens: String = (1..periods)
+                        .map(|i| format!("WHEN given_at < ${} THEN {} ", i + 2, i - 1))
+                        .collect();
+                    format!("CASE {whens}ELSE {} END", periods - 1)
                 };
-                let tags = sqlx::query_as::<_, (String, i64)>(
-                    "SELECT tags, COUNT(*) FROM kudos \
-                     WHERE given_at >= $1 AND given_at < $2 AND tags <> '' GROUP BY tags",
-                )
+                let periods_sql = format!(
+                    "SELECT CAST({period} AS BIGINT) AS period, tags, COUNT(*) AS n FROM kudos \
+                     WHERE given_at >= $1 AND given_at < $2 GROUP BY 1, 2"
+                );
+                let mut query = sqlx::query_as::<_, (i64, String, i64)>(sqlx::AssertSqlSafe(
+                    periods_sql.as_str(),
+                ))
                 .bind(from)
-                .bind(to)
-                .fetch_all(pool);
+                .bind(to);
+                for &bound in &bounds[1..periods] {
+                    query = query.bind(to_micros(bound));
+                }
+                let by_period = query.fetch_all(pool);
                 let givers_sql = most(
                     "SELECT k.giver_id AS person_id, COUNT(*) AS n FROM kudos k \
                      WHERE k.given_at >= $1 AND k.given_at < $2 GROUP BY k.giver_id",
@@ -778,20 +785,24 @@ impl KudosStore for SqlStore {
                     .fetch_all(pool);
                     tokio::try_join!(departments, receivers, regions)
                 };
-                let (per_period, tags, givers, (departments, receivers, regions)) =
-                    tokio::try_join!(per_period, tags, givers, by_receivers)?;
-                Ok::<_, sqlx::Error>((per_period, tags, departments, givers, receivers, regions))
+                let (by_period, givers, (departments, receivers, regions)) =
+                    tokio::try_join!(by_period, givers, by_receivers)?;
+                Ok::<_, sqlx::Error>((by_period, departments, givers, receivers, regions))
                 }
                 .await
                 .db()?
             });
+            let count = |n: i64| u64::try_from(n).unwrap_or(0);
+            let mut per_period = vec![0; bounds.len() - 1];
             let mut tag_counts: std::collections::BTreeMap<String, u64> = Default::default();
-            for (tags, n) in tags {
+            for (period, tags, n) in by_period {
+                if let Some(slot) = usize::try_from(period).ok().and_then(|p| per_period.get_mut(p)) {
+                    *slot += count(n);
+                }
                 for t in tags.split_whitespace() {
-                    *tag_counts.entry(t.to_owned()).or_default() += u64::try_from(n).unwrap_or(0);
+                    *tag_counts.entry(t.to_owned()).or_default() += count(n);
                 }
             }
-            let count = |n: i64| u64::try_from(n).unwrap_or(0);
             let people = |rows: Vec<TopRow>| {
                 rows.into_iter()
                     .map(|r| Ok((person_ref(&r.platform, r.external_id, r.display_name)?, count(r.n))))

@@ -272,9 +272,19 @@ impl<S: Store, C: Clock> Program<S, C> {
                 median_to_answer: f.median_to_answer,
             }
         };
+        // The rounds' figures and the quiet ambassadors (the office's only) are read side by side.
+        let quiet = self.settings.lifecycle.nudge_after;
+        let lives = async {
+            if viewer.role == Role::Office {
+                self.store.last_active(Some(now - quiet)).await
+            } else {
+                Ok(Vec::new())
+            }
+        };
+        let (figures, lives) = tokio::try_join!(self.store.round_figures(from, region), lives)?;
         let mut rounds = Vec::new();
         let mut by_region: BTreeMap<String, (String, Vec<RoundLine>)> = BTreeMap::new();
-        for f in self.store.round_figures(from, region).await? {
+        for f in figures {
             match &f.region {
                 None => rounds.push(line(&f)),
                 Some(name) => by_region
@@ -287,22 +297,19 @@ impl<S: Store, C: Clock> Program<S, C> {
         let regions = by_region.into_values().collect();
         let in_scope = |r: &str| region.is_none_or(|wanted| name_key(wanted) == name_key(r));
         let mut silent = Vec::new();
-        if viewer.role == Role::Office {
-            let quiet = self.settings.lifecycle.nudge_after;
-            for life in self.store.last_active(Some(now - quiet)).await? {
-                let since = quiet_from(&life, self.settings.time_zone);
-                let a = &life.ambassador;
-                if now - since >= quiet && in_scope(&a.department.region) {
-                    silent.push(Silent {
-                        person: a.person.as_ref(),
-                        department: a.department.name.clone(),
-                        region: a.department.region.clone(),
-                        quiet_since: since,
-                    });
-                }
+        for life in lives {
+            let since = quiet_from(&life, self.settings.time_zone);
+            let a = &life.ambassador;
+            if now - since >= quiet && in_scope(&a.department.region) {
+                silent.push(Silent {
+                    person: a.person.as_ref(),
+                    department: a.department.name.clone(),
+                    region: a.department.region.clone(),
+                    quiet_since: since,
+                });
             }
-            silent.sort_by_key(|s| s.quiet_since);
         }
+        silent.sort_by_key(|s| s.quiet_since);
         Ok(Participation {
             rounds,
             regions,

@@ -863,6 +863,12 @@ async fn kudos_figures_count_periods_tags_departments_and_the_most_active<S: Sto
     let most_received = tally.iter().map(|t| t.received).max().unwrap();
     assert_eq!(figures.receivers[0].1, most_received);
 
+    // Three periods of different lengths.
+    let thirds = [bounds[0], bounds[1], at(2024, 5, 16, 0, 0, 0), bounds[2]];
+    let split = store.kudos_figures(&thirds, 3).await.unwrap();
+    assert_eq!(split.per_period, vec![2, 2, 3]);
+    assert_eq!(split.tags, figures.tags);
+
     // Week one alone (no other kudos among its ids).
     let week_one = store.kudos_figures(&bounds[..2], 3).await.unwrap();
     assert_eq!(week_one.per_period, vec![2]);
