@@ -118,3 +118,7 @@ EXECUTE FUNCTION checkin_tallies_department();
 
 -- The live count's covering index is no longer read.
 DROP INDEX IF EXISTS checkins_person_figures;
+
+-- A person's latest answer, found by one seek: the quiet ambassadors (`last_active`) look for an
+-- answer after an instant, or for the latest one.
+CREATE INDEX checkins_person_answered ON checkins (person_id, answered_at);

@@ -920,7 +920,7 @@ impl LifecycleStore for SqlStore {
         self.guarded(|| async move {
             let store = self;
             // One row per active ambassador; each latest instant is looked for among the person's own rows
-            // only, found by an index led by the person (checkins_person_round,
+            // only, found by an index led by the person (checkins_person_answered,
             // activities_author_happened_on, kudos_giver_given_at). Three columns rather than their
             // greatest: SQLite's max(a, b, c) is NULL when any of them is.
             let mut rows: Vec<LastActiveRow> = with_pool!(store, |pool| {

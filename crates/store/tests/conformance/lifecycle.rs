@@ -848,7 +848,10 @@ async fn the_facts_migration_backfills_asks_and_first_knowledge(store: SqlStore)
     // table, which the tallies' triggers (0013) name: they go too, and come back with 0013.
     let after = match store.backend() {
         Backend::Sqlite => {
-            "DROP TRIGGER checkin_tallies_ambassador_added; \
+            "DROP TRIGGER checkin_tallies_checkin_added; \
+             DROP TRIGGER checkin_tallies_checkin_changed; \
+             DROP TRIGGER checkin_tallies_checkin_deleted; \
+             DROP TRIGGER checkin_tallies_ambassador_added; \
              DROP TRIGGER checkin_tallies_ambassador_moved; \
              DROP TRIGGER checkin_tallies_ambassador_removed; \
              DROP TRIGGER checkin_tallies_department_moved; \
