@@ -122,3 +122,9 @@ DROP INDEX IF EXISTS checkins_person_figures;
 -- A person's latest answer, found by one seek: the quiet ambassadors (`last_active`) look for an
 -- answer after an instant, or for the latest one.
 CREATE INDEX checkins_person_answered ON checkins (person_id, answered_at);
+
+-- PostgreSQL only (storage settings; SQLite has none): vacuum kudos and their receivers after every
+-- 1% of new rows rather than PostgreSQL's 20%, so the recent weeks the dashboard counts are marked
+-- all-visible soon after they are written and their indexes can be read without visiting every row.
+ALTER TABLE kudos SET (autovacuum_vacuum_insert_scale_factor = 0.01);
+ALTER TABLE kudos_receivers SET (autovacuum_vacuum_insert_scale_factor = 0.01);
