@@ -35,15 +35,17 @@ const PAGE_FETCHES: usize = 10;
 fn fill_sql(backend: Backend, kudos: u32) -> String {
     let people = AMBASSADORS + MEMBERS;
     let covered = DEPARTMENTS - DEPARTMENTS / 10; // the last 10% of departments stay uncovered
+    // Kudos every 94 seconds up to now, oldest first (ids follow time, as when given one by one).
+    let now = chrono::Utc::now().timestamp();
     let (series, ts, date) = match backend {
         Backend::Sqlite => (
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {N})",
-            "strftime('%Y-%m-%dT%H:%M:%S+00:00', 1704067200 + i * 94, 'unixepoch')",
+            format!("strftime('%Y-%m-%dT%H:%M:%S+00:00', {now} - ({kudos} - i) * 94, 'unixepoch')"),
             "'2025-01-01'",
         ),
         Backend::Postgres => (
             "WITH n(i) AS (SELECT generate_series(1, {N}))",
-            "TIMESTAMPTZ '2024-01-01 00:00:00+00' + i * INTERVAL '94 seconds'",
+            format!("to_timestamp({now} - ({kudos} - i) * 94)"),
             "DATE '2025-01-01'",
         ),
     };

@@ -700,15 +700,10 @@ impl KudosStore for SqlStore {
                          LIMIT {top}"
                     )
                 };
-                // Where the range's receivers are, then the counts side by side, each on its own
-                // connection. (A kudos committed meanwhile may be counted by some and not others,
-                // as with any counts read one after the other.)
-                let span: IdSpan = sqlx::query_as(ID_SPAN)
-                    .bind(from)
-                    .bind(to)
-                    .fetch_one(pool)
-                    .await?;
-                let ids = span.receivers();
+                // The counts run side by side, each on its own connection; those of the receivers
+                // once it is known where the range's receivers are. (A kudos committed meanwhile
+                // may be counted by some and not others, as with any counts read one after the
+                // other.)
                 // Each kudos's period (the bounds between the first and the last, as $3 on) and
                 // its tags, counted in one pass.
                 let periods = bounds.len().saturating_sub(1);
@@ -745,7 +740,12 @@ impl KudosStore for SqlStore {
                 // pairs made distinct first, which PostgreSQL hashes where it would sort for
                 // COUNT(DISTINCT)); the top receivers; the regions, as `kudos_by_region` counts them.
                 let by_receivers = async {
-                    let Some(ids) = &ids else {
+                    let span: IdSpan = sqlx::query_as(ID_SPAN)
+                        .bind(from)
+                        .bind(to)
+                        .fetch_one(pool)
+                        .await?;
+                    let Some(ids) = &span.receivers() else {
                         return Ok((Vec::new(), Vec::new(), Vec::new()));
                     };
                     let departments_sql = format!(
