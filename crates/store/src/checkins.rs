@@ -5,8 +5,8 @@ use crate::error::DbResultExt;
 use crate::rows::{AmbassadorRow, CheckinRow, ambassador_columns, checkin_columns};
 use crate::{Backend, SqlStore, to_micros};
 use ambassador_core::{
-    Checkin, CheckinEntry, CheckinFilter, CheckinStatus, CheckinStore, PersonId, RoundFigures,
-    RoundId, StoreError, StoreResult, name_key,
+    Checkin, CheckinCounts, CheckinEntry, CheckinFilter, CheckinStatus, CheckinStore, PersonId,
+    RoundFigures, RoundId, StoreError, StoreResult, name_key,
 };
 use chrono::{DateTime, Utc};
 use std::cmp::Reverse;
@@ -314,10 +314,12 @@ impl CheckinStore for SqlStore {
                     let f = RoundFigures {
                         round: r.round,
                         region: Some(r.region),
-                        prompted: count(r.prompted),
-                        answered: count(r.answered),
-                        skipped: count(r.skipped),
-                        paused: count(r.paused),
+                        counts: CheckinCounts {
+                            prompted: count(r.prompted),
+                            answered: count(r.answered),
+                            skipped: count(r.skipped),
+                            paused: count(r.paused),
+                        },
                         last_closes_at: r.last_closes_at,
                         median_to_answer: None,
                     };
@@ -332,19 +334,13 @@ impl CheckinStore for SqlStore {
                     whole_at = figures.len();
                     figures.push(RoundFigures {
                         region: None,
-                        prompted: 0,
-                        answered: 0,
-                        skipped: 0,
-                        paused: 0,
+                        counts: CheckinCounts::default(),
                         median_to_answer: medians.get(&round).copied(),
                         ..f.clone()
                     });
                 }
                 let whole = &mut figures[whole_at];
-                whole.prompted += f.prompted;
-                whole.answered += f.answered;
-                whole.skipped += f.skipped;
-                whole.paused += f.paused;
+                whole.counts.add_all(f.counts);
                 whole.last_closes_at = whole.last_closes_at.max(f.last_closes_at);
                 figures.push(f);
             }

@@ -96,6 +96,44 @@ pub struct CheckinFilter {
     pub answered_only: bool,
 }
 
+/// Check-ins counted by what became of them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CheckinCounts {
+    pub prompted: u32,
+    pub answered: u32,
+    pub skipped: u32,
+    /// Taken out of their round by a pause: not expected to answer.
+    pub paused: u32,
+}
+
+impl CheckinCounts {
+    /// Counts one check-in: the one place where a check-in's status decides how it counts.
+    pub fn add(&mut self, status: CheckinStatus) {
+        self.prompted += 1;
+        match status {
+            CheckinStatus::Answered => self.answered += 1,
+            CheckinStatus::Skipped => self.skipped += 1,
+            CheckinStatus::Paused => self.paused += 1,
+            CheckinStatus::Open | CheckinStatus::Missed => {}
+        }
+    }
+
+    /// Counts the check-ins `other` counted (another round's, another region's) too.
+    pub fn add_all(&mut self, other: CheckinCounts) {
+        self.prompted += other.prompted;
+        self.answered += other.answered;
+        self.skipped += other.skipped;
+        self.paused += other.paused;
+    }
+
+    /// Check-ins expected to be answered: prompted − skipped − paused.
+    pub fn expected(&self) -> u32 {
+        self.prompted
+            .saturating_sub(self.skipped)
+            .saturating_sub(self.paused)
+    }
+}
+
 /// One round's check-ins counted by what became of them, for one region of the ambassadors'
 /// roster entries or for the whole scope asked for (the counting of
 /// `/ambassadors checkins`, done where the check-ins are kept).
@@ -104,10 +142,7 @@ pub struct RoundFigures {
     pub round: RoundId,
     /// The region (its least spelling); `None` for the whole scope.
     pub region: Option<String>,
-    pub prompted: u32,
-    pub answered: u32,
-    pub skipped: u32,
-    pub paused: u32,
+    pub counts: CheckinCounts,
     /// When the last of these check-ins closes: the round is open until then.
     pub last_closes_at: DateTime<Utc>,
     /// The median time from prompt to answer of the answered ones (of an even number, the later

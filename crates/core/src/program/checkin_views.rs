@@ -27,35 +27,7 @@ pub fn human_duration(d: Duration) -> String {
     }
 }
 
-/// Check-ins counted by what became of them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct CheckinCounts {
-    pub prompted: u32,
-    pub answered: u32,
-    pub skipped: u32,
-    /// Taken out of their round by a pause: not expected to answer.
-    pub paused: u32,
-}
-
-impl CheckinCounts {
-    /// Counts one check-in: the one place where a check-in's status decides how it counts.
-    pub fn add(&mut self, status: CheckinStatus) {
-        self.prompted += 1;
-        match status {
-            CheckinStatus::Answered => self.answered += 1,
-            CheckinStatus::Skipped => self.skipped += 1,
-            CheckinStatus::Paused => self.paused += 1,
-            CheckinStatus::Open | CheckinStatus::Missed => {}
-        }
-    }
-
-    /// Check-ins expected to be answered: prompted − skipped − paused.
-    pub fn expected(&self) -> u32 {
-        self.prompted
-            .saturating_sub(self.skipped)
-            .saturating_sub(self.paused)
-    }
-}
+pub use crate::model::CheckinCounts;
 
 /// The check-in response rate: answered / (prompted − skipped − paused) over the *closed* rounds
 /// (README, "Response rate"). Built only by [`response_rate`] and, for one round counted in the
@@ -152,10 +124,7 @@ pub fn response_rate<'a>(
             (&mut rate.closed_rounds, &mut rate.closed)
         };
         *n += 1;
-        sum.prompted += c.prompted;
-        sum.answered += c.answered;
-        sum.skipped += c.skipped;
-        sum.paused += c.paused;
+        sum.add_all(c);
     }
     rate
 }

@@ -257,12 +257,7 @@ impl<S: Store, C: Clock> Program<S, C> {
         let now = self.clock.now();
         let from = self.today() - Duration::weeks(PARTICIPATION_WEEKS);
         let line = |f: &RoundFigures| {
-            let counts = CheckinCounts {
-                prompted: f.prompted,
-                answered: f.answered,
-                skipped: f.skipped,
-                paused: f.paused,
-            };
+            let counts = f.counts;
             let open = f.last_closes_at > now;
             RoundLine {
                 round: f.round,

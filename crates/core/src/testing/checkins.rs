@@ -2,10 +2,10 @@
 
 use super::{MemoryStore, roster_order, to_micros};
 use crate::model::{
-    Checkin, CheckinEntry, CheckinFilter, CheckinStatus, PersonId, RoundFigures, RoundId, name_key,
+    Checkin, CheckinCounts, CheckinEntry, CheckinFilter, CheckinStatus, PersonId, RoundFigures,
+    RoundId, name_key,
 };
 use crate::ports::{CheckinStore, StoreError, StoreResult};
-use crate::program::CheckinCounts;
 use chrono::{DateTime, Utc};
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
@@ -129,7 +129,7 @@ impl CheckinStore for MemoryStore {
         let wanted = region.map(name_key);
         // Per round: the whole scope, then per region key; each counted by the one rule of
         // `/ambassadors checkins`, with its answer times.
-        type Group = (RoundFigures, CheckinCounts, Vec<chrono::Duration>);
+        type Group = (RoundFigures, Vec<chrono::Duration>);
         let mut groups: BTreeMap<(RoundId, Option<String>), Group> = BTreeMap::new();
         for c in s.checkins.values().filter(|c| c.round >= from_round) {
             let Some(a) = s.ambassador(c.person) else {
@@ -140,29 +140,24 @@ impl CheckinStore for MemoryStore {
                 continue;
             }
             for region in [None, Some(key)] {
-                let (f, counts, times) =
-                    groups.entry((c.round, region.clone())).or_insert_with(|| {
-                        (
-                            RoundFigures {
-                                round: c.round,
-                                region: region.is_some().then(|| a.department.region.clone()),
-                                prompted: 0,
-                                answered: 0,
-                                skipped: 0,
-                                paused: 0,
-                                last_closes_at: c.closes_at,
-                                median_to_answer: None,
-                            },
-                            CheckinCounts::default(),
-                            Vec::new(),
-                        )
-                    });
+                let (f, times) = groups.entry((c.round, region.clone())).or_insert_with(|| {
+                    (
+                        RoundFigures {
+                            round: c.round,
+                            region: region.is_some().then(|| a.department.region.clone()),
+                            counts: CheckinCounts::default(),
+                            last_closes_at: c.closes_at,
+                            median_to_answer: None,
+                        },
+                        Vec::new(),
+                    )
+                });
                 if let Some(name) = f.region.as_mut()
                     && a.department.region < *name
                 {
                     *name = a.department.region.clone();
                 }
-                counts.add(c.status);
+                f.counts.add(c.status);
                 f.last_closes_at = f.last_closes_at.max(c.closes_at);
                 if region.is_none()
                     && c.status == CheckinStatus::Answered
@@ -174,13 +169,7 @@ impl CheckinStore for MemoryStore {
         }
         Ok(groups
             .into_values()
-            .map(|(mut f, counts, mut times)| {
-                (f.prompted, f.answered, f.skipped, f.paused) = (
-                    counts.prompted,
-                    counts.answered,
-                    counts.skipped,
-                    counts.paused,
-                );
+            .map(|(mut f, mut times)| {
                 times.sort();
                 f.median_to_answer = times.get(times.len() / 2).copied();
                 f

@@ -453,10 +453,12 @@ async fn round_figures_count_each_round_by_region_with_the_median_time_to_answer
         ambassador_core::RoundFigures {
             round,
             region: region.map(str::to_owned),
-            prompted: counts[0],
-            answered: counts[1],
-            skipped: counts[2],
-            paused: counts[3],
+            counts: ambassador_core::CheckinCounts {
+                prompted: counts[0],
+                answered: counts[1],
+                skipped: counts[2],
+                paused: counts[3],
+            },
             last_closes_at: closes(round),
             median_to_answer: median,
         }
@@ -500,7 +502,7 @@ async fn round_figures_count_each_round_by_region_with_the_median_time_to_answer
         .unwrap()
         .iter()
         .filter(|f| f.region.is_none())
-        .map(|f| f.prompted)
+        .map(|f| f.counts.prompted)
         .sum();
     assert_eq!(prompted as usize, listed.len());
     assert!(
@@ -589,7 +591,8 @@ async fn round_figures_follow_the_roster_and_the_org_map_as_they_change<S: Store
             .unwrap()
             .into_iter()
             .filter_map(|f| {
-                let counts = [f.prompted, f.answered, f.skipped, f.paused];
+                let c = f.counts;
+                let counts = [c.prompted, c.answered, c.skipped, c.paused];
                 f.region.map(|r| (f.round, r, counts, f.last_closes_at))
             })
             .collect::<Vec<_>>()
